@@ -1,0 +1,79 @@
+"""Shared CLI plumbing: --repo/--config resolution, config loading, exit-code mapping."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from mom_cli.config import LoadedConfig, load_config
+from mom_cli.errors import ExitCode, MomError, UsageError
+from mom_cli.paths import find_git_root
+
+console = Console(stderr=False, highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+RepoOption = Annotated[
+    Path | None,
+    typer.Option("--repo", help="Repository to work on (default: git root of the current dir)."),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="Config file to use instead of ~/.config/mom/routing.toml."),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print exactly one JSON document on stdout.")
+]
+
+
+def resolve_repo(repo: Path | None, *, require_git: bool = False) -> Path:
+    """The --repo path, or the git root of the current directory, or the current directory."""
+    if repo is not None:
+        path = repo.expanduser().resolve()
+        if not path.is_dir():
+            raise UsageError(f"--repo {repo}: no such directory")
+        root = find_git_root(path)
+        if require_git and root is None:
+            raise UsageError(f"{path}: not inside a git repository (run `git init` first)")
+        return path
+    root = find_git_root(Path.cwd())
+    if root is None:
+        if require_git:
+            raise UsageError(
+                f"{Path.cwd()}: not inside a git repository; pass --repo or run `git init`"
+            )
+        return Path.cwd().resolve()
+    return root
+
+
+def load(repo: Path | None, config: Path | None, **overrides: Any) -> LoadedConfig:
+    return load_config(repo=repo, config_path=config, overrides=overrides or None)
+
+
+def print_json(document: Any) -> None:
+    """Exactly one JSON document on stdout."""
+    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+@contextmanager
+def cli_errors(json_mode: bool = False) -> Iterator[None]:
+    """Turn MomError into a one-line message and the contract's exit code."""
+    try:
+        yield
+    except MomError as exc:
+        if json_mode:
+            print_json({"error": str(exc), "kind": type(exc).__name__})
+        else:
+            err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted[/]")
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
+

@@ -1,0 +1,373 @@
+"""Typed model of routing.toml, loaded in layers.
+
+Layers, later wins: the packaged default → the user file → the repo's `routing.toml` →
+`MOM_SECTION__KEY` environment variables → CLI flags. Each layer is validated as it is
+merged, so an error names the file (or variable) that introduced it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mom_cli.errors import ConfigError
+from mom_cli.paths import user_config_file
+
+CATEGORIES = (
+    "code",
+    "reasoning",
+    "creative",
+    "factual",
+    "summarization",
+    "translation",
+    "structured",
+    "general",
+)
+RULES_TIER = "rules"
+ProviderKind = Literal["embedded", "ollama", "groq", "openai_compat", "anthropic"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class RoutingSection(_Section):
+    max_concurrent_tasks: int = Field(4, ge=1, le=64)
+    enable_parallel_execution: bool = True
+    enable_speculative_execution: bool = False
+    max_retries: int = Field(3, ge=0, le=10)
+    model_assisted_analysis: bool = False
+    learn_from_outcomes: bool = True
+
+
+class LocalModelsSection(_Section):
+    embedded_model_path: str = ""
+    embedded_threads: int = Field(1, ge=1, le=64)
+    embedded_context: int = Field(2048, ge=256)
+    decomposer: str = "local"
+
+
+class ValidationSection(_Section):
+    enable_syntax_check: bool = True
+    enable_build_check: bool = True
+    enable_test_execution: bool = True
+    enable_lint_check: bool = True
+    local_model_review: bool = False
+    review_threshold: float = Field(0.8, ge=0.0, le=1.0)
+    full_tests: bool = False
+    timeout_seconds: float = Field(300, gt=0)
+    build_command: str = ""
+    test_command: str = ""
+    lint_command: str = ""
+    ignore_lint_codes: list[str] = Field(default_factory=list)
+    commit_changes: bool = False
+    commit_message: str = "mom: {summary}"
+    hook_run_tests: bool = False
+    hook_use_model: bool = False
+
+
+class ContextSection(_Section):
+    max_context_tokens: int = Field(20000, ge=64)
+    enable_differential_context: bool = True
+    enable_summarized_context: bool = True
+
+
+class CostSection(_Section):
+    daily_budget_usd: float = Field(5.0, ge=0)
+    warn_threshold_usd: float = Field(4.0, ge=0)
+    stop_threshold_usd: float = Field(6.0, ge=0)
+
+
+class MilestonesSection(_Section):
+    plan_files: list[str] = Field(default_factory=lambda: ["MILESTONES.md", "ROADMAP.md"])
+    provenance_comments: bool = False
+
+
+class ProviderConfig(_Section):
+    kind: ProviderKind
+    base_url: str = ""
+    hosts: list[str] = Field(default_factory=list)
+    api_key_env: str = ""
+    timeout: float = Field(60, gt=0)
+    requests_per_day: int = Field(0, ge=0)
+
+    def endpoints(self) -> list[str]:
+        """Every base URL this provider can be reached at, primary first, no duplicates."""
+        urls = [self.base_url, *self.hosts] if self.base_url else list(self.hosts)
+        return list(dict.fromkeys(u for u in urls if u))
+
+
+class ModelConfig(_Section):
+    provider: str
+    tier: str
+    model_id: str
+    price_input: float = Field(0.0, ge=0)
+    price_output: float = Field(0.0, ge=0)
+    context_window: int = Field(8192, ge=256)
+    affinity: dict[str, float] = Field(default_factory=dict)
+
+    def cost_usd(self, input_tokens: int, output_tokens: int) -> float:
+        return (input_tokens * self.price_input + output_tokens * self.price_output) / 1e6
+
+    def affinity_for(self, category: str) -> float:
+        return self.affinity.get(category, self.affinity.get("general", 0.5))
+
+
+class MomConfig(_Section):
+    routing: RoutingSection = Field(default_factory=RoutingSection)
+    local_models: LocalModelsSection = Field(default_factory=LocalModelsSection)
+    tiers: dict[str, list[str]] = Field(default_factory=dict)
+    validation: ValidationSection = Field(default_factory=ValidationSection)
+    context: ContextSection = Field(default_factory=ContextSection)
+    cost: CostSection = Field(default_factory=CostSection)
+    milestones: MilestonesSection = Field(default_factory=MilestonesSection)
+    providers: dict[str, ProviderConfig] = Field(default_factory=dict)
+    models: dict[str, ModelConfig] = Field(default_factory=dict)
+
+    def ladder(self, task_type: str = "default") -> list[str]:
+        """The tier ladder for a task type, falling back to the default ladder."""
+        return list(self.tiers.get(task_type) or self.tiers.get("default") or [])
+
+    def models_in_tier(self, tier: str) -> dict[str, ModelConfig]:
+        return {name: m for name, m in self.models.items() if m.tier == tier}
+
+    def top_tier_model(self) -> ModelConfig | None:
+        """The last tier of the default ladder's priciest model: the 'all-sonnet' baseline."""
+        for tier in reversed(self.ladder()):
+            models = self.models_in_tier(tier)
+            if models:
+                return max(models.values(), key=lambda m: m.price_output)
+        return None
+
+
+def _check_references(cfg: MomConfig) -> None:
+    for name, model in cfg.models.items():
+        if model.provider not in cfg.providers:
+            raise ValueError(
+                f"models.{name}.provider: unknown provider {model.provider!r}; "
+                f"known: {', '.join(sorted(cfg.providers)) or 'none'}"
+            )
+    known_tiers = {m.tier for m in cfg.models.values()} | {RULES_TIER}
+    for task_type, ladder in cfg.tiers.items():
+        for tier in ladder:
+            if tier not in known_tiers:
+                hint = _closest(tier, known_tiers)
+                raise ValueError(
+                    f"tiers.{task_type}: unknown tier {tier!r}"
+                    + (f"; did you mean {hint!r}?" if hint else "")
+                )
+
+
+def packaged_default_text() -> str:
+    return resources.files("mom_cli").joinpath("routing.toml").read_text(encoding="utf-8")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """`MOM_COST__DAILY_BUDGET_USD=3` → {"cost": {"daily_budget_usd": "3"}}."""
+    out: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith("MOM_") or "__" not in name:
+            continue
+        parts = [p.lower() for p in name[4:].split("__")]
+        node = out
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = _parse_scalar(raw)
+    return out
+
+
+def _parse_scalar(raw: str) -> Any:
+    """Read a string as a TOML value when it is one (`3`, `true`, `["a"]`), else keep it."""
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _closest(word: str, options: Any) -> str | None:
+    matches = difflib.get_close_matches(word, [str(o) for o in options], n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _describe(error: Mapping[str, Any], data: Mapping[str, Any]) -> str:
+    loc = [str(p) for p in error["loc"]]
+    dotted = ".".join(loc)
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        section: Any = MomConfig
+        for part in loc[:-1]:
+            section = _field_model(section, part)
+        names = list(section.model_fields) if section is not None else []
+        hint = _closest(loc[-1], names)
+        suggestion = f"; did you mean {'.'.join([*loc[:-1], hint])!r}?" if hint else ""
+        return f"{dotted}: unknown key{suggestion}"
+    expected = {
+        "float_parsing": "a number",
+        "float_type": "a number",
+        "int_parsing": "an integer",
+        "int_type": "an integer",
+        "int_from_float": "an integer",
+        "bool_parsing": "true or false",
+        "bool_type": "true or false",
+        "string_type": "a string",
+        "list_type": "a list",
+        "dict_type": "a table",
+        "model_type": "a table",
+        "missing": "a value (it is required)",
+    }.get(kind)
+    if expected:
+        got = "" if kind == "missing" else f", got {value!r}"
+        return f"{dotted}: expected {expected}{got}"
+    return f"{dotted}: {error['msg']}" + (f" (got {value!r})" if value is not None else "")
+
+
+def _field_model(model: Any, name: str) -> Any:
+    """The pydantic model class behind a field (or dict value), for key suggestions."""
+    if model is None or not hasattr(model, "model_fields"):
+        return None
+    field = model.model_fields.get(name)
+    if field is None:
+        if model in (ProviderConfig, ModelConfig):
+            return None
+        return {"providers": ProviderConfig, "models": ModelConfig}.get(name)
+    annotation = field.annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    args = getattr(annotation, "__args__", ())
+    if args and isinstance(args[-1], type) and issubclass(args[-1], BaseModel):
+        return _DictOf(args[-1])
+    return None
+
+
+class _DictOf:
+    """Marks `dict[str, Model]`: the next path part is a user-chosen name."""
+
+    def __init__(self, inner: type[BaseModel]) -> None:
+        self.inner = inner
+        self.model_fields: dict[str, Any] = {}
+
+
+def validate_layer(data: Mapping[str, Any], source: str) -> MomConfig:
+    """Validate merged data; errors are attributed to `source`, the layer just merged."""
+    try:
+        cfg = MomConfig.model_validate(data)
+        _check_references(cfg)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(f"{source}: {_describe_nested(first, data)}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+    return cfg
+
+
+def _describe_nested(error: Mapping[str, Any], data: Mapping[str, Any]) -> str:
+    loc = list(error["loc"])
+    # Inside a dict of models, skip the user's chosen name when suggesting keys.
+    if error["type"] == "extra_forbidden" and len(loc) >= 3 and loc[0] in ("providers", "models"):
+        inner = ProviderConfig if loc[0] == "providers" else ModelConfig
+        hint = _closest(str(loc[-1]), list(inner.model_fields))
+        dotted = ".".join(str(p) for p in loc)
+        return f"{dotted}: unknown key" + (
+            f"; did you mean {'.'.join([*map(str, loc[:-1]), hint])!r}?" if hint else ""
+        )
+    return _describe(error, data)
+
+
+class LoadedConfig(BaseModel):
+    """The effective config plus the files it came from (for `mom config path`)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    config: MomConfig
+    sources: list[str]
+
+
+def load_config(
+    repo: Path | None = None,
+    config_path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> LoadedConfig:
+    """Load every layer. `config_path` (the --config flag) replaces the user file."""
+    environ = os.environ if environ is None else environ
+    data = tomllib.loads(packaged_default_text())
+    sources = ["(packaged default)"]
+    cfg = validate_layer(data, "routing.toml (packaged default)")
+    files: list[Path] = []
+    if config_path is not None:
+        if not config_path.is_file():
+            raise ConfigError(f"{config_path}: no such config file")
+        files.append(config_path)
+    else:
+        user_file = user_config_file()
+        if user_file.is_file():
+            files.append(user_file)
+    if repo is not None and (repo / "routing.toml").is_file():
+        files.append(repo / "routing.toml")
+    for path in files:
+        data = deep_merge(data, read_toml(path))
+        cfg = validate_layer(data, str(path))
+        sources.append(str(path))
+    env = env_overrides(environ)
+    if env:
+        data = deep_merge(data, env)
+        cfg = validate_layer(data, "environment (MOM_* variables)")
+        sources.append("environment")
+    if overrides:
+        data = deep_merge(data, overrides)
+        cfg = validate_layer(data, "command-line flags")
+        sources.append("flags")
+    return LoadedConfig(config=cfg, sources=sources)
+
+
+def set_key(path: Path, dotted_key: str, raw_value: str) -> Any:
+    """Set `section.key` in the TOML file at `path`, keeping every other key.
+
+    The value is parsed as TOML when it is one; the whole result is validated before
+    anything is written, so a bad value changes nothing.
+    """
+    parts = dotted_key.split(".")
+    if len(parts) < 2:
+        raise ConfigError(f"{dotted_key}: expected SECTION.KEY, e.g. cost.daily_budget_usd")
+    existing = read_toml(path) if path.is_file() else {}
+    update: dict[str, Any] = {}
+    node = update
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    value = _parse_scalar(raw_value)
+    node[parts[-1]] = value
+    candidate = deep_merge(existing, update)
+    base = tomllib.loads(packaged_default_text())
+    validate_layer(deep_merge(base, candidate), f"{path}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(tomli_w.dumps(candidate), encoding="utf-8")
+    tmp.replace(path)
+    return value

@@ -1,0 +1,64 @@
+"""Where mom keeps state: the user data dir (ledger) and the repo-local `.mom/` folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+STATE_DIR_NAME = ".mom"
+
+
+def user_home() -> Path:
+    """User-level state (the ledger). `MOM_HOME` overrides the platform data dir."""
+    override = os.environ.get("MOM_HOME")
+    base = Path(override) if override else Path(platformdirs.user_data_dir("mom"))
+    base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
+def user_config_file() -> Path:
+    """`~/.config/mom/routing.toml` (or the platform equivalent); may not exist."""
+    override = os.environ.get("MOM_CONFIG_HOME")
+    base = Path(override) if override else Path(platformdirs.user_config_dir("mom"))
+    return base / "routing.toml"
+
+
+def ledger_path() -> Path:
+    return user_home() / "ledger.sqlite3"
+
+
+def find_git_root(start: Path) -> Path | None:
+    """The nearest ancestor holding `.git`, or None."""
+    current = start.resolve()
+    for candidate in (current, *current.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def repo_state_dir(repo: Path) -> Path:
+    """`<repo>/.mom/`, created on demand and kept out of git via `.git/info/exclude`."""
+    state = repo / STATE_DIR_NAME
+    state.mkdir(parents=True, exist_ok=True)
+    _exclude_from_git(repo)
+    return state
+
+
+def _exclude_from_git(repo: Path) -> None:
+    """Add `.mom/` to `.git/info/exclude` (never the user's .gitignore)."""
+    git_dir = repo / ".git"
+    if not git_dir.is_dir():
+        return
+    exclude = git_dir / "info" / "exclude"
+    line = f"/{STATE_DIR_NAME}/"
+    try:
+        existing = exclude.read_text(encoding="utf-8") if exclude.exists() else ""
+        if line in existing.splitlines():
+            return
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        sep = "" if existing.endswith("\n") or not existing else "\n"
+        exclude.write_text(f"{existing}{sep}{line}\n", encoding="utf-8")
+    except OSError:
+        pass
