@@ -81,3 +81,22 @@ class Provider(Protocol):
     def stream(
         self, request: CompletionRequest, model: ModelConfig, endpoint: str
     ) -> AsyncIterator[str]: ...
+
+
+@runtime_checkable
+class ModelCaller(Protocol):
+    """What the engine needs from the provider layer (implemented by pool.ProviderPool).
+
+    `complete` runs one call on the named model (a key of config.models) with mom's own
+    retry policy, budget check and ledger record; it raises ProviderError subclasses or
+    BudgetExceededError. `availability` says whether a model can be called here at all.
+    `in_flight` is the number of calls currently running on the model's endpoints (load).
+    """
+
+    async def complete(
+        self, request: CompletionRequest, *, model: str, run_id: str = "", task_id: str = ""
+    ) -> Completion: ...
+
+    def availability(self, model: str) -> Availability: ...
+
+    def in_flight(self, model: str) -> int: ...
