@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from mom_cli.config import LoadedConfig, load_config
 from mom_cli.errors import ExitCode, MomError, UsageError
@@ -71,7 +72,7 @@ def cli_errors(json_mode: bool = False) -> Iterator[None]:
         if json_mode:
             print_json({"error": str(exc), "kind": type(exc).__name__})
         else:
-            err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]")

@@ -1,0 +1,79 @@
+"""The `mom cost` report, computed from ledger rows only (no estimates)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+
+from mom_cli.config import MomConfig
+from mom_cli.ledger.store import LedgerRow
+
+
+@dataclass
+class CostLine:
+    tier: str
+    model: str
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    failures: int = 0
+    share_of_calls: float = 0.0
+
+
+@dataclass
+class CostReport:
+    lines: list[CostLine]
+    calls: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    baseline_model: str
+    baseline_cost_usd: float  # the same tokens at the top tier's prices
+    savings_usd: float
+    exhausted_providers: list[str]
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def build_report(
+    rows: list[LedgerRow], config: MomConfig, requests_today: dict[str, int] | None = None
+) -> CostReport:
+    grouped: dict[tuple[str, str], CostLine] = defaultdict(lambda: CostLine("", ""))
+    for row in rows:
+        line = grouped[(row.tier, row.model)]
+        line.tier, line.model = row.tier, row.model
+        line.calls += 1
+        line.input_tokens += row.input_tokens
+        line.output_tokens += row.output_tokens
+        line.cost_usd += row.cost_usd
+        line.failures += row.outcome not in ("ok", "validated")
+    total_calls = len(rows)
+    ladder = config.ladder()
+    order = {tier: i for i, tier in enumerate(ladder)}
+    lines = sorted(grouped.values(), key=lambda ln: (order.get(ln.tier, len(order)), ln.model))
+    for line in lines:
+        line.share_of_calls = line.calls / total_calls if total_calls else 0.0
+    top = config.top_tier_model()
+    tokens_in = sum(r.input_tokens for r in rows)
+    tokens_out = sum(r.output_tokens for r in rows)
+    spent = sum(r.cost_usd for r in rows)
+    baseline = top.cost_usd(tokens_in, tokens_out) if top else 0.0
+    exhausted = [
+        name
+        for name, provider in config.providers.items()
+        if provider.requests_per_day
+        and (requests_today or {}).get(name, 0) >= provider.requests_per_day
+    ]
+    return CostReport(
+        lines=lines,
+        calls=total_calls,
+        input_tokens=tokens_in,
+        output_tokens=tokens_out,
+        cost_usd=spent,
+        baseline_model=top.model_id if top else "",
+        baseline_cost_usd=baseline,
+        savings_usd=baseline - spent,
+        exhausted_providers=exhausted,
+    )
