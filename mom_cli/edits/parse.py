@@ -67,6 +67,7 @@ def parse_edit_blocks(text: str) -> list[EditBlock]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     blocks: list[EditBlock] = []
     last_path: str | None = None
+    wrapping: str | None = None  # the fence that wraps SEARCH blocks we are inside of
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -83,11 +84,16 @@ def parse_edit_blocks(text: str) -> list[EditBlock]:
             last_path = path
             continue
         fence = _FENCE.match(line)
-        if fence and fence.group(1):
+        if fence and wrapping is not None and not fence.group(2):
+            wrapping = None  # the close of a fence around SEARCH blocks
+            i += 1
+            continue
+        if fence:
             end = _fence_end(lines, i, fence.group(1))
             body = lines[i + 1 : end]
             if any(_SEARCH.match(b) for b in body):
-                i += 1  # a fence wrapping SEARCH blocks: parse its inside
+                wrapping = fence.group(1)  # parse the inside of a fence around SEARCH blocks
+                i += 1
                 continue
             path = _path_before(lines, i, skip_fences=False)
             if path is not None and end < len(lines):

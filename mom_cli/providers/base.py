@@ -70,7 +70,9 @@ class Provider(Protocol):
     name: str
     capabilities: Capabilities
 
-    def availability(self) -> Availability: ...
+    def availability(self, model: ModelConfig | None = None) -> Availability:
+        """Usable here? With a model, also whether that model is served (e.g. pulled)."""
+        ...
 
     async def complete(
         self, request: CompletionRequest, model: ModelConfig, endpoint: str
@@ -81,6 +83,10 @@ class Provider(Protocol):
     def stream(
         self, request: CompletionRequest, model: ModelConfig, endpoint: str
     ) -> AsyncIterator[str]: ...
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients opened on the running event loop."""
+        ...
 
 
 @runtime_checkable

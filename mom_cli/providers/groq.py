@@ -1,0 +1,26 @@
+"""Groq through the `groq` SDK. Same chat-completions wire format as OpenAI, served under
+`{base_url}/openai/v1/`; the SDK adds that path itself, so base_url is the bare host."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import groq
+
+from mom_cli.providers._support import api_key
+from mom_cli.providers.openai_compat import ChatCompletionsProvider
+
+
+class GroqProvider(ChatCompletionsProvider):
+    """kind = "groq"."""
+
+    sdk: ModuleType = groq
+
+    def _make_client(self, endpoint: str) -> Any:
+        return groq.AsyncGroq(
+            api_key=api_key(self.config, self._environ, self.name),
+            base_url=endpoint,
+            timeout=self.config.timeout,
+            max_retries=0,
+        )

@@ -1,0 +1,125 @@
+"""OpenAI-compatible chat completions through the `openai` SDK (DeepSeek, OpenRouter, vLLM,
+llama.cpp server, LM Studio). `groq.py` reuses this class with the `groq` SDK, whose wire
+format is the same."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from types import ModuleType
+from typing import Any
+
+import openai
+
+from mom_cli.config import ModelConfig, ProviderConfig
+from mom_cli.errors import MalformedResponseError, ProviderError
+from mom_cli.providers._support import (
+    LoopLocal,
+    api_key,
+    chat_messages,
+    key_availability,
+    secret_value,
+)
+from mom_cli.providers.base import Availability, Capabilities, CompletionRequest
+from mom_cli.providers.errors_map import map_sdk_error
+
+
+class ChatCompletionsProvider:
+    """Adapter over an SDK exposing `client.chat.completions.create` (openai-shaped)."""
+
+    sdk: ModuleType = openai
+    capabilities = Capabilities(streaming=True, json_mode=True, system_prompt=True, paid=True)
+
+    def __init__(
+        self, name: str, config: ProviderConfig, environ: Mapping[str, str] | None = None
+    ) -> None:
+        self.name = name
+        self.config = config
+        self._environ = environ
+        self._clients: LoopLocal[Any] = LoopLocal(self._make_client)
+
+    def _make_client(self, endpoint: str) -> Any:
+        return openai.AsyncOpenAI(
+            api_key=api_key(self.config, self._environ, self.name),
+            base_url=endpoint,
+            timeout=self.config.timeout,
+            max_retries=0,
+        )
+
+    def availability(self, model: ModelConfig | None = None) -> Availability:
+        return key_availability(self.config, self._environ)
+
+    def _params(self, request: CompletionRequest, model: ModelConfig) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "model": model.model_id,
+            "messages": chat_messages(request),
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+        }
+        if request.stop:
+            params["stop"] = list(request.stop)
+        if request.json_mode:
+            params["response_format"] = {"type": "json_object"}
+        return params
+
+    def _error(self, exc: BaseException, model: ModelConfig, endpoint: str) -> ProviderError:
+        return map_sdk_error(
+            exc,
+            self.sdk,
+            provider=self.name,
+            model=model.model_id,
+            endpoint=endpoint,
+            secret=secret_value(self.config, self._environ),
+        )
+
+    async def complete(
+        self, request: CompletionRequest, model: ModelConfig, endpoint: str
+    ) -> tuple[str, int, int, str]:
+        try:
+            client = self._clients.get(endpoint)
+            response = await client.chat.completions.create(**self._params(request, model))
+            choice = response.choices[0]
+            content = choice.message.content or ""
+            usage = response.usage
+            in_tokens = usage.prompt_tokens if usage else 0
+            out_tokens = usage.completion_tokens if usage else 0
+            return content, in_tokens, out_tokens, choice.finish_reason or "stop"
+        except (AttributeError, IndexError, TypeError) as exc:
+            raise MalformedResponseError(
+                f"{self.name}: response without choices/message ({type(exc).__name__})",
+                provider=self.name,
+                model=model.model_id,
+            ) from None
+        except Exception as exc:
+            raise self._error(exc, model, endpoint) from None
+
+    async def stream(
+        self, request: CompletionRequest, model: ModelConfig, endpoint: str
+    ) -> AsyncIterator[str]:
+        finished = False
+        try:
+            client = self._clients.get(endpoint)
+            chunks = await client.chat.completions.create(
+                **self._params(request, model), stream=True
+            )
+            async for chunk in chunks:
+                for choice in chunk.choices or ():
+                    if choice.delta and choice.delta.content:
+                        yield choice.delta.content
+                    if choice.finish_reason:
+                        finished = True
+        except Exception as exc:
+            raise self._error(exc, model, endpoint) from None
+        if not finished:
+            raise MalformedResponseError(
+                f"{self.name}: stream ended before a finish_reason (truncated)",
+                provider=self.name,
+                model=model.model_id,
+            )
+
+    async def aclose(self) -> None:
+        for client in self._clients.pop_current():
+            await client.close()
+
+
+class OpenAICompatProvider(ChatCompletionsProvider):
+    """kind = "openai_compat"."""
