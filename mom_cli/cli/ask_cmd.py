@@ -1,7 +1,139 @@
-"""Placeholder until this command lands."""
+"""`mom ask PROMPT`: one request, answered by the cheapest usable tier (escalating on failure)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
+from mom_cli.cli.common import (
+    ConfigOption,
+    JsonOption,
+    RepoOption,
+    cli_errors,
+    console,
+    err_console,
+    load,
+    print_json,
+    resolve_repo,
+)
+from mom_cli.config import MomConfig
+from mom_cli.errors import UsageError
+from mom_cli.events import AttemptFailed, Escalated, Event, Notice
+from mom_cli.ledger.store import Ledger
+from mom_cli.providers.base import CompletionRequest
+from mom_cli.providers.ladder_call import LadderResult, complete_on_ladder, first_usable_tier
+from mom_cli.providers.ladder_call import model_tiers as ladder_tiers
+from mom_cli.providers.pool import ProviderPool
+
+
+def _render(event: Event) -> None:
+    """Progress goes to stderr, so stdout holds only the answer (or the JSON document)."""
+    if isinstance(event, Escalated):
+        err_console.print(
+            f"[yellow]escalated {event.from_tier} → {event.to_tier}:[/] {event.reason}",
+            markup=True,
+            highlight=False,
+            soft_wrap=True,
+        )
+    elif isinstance(event, AttemptFailed):
+        err_console.print(
+            f"[dim]{event.tier}/{event.model} attempt failed: {event.reason}[/]",
+            markup=True,
+            highlight=False,
+            soft_wrap=True,
+        )
+    elif isinstance(event, Notice):
+        style = "yellow" if event.level == "warning" else "dim"
+        err_console.print(f"[{style}]{event.message}[/]", markup=True, highlight=False)
+
+
+def _category(prompt: str, config: MomConfig) -> str:
+    """The analyzer's category for the ledger row, when the analyzer is there."""
+    try:
+        from mom_cli.routing.analyzer import analyze
+    except ImportError:
+        return ""
+    try:
+        plan = analyze(prompt, config)
+    except Exception:  # the category is a nicety; never fail a question over it
+        return ""
+    category = getattr(plan, "category", "") or next(iter(getattr(plan, "categories", ())), "")
+    return str(category or "")
+
+
+async def _ask(
+    config: MomConfig, request: CompletionRequest, tier: str | None, model: str | None, prompt: str
+) -> LadderResult:
+    pool = ProviderPool(config, Ledger(), _render)
+    try:
+        if tier is None and model is None:
+            tier = first_usable_tier(pool, ladder_tiers(config))
+            if tier is None:
+                raise UsageError("no model tier is usable here; run `mom doctor` to see why")
+        return await complete_on_ladder(
+            pool, request, tier=tier, model=model, sink=_render, category=_category(prompt, config)
+        )
+    finally:
+        await pool.aclose()
+
+
+def _document(result: LadderResult) -> dict[str, Any]:
+    c = result.completion
+    return {
+        "content": c.content,
+        "model": c.model,
+        "provider": c.provider,
+        "tier": c.tier,
+        "input_tokens": c.input_tokens,
+        "output_tokens": c.output_tokens,
+        "cost_usd": c.cost_usd,
+        "latency_ms": round(c.latency_ms, 1),
+        "escalations": [
+            {"from_tier": s.from_tier, "to_tier": s.to_tier, "reason": s.reason}
+            for s in result.escalations
+        ],
+    }
+
+
+def ask(
+    prompt: Annotated[str, typer.Argument(help="The question or instruction.")],
+    tier: Annotated[
+        str | None, typer.Option("--tier", help="Start at this tier (default: cheapest usable).")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Use this configured model first.")
+    ] = None,
+    max_tokens: Annotated[
+        int, typer.Option("--max-tokens", min=1, help="Longest answer, in tokens.")
+    ] = 512,
+    system: Annotated[str, typer.Option("--system", help="A system prompt.")] = "",
+    repo: RepoOption = None,
+    config: ConfigOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """One routed request. Escalates up the tier ladder when a tier fails, and says so."""
+    with cli_errors(json_out):
+        root: Path = resolve_repo(repo)
+        cfg = load(root, config).config
+        request = CompletionRequest.from_prompt(prompt, system=system, max_tokens=max_tokens)
+        result = asyncio.run(_ask(cfg, request, tier, model, prompt))
+        if json_out:
+            print_json(_document(result))
+            return
+        c = result.completion
+        console.print(c.content, markup=False, highlight=False, soft_wrap=True)
+        note = " (escalated)" if result.escalations else ""
+        err_console.print(
+            f"[dim]{c.tier}/{c.model}{note} · {c.input_tokens}→{c.output_tokens} tokens · "
+            f"${c.cost_usd:.6f} · {c.latency_ms:.0f} ms[/]",
+            markup=True,
+            highlight=False,
+        )
+
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add `mom ask` to the root app."""
+    app.command("ask")(ask)

@@ -1,7 +1,182 @@
-"""Placeholder until this command lands."""
+"""`mom doctor`: which tiers, providers, models and tools are usable here, and why not.
+
+Exit 0 when at least one model tier works (missing cloud keys are normal); 1 when none does.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
 
 import typer
+from rich.table import Table
+
+from mom_cli.cli.common import (
+    ConfigOption,
+    JsonOption,
+    RepoOption,
+    cli_errors,
+    console,
+    load,
+    print_json,
+    resolve_repo,
+)
+from mom_cli.config import RULES_TIER, MomConfig
+from mom_cli.errors import ExitCode
+from mom_cli.ledger.store import Ledger
+from mom_cli.providers.ladder_call import model_tiers
+from mom_cli.providers.pool import ProviderPool
+
+# Tools later stages use: (name, what needs it). clippy is a cargo subcommand.
+TOOLS: tuple[tuple[str, str], ...] = (
+    ("git", "checkpoints and undo"),
+    ("ruff", "Python lint"),
+    ("cargo", "Rust build/test"),
+    ("rustc", "Rust syntax"),
+    ("clippy", "Rust lint"),
+    ("node", "JavaScript syntax/tests"),
+    ("tsc", "TypeScript build"),
+    ("eslint", "JavaScript lint"),
+    ("go", "Go build/test"),
+    ("gofmt", "Go syntax"),
+    ("goimports", "Go imports"),
+    ("javac", "Java build"),
+    ("mvn", "Java tests"),
+)
+
+
+def _tool_present(name: str) -> bool:
+    if name == "clippy":
+        if _which("cargo-clippy"):
+            return True
+        if not _which("cargo"):
+            return False
+        try:
+            done = subprocess.run(
+                ["cargo", "clippy", "--version"], capture_output=True, timeout=10, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return done.returncode == 0
+    return _which(name) is not None
+
+
+def _which(name: str) -> str | None:
+    """On PATH, or beside this interpreter (tools installed into mom's own venv)."""
+    return shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+
+
+def _models_report(pool: ProviderPool) -> list[dict[str, Any]]:
+    rows = []
+    for name, model in pool.config.models.items():
+        verdict = pool.availability(name)
+        rows.append(
+            {
+                "model": name,
+                "tier": model.tier,
+                "provider": model.provider,
+                "kind": pool.config.providers[model.provider].kind,
+                "usable": verdict.ok,
+                "reason": verdict.reason,
+                "endpoints": list(verdict.endpoints),
+            }
+        )
+    return rows
+
+
+def _tiers_report(config: MomConfig, models: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    tiers = [
+        {"tier": RULES_TIER, "usable": True, "models": [], "reason": "no model needed"},
+    ]
+    for tier in model_tiers(config):
+        members = [m for m in models if m["tier"] == tier]
+        usable = [m["model"] for m in members if m["usable"]]
+        reason = "; ".join(f"{m['model']}: {m['reason']}" for m in members if not m["usable"])
+        tiers.append(
+            {
+                "tier": tier,
+                "usable": bool(usable),
+                "models": usable,
+                "reason": "" if usable else (reason or "no models configured"),
+            }
+        )
+    return tiers
+
+
+def _providers_report(models: list[dict[str, Any]], config: MomConfig) -> list[dict[str, Any]]:
+    out = []
+    for name, provider in config.providers.items():
+        members = [m for m in models if m["provider"] == name]
+        usable = any(m["usable"] for m in members)
+        reasons = sorted({m["reason"] for m in members if not m["usable"]})
+        out.append(
+            {
+                "provider": name,
+                "kind": provider.kind,
+                "usable": usable,
+                "reason": "" if usable else "; ".join(reasons) or "no models use it",
+                "endpoints": provider.endpoints() if provider.kind != "embedded" else [],
+            }
+        )
+    return out
+
+
+def _print(report: dict[str, Any]) -> None:
+    table = Table(title="tiers", show_lines=False)
+    for col in ("tier", "usable", "models / why not"):
+        table.add_column(col)
+    for t in report["tiers"]:
+        mark = "[green]yes[/]" if t["usable"] else "[red]no[/]"
+        table.add_row(t["tier"], mark, ", ".join(t["models"]) or t["reason"])
+    console.print(table)
+    table = Table(title="providers")
+    for col in ("provider", "kind", "usable", "why not"):
+        table.add_column(col)
+    for p in report["providers"]:
+        mark = "[green]yes[/]" if p["usable"] else "[red]no[/]"
+        table.add_row(p["provider"], p["kind"], mark, p["reason"])
+    console.print(table)
+    missing = report["tools"]["missing"]
+    console.print(f"tools present: {', '.join(report['tools']['present']) or 'none'}")
+    console.print(
+        f"tools missing: {', '.join(missing) or 'none'}", style="yellow" if missing else ""
+    )
+    verdict = "[green]ok[/]" if report["ok"] else "[red]no model tier is usable[/]"
+    console.print(f"doctor: {verdict}")
+
+
+def doctor(
+    repo: RepoOption = None, config: ConfigOption = None, json_out: JsonOption = False
+) -> None:
+    """Which tiers, providers, models and tools are usable here, and exactly why not."""
+    with cli_errors(json_out):
+        cfg = load(resolve_repo(repo), config).config
+        pool = ProviderPool(cfg, Ledger())  # the ledger only answers quota questions here
+        models = _models_report(pool)
+        tiers = _tiers_report(cfg, models)
+        present = [name for name, _ in TOOLS if _tool_present(name)]
+        report = {
+            "ok": any(t["usable"] for t in tiers if t["tier"] != RULES_TIER),
+            "tiers": tiers,
+            "providers": _providers_report(models, cfg),
+            "models": models,
+            "tools": {
+                "present": present,
+                "missing": [name for name, _ in TOOLS if name not in present],
+                "used_for": dict(TOOLS),
+            },
+        }
+        if json_out:
+            print_json(report)
+        else:
+            _print(report)
+        if not report["ok"]:
+            raise typer.Exit(ExitCode.FAILED)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add `mom doctor` to the root app."""
+    app.command("doctor")(doctor)

@@ -1,7 +1,164 @@
-"""Placeholder until this command lands."""
+"""`mom fix-build [--dry-run] [--max-tier T] [--json]`: make build, tests and lint pass."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.markup import escape
+from rich.status import Status
+from rich.table import Table
+
+from mom_cli.cli.common import (
+    ConfigOption,
+    JsonOption,
+    RepoOption,
+    cli_errors,
+    console,
+    err_console,
+    load,
+    print_json,
+    resolve_repo,
+)
+from mom_cli.config import MomConfig
+from mom_cli.events import (
+    AttemptFailed,
+    Escalated,
+    Event,
+    Notice,
+    TaskFinished,
+    TaskRouted,
+    TaskStarted,
+)
+from mom_cli.ledger.store import Ledger
+from mom_cli.providers.pool import ProviderPool
+from mom_cli.workflows.fix_build import FixBuild, FixBuildResult
+
+
+class _Progress:
+    """Live progress on stderr from the workflow's events (stdout stays for results)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.status: Status | None = None
+
+    def __call__(self, event: Event) -> None:
+        if self.quiet:
+            return
+        line = _describe(event)
+        if line is None:
+            return
+        if self.status is not None:
+            self.status.update(f"[bold]{escape(line[:110])}")
+        if not isinstance(event, TaskRouted):
+            err_console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _describe(event: Event) -> str | None:
+    if isinstance(event, Notice):
+        return f"· {event.message}"
+    if isinstance(event, TaskStarted):
+        return f"▶ {event.description}"
+    if isinstance(event, TaskRouted):
+        return f"  trying {event.tier}/{event.model} on {event.task_id}"
+    if isinstance(event, AttemptFailed):
+        return f"  ✗ {event.tier}/{event.model}: {event.reason[:160]}"
+    if isinstance(event, Escalated):
+        return f"  ↑ escalated {event.from_tier} → {event.to_tier}"
+    if isinstance(event, TaskFinished):
+        mark = "✓" if event.status == "passed" else "✗"
+        return f"  {mark} {event.task_id}: {event.status} {event.detail[:120]}".rstrip()
+    return None
+
+
+async def _run(
+    root: Path, cfg: MomConfig, max_tier: str | None, dry_run: bool, progress: _Progress
+) -> FixBuildResult:
+    ledger = Ledger()
+    pool = ProviderPool(cfg, ledger, progress)
+    try:
+        flow = FixBuild(root, cfg, caller=pool, ledger=ledger, sink=progress, max_tier=max_tier)
+        return await flow.run(dry_run=dry_run)
+    finally:
+        await pool.aclose()
+
+
+def _summary(result: FixBuildResult) -> None:
+    title = "fix-build plan (nothing changed)" if result.dry_run else "fix-build summary"
+    table = Table(title=title, title_justify="left")
+    for col in ("step", "status", "tier", "model", "attempts", "tokens", "$", "seconds"):
+        table.add_column(
+            col, justify="right" if col in ("attempts", "tokens", "$", "seconds") else "left"
+        )
+    for step in result.steps:
+        cost = step.estimated_cost_usd if result.dry_run else step.cost_usd
+        table.add_row(
+            escape(step.file),
+            step.status,
+            step.tier,
+            escape(step.model or "-"),
+            str(len(step.attempts)),
+            str(step.tokens),
+            f"{'~' if result.dry_run else ''}${cost or 0:.4f}",
+            f"{step.seconds:.1f}",
+        )
+    t = result.totals()
+    table.add_section()
+    table.add_row(
+        "total", f"{t['fixed']}/{t['steps']} fixed", "", f"{t['fixed_by_rules']} by rules",
+        str(t["rule_attempts"] + t["model_attempts"]), str(t["tokens"]),
+        f"${t['cost_usd']:.4f}", f"{t['seconds']:.1f}",
+    )  # fmt: skip
+    console.print(table)
+    if result.dry_run:
+        console.print("[dim]$ figures in a plan are estimates; rules cost $0.[/]")
+    if result.passed:
+        console.print("[bold green]build, tests and lint pass[/] (the project's own toolchain)")
+        return
+    errors = [d for d in result.remaining if d.severity == "error"]
+    if not result.dry_run:
+        console.print(f"[bold red]still failing:[/] {len(errors)} diagnostic(s)")
+    for d in errors[:15]:
+        console.print(
+            f"  {escape(d.location())}: [{d.stage}] {escape(d.message[:160])}", markup=False
+        )
+    for need in result.needs:
+        console.print(f"[yellow]next tier needed:[/] {escape(need)}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add `mom fix-build` to the root app."""
+
+    @app.command("fix-build")
+    def fix_build(
+        dry_run: Annotated[
+            bool,
+            typer.Option("--dry-run", help="Show the plan and a cost estimate; touch nothing."),
+        ] = False,
+        max_tier: Annotated[
+            str | None, typer.Option("--max-tier", help="Never climb above this tier.")
+        ] = None,
+        repo: RepoOption = None,
+        config: ConfigOption = None,
+        json_out: JsonOption = False,
+    ) -> None:
+        """Make build, tests and lint pass: rules first ($0), then the model ladder."""
+        with cli_errors(json_out):
+            root = resolve_repo(repo, require_git=not dry_run)
+            cfg = load(root, config).config
+            progress = _Progress(quiet=json_out)
+            if json_out:
+                result = asyncio.run(_run(root, cfg, max_tier, dry_run, progress))
+            else:
+                with err_console.status("fix-build", spinner="dots") as status:
+                    progress.status = status
+                    result = asyncio.run(_run(root, cfg, max_tier, dry_run, progress))
+            if json_out:
+                print_json(result.to_dict())
+            else:
+                _summary(result)
+            if dry_run:
+                return
+            raise typer.Exit(result.exit_code)

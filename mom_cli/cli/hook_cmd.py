@@ -1,7 +1,45 @@
-"""Placeholder until this command lands."""
+"""`mom hook install | uninstall [--force]`: mom's git pre-commit hook."""
+
+from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
+from mom_cli.cli.common import ConfigOption, RepoOption, cli_errors, console, load, resolve_repo
+from mom_cli.hooks.install import install_hook, uninstall_hook
+
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace or remove a pre-commit hook that is not mom's.")
+]
+
+hook_app = typer.Typer(help="Install or remove mom's git pre-commit hook.", no_args_is_help=True)
+
+
+@hook_app.command("install")
+def install(
+    force: ForceOption = False, repo: RepoOption = None, config: ConfigOption = None
+) -> None:
+    """Validate staged content on every commit (syntax, build, lint; tests if configured)."""
+    with cli_errors():
+        root = resolve_repo(repo, require_git=True)
+        load(root, config)
+        path = install_hook(root, force=force)
+    console.print(f"installed {path}")
+
+
+@hook_app.command("uninstall")
+def uninstall(
+    force: ForceOption = False, repo: RepoOption = None, config: ConfigOption = None
+) -> None:
+    """Remove mom's pre-commit hook (a hook it replaced with --force is put back)."""
+    with cli_errors():
+        root = resolve_repo(repo, require_git=True)
+        load(root, config)
+        path, restored = uninstall_hook(root, force=force)
+    console.print(f"removed {path}" + (" and restored the previous hook" if restored else ""))
+
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add the `mom hook` group to the root app."""
+    app.add_typer(hook_app, name="hook")

@@ -1,7 +1,238 @@
-"""Placeholder until this command lands."""
+"""`mom run REQUEST`: analyze → decompose → graph → route → execute → synthesize.
+
+Progress is drawn on stderr from engine events (a live table of steps), so stdout holds
+only the answer and summary, or exactly one JSON document with --json.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from rich.console import Group
+from rich.live import Live
+from rich.table import Table
+
+from mom_cli.cli.common import (
+    ConfigOption,
+    JsonOption,
+    RepoOption,
+    cli_errors,
+    console,
+    err_console,
+    load,
+    print_json,
+    resolve_repo,
+)
+from mom_cli.config import MomConfig
+from mom_cli.engine.contributions import write_run_record
+from mom_cli.engine.pipeline import Pipeline, PlannedRun, RunResult
+from mom_cli.events import (
+    AttemptFailed,
+    CostRecorded,
+    Escalated,
+    Event,
+    EventSink,
+    Notice,
+    TaskFinished,
+    TaskRouted,
+    TaskStarted,
+)
+from mom_cli.paths import repo_state_dir
+from mom_cli.providers.base import ModelCaller
+from mom_cli.routing.learning import OutcomeStats
+from mom_cli.routing.outcome_store import OutcomeStore
+
+
+def build_caller(config: MomConfig, sink: EventSink) -> tuple[ModelCaller, Any]:
+    """The one place `mom run` gets its ModelCaller: the provider pool with the ledger."""
+    from mom_cli.ledger.store import Ledger
+    from mom_cli.providers.pool import ProviderPool
+
+    ledger = Ledger()
+    return ProviderPool(config, ledger=ledger, sink=sink), ledger
+
+
+class RunProgress:
+    """Event sink that keeps one row per step and redraws a rich table."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.notes: list[str] = []
+        self.live: Live | None = None
+
+    def __call__(self, event: Event) -> None:
+        if self.quiet:
+            return
+        task_id = getattr(event, "task_id", "")
+        row = self.rows.setdefault(task_id, {"status": "", "route": "", "cost": 0.0, "note": ""})
+        if isinstance(event, TaskStarted):
+            row.update(status="running", note=event.description[:60])
+        elif isinstance(event, TaskRouted):
+            row["route"] = f"{event.tier}/{event.model}"
+        elif isinstance(event, AttemptFailed):
+            row["note"] = f"failed on {event.tier}: {event.reason[:50]}"
+        elif isinstance(event, Escalated):
+            row["note"] = f"escalated {event.from_tier} → {event.to_tier}"
+        elif isinstance(event, CostRecorded):
+            row["cost"] += event.cost_usd
+        elif isinstance(event, TaskFinished):
+            row["status"] = event.status
+            if event.detail:
+                row["note"] = event.detail[:60]
+        elif isinstance(event, Notice):
+            self.notes.append(("⚠ " if event.level == "warning" else "") + event.message)
+        if not task_id:
+            self.rows.pop("", None)
+        if self.live is not None:
+            self.live.update(self.render())
+
+    def render(self) -> Group:
+        table = Table(box=None, show_header=True, header_style="bold")
+        for col in ("step", "status", "tier/model", "$", "note"):
+            table.add_column(col)
+        for task_id, row in self.rows.items():
+            table.add_row(task_id, row["status"], row["route"], f"{row['cost']:.5f}", row["note"])
+        return Group(*self.notes[-5:], table)
+
+
+def _print_plan(planned: PlannedRun) -> None:
+    plan = planned.plan
+    console.print(
+        f"[bold]plan[/]: {plan.kind} · {plan.complexity} · {', '.join(plan.categories)}"
+        f" · quality {plan.quality} · decomposer: {planned.decomposition.source}",
+        markup=True,
+        highlight=False,
+    )
+    table = Table(show_header=True, header_style="bold")
+    for col in ("id", "category", "complexity", "depends on", "tier/model", "est $"):
+        table.add_column(col)
+    for tid in planned.graph.topological_order():
+        task, sel = planned.graph.tasks[tid], planned.selections[tid]
+        route = f"{sel.tier}/{sel.model}" + ("" if sel.available else " (unavailable)")
+        deps = ", ".join(task.all_upstream()) or "-"
+        cost = f"{sel.estimated_cost_usd:.5f}"
+        table.add_row(tid, task.category, task.complexity, deps, route, cost)
+    console.print(table)
+    for tid, sel in planned.selections.items():
+        console.print(f"[dim]{tid}: " + "; ".join(sel.reasons[:4]) + "[/]", markup=True)
+    for warning in planned.decomposition.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", markup=True, highlight=False)
+    est = planned.estimate
+    console.print(
+        f"estimated: {est.calls} calls, ~{est.input_tokens}+{est.output_tokens} tokens,"
+        f" ~${est.cost_usd:.5f} (estimate)",
+        highlight=False,
+    )
+
+
+def _print_result(result: RunResult) -> None:
+    console.print(result.answer or "(no answer)", markup=False, highlight=False)
+    table = Table(title="contributions", show_header=True, header_style="bold")
+    for col in ("step", "tier/model", "endpoint", "tokens in/out", "$", "weight"):
+        table.add_column(col)
+    for c in result.contributions:
+        table.add_row(
+            c.subtask_id,
+            f"{c.tier}/{c.model}",
+            c.endpoint,
+            f"{c.input_tokens}/{c.output_tokens}",
+            f"{c.cost_usd:.5f}",
+            f"{c.weight:.2f}",
+        )
+    err_console.print(table)
+    t = result.totals
+    err_console.print(
+        f"{result.status}: {t.calls} calls, {t.input_tokens}+{t.output_tokens} tokens,"
+        f" ${t.cost_usd:.5f} · run {result.run_id}",
+        highlight=False,
+    )
+
+
+async def execute_run(
+    config: MomConfig,
+    repo: Path,
+    request: str,
+    *,
+    dry_run: bool,
+    max_tier: str | None,
+    json_mode: bool,
+) -> int:
+    progress = RunProgress(quiet=json_mode)
+    caller, ledger = build_caller(config, progress)
+    store = OutcomeStore()
+    pipeline = Pipeline(
+        config,
+        caller,
+        sink=progress,
+        stats=OutcomeStats.from_sources(store),
+        outcome_store=store,
+    )
+    try:
+        planned = await pipeline.plan(request, max_tier=max_tier)
+        if dry_run:
+            print_json(planned.to_json()) if json_mode else _print_plan(planned)
+            return 0
+        if json_mode:
+            result = await pipeline.execute(planned)
+        else:
+            with Live(progress.render(), console=err_console, transient=False) as live:
+                progress.live = live
+                result = await pipeline.execute(planned)
+            progress.live = None
+    finally:
+        store.close()
+        aclose = getattr(caller, "aclose", None)
+        if aclose is not None:
+            await aclose()
+    document = result.to_json()
+    _totals_from_ledger(ledger, result.run_id, document)
+    write_run_record(
+        repo_state_dir(repo) / "runs",
+        result.run_id,
+        {**document, "run_id": result.run_id, "request": request, "answer": result.answer},
+    )
+    print_json(document) if json_mode else _print_result(result)
+    return result.exit_code
+
+
+def _totals_from_ledger(ledger: Any, run_id: str, document: dict[str, Any]) -> None:
+    """Printed figures come from the ledger when it has this run's rows."""
+    rows = ledger.rows(run_id=run_id) if ledger is not None and hasattr(ledger, "rows") else []
+    if rows:
+        totals = document["totals"]
+        totals["input_tokens"] = sum(r.input_tokens for r in rows)
+        totals["output_tokens"] = sum(r.output_tokens for r in rows)
+        totals["cost_usd"] = round(sum(r.cost_usd for r in rows), 6)
+        totals["calls"] = len(rows)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add `mom run` to the root app."""
+
+    @app.command("run")
+    def run(
+        request: Annotated[str, typer.Argument(help="What to do, in plain words.")],
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Show plan, graph, routes and estimated cost.")
+        ] = False,
+        max_tier: Annotated[
+            str | None, typer.Option("--max-tier", help="Never route above this tier.")
+        ] = None,
+        json_out: JsonOption = False,
+        repo: RepoOption = None,
+        config: ConfigOption = None,
+    ) -> None:
+        """Analyze a request, split it into steps, run each on the cheapest adequate model."""
+        with cli_errors(json_out):
+            repo_path = resolve_repo(repo)
+            cfg = load(repo_path, config).config
+            code = asyncio.run(
+                execute_run(
+                    cfg, repo_path, request, dry_run=dry_run, max_tier=max_tier, json_mode=json_out
+                )
+            )
+        raise typer.Exit(code)

@@ -1,7 +1,100 @@
-"""Placeholder until this command lands."""
+"""`mom validate [PATHS...] [--staged] [--json]`: the four validator stages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.table import Table
+
+from mom_cli.cli.common import (
+    ConfigOption,
+    JsonOption,
+    RepoOption,
+    cli_errors,
+    console,
+    load,
+    print_json,
+    resolve_repo,
+)
+from mom_cli.errors import ExitCode, UsageError
+from mom_cli.validate.pipeline import validate_paths, validate_project, validate_staged
+from mom_cli.validate.result import ValidationResult
+
+SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    """Add `mom validate` to the root app."""
+
+    @app.command("validate")
+    def validate(
+        paths: Annotated[
+            list[Path] | None,
+            typer.Argument(help="Files to validate (default: the whole project)."),
+        ] = None,
+        staged: Annotated[
+            bool, typer.Option("--staged", help="Validate only the staged content (as the hook).")
+        ] = False,
+        repo: RepoOption = None,
+        config: ConfigOption = None,
+        json_out: JsonOption = False,
+    ) -> None:
+        """Run syntax → build → tests → lint; exit 1 when a stage fails."""
+        with cli_errors(json_out):
+            root = resolve_repo(repo, require_git=staged)
+            cfg = load(root, config).config.validation
+            if staged and paths:
+                raise UsageError("--staged validates the index; do not pass PATHS with it")
+            if staged:
+                result = validate_staged(root, config=cfg)
+            elif paths:
+                result = validate_paths(root, [_inside(root, p) for p in paths], config=cfg)
+            else:
+                result = validate_project(root, config=cfg)
+        if json_out:
+            print_json(result.to_dict())
+        else:
+            render(result)
+        if not result.passed:
+            raise typer.Exit(ExitCode.FAILED)
+
+
+def _inside(root: Path, path: Path) -> str:
+    absolute = path.expanduser().resolve()
+    if not absolute.is_relative_to(root):
+        raise UsageError(f"{path}: outside the repository {root}")
+    return absolute.relative_to(root).as_posix()
+
+
+def render(result: ValidationResult) -> None:
+    if not result.stages:
+        console.print("nothing to validate")
+        return
+    table = Table(title="mom validate", title_justify="left")
+    for column in ("stage", "result", "seconds", "diagnostics", "tool"):
+        table.add_column(column, justify="right" if column == "seconds" else "left")
+    for stage in result.stages:
+        mark = (
+            "[dim]skipped[/]"
+            if stage.skipped
+            else ("[green]passed[/]" if stage.passed else "[bold red]FAILED[/]")
+        )
+        table.add_row(
+            stage.name, mark, f"{stage.seconds:.2f}", str(len(stage.diagnostics)), stage.tool_used
+        )
+    for name in result.not_run:
+        table.add_row(name, "[dim]not run[/]", "", "", "(an earlier stage failed)")
+    console.print(table)
+    for stage in result.stages:
+        for d in stage.diagnostics:
+            style = SEVERITY_STYLE.get(d.severity, "white")
+            code = f" [dim]\\[{d.code}][/]" if d.code else ""
+            console.print(
+                f"{d.location()}: [{style}]{d.severity}[/] ({stage.name}) {d.message}{code}",
+                markup=True,
+                highlight=False,
+            )
+    verdict = "[bold green]passed[/]" if result.passed else "[bold red]failed[/]"
+    console.print(f"validation {verdict}")

@@ -68,9 +68,7 @@ def _replace_once(text: str, block: EditBlock) -> str:
     )
 
 
-def _line_matches(
-    lines: list[str], want: list[str], normalise: Callable[[str], str]
-) -> list[int]:
+def _line_matches(lines: list[str], want: list[str], normalise: Callable[[str], str]) -> list[int]:
     target = [normalise(w) for w in want]
     have = [normalise(line) for line in lines]
     n = len(target)

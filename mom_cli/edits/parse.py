@@ -97,8 +97,8 @@ def parse_edit_blocks(text: str) -> list[EditBlock]:
                 continue
             path = _path_before(lines, i, skip_fences=False)
             if path is not None and end < len(lines):
-                content = "\n".join(body)
-                blocks.append(EditBlock(path, "", content + "\n" if content else "", True))
+                content = "".join(line + "\n" for line in body)
+                blocks.append(EditBlock(path, "", content, whole_file=True))
                 last_path = path
             i = end + 1
             continue
@@ -111,9 +111,9 @@ def format_edit_blocks(blocks: Iterable[EditBlock]) -> str:
     out: list[str] = []
     for block in blocks:
         if block.whole_file:
-            body = block.replace[:-1] if block.replace.endswith("\n") else block.replace
-            fence = "````" if "```" in body else "```"
-            out += [block.path, fence, *([body] if body else []), fence, ""]
+            body = _body_lines(block.replace)
+            fence = "````" if any("```" in line for line in body) else "```"
+            out += [block.path, fence, *body, fence, ""]
         else:
             out += [block.path, "<<<<<<< SEARCH"]
             out += _body_lines(block.search)

@@ -34,9 +34,7 @@ def secret_value(cfg: ProviderConfig, environ: Mapping[str, str] | None) -> str 
     return (os.environ if environ is None else environ).get(cfg.api_key_env) or None
 
 
-def key_availability(
-    cfg: ProviderConfig, environ: Mapping[str, str] | None
-) -> Availability:
+def key_availability(cfg: ProviderConfig, environ: Mapping[str, str] | None) -> Availability:
     """Usable when the key variable is set (if one is needed) and there is an endpoint."""
     endpoints = tuple(cfg.endpoints())
     if not endpoints:

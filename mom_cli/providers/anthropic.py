@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
-
-import anthropic
+from typing import TYPE_CHECKING, Any
 
 from mom_cli.config import ModelConfig, ProviderConfig
 from mom_cli.errors import MalformedResponseError, ProviderError
 from mom_cli.providers._support import LoopLocal, api_key, key_availability, secret_value
 from mom_cli.providers.base import Availability, Capabilities, CompletionRequest
 from mom_cli.providers.errors_map import map_sdk_error
+
+if TYPE_CHECKING:
+    import anthropic
 
 
 class AnthropicProvider:
@@ -28,6 +29,8 @@ class AnthropicProvider:
         self._clients: LoopLocal[anthropic.AsyncAnthropic] = LoopLocal(self._make_client)
 
     def _make_client(self, endpoint: str) -> anthropic.AsyncAnthropic:
+        import anthropic  # imported on first use: it takes seconds, doctor needs none of it
+
         return anthropic.AsyncAnthropic(
             api_key=api_key(self.config, self._environ, self.name),
             base_url=endpoint,
@@ -40,11 +43,11 @@ class AnthropicProvider:
 
     @staticmethod
     def _params(request: CompletionRequest, model: ModelConfig) -> dict[str, Any]:
+        """Messages API params. No temperature: this SDK generation dropped the parameter."""
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
         params: dict[str, Any] = {
             "model": model.model_id,
             "max_tokens": request.max_tokens,
-            "temperature": request.temperature,
             "messages": [
                 {"role": m.role, "content": m.content}
                 for m in request.messages
@@ -58,6 +61,8 @@ class AnthropicProvider:
         return params
 
     def _error(self, exc: BaseException, model: ModelConfig, endpoint: str) -> ProviderError:
+        import anthropic
+
         return map_sdk_error(
             exc,
             anthropic,
@@ -73,6 +78,9 @@ class AnthropicProvider:
         try:
             client = self._clients.get(endpoint)
             message = await client.messages.create(**self._params(request, model))
+        except Exception as exc:
+            raise self._error(exc, model, endpoint) from None
+        try:
             text = "".join(
                 getattr(block, "text", "") for block in message.content if block.type == "text"
             )
@@ -84,8 +92,6 @@ class AnthropicProvider:
                 provider=self.name,
                 model=model.model_id,
             ) from None
-        except Exception as exc:
-            raise self._error(exc, model, endpoint) from None
 
     async def stream(
         self, request: CompletionRequest, model: ModelConfig, endpoint: str

@@ -14,7 +14,7 @@ import ctypes
 import importlib.util
 import threading
 import weakref
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Generator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -68,9 +68,7 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> Any:
     old = _loaded.pop("llama", None)
     if old is not None:
         old.close()
-    llama = llama_cpp.Llama(
-        model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False
-    )
+    llama = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False)
     _loaded.update(key=key, llama=llama)
     return llama
 
@@ -167,7 +165,7 @@ class EmbeddedProvider:
         async with self._lock():
             return await asyncio.to_thread(self._run, request, model)
 
-    def _chunks(self, request: CompletionRequest, model: ModelConfig) -> Iterator[str]:
+    def _chunks(self, request: CompletionRequest, model: ModelConfig) -> Generator[str, None, None]:
         with _model_lock:
             llama = self._llama(model)
             try:

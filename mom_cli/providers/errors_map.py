@@ -121,6 +121,10 @@ def map_sdk_error(
     if isinstance(exc, sdk.APITimeoutError):
         return ProviderTimeoutError(f"{provider} timed out at {endpoint}", **where)
     if isinstance(exc, sdk.APIConnectionError):
+        # The SDKs wrap the transport error; a body cut short is a malformed reply, not an outage.
+        cause = exc.__cause__ or exc.__context__
+        if cause is not None and _is_http_error(cause):
+            return map_transport_error(cause, provider=provider, model=model, endpoint=endpoint)
         return UnavailableError(f"{provider} unreachable at {endpoint}: {exc}", **where)
     if isinstance(exc, sdk.APIStatusError):
         body_msg = _body_message(getattr(exc, "body", None)) or str(exc)

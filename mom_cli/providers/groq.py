@@ -6,8 +6,6 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-import groq
-
 from mom_cli.providers._support import api_key
 from mom_cli.providers.openai_compat import ChatCompletionsProvider
 
@@ -15,10 +13,13 @@ from mom_cli.providers.openai_compat import ChatCompletionsProvider
 class GroqProvider(ChatCompletionsProvider):
     """kind = "groq"."""
 
-    sdk: ModuleType = groq
+    def _sdk(self) -> ModuleType:
+        import groq
+
+        return groq
 
     def _make_client(self, endpoint: str) -> Any:
-        return groq.AsyncGroq(
+        return self._sdk().AsyncGroq(
             api_key=api_key(self.config, self._environ, self.name),
             base_url=endpoint,
             timeout=self.config.timeout,

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
+import urllib.request
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-import ollama
 import pydantic
 
 from mom_cli.config import ModelConfig, ProviderConfig
@@ -20,6 +21,9 @@ from mom_cli.errors import MalformedResponseError, ProviderError, UnavailableErr
 from mom_cli.providers._support import LoopLocal, chat_messages
 from mom_cli.providers.base import Availability, Capabilities, CompletionRequest
 from mom_cli.providers.errors_map import from_status, is_context_overflow, map_transport_error
+
+if TYPE_CHECKING:
+    import ollama
 
 PROBE_TIMEOUT = 1.0  # seconds per host for the /api/tags probe
 PROBE_TTL = 10.0  # seconds a probe result is reused
@@ -39,6 +43,8 @@ class OllamaProvider:
         self._probes: dict[str, tuple[float, set[str] | None]] = {}
 
     def _make_client(self, endpoint: str) -> ollama.AsyncClient:
+        import ollama  # imported on first use: doctor and availability need none of it
+
         return ollama.AsyncClient(host=endpoint, timeout=self.config.timeout)
 
     def _probe(self, host: str) -> set[str] | None:
@@ -46,11 +52,11 @@ class OllamaProvider:
         cached = self._probes.get(host)
         if cached and time.monotonic() - cached[0] < PROBE_TTL:
             return cached[1]
-        try:
-            reply = httpx.get(f"{host.rstrip('/')}/api/tags", timeout=PROBE_TIMEOUT)
-            reply.raise_for_status()
-            names = {str(m.get("name") or m.get("model")) for m in reply.json().get("models", [])}
-        except (httpx.HTTPError, ValueError, AttributeError):
+        try:  # urllib: no client or TLS context to build for a one-off loopback probe
+            with urllib.request.urlopen(f"{host.rstrip('/')}/api/tags", timeout=PROBE_TIMEOUT) as r:
+                models = json.loads(r.read()).get("models", [])
+            names = {str(m.get("name") or m.get("model")) for m in models}
+        except (OSError, urllib.error.URLError, ValueError, AttributeError):
             names = None
         self._probes[host] = (time.monotonic(), names)
         return names
@@ -86,6 +92,8 @@ class OllamaProvider:
         return options
 
     def _error(self, exc: BaseException, model: ModelConfig, endpoint: str) -> ProviderError:
+        import ollama
+
         where = {"provider": self.name, "model": model.model_id}
         if isinstance(exc, ProviderError):
             return exc
@@ -93,9 +101,11 @@ class OllamaProvider:
             return UnavailableError(f"no Ollama at {endpoint}", **where)
         if isinstance(exc, ollama.ResponseError):
             if exc.status_code > 0:
-                return from_status(exc.status_code, exc.error, **where)
+                return from_status(
+                    exc.status_code, exc.error, provider=self.name, model=model.model_id
+                )
             if is_context_overflow(exc.error):
-                return from_status(400, exc.error, **where)
+                return from_status(400, exc.error, provider=self.name, model=model.model_id)
             return UnavailableError(f"Ollama at {endpoint}: {exc.error}", **where)
         if isinstance(exc, json.JSONDecodeError | pydantic.ValidationError | ValueError):
             return MalformedResponseError(f"Ollama at {endpoint}: malformed reply: {exc}", **where)

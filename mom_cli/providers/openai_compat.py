@@ -8,8 +8,6 @@ from collections.abc import AsyncIterator, Mapping
 from types import ModuleType
 from typing import Any
 
-import openai
-
 from mom_cli.config import ModelConfig, ProviderConfig
 from mom_cli.errors import MalformedResponseError, ProviderError
 from mom_cli.providers._support import (
@@ -26,7 +24,6 @@ from mom_cli.providers.errors_map import map_sdk_error
 class ChatCompletionsProvider:
     """Adapter over an SDK exposing `client.chat.completions.create` (openai-shaped)."""
 
-    sdk: ModuleType = openai
     capabilities = Capabilities(streaming=True, json_mode=True, system_prompt=True, paid=True)
 
     def __init__(
@@ -37,8 +34,14 @@ class ChatCompletionsProvider:
         self._environ = environ
         self._clients: LoopLocal[Any] = LoopLocal(self._make_client)
 
+    def _sdk(self) -> ModuleType:
+        """The SDK module, imported on first use: `mom doctor` should not pay for imports."""
+        import openai
+
+        return openai
+
     def _make_client(self, endpoint: str) -> Any:
-        return openai.AsyncOpenAI(
+        return self._sdk().AsyncOpenAI(
             api_key=api_key(self.config, self._environ, self.name),
             base_url=endpoint,
             timeout=self.config.timeout,
@@ -64,7 +67,7 @@ class ChatCompletionsProvider:
     def _error(self, exc: BaseException, model: ModelConfig, endpoint: str) -> ProviderError:
         return map_sdk_error(
             exc,
-            self.sdk,
+            self._sdk(),
             provider=self.name,
             model=model.model_id,
             endpoint=endpoint,
@@ -77,6 +80,9 @@ class ChatCompletionsProvider:
         try:
             client = self._clients.get(endpoint)
             response = await client.chat.completions.create(**self._params(request, model))
+        except Exception as exc:
+            raise self._error(exc, model, endpoint) from None
+        try:
             choice = response.choices[0]
             content = choice.message.content or ""
             usage = response.usage
@@ -89,8 +95,6 @@ class ChatCompletionsProvider:
                 provider=self.name,
                 model=model.model_id,
             ) from None
-        except Exception as exc:
-            raise self._error(exc, model, endpoint) from None
 
     async def stream(
         self, request: CompletionRequest, model: ModelConfig, endpoint: str

@@ -1,0 +1,1 @@
+"""The milestone demo app."""

@@ -1,0 +1,191 @@
+"""Apply one step's edit blocks to the repository: contained, checkpointed, all-or-nothing.
+
+Order of work, so that no failure can leave half a step behind:
+1. resolve every path (must stay in the repo; no `..`, absolute paths, symlink escapes,
+   `.git/` or mom's own `.mom/`) and compute every new file content in memory;
+2. refuse a rewrite that would delete more than half of a file of 10+ lines unless the
+   block asked for it;
+3. save the exact old bytes in a step record (and, optionally, a git snapshot);
+4. write each file to a temp file and rename it into place;
+5. if a write fails, put back the files already written. If the process dies instead,
+   `CheckpointStore.recover_interrupted()` does it on the next run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path, PurePosixPath
+
+from mom_cli.edits.blocks import EditBlock
+from mom_cli.edits.checkpoint import (
+    CheckpointStore,
+    PlannedChange,
+    StepRecord,
+    read_bytes,
+    write_atomic,
+)
+from mom_cli.edits.match import apply_block
+from mom_cli.errors import EditError, PathEscapeError
+from mom_cli.paths import STATE_DIR_NAME
+
+LARGE_FILE_LINES = 10
+_FORBIDDEN_DIRS = {".git", STATE_DIR_NAME}
+
+
+def resolve_repo_path(repo: Path, raw: str) -> tuple[Path, str]:
+    """(absolute path, repo-relative POSIX path) for `raw`, or PathEscapeError.
+
+    Containment is checked after resolving symlinks, so a link (file or folder) that
+    points outside the repo, or into `.git/`, is caught however it is spelled.
+    """
+    root = repo.resolve()
+    text = raw.strip().replace("\\", "/")
+    why = _lexical_problem(text)
+    if why:
+        raise _escape(raw, why)
+    lexical = root / text
+    if lexical.is_symlink():
+        raise _escape(raw, "it is a symbolic link; edit the file it points to instead")
+    resolved = lexical.resolve()
+    if not resolved.is_relative_to(root):
+        raise _escape(raw, "it resolves (through a symbolic link) outside the repository")
+    rel = resolved.relative_to(root)
+    if not rel.parts:
+        raise _escape(raw, "it names the repository root, not a file")
+    if any(part.lower() in _FORBIDDEN_DIRS for part in rel.parts):
+        raise _escape(raw, "it resolves into .git/ or .mom/")
+    if resolved.is_dir():
+        raise EditError(f"{raw}: is a directory", detail=f"{raw} is a directory, not a file.")
+    return resolved, rel.as_posix()
+
+
+def _lexical_problem(text: str) -> str:
+    if not text or "\0" in text:
+        return "it is empty or contains a NUL byte"
+    if text.startswith(("/", "~")) or re.match(r"^[A-Za-z]:", text):
+        return "it is absolute; paths must be relative to the repository root"
+    parts = PurePosixPath(text).parts
+    if ".." in parts:
+        return "it contains '..'"
+    if any(part.lower() in _FORBIDDEN_DIRS for part in parts):
+        return "files under .git/ and .mom/ are never edited"
+    return ""
+
+
+def _escape(raw: str, why: str) -> PathEscapeError:
+    return PathEscapeError(
+        f"refused edit path {raw!r}: {why}",
+        detail=f"The path {raw!r} was refused: {why}. Use a path relative to the "
+        "repository root, inside the repository.",
+    )
+
+
+def plan_edits(repo: Path, blocks: Sequence[EditBlock]) -> list[PlannedChange]:
+    """Every file's exact old and new bytes, computed in memory; nothing is written.
+
+    Blocks for the same file apply in order to the evolving text. Raises EditError
+    (or PathEscapeError) for the first block that cannot be applied.
+    """
+    if not blocks:
+        raise EditError("no edit blocks", detail="The reply contained no edit blocks.")
+    order: list[str] = []
+    state: dict[str, tuple[Path, bytes | None, str | None, bool]] = {}
+    for block in blocks:
+        target, rel = resolve_repo_path(repo, block.path)
+        if rel not in state:
+            before = read_bytes(target)
+            text = None if before is None else _decode(before)
+            state[rel] = (target, before, text, False)
+            order.append(rel)
+        target, before, text, allow = state[rel]
+        new_text = apply_block(text, _with_path(block, rel))
+        state[rel] = (target, before, new_text, allow or block.allow_large_deletion)
+    changes = []
+    for rel in order:
+        target, before, text, allow = state[rel]
+        after = (text or "").encode("utf-8", errors="surrogateescape")
+        if before is not None and not allow:
+            _check_large_deletion(rel, _decode(before), text or "")
+        if after == before:
+            continue
+        mode = target.stat().st_mode if before is not None else None
+        changes.append(PlannedChange(rel, before, after, mode))
+    return changes
+
+
+def _with_path(block: EditBlock, rel: str) -> EditBlock:
+    return EditBlock(rel, block.search, block.replace, block.whole_file, block.allow_large_deletion)
+
+
+def _decode(data: bytes) -> str:
+    """Text for matching; surrogateescape makes encode(decode(x)) == x for any bytes."""
+    return data.decode("utf-8", errors="surrogateescape")
+
+
+def _check_large_deletion(rel: str, before: str, after: str) -> None:
+    old = len(before.splitlines())
+    new = len(after.splitlines())
+    if old >= LARGE_FILE_LINES and new < old / 2:
+        raise EditError(
+            f"{rel}: edit would delete {old - new} of {old} lines",
+            detail=f"The edit to {rel} would shrink it from {old} to {new} lines. Edit only "
+            "the lines that must change (SEARCH/REPLACE), not the whole file.",
+        )
+
+
+def apply_edits(
+    repo: Path,
+    blocks: Sequence[EditBlock],
+    *,
+    summary: str = "",
+    store: CheckpointStore | None = None,
+    snapshot: bool = True,
+    after_write: Callable[[str], None] | None = None,
+) -> StepRecord:
+    """Apply one step atomically and return its record (use `store.rollback(record.id)`).
+
+    `snapshot=True` first saves the user's uncommitted work as a git snapshot; a caller
+    that already took one for the whole run passes False. `after_write(path)` runs after
+    each file is renamed into place (progress reporting; tests use it to die mid-step).
+    """
+    changes = plan_edits(repo, blocks)
+    store = store or CheckpointStore(repo)
+    snapshot_ref = store.snapshot(f"mom: before {summary or 'edit'}") if snapshot else ""
+    record = store.begin_step(summary or _default_summary(changes), changes)
+    record.snapshot_ref = snapshot_ref
+    root = store.repo
+    try:
+        for change in changes:
+            target = root / change.path
+            record.created_dirs += _make_parents(root, target.parent)
+            store.save(record)
+            write_atomic(target, change.after, change.mode)
+            if after_write is not None:
+                after_write(change.path)
+    except BaseException as exc:
+        store.rollback(record.id, force=True)
+        if isinstance(exc, OSError):
+            raise EditError(f"writing {summary or 'the edit'} failed: {exc}") from exc
+        raise
+    record.status = "applied"
+    store.save(record)
+    return record
+
+
+def _make_parents(root: Path, folder: Path) -> list[str]:
+    """Create missing folders (inside the repo, already checked) and return them."""
+    missing = []
+    current = folder
+    while not current.exists() and current != root:
+        missing.append(current)
+        current = current.parent
+    for path in reversed(missing):
+        os.mkdir(path)
+    return [p.relative_to(root).as_posix() for p in missing]
+
+
+def _default_summary(changes: Sequence[PlannedChange]) -> str:
+    names = [c.path for c in changes]
+    return "edit " + ", ".join(names[:3]) + (f" (+{len(names) - 3})" if len(names) > 3 else "")

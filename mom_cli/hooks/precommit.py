@@ -1,0 +1,58 @@
+"""The pre-commit hook: validate exactly the staged content, block the commit on failure.
+
+Run by the hook script as `python -m mom_cli.hooks.precommit` from the top of the work
+tree. Stages: syntax, build and lint, plus the affected tests when
+`validation.hook_run_tests` is set. No model is called: `hook_use_model` needs a reviewer
+callable, which only a front end that owns providers can pass to `run_hook`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from mom_cli.config import load_config
+from mom_cli.errors import MomError
+from mom_cli.validate.pipeline import Reviewer, validate_staged
+from mom_cli.validate.report import format_text
+from mom_cli.validate.result import ValidationResult
+
+
+def run_hook(
+    repo: Path, config_path: Path | None = None, reviewer: Reviewer | None = None
+) -> ValidationResult:
+    """Validate the index of `repo`; pass `reviewer` only when hook_use_model is set."""
+    cfg = load_config(repo=repo, config_path=config_path).config.validation
+    return validate_staged(repo, config=cfg, reviewer=reviewer if cfg.hook_use_model else None)
+
+
+def _toplevel() -> Path:
+    out = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True
+    )
+    return Path(out.stdout.strip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mom-pre-commit", description=__doc__)
+    parser.add_argument("--repo", type=Path, default=None)
+    parser.add_argument("--config", type=Path, default=None)
+    parser.add_argument("files", nargs="*", help="ignored: the index decides what is checked")
+    args = parser.parse_args(argv)
+    try:
+        repo = (args.repo or _toplevel()).resolve()
+        result = run_hook(repo, args.config)
+    except (MomError, subprocess.CalledProcessError) as exc:
+        sys.stderr.write(f"mom pre-commit: {exc}\n")
+        return 2
+    if not result.passed or result.diagnostics:
+        sys.stderr.write(format_text(result) + "\n")
+    if not result.passed:
+        sys.stderr.write("mom: commit blocked. Fix the above, or skip once with --no-verify.\n")
+    return 0 if result.passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""The index as the engine uses it: one object per repository.
+
+    index = CodeIndex(repo)
+    report = index.refresh()                    # cheap when nothing changed
+    ctx = index.context("fix the retry loop", budget=8000, session=run_session)
+
+It prints nothing; everything worth telling the user is in the returned reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from mom_cli.index.build import IndexReport, refresh
+from mom_cli.index.context import ContextResult, ContextSession, Mode, build_context
+from mom_cli.index.rank import rank
+from mom_cli.index.store import db_path, open_db
+from mom_cli.paths import repo_state_dir
+
+
+class CodeIndex:
+    """The code index of one repository, cached in `<repo>/.mom/index.sqlite3`."""
+
+    def __init__(self, root: Path, state_dir: Path | None = None) -> None:
+        self.root = root
+        self._state_dir = state_dir
+
+    @property
+    def state_dir(self) -> Path:
+        if self._state_dir is None:
+            self._state_dir = repo_state_dir(self.root)
+        return self._state_dir
+
+    def refresh(self, workers: int | None = None) -> IndexReport:
+        """Build the index, or bring it up to date with the work tree."""
+        return refresh(self.root, self.state_dir, workers)
+
+    def rank(
+        self, query: str, files_in_play: Sequence[str] = (), limit: int = 20
+    ) -> list[tuple[str, float]]:
+        """The best files for a task, best first."""
+        conn, _ = open_db(db_path(self.state_dir))
+        try:
+            return rank(conn, query, files_in_play).top(limit)
+        finally:
+            conn.close()
+
+    def context(
+        self,
+        query: str,
+        budget: int,
+        mode: Mode = "targeted",
+        files_in_play: Sequence[str] = (),
+        session: ContextSession | None = None,
+    ) -> ContextResult:
+        """What a step for `query` would be sent (see `mom_cli.index.context`)."""
+        conn, warnings = open_db(db_path(self.state_dir))
+        try:
+            result = build_context(conn, self.root, query, budget, mode, files_in_play, session)
+        finally:
+            conn.close()
+        result.warnings[:0] = warnings
+        return result

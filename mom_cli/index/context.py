@@ -1,0 +1,342 @@
+"""Turn a ranking into the exact text a step is sent, inside a token budget.
+
+Three modes (see the seeds' "Context Minimization Strategies"):
+- targeted: excerpts of the best-ranked definitions, with the lines around them;
+- differential: as targeted, but an excerpt a `ContextSession` already sent is replaced by a
+  one-line reference to it;
+- summarized: a module list plus public signatures, for planning and architecture steps.
+Excerpts are cut only at line boundaries, and every piece is measured with the same
+additive estimate as the whole, so the rendered text never exceeds the budget.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from mom_cli.index.rank import Ranking, rank
+from mom_cli.index.tokens import estimate_tokens
+from mom_cli.index.words import split_identifier
+
+Mode = Literal["targeted", "summarized"]
+TOP_FILES = 20
+MAX_EXCERPT_LINES = 60
+FILE_DECAY = 0.7  # each further symbol from the same file counts less: spreads the budget
+KIND_WEIGHT = {"constant": 0.5, "declaration": 0.4, "module": 0.3, "impl": 0.6}
+PUBLIC_KINDS = frozenset(
+    {"class", "function", "method", "interface", "type", "macro", "module", "impl"}
+)
+_LEAD_PREFIXES = ("@", "#", "//", "/*", "*", "///", "#[")
+
+
+@dataclass
+class Excerpt:
+    path: str
+    start_line: int
+    end_line: int
+    symbol: str
+    kind: str
+    score: float
+    text: str
+    tokens: int
+    already_sent: bool = False
+
+
+@dataclass
+class ContextResult:
+    """What a step would be sent: the rendered `text` and how it was chosen."""
+
+    mode: str
+    query: str
+    budget: int
+    files: list[tuple[str, float]]
+    excerpts: list[Excerpt]
+    text: str
+    tokens: int
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def bytes(self) -> int:
+        return len(self.text.encode("utf-8"))
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "mode": self.mode,
+            "query": self.query,
+            "budget": self.budget,
+            "files": [{"path": p, "score": s} for p, s in self.files],
+            "bytes": self.bytes,
+            "tokens": self.tokens,
+            "tokens_are_estimate": True,
+            "excerpts": [asdict(e) for e in self.excerpts],
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class ContextSession:
+    """What one run or conversation has already sent (differential context)."""
+
+    sent: set[str] = field(default_factory=set)
+
+    def to_json(self) -> str:
+        return json.dumps(sorted(self.sent))
+
+    @classmethod
+    def from_json(cls, text: str) -> ContextSession:
+        return cls(set(json.loads(text)))
+
+
+@dataclass
+class _Candidate:
+    file_id: int
+    path: str
+    name: str
+    kind: str
+    line: int
+    end_line: int
+    score: float
+
+
+def build_context(
+    conn: sqlite3.Connection,
+    root: Path,
+    query: str,
+    budget: int,
+    mode: Mode = "targeted",
+    files_in_play: Sequence[str] = (),
+    session: ContextSession | None = None,
+) -> ContextResult:
+    """Rank, select and render context for one step; never over `budget` (estimated)."""
+    ranking = rank(conn, query, files_in_play)
+    files = ranking.top(TOP_FILES)
+    reader = _Reader(root)
+    if mode == "summarized":
+        pieces, excerpts = _summarized(conn, ranking, reader, budget)
+    else:
+        pieces, excerpts = _targeted(conn, ranking, reader, budget, session)
+    text = "\n".join(pieces)
+    return ContextResult(
+        mode=mode,
+        query=query,
+        budget=budget,
+        files=files,
+        excerpts=excerpts,
+        text=text,
+        tokens=estimate_tokens(text),
+        warnings=reader.warnings,
+    )
+
+
+class _Budget:
+    """Pieces joined by newlines: each costs its own tokens plus one for the separator."""
+
+    def __init__(self, budget: int) -> None:
+        self.left = budget
+        self.first = True
+
+    def fits(self, tokens: int) -> bool:
+        return tokens + (0 if self.first else 1) <= self.left
+
+    def take(self, tokens: int) -> None:
+        self.left -= tokens + (0 if self.first else 1)
+        self.first = False
+
+
+def _targeted(
+    conn: sqlite3.Connection,
+    ranking: Ranking,
+    reader: _Reader,
+    budget: int,
+    session: ContextSession | None,
+) -> tuple[list[str], list[Excerpt]]:
+    pieces: list[str] = []
+    excerpts: list[Excerpt] = []
+    left = _Budget(budget)
+    taken: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for cand in _candidates(conn, ranking):
+        lines = reader.lines(cand.path)
+        if lines is None:
+            continue
+        start = _lead_start(lines, cand.line)
+        end = min(cand.end_line, len(lines))
+        if any(start <= b and a <= end for a, b in taken[cand.path]):
+            continue
+        label = f"{cand.kind} {cand.name}"
+        body = lines[start - 1 : end]
+        key = f"{cand.path}:{start}-{end}:{_digest(body)}"
+        if session is not None and key in session.sent:
+            piece = f"== {cand.path}:{start}-{end} {label} (already sent in this run; unchanged)"
+            cost = estimate_tokens(piece)
+            if not left.fits(cost):
+                continue
+            left.take(cost)
+            pieces.append(piece)
+            excerpts.append(Excerpt(cand.path, start, end, cand.name, cand.kind,
+                                    round(cand.score, 6), "", cost, already_sent=True))  # fmt: skip
+            taken[cand.path].append((start, end))
+            continue
+        fitted = _fit(cand.path, start, body, label, left)
+        if fitted is None:
+            continue
+        piece, shown_end, cost = fitted
+        left.take(cost)
+        pieces.append(piece)
+        excerpts.append(Excerpt(cand.path, start, shown_end, cand.name, cand.kind,
+                                round(cand.score, 6), piece, cost))  # fmt: skip
+        taken[cand.path].append((start, end))
+        if session is not None and shown_end == end:
+            session.sent.add(key)
+    return pieces, excerpts
+
+
+def _fit(
+    path: str, start: int, body: list[str], label: str, left: _Budget
+) -> tuple[str, int, int] | None:
+    """The longest line-prefix of `body` (≤ MAX_EXCERPT_LINES) whose piece fits the budget."""
+
+    def render(count: int) -> str:
+        shown = body[:count]
+        end = start + count - 1
+        more = len(body) - count
+        tail = [f"… ({more} more lines)"] if more else []
+        return "\n".join([f"== {path}:{start}-{end} {label}", *shown, *tail])
+
+    lo, hi = 1, min(len(body), MAX_EXCERPT_LINES)
+    if hi < 1 or not left.fits(estimate_tokens(render(1))):
+        return None
+    while lo < hi:  # tokens grow with count, so binary search the largest that fits
+        mid = (lo + hi + 1) // 2
+        if left.fits(estimate_tokens(render(mid))):
+            lo = mid
+        else:
+            hi = mid - 1
+    piece = render(lo)
+    return piece, start + lo - 1, estimate_tokens(piece)
+
+
+def _candidates(conn: sqlite3.Connection, ranking: Ranking) -> list[_Candidate]:
+    """Definitions of the top files, scored by file rank, name match and kind."""
+    top = sorted(ranking.scores.items(), key=lambda kv: -kv[1])[:TOP_FILES]
+    if not top:
+        return []
+    file_score = dict(top)
+    marks = ",".join("?" * len(top))
+    rows = conn.execute(
+        f"SELECT file_id, name, kind, line, end_line, scope FROM symbols "
+        f"WHERE file_id IN ({marks})",
+        [i for i, _ in top],
+    ).fetchall()
+    words = set(ranking.words)
+    per_file: dict[int, list[_Candidate]] = defaultdict(list)
+    for file_id, name, kind, line, end_line, scope in rows:
+        score = file_score[file_id] * KIND_WEIGHT.get(kind, 1.0)
+        if name in ranking.matched_names:
+            score *= 4.0
+        overlap = len(words.intersection(split_identifier(name)))
+        score *= 1.0 + 0.5 * overlap
+        if scope:
+            score *= 0.8
+        qualified = f"{scope}.{name}" if scope else name
+        path = ranking.paths[file_id]
+        per_file[file_id].append(_Candidate(file_id, path, qualified, kind, line, end_line, score))
+    out: list[_Candidate] = []
+    for items in per_file.values():
+        items.sort(key=lambda c: -c.score)
+        for k, cand in enumerate(items):
+            cand.score *= FILE_DECAY**k
+            out.append(cand)
+    out.sort(key=lambda c: (-c.score, c.path, c.line))
+    return out
+
+
+def _summarized(
+    conn: sqlite3.Connection, ranking: Ranking, reader: _Reader, budget: int
+) -> tuple[list[str], list[Excerpt]]:
+    """Module list, then each top file's public signatures, best file first."""
+    top = sorted(ranking.scores.items(), key=lambda kv: -kv[1])[: TOP_FILES * 2]
+    if not top:
+        return [], []
+    left = _Budget(budget)
+    pieces: list[str] = []
+    excerpts: list[Excerpt] = []
+    tree_lines = ["== modules (best match first)"] + [
+        f"{ranking.paths[i]}  ({s:.3f})" for i, s in top
+    ]
+    _add_lines(tree_lines, left, pieces)
+    for file_id, score in top:
+        path = ranking.paths[file_id]
+        rows = conn.execute(
+            "SELECT name, kind, line, end_line, scope, signature FROM symbols "
+            "WHERE file_id=? ORDER BY line",
+            (file_id,),
+        ).fetchall()
+        sigs = [
+            f"  {sig}" if scope else sig
+            for name, kind, _line, _end, scope, sig in rows
+            if kind in PUBLIC_KINDS and not name.startswith("_")
+        ]
+        if not sigs:
+            continue
+        shown = _add_lines([f"== {path} (signatures)", *sigs], left, pieces)
+        if shown > 1:
+            piece = pieces[-1]
+            first, last = rows[0][2], rows[-1][3]
+            cost = estimate_tokens(piece)
+            excerpts.append(
+                Excerpt(path, first, last, path, "summary", round(score, 6), piece, cost)
+            )
+    return pieces, excerpts
+
+
+def _add_lines(lines: list[str], left: _Budget, pieces: list[str]) -> int:
+    """Add the longest prefix of `lines` that fits as one piece; returns lines used."""
+    count = len(lines)
+    while count > 0:
+        piece = "\n".join(lines[:count])
+        cost = estimate_tokens(piece)
+        if left.fits(cost):
+            left.take(cost)
+            pieces.append(piece)
+            return count
+        count = count - max(1, count // 4)
+    return 0
+
+
+def _lead_start(lines: list[str], line: int) -> int:
+    """Include decorators, attributes and doc comments just above a definition."""
+    start = line
+    while start > 1 and lines[start - 2].lstrip().startswith(_LEAD_PREFIXES):
+        start -= 1
+        if line - start >= 8:
+            break
+    return start
+
+
+def _digest(lines: list[str]) -> str:
+    return hashlib.blake2b("\n".join(lines).encode("utf-8"), digest_size=6).hexdigest()
+
+
+class _Reader:
+    """Reads source files once per build, recording (not raising) failures."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.cache: dict[str, list[str] | None] = {}
+        self.warnings: list[str] = []
+
+    def lines(self, path: str) -> list[str] | None:
+        if path not in self.cache:
+            try:
+                data = (self.root / path).read_bytes()
+                self.cache[path] = data.decode("utf-8", "replace").splitlines()
+            except OSError as exc:
+                self.warnings.append(f"{path}: cannot read for context: {exc.strerror or exc}")
+                self.cache[path] = None
+        return self.cache[path]

@@ -1,0 +1,146 @@
+"""Which files the index should look at, with one stat pass and no reads.
+
+Git decides what is ignored (`git ls-files --cached --others --exclude-standard`), so
+.gitignore, .git/info/exclude and global excludes all apply exactly as git applies them.
+Without a git repository we walk the tree and say so: .gitignore cannot be honoured.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from mom_cli.index.languages import language_for
+
+MAX_FILE_BYTES = 1_000_000
+VENDORED_DIRS = frozenset(
+    {
+        "node_modules",
+        "vendor",
+        "third_party",
+        "thirdparty",
+        "bower_components",
+        ".venv",
+        "site-packages",
+        "__pycache__",
+        ".git",
+        ".mom",
+        ".tox",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "target",
+    }
+)
+MINIFIED_SUFFIXES = (".min.js", ".bundle.js", "-min.js")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A file we would index, with the stat we compare against the cache."""
+
+    path: str  # repo-relative, forward slashes
+    language: str
+    mtime_ns: int
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file (or directory) left out, and why, for the caller to show."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class Discovery:
+    candidates: list[Candidate]
+    skipped: list[Skipped]
+    warnings: list[str]
+    is_git: bool
+
+
+def discover(root: Path) -> Discovery:
+    """List indexable files under `root` with their (mtime, size)."""
+    warnings: list[str] = []
+    paths = _git_paths(root)
+    is_git = paths is not None
+    if paths is None:
+        warnings.append(
+            f"{root}: not a git repository; .gitignore is not applied (walked the directory)"
+        )
+        paths = _walk_paths(root)
+    candidates: list[Candidate] = []
+    skipped: list[Skipped] = []
+    vendored_roots: set[str] = set()
+    for rel in paths:
+        spec = language_for(rel)
+        if spec is None:
+            continue
+        vendored = _vendored_prefix(rel, root)
+        if vendored is not None:
+            vendored_roots.add(vendored)
+            continue
+        if rel.endswith(MINIFIED_SUFFIXES):
+            skipped.append(Skipped(rel, "minified/bundled"))
+            continue
+        try:
+            st = os.stat(os.path.join(root, rel))
+        except FileNotFoundError:
+            if os.path.islink(os.path.join(root, rel)):
+                skipped.append(Skipped(rel, "broken symlink"))
+            continue  # tracked but deleted in the work tree: simply absent
+        except OSError as exc:
+            skipped.append(Skipped(rel, f"cannot stat: {exc.strerror}"))
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            continue
+        if st.st_size > MAX_FILE_BYTES:
+            skipped.append(Skipped(rel, f"too large ({st.st_size // 1024} KiB)"))
+            continue
+        candidates.append(Candidate(rel, spec.name, st.st_mtime_ns, st.st_size))
+    skipped.extend(Skipped(v + "/", "vendored directory") for v in sorted(vendored_roots))
+    return Discovery(candidates, skipped, warnings, is_git)
+
+
+def _vendored_prefix(rel: str, root: Path) -> str | None:
+    """The vendored directory containing `rel`, if any (a `venv/` only if it is one)."""
+    parts = rel.split("/")
+    for i, part in enumerate(parts[:-1]):
+        prefix = "/".join(parts[: i + 1])
+        if part in VENDORED_DIRS or (part == "venv" and (root / prefix / "pyvenv.cfg").exists()):
+            return prefix
+    return None
+
+
+def _git_paths(root: Path) -> list[str] | None:
+    """Tracked + untracked-but-not-ignored paths, or None when `root` is not in git."""
+    try:
+        out = subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+            cwd=root,
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    seen: dict[str, None] = {}
+    for raw in out.split(b"\0"):
+        if raw:
+            seen[os.fsdecode(raw)] = None
+    return list(seen)
+
+
+def _walk_paths(root: Path) -> list[str]:
+    out: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in VENDORED_DIRS and not d.startswith(".")]
+        rel_dir = os.path.relpath(dirpath, root)
+        prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+        out.extend(prefix + name for name in filenames)
+    return out

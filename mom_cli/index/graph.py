@@ -1,0 +1,122 @@
+"""The file graph: an edge from a file to each file defining a name it references.
+
+Weights follow the intuition of aider's repo map: a reference counts sqrt(times used); a
+name defined in many files says little about any one of them (1/definers, dropped past
+MAX_DEFINERS); private and very short names count less. Only each file's TOP_EDGES
+heaviest edges are kept, so the graph stays sparse and a query can walk it cheaply.
+Edges are stored per source, so a refresh recomputes only the sources it affects.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import sqlite3
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+
+MAX_DEFINERS = 25
+TOP_EDGES = 24
+_CHUNK = 500
+
+
+def name_weight(name: str, definers: int) -> float:
+    """How much a reference to `name` says about the files defining it."""
+    if definers == 0 or definers > MAX_DEFINERS or name.startswith("__"):
+        return 0.0
+    weight = 1.0 / definers
+    if name.startswith("_"):
+        weight *= 0.3
+    if len(name) < 3:
+        weight *= 0.1
+    elif len(name) >= 8:
+        weight *= 2.0
+    return weight
+
+
+def out_edges(
+    src: int, refs: Iterable[tuple[str, int]], definers: Mapping[str, list[int]]
+) -> list[tuple[int, int, float]]:
+    """The TOP_EDGES heaviest (src, dst, weight) edges leaving one file."""
+    acc: dict[int, float] = defaultdict(float)
+    for name, count in refs:
+        files = definers.get(name)
+        if not files:
+            continue
+        weight = name_weight(name, len(files))
+        if weight == 0.0:
+            continue
+        weight *= math.sqrt(count)
+        for dst in files:
+            if dst != src:
+                acc[dst] += weight
+    best = heapq.nlargest(TOP_EDGES, acc.items(), key=lambda item: item[1])
+    return [(src, dst, round(w, 6)) for dst, w in best]
+
+
+def rebuild_all(conn: sqlite3.Connection) -> int:
+    """Recompute every edge from the symbols and refs tables; returns the edge count."""
+    definers = _definers(conn, None)
+    refs: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for file_id, name, count in conn.execute("SELECT file_id, name, count FROM refs"):
+        if name in definers:
+            refs[file_id].append((name, count))
+    conn.execute("DELETE FROM edges")
+    total = 0
+    for src, items in refs.items():
+        rows = out_edges(src, items, definers)
+        conn.executemany("INSERT INTO edges VALUES (?, ?, ?)", rows)
+        total += len(rows)
+    return total
+
+
+def rebuild_sources(conn: sqlite3.Connection, sources: Collection[int]) -> None:
+    """Recompute the out-edges of some files only (after a small refresh)."""
+    src_list = list(sources)
+    refs: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for chunk in _chunks(src_list):
+        marks = ",".join("?" * len(chunk))
+        for file_id, name, count in conn.execute(
+            f"SELECT file_id, name, count FROM refs WHERE file_id IN ({marks})", chunk
+        ):
+            refs[file_id].append((name, count))
+    names = {name for items in refs.values() for name, _ in items}
+    definers = _definers(conn, names)
+    for chunk in _chunks(src_list):
+        conn.executemany("DELETE FROM edges WHERE src=?", [(s,) for s in chunk])
+    for src in src_list:
+        conn.executemany("INSERT INTO edges VALUES (?, ?, ?)", out_edges(src, refs[src], definers))
+
+
+def referencing_files(conn: sqlite3.Connection, names: Collection[str]) -> set[int]:
+    """Files that reference any of `names` (their edges may change when a definer does)."""
+    out: set[int] = set()
+    for chunk in _chunks(list(names)):
+        marks = ",".join("?" * len(chunk))
+        out.update(
+            r[0]
+            for r in conn.execute(
+                f"SELECT DISTINCT file_id FROM refs WHERE name IN ({marks})", chunk
+            )
+        )
+    return out
+
+
+def _definers(conn: sqlite3.Connection, names: Collection[str] | None) -> dict[str, list[int]]:
+    found: dict[str, set[int]] = defaultdict(set)
+    if names is None:
+        for name, file_id in conn.execute("SELECT name, file_id FROM symbols"):
+            found[name].add(file_id)
+    else:
+        for chunk in _chunks(list(names)):
+            marks = ",".join("?" * len(chunk))
+            for name, file_id in conn.execute(
+                f"SELECT name, file_id FROM symbols WHERE name IN ({marks})", chunk
+            ):
+                found[name].add(file_id)
+    return {name: sorted(ids) for name, ids in found.items()}
+
+
+def _chunks(items: list[object]) -> Iterable[list[object]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]

@@ -1,0 +1,168 @@
+"""The persistent cache: one SQLite file in the repo's `.mom/`.
+
+Rows are keyed by path with (mtime, size, content hash), so a refresh can tell unchanged
+files from a stat alone and touched-but-identical files from a hash. A file that is not a
+database, or one written by another schema version, is thrown away and rebuilt: the cache
+holds nothing that cannot be recomputed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA_VERSION = "3"
+DB_NAME = "index.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    language TEXT NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    status TEXT NOT NULL,          -- ok | partial (syntax errors) | unreadable
+    note TEXT NOT NULL DEFAULT '',
+    lines INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE symbols (
+    file_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    scope TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
+CREATE TABLE refs (
+    file_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    lines TEXT NOT NULL            -- comma-separated 1-based lines (first few)
+);
+CREATE TABLE edges (src INTEGER NOT NULL, dst INTEGER NOT NULL, weight REAL NOT NULL);
+CREATE VIRTUAL TABLE lexicon USING fts5(
+    path_words, def_words, ref_words, tokenize = 'porter unicode61'
+);
+"""
+
+# Created after the first bulk load (cheaper than maintaining them row by row).
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
+CREATE INDEX IF NOT EXISTS symbols_file ON symbols(file_id);
+CREATE INDEX IF NOT EXISTS refs_name ON refs(name);
+CREATE INDEX IF NOT EXISTS refs_file ON refs(file_id);
+CREATE INDEX IF NOT EXISTS edges_src ON edges(src);
+CREATE INDEX IF NOT EXISTS edges_dst ON edges(dst);
+"""
+
+
+def ensure_indexes(conn: sqlite3.Connection) -> None:
+    for statement in _INDEXES.strip().splitlines():
+        conn.execute(statement)
+
+
+class CorruptIndex(Exception):
+    """The cache file is unusable; the caller rebuilds it."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileRow:
+    id: int
+    path: str
+    language: str
+    mtime_ns: int
+    size: int
+    hash: str
+    status: str
+    note: str
+
+
+def db_path(state_dir: Path) -> Path:
+    return state_dir / DB_NAME
+
+
+def open_db(path: Path) -> tuple[sqlite3.Connection, list[str]]:
+    """Open (creating or rebuilding as needed) the cache; returns warnings to show."""
+    warnings: list[str] = []
+    if path.exists():
+        conn = _connect(path)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None or row[0] != SCHEMA_VERSION:
+                raise CorruptIndex("written by another version")
+            conn.execute("SELECT count(*) FROM files").fetchone()
+            return conn, warnings
+        except (sqlite3.DatabaseError, CorruptIndex) as exc:
+            conn.close()
+            reason = str(exc) or type(exc).__name__
+            warnings.append(f"{path}: index cache unusable ({reason}); rebuilding it")
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+    conn = _connect(path)
+    with conn:
+        conn.executescript(_SCHEMA)
+        conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+    return conn, warnings
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    with contextlib.suppress(sqlite3.DatabaseError):  # not a database: open_db rebuilds it
+        conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def load_files(conn: sqlite3.Connection) -> dict[str, FileRow]:
+    rows = conn.execute(
+        "SELECT id, path, language, mtime_ns, size, hash, status, note FROM files"
+    ).fetchall()
+    return {r[1]: FileRow(*r) for r in rows}
+
+
+def get_meta(conn: sqlite3.Connection, key: str, default: str = "") -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+    return str(row[0]) if row else default
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def delete_file_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
+    """Remove everything derived from these files (not their `files` row)."""
+    if not ids:
+        return
+    params = [(i,) for i in ids]
+    conn.executemany("DELETE FROM symbols WHERE file_id=?", params)
+    conn.executemany("DELETE FROM refs WHERE file_id=?", params)
+    conn.executemany("DELETE FROM lexicon WHERE rowid=?", params)
+    conn.executemany("DELETE FROM edges WHERE src=?", params)
+
+
+def delete_files(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
+    """Forget files entirely, including edges other files had into them."""
+    delete_file_rows(conn, ids)
+    params = [(i,) for i in ids]
+    conn.executemany("DELETE FROM edges WHERE dst=?", params)
+    conn.executemany("DELETE FROM files WHERE id=?", params)
+
+
+def insert_symbols(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> None:
+    conn.executemany("INSERT INTO symbols VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def insert_refs(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> None:
+    conn.executemany("INSERT INTO refs VALUES (?, ?, ?, ?)", rows)
+
+
+def insert_lexicon(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> None:
+    conn.executemany(
+        "INSERT INTO lexicon (rowid, path_words, def_words, ref_words) VALUES (?, ?, ?, ?)", rows
+    )

@@ -1,0 +1,145 @@
+"""Extract definitions and references from one file's source with tree-sitter queries.
+
+Pure function of (bytes, language): it runs in worker processes during a cold index, so it
+touches no database and keeps its output small and picklable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from mom_cli.index.languages import BY_NAME, load
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+MAX_SIGNATURE = 200
+MAX_REF_LINES = 20
+_SPACE = re.compile(r"\s+")
+_CLASS_KINDS = frozenset({"class", "interface", "impl", "type"})
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """A named definition with its line span (1-based, inclusive) and one-line signature."""
+
+    name: str
+    kind: str
+    line: int
+    end_line: int
+    scope: str
+    signature: str
+
+
+@dataclass(slots=True)
+class FileTags:
+    """Everything the index keeps about one parsed file."""
+
+    definitions: list[Definition] = field(default_factory=list)
+    # name → line numbers (1-based) where it is referenced, capped at MAX_REF_LINES.
+    references: dict[str, list[int]] = field(default_factory=dict)
+    reference_counts: dict[str, int] = field(default_factory=dict)
+    error_line: int | None = None  # first line with a syntax error, if any
+    line_count: int = 0
+
+
+def extract(source: bytes, language: str) -> FileTags:
+    """Definitions (with scope and signature) and references of one source file."""
+    from tree_sitter import QueryCursor
+
+    loaded = load(language)
+    tree = loaded.parser.parse(source)
+    root = tree.root_node
+    tags = FileTags(line_count=source.count(b"\n") + 1)
+    if root.has_error:
+        tags.error_line = _first_error_line(root)
+
+    cursor = QueryCursor(loaded.defs)
+    depth = BY_NAME[language].def_depth
+    if depth is not None:
+        cursor.set_max_start_depth(depth)
+    found: list[tuple[int, int, int, int, str, str, str]] = []
+    seen: set[tuple[int, int]] = set()
+    for _pattern, captures in cursor.matches(root):
+        names = captures.get("name")
+        if not names:
+            continue
+        for capture, nodes in captures.items():
+            if not capture.startswith("definition."):
+                continue
+            node = nodes[0]
+            key = (node.start_byte, node.end_byte)
+            if key in seen:
+                continue
+            seen.add(key)
+            name_node = names[0]
+            name = source[name_node.start_byte : name_node.end_byte].decode("utf-8", "replace")
+            found.append(
+                (
+                    node.start_byte,
+                    node.end_byte,
+                    node.start_point[0] + 1,
+                    node.end_point[0] + 1,
+                    capture[len("definition.") :],
+                    name,
+                    _signature(source, node),
+                )
+            )
+    tags.definitions = _with_scopes(found)
+
+    refs: dict[str, list[int]] = {}
+    counts: dict[str, int] = {}
+    for node in QueryCursor(loaded.refs).captures(root).get("name", ()):
+        name = source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+        counts[name] = counts.get(name, 0) + 1
+        lines = refs.setdefault(name, [])
+        if len(lines) < MAX_REF_LINES:
+            lines.append(node.start_point[0] + 1)
+    tags.references = refs
+    tags.reference_counts = counts
+    return tags
+
+
+def _with_scopes(found: list[tuple[int, int, int, int, str, str, str]]) -> list[Definition]:
+    """Attach the enclosing definition's name; a function inside a class becomes a method."""
+    found.sort(key=lambda item: (item[0], -item[1]))
+    stack: list[tuple[int, str, str]] = []  # (end_byte, name, kind)
+    out: list[Definition] = []
+    for start, end, line, end_line, kind, name, signature in found:
+        while stack and stack[-1][0] <= start:
+            stack.pop()
+        scope = stack[-1][1] if stack else ""
+        if kind == "function" and stack and stack[-1][2] in _CLASS_KINDS:
+            kind = "method"
+        out.append(Definition(name, kind, line, end_line, scope, signature))
+        stack.append((end, name, kind))
+    return out
+
+
+def _signature(source: bytes, node: Node) -> str:
+    """The definition's header: from its start up to its body, on one line."""
+    start = node.start_byte
+    body = node.child_by_field_name("body")
+    end = body.start_byte if body is not None else node.end_byte
+    newline = source.find(b"\n", start, end)
+    if body is None and newline >= 0:
+        end = newline
+    text = source[start : min(end, start + 4 * MAX_SIGNATURE)].decode("utf-8", "replace")
+    text = _SPACE.sub(" ", text).strip().rstrip("{").rstrip()
+    if len(text) > MAX_SIGNATURE:
+        text = text[: MAX_SIGNATURE - 1] + "…"
+    return text
+
+
+def _first_error_line(root: Node) -> int:
+    """Line of the first ERROR/MISSING node, found by descending into erroneous subtrees."""
+    node = root
+    while True:
+        bad = [c for c in node.children if c.has_error or c.is_error or c.is_missing]
+        if not bad:
+            return node.start_point[0] + 1
+        node = bad[0]
+        if node.is_error or node.is_missing:
+            return node.start_point[0] + 1

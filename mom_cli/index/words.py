@@ -1,0 +1,47 @@
+"""Split identifiers and paths into words, for the lexical (BM25) side of ranking."""
+
+from __future__ import annotations
+
+import re
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_STOP_TEXT = """
+a an and are as at be but by do does for from has have how i if in into is it its make me my
+no not of on or our should so that the their then there these this those to up use using was
+we when where which while why will with you your add fix fixed update updated change changed
+support new issue bug py
+"""
+STOPWORDS = frozenset(_STOP_TEXT.split())
+
+
+def split_identifier(name: str) -> list[str]:
+    """`parseHTTPResponse_v2` → ['parse', 'http', 'response', 'v', '2']."""
+    return [w.lower() for w in _PARTS.findall(name)]
+
+
+def identifier_words(names: list[str]) -> str:
+    """Space-joined words of many identifiers (the FTS tokenizer splits on spaces)."""
+    out: list[str] = []
+    for name in names:
+        out.extend(split_identifier(name))
+    return " ".join(out)
+
+
+def path_words(path: str) -> str:
+    """Directory and file-name words of a repo path, extension dropped."""
+    stem, dot, _ext = path.rpartition(".")
+    return identifier_words(_IDENT.findall(stem if dot else path))
+
+
+def identifiers_in(text: str) -> list[str]:
+    """Identifier-like tokens of free text, in order, duplicates removed."""
+    return list(dict.fromkeys(_IDENT.findall(text)))
+
+
+def query_words(text: str) -> list[str]:
+    """Lower-case content words of a task description, identifiers split."""
+    words: list[str] = []
+    for ident in identifiers_in(text):
+        words.extend(split_identifier(ident))
+    return [w for w in dict.fromkeys(words) if w not in STOPWORDS and len(w) > 1]

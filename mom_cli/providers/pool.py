@@ -1,0 +1,243 @@
+"""ProviderPool: the one place model calls go through (implements base.ModelCaller).
+
+For each call it: checks the provider's daily quota and (for paid models) the budget,
+picks the least-loaded endpoint that is not cooling down, runs the adapter, retries by
+mom's single policy (retry.py), records every attempt in the ledger, prices the tokens
+from the config's price table and emits CostRecorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+
+from mom_cli.config import ModelConfig, MomConfig, ProviderConfig
+from mom_cli.errors import ProviderError, QuotaExhaustedError, UnavailableError, UsageError
+from mom_cli.events import AttemptFailed, CostRecorded, EventSink, null_sink
+from mom_cli.ledger.budget import BudgetGuard
+from mom_cli.ledger.store import Ledger, LedgerEntry
+from mom_cli.providers.base import Availability, Completion, CompletionRequest, Provider
+from mom_cli.providers.retry import EndpointHealth, RetryPolicy
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def make_adapter(
+    name: str, cfg: ProviderConfig, config: MomConfig, environ: Mapping[str, str] | None = None
+) -> Provider:
+    """The adapter for a provider's `kind`. SDKs are imported only when needed."""
+    if cfg.kind == "embedded":
+        from mom_cli.providers.embedded import EmbeddedProvider
+
+        return EmbeddedProvider(name, cfg, environ, config.local_models)
+    if cfg.kind == "ollama":
+        from mom_cli.providers.ollama import OllamaProvider
+
+        return OllamaProvider(name, cfg, environ)
+    if cfg.kind == "groq":
+        from mom_cli.providers.groq import GroqProvider
+
+        return GroqProvider(name, cfg, environ)
+    if cfg.kind == "anthropic":
+        from mom_cli.providers.anthropic import AnthropicProvider
+
+        return AnthropicProvider(name, cfg, environ)
+    from mom_cli.providers.openai_compat import OpenAICompatProvider
+
+    return OpenAICompatProvider(name, cfg, environ)
+
+
+def estimate_tokens(request: CompletionRequest) -> int:
+    """~4 characters per token: only for budget estimates, never reported as usage."""
+    return sum(len(m.content) for m in request.messages) // 4 + 4 * len(request.messages)
+
+
+class ProviderPool:
+    """Implements ModelCaller over every configured provider."""
+
+    def __init__(
+        self,
+        config: MomConfig,
+        ledger: Ledger | None = None,
+        sink: EventSink = null_sink,
+        *,
+        policy: RetryPolicy | None = None,
+        environ: Mapping[str, str] | None = None,
+        adapters: Mapping[str, Provider] | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.config = config
+        self.ledger = ledger
+        self.sink = sink
+        self.policy = policy or RetryPolicy()
+        self.health = EndpointHealth(self.policy)
+        self.budget = BudgetGuard(config.cost, ledger, sink) if ledger is not None else None
+        self._environ = environ
+        self._adapters: dict[str, Provider] = dict(adapters or {})
+        self._in_flight: Counter[tuple[str, str]] = Counter()
+        self._sleep = sleep
+
+    # -- lookup ---------------------------------------------------------------------------
+    def model(self, name: str) -> ModelConfig:
+        try:
+            return self.config.models[name]
+        except KeyError:
+            known = ", ".join(sorted(self.config.models)) or "none"
+            raise UsageError(f"unknown model {name!r}; configured: {known}") from None
+
+    def adapter(self, provider: str) -> Provider:
+        if provider not in self._adapters:
+            cfg = self.config.providers[provider]
+            self._adapters[provider] = make_adapter(provider, cfg, self.config, self._environ)
+        return self._adapters[provider]
+
+    # -- ModelCaller ----------------------------------------------------------------------
+    def availability(self, model: str) -> Availability:
+        """Usable here, or exactly why not (missing key, no server, quota, cooling down)."""
+        cfg = self.model(model)
+        verdict = self.adapter(cfg.provider).availability(cfg)
+        if not verdict.ok:
+            return verdict
+        quota = self._quota_reason(cfg.provider)
+        if quota:
+            return Availability(False, quota, verdict.endpoints)
+        healthy = [e for e in verdict.endpoints if not self.health.cooling((cfg.provider, e))]
+        if not healthy:
+            reasons = {self.health.why((cfg.provider, e)) for e in verdict.endpoints}
+            return Availability(False, "; ".join(sorted(reasons)), verdict.endpoints)
+        return Availability(True, "", tuple(healthy))
+
+    def in_flight(self, model: str) -> int:
+        provider = self.model(model).provider
+        return sum(n for (p, _), n in self._in_flight.items() if p == provider)
+
+    async def complete(
+        self, request: CompletionRequest, *, model: str, run_id: str = "", task_id: str = ""
+    ) -> Completion:
+        return await self.call(request, model=model, run_id=run_id, task_id=task_id)
+
+    # -- the call loop --------------------------------------------------------------------
+    async def call(
+        self,
+        request: CompletionRequest,
+        *,
+        model: str,
+        run_id: str = "",
+        task_id: str = "",
+        category: str = "",
+    ) -> Completion:
+        """`complete` plus the request's category for the ledger row."""
+        cfg = self.model(model)
+        adapter = self.adapter(cfg.provider)
+        attempt = 0
+        while True:
+            attempt += 1
+            verdict = self.availability(model)
+            if not verdict.ok:
+                raise self._unavailable(cfg, verdict.reason)
+            self._check_budget(cfg, request)
+            endpoint = min(verdict.endpoints, key=lambda e: self._in_flight[(cfg.provider, e)])
+            key = (cfg.provider, endpoint)
+            self._in_flight[key] += 1
+            started = time.perf_counter()
+            try:
+                content, tokens_in, tokens_out, finish = await adapter.complete(
+                    request, cfg, endpoint
+                )
+            except ProviderError as exc:
+                latency = (time.perf_counter() - started) * 1000
+                self.health.failed(key, exc)
+                self._record(cfg, model, endpoint, 0, 0, latency, exc, run_id, task_id, category)
+                self.sink(AttemptFailed(task_id, cfg.tier, model, f"{type(exc).__name__}: {exc}"))
+                delay = self.policy.delay(attempt, exc)
+                if delay is None:
+                    raise
+                await self._sleep(delay)
+                continue
+            finally:
+                self._in_flight[key] -= 1
+            latency = (time.perf_counter() - started) * 1000
+            self.health.succeeded(key)
+            cost = cfg.cost_usd(tokens_in, tokens_out)
+            self._record(
+                cfg, model, endpoint, tokens_in, tokens_out, latency, None, run_id, task_id,
+                category, cost,
+            )  # fmt: skip
+            self.sink(CostRecorded(task_id, cfg.tier, model, tokens_in, tokens_out, cost))
+            return Completion(
+                content=content,
+                model=model,
+                model_id=cfg.model_id,
+                provider=cfg.provider,
+                tier=cfg.tier,
+                endpoint=endpoint,
+                input_tokens=tokens_in,
+                output_tokens=tokens_out,
+                cost_usd=cost,
+                latency_ms=latency,
+                finish_reason=finish,
+            )
+
+    async def aclose(self) -> None:
+        """Close the SDK clients opened on this event loop."""
+        for adapter in self._adapters.values():
+            await adapter.aclose()
+
+    # -- helpers --------------------------------------------------------------------------
+    def _quota_reason(self, provider: str) -> str:
+        limit = self.config.providers[provider].requests_per_day
+        if not limit or self.ledger is None:
+            return ""
+        used = self.ledger.requests_today(provider)
+        if used >= limit:
+            return f"daily quota used up ({used}/{limit} requests today)"
+        return ""
+
+    def _unavailable(self, cfg: ModelConfig, reason: str) -> ProviderError:
+        where = {"provider": cfg.provider, "model": cfg.model_id}
+        if reason.startswith("daily quota"):
+            return QuotaExhaustedError(f"{cfg.provider}: {reason}", **where)
+        return UnavailableError(f"{cfg.provider}: {reason}", **where)
+
+    def _check_budget(self, cfg: ModelConfig, request: CompletionRequest) -> None:
+        paid = cfg.price_input > 0 or cfg.price_output > 0
+        if self.budget is not None and paid:
+            estimate = cfg.cost_usd(estimate_tokens(request), request.max_tokens)
+            self.budget.check(paid=True, estimated_usd=estimate)
+
+    def _record(
+        self,
+        cfg: ModelConfig,
+        model: str,
+        endpoint: str,
+        tokens_in: int,
+        tokens_out: int,
+        latency_ms: float,
+        error: ProviderError | None,
+        run_id: str,
+        task_id: str,
+        category: str,
+        cost: float = 0.0,
+    ) -> None:
+        if self.ledger is None:
+            return
+        self.ledger.record(
+            LedgerEntry(
+                provider=cfg.provider,
+                model=model,
+                model_id=cfg.model_id,
+                tier=cfg.tier,
+                endpoint=endpoint,
+                input_tokens=tokens_in,
+                output_tokens=tokens_out,
+                cost_usd=cost,
+                latency_ms=round(latency_ms, 3),
+                outcome="ok" if error is None else type(error).__name__,
+                run_id=run_id,
+                task_id=task_id,
+                category=category,
+                detail="" if error is None else str(error)[:300],
+            )
+        )

@@ -1,0 +1,275 @@
+"""The rules tier loop: propose → apply as a step → re-validate → keep or roll back.
+
+Every rule edit is treated like a model's edit: applied atomically on a checkpoint, then
+the project is validated again with its own toolchain. The edit is kept only when
+validation improved (see `improved`), else rolled back; either way the attempt goes to
+the ledger as tier "rules", $0. The loop repeats until no untried proposal is left (a pass
+that fixes nothing new) or a bound is hit, and returns what remains for the model ladder.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from mom_cli.config import RULES_TIER
+from mom_cli.edits.blocks import EditBlock
+from mom_cli.errors import EditError, MomError
+from mom_cli.events import (
+    AttemptFailed,
+    CostRecorded,
+    EventSink,
+    TaskFinished,
+    TaskRouted,
+    null_sink,
+)
+from mom_cli.ledger.store import Ledger, LedgerEntry
+from mom_cli.rules.registry import Rule, RuleContext, propose
+from mom_cli.validate.diagnostics import Diagnostic
+
+STAGE_ORDER = ("syntax", "review", "build", "tests", "lint")
+Checker = Callable[[], list[Diagnostic]]
+
+
+class StepApplier(Protocol):
+    """Applies one step atomically on a checkpoint, and rolls one step back exactly."""
+
+    def apply(self, blocks: Sequence[EditBlock], summary: str) -> str: ...
+
+    def rollback(self, step_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class RuleAttempt:
+    rule: str
+    file: str
+    line: int
+    diagnostic: str
+    outcome: str  # "validated" | "rolled_back" | "failed_validation" (not applicable)
+    seconds: float
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "file": self.file,
+            "line": self.line,
+            "diagnostic": self.diagnostic,
+            "outcome": self.outcome,
+            "seconds": round(self.seconds, 3),
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class RulesReport:
+    attempts: list[RuleAttempt] = field(default_factory=list)
+    remaining: list[Diagnostic] = field(default_factory=list)
+    checks: int = 0  # validation runs made by the tier
+    seconds: float = 0.0
+
+    @property
+    def fixed(self) -> list[RuleAttempt]:
+        return [a for a in self.attempts if a.outcome == "validated"]
+
+
+def _norm(message: str) -> str:
+    """Message without numbers: line numbers and timings must not make a fault look new."""
+    return re.sub(r"\d+(\.\d+)?", "#", message.strip())[:200]
+
+
+def diag_key(d: Diagnostic) -> tuple[str, str, str, str]:
+    return (d.stage, d.file, d.code, _norm(d.message))
+
+
+def _counted(diags: Sequence[Diagnostic]) -> Counter[tuple[str, str, str, str]]:
+    return Counter(diag_key(d) for d in diags if d.severity in ("error", "warning"))
+
+
+def first_failing_stage(diags: Sequence[Diagnostic]) -> int:
+    ranks = [
+        STAGE_ORDER.index(d.stage)
+        for d in diags
+        if d.severity == "error" and d.stage in STAGE_ORDER
+    ]
+    return min(ranks, default=len(STAGE_ORDER))
+
+
+def improved(
+    before: Sequence[Diagnostic],
+    after: Sequence[Diagnostic],
+    target: Diagnostic,
+    *,
+    strict: bool = False,
+) -> tuple[bool, str]:
+    """Did an edit aimed at `target` make validation better? (verdict, reason)
+
+    Better means: the targeted diagnostic is gone (one fewer of its kind) and nothing new
+    appeared, except faults the fix merely revealed: a later stage now runs (the build
+    passes, so tests report), or a later syntax error in the same file (CPython stops at
+    the first). A strict rule also needs syntax, build and tests to pass afterwards.
+    """
+    old, new = _counted(before), _counted(after)
+    key = diag_key(target)
+    if new[key] >= old[key] and old[key] > 0:
+        return False, f"still reported: {target.message[:120]}"
+    appeared = new - old
+    if appeared:
+        went_further = first_failing_stage(after) > first_failing_stage(before)
+        masked = all(
+            k[1] == target.file and k[0] == target.stage for k in appeared
+        ) and _later_in_file(after, appeared, target)
+        if not (went_further or masked):
+            worst = next(iter(appeared))
+            return False, f"new {worst[0]} diagnostic in {worst[1] or 'project'}: {worst[3][:120]}"
+    if strict and any(
+        d.severity == "error" and d.stage in ("syntax", "build", "tests") for d in after
+    ):
+        return False, "strict rule: syntax, build or tests still fail afterwards"
+    return True, "validation improved"
+
+
+def _later_in_file(
+    after: Sequence[Diagnostic], appeared: Counter[tuple[str, str, str, str]], target: Diagnostic
+) -> bool:
+    lines = [d.line for d in after if diag_key(d) in appeared]
+    return all(line >= target.line for line in lines)
+
+
+def _priority(d: Diagnostic) -> tuple[int, str, int]:
+    rank = STAGE_ORDER.index(d.stage) if d.stage in STAGE_ORDER else len(STAGE_ORDER)
+    return (0 if d.severity == "error" else 1, f"{rank}{d.file}", d.line)
+
+
+class RulesEngine:
+    """Runs tier 0 over a project. `check()` validates the whole project (own toolchain)."""
+
+    def __init__(
+        self,
+        repo: Path,
+        check: Checker,
+        applier: StepApplier,
+        *,
+        ledger: Ledger | None = None,
+        sink: EventSink = null_sink,
+        run_id: str = "",
+        project_files: Sequence[str] = (),
+        max_attempts: int = 60,
+        max_seconds: float = 600.0,
+    ) -> None:
+        self.repo = repo
+        self.check = check
+        self.applier = applier
+        self.ledger = ledger
+        self.sink = sink
+        self.run_id = run_id
+        self.project_files = tuple(project_files)
+        self.max_attempts = max_attempts
+        self.max_seconds = max_seconds
+
+    def run(self, diagnostics: Sequence[Diagnostic] | None = None) -> RulesReport:
+        started = time.monotonic()
+        report = RulesReport()
+        current = list(diagnostics) if diagnostics is not None else self._check(report)
+        tried: set[tuple[str, EditBlock]] = set()
+        while len(report.attempts) < self.max_attempts:
+            if time.monotonic() - started > self.max_seconds:
+                break
+            found = self._next_proposal(current, tried)
+            if found is None:
+                break  # a pass with nothing new to try: done
+            diag, rule_, block = found
+            tried.add((rule_.name, block))
+            current = self._attempt(diag, rule_, block, current, report)
+        report.remaining = current
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _check(self, report: RulesReport) -> list[Diagnostic]:
+        report.checks += 1
+        return self.check()
+
+    def _next_proposal(
+        self, current: list[Diagnostic], tried: set[tuple[str, EditBlock]]
+    ) -> tuple[Diagnostic, Rule, EditBlock] | None:
+        ctx = RuleContext(self.repo, self.project_files)
+        for diag in sorted(current, key=_priority):
+            if not diag.file or diag.severity == "info":
+                continue
+            source = ctx.read(diag.file)
+            if source is None:
+                continue
+            for rule_, block in propose(diag, source, ctx):
+                if (rule_.name, block) not in tried:
+                    return diag, rule_, block
+        return None
+
+    def _attempt(
+        self,
+        diag: Diagnostic,
+        rule_: Rule,
+        block: EditBlock,
+        current: list[Diagnostic],
+        report: RulesReport,
+    ) -> list[Diagnostic]:
+        task_id = f"rules:{diag.file}"
+        self.sink(TaskRouted(task_id, RULES_TIER, rule_.name, (diag.message[:100],)))
+        t0 = time.monotonic()
+        try:
+            step_id = self.applier.apply([block], f"rule {rule_.name} at {diag.location()}")
+        except (EditError, MomError) as exc:
+            self._finish(report, diag, rule_, "failed_validation", t0, f"not applicable: {exc}")
+            return current
+        after = self._check(report)
+        ok, reason = improved(current, after, diag, strict=rule_.strict)
+        if ok:
+            self._finish(report, diag, rule_, "validated", t0, reason)
+            return after
+        self.applier.rollback(step_id)
+        self._finish(report, diag, rule_, "rolled_back", t0, reason)
+        return current
+
+    def _finish(
+        self,
+        report: RulesReport,
+        diag: Diagnostic,
+        rule_: Rule,
+        outcome: str,
+        t0: float,
+        reason: str,
+    ) -> None:
+        seconds = time.monotonic() - t0
+        attempt = RuleAttempt(
+            rule_.name, diag.file, diag.line, diag.message[:200], outcome, seconds, reason
+        )
+        report.attempts.append(attempt)
+        task_id = f"rules:{diag.file}"
+        if outcome == "validated":
+            self.sink(TaskFinished(task_id, "passed", f"{rule_.name}: {diag.location()}"))
+        else:
+            self.sink(AttemptFailed(task_id, RULES_TIER, rule_.name, reason))
+        self.sink(CostRecorded(task_id, RULES_TIER, rule_.name, 0, 0, 0.0))
+        if self.ledger is not None:
+            self.ledger.record(
+                LedgerEntry(
+                    provider=RULES_TIER,
+                    model=rule_.name,
+                    model_id=rule_.name,
+                    tier=RULES_TIER,
+                    endpoint="",
+                    input_tokens=0,
+                    output_tokens=0,
+                    cost_usd=0.0,
+                    latency_ms=seconds * 1000,
+                    outcome=outcome,
+                    run_id=self.run_id,
+                    task_id=task_id,
+                    category="code",
+                    detail=f"{diag.location()}: {diag.message[:160]} → {reason[:120]}",
+                )
+            )

@@ -1,0 +1,271 @@
+"""Python name rules: misspelt names (CPython's "Did you mean"), and missing imports.
+
+An undefined name (ruff F821, or `NameError` in test output) is resolved in this order,
+refusing whenever the answer is not unique:
+1. it is a standard-library module (`json`) or a top-level name of another project
+   module → add the import;
+2. a name in scope is a close match (locals, parameters, module globals, builtins) →
+   rename the use, the way CPython's traceback suggestion would;
+3. it is a public name of a common standard-library module (`Path`, `dataclass`) → import.
+Attributes follow CPython's own suggestion when the message carries one.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import importlib
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+
+from mom_cli.edits.blocks import EditBlock
+from mom_cli.rules.registry import RuleContext, rule
+from mom_cli.rules.textedit import minimal_block
+from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.pyimports import dotted_name
+
+_UNDEFINED = re.compile(
+    r"(?:Undefined name|name) [`'](?P<name>[A-Za-z_]\w*)[`'](?: is not defined)?"
+)
+_ATTRIBUTE = re.compile(
+    r"has no attribute '(?P<bad>[A-Za-z_]\w*)'\.? ?(?:Did you mean:? '(?P<good>[A-Za-z_]\w*)'\??)?"
+)
+# Scanned in order; the first module that exports a name wins (collections before typing).
+STDLIB_EXPORTERS = (
+    "pathlib",
+    "dataclasses",
+    "collections",
+    "functools",
+    "itertools",
+    "datetime",
+    "decimal",
+    "fractions",
+    "enum",
+    "contextlib",
+    "copy",
+    "textwrap",
+    "typing",
+)
+
+
+def osa_distance(a: str, b: str) -> int:
+    """Optimal-string-alignment distance: insert, delete, substitute, swap neighbours."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[len(b)]
+
+
+def closest_name(name: str, candidates: Iterable[str]) -> str | None:
+    """The unique closest candidate within a length-scaled distance, else None."""
+    limit = 1 if len(name) <= 5 else 2
+    scored = sorted(
+        (osa_distance(name.lower(), c.lower()) - (0.5 if name.lower() == c.lower() else 0), c)
+        for c in set(candidates)
+        if c != name and abs(len(c) - len(name)) <= limit
+    )
+    if not scored or scored[0][0] > limit:
+        return None
+    if len(scored) > 1 and scored[1][0] == scored[0][0]:
+        return None
+    return scored[0][1]
+
+
+def _bound_names(node: ast.AST) -> set[str]:
+    """Names bound directly in a function or module body (not in nested functions)."""
+    names: set[str] = set()
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        a = node.args
+        for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]:
+            if arg is not None:
+                names.add(arg.arg)
+    stack = list(ast.iter_child_nodes(node))
+    while stack:
+        child = stack.pop()
+        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store | ast.Del):
+            names.add(child.id)
+        elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(child.name)
+            stack.extend(child.decorator_list)
+            continue
+        elif isinstance(child, ast.Import | ast.ImportFrom):
+            for alias in child.names:
+                names.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(child, ast.ExceptHandler) and child.name:
+            names.add(child.name)
+        elif isinstance(child, ast.arg):
+            names.add(child.arg)
+        if not isinstance(child, ast.Lambda):
+            stack.extend(ast.iter_child_nodes(child))
+    return names
+
+
+def _scopes_at(tree: ast.Module, line: int) -> list[ast.AST]:
+    """The module and every function enclosing `line`, outermost first."""
+    out: list[ast.AST] = [tree]
+    node: ast.AST = tree
+    while True:
+        inner = [
+            c
+            for c in ast.iter_child_nodes(node)
+            if isinstance(c, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and c.lineno <= line <= (c.end_lineno or c.lineno)
+        ]
+        if not inner:
+            return out
+        node = inner[0]
+        if not isinstance(node, ast.ClassDef):
+            out.append(node)
+
+
+def _uses(tree: ast.AST, name: str) -> list[ast.Name]:
+    return [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+    ]
+
+
+def _rename(source: str, nodes: list[ast.Name], new: str) -> str:
+    lines = source.splitlines(keepends=True)
+    for node in sorted(nodes, key=lambda n: (n.lineno, n.col_offset), reverse=True):
+        raw = lines[node.lineno - 1].encode("utf-8")
+        start = len(raw[: node.col_offset].decode("utf-8", "replace"))
+        text = lines[node.lineno - 1]
+        if text[start : start + len(node.id)] != node.id:
+            return source
+        lines[node.lineno - 1] = text[:start] + new + text[start + len(node.id) :]
+    return "".join(lines)
+
+
+def module_name(rel: str, ctx: RuleContext) -> str | None:
+    """Dotted import name of a project file (the validator's own notion of it)."""
+    return dotted_name(ctx.repo, rel)
+
+
+def _project_definitions(ctx: RuleContext) -> dict[str, list[str]]:
+    """Top-level def/class names → project modules defining them (cached per pass)."""
+    cached = ctx.cache.get("py.project_defs")
+    if isinstance(cached, dict):
+        return cached
+    defs: dict[str, list[str]] = {}
+    for rel in ctx.project_files:
+        if not rel.endswith(".py") or "test" in PurePosixPath(rel).name:
+            continue
+        text = ctx.read(rel)
+        mod = module_name(rel, ctx)
+        if text is None or mod is None:
+            continue
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                defs.setdefault(node.name, []).append(mod)
+    ctx.cache["py.project_defs"] = defs
+    return defs
+
+
+def _stdlib_exporter(name: str) -> str | None:
+    for mod_name in STDLIB_EXPORTERS:
+        try:
+            mod = importlib.import_module(mod_name)
+        except ImportError:
+            continue
+        exported = getattr(mod, "__all__", None) or [n for n in dir(mod) if not n.startswith("_")]
+        if name in exported:
+            return mod_name
+    return None
+
+
+def add_import(source: str, statement: str) -> str:
+    """`source` with `statement` inserted after the leading imports (or the docstring)."""
+    tree = ast.parse(source)
+    after = 0
+    for i, node in enumerate(tree.body):
+        is_doc = i == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        if is_doc or isinstance(node, ast.Import | ast.ImportFrom):
+            after = node.end_lineno or node.lineno
+        elif after:
+            break
+    lines = source.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    lines.insert(after, statement + "\n")
+    return "".join(lines)
+
+
+def _import_for(name: str, path: str, ctx: RuleContext, *, exact_only: bool) -> str | None:
+    if name in sys.stdlib_module_names and not name.startswith("_"):
+        return f"import {name}"
+    own = module_name(path, ctx)
+    mods = [m for m in _project_definitions(ctx).get(name, []) if m != own]
+    if len(set(mods)) == 1:
+        return f"from {mods[0]} import {name}"
+    if exact_only:
+        return None
+    exporter = _stdlib_exporter(name)
+    return f"from {exporter} import {name}" if exporter else None
+
+
+@rule("python.undefined_name", languages=("python",))
+def undefined_name(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock | None:
+    """F821 / NameError → import it if it lives elsewhere, or rename to the close match in scope."""
+    match = _UNDEFINED.search(diag.message or "")
+    if match is None:
+        return None
+    name = match.group("name")
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    uses = _uses(tree, name)
+    if not uses:
+        return None
+    at = next((u for u in uses if u.lineno == diag.line), uses[0])
+    scopes = _scopes_at(tree, at.lineno)
+    visible: set[str] = set(dir(builtins))
+    for scope in scopes:
+        visible |= _bound_names(scope)
+    if name in visible:
+        return None  # bound somewhere here: not a typo this rule understands
+    statement = _import_for(name, diag.file, ctx, exact_only=True)
+    if statement is None:
+        guess = closest_name(name, visible)
+        if guess is not None:
+            inner = scopes[-1]
+            targets = [u for u in uses if inner is tree or u in _uses(inner, name)]
+            return minimal_block(diag.file, source, _rename(source, targets, guess))
+        statement = _import_for(name, diag.file, ctx, exact_only=False)
+    if statement is None:
+        return None
+    return minimal_block(diag.file, source, add_import(source, statement))
+
+
+@rule("python.misspelt_attribute", languages=("python",))
+def misspelt_attribute(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock | None:
+    """AttributeError with CPython's "Did you mean: 'x'?" → rename `.bad` to `.x` in the file."""
+    match = _ATTRIBUTE.search(diag.message or "")
+    if match is None or not match.group("good"):
+        return None
+    bad, good = match.group("bad"), match.group("good")
+    pattern = re.compile(rf"\.{re.escape(bad)}\b")
+    lines = source.splitlines(keepends=True)
+    hits = [i for i, line in enumerate(lines) if pattern.search(line)]
+    if not hits:
+        return None
+    if diag.line and diag.line - 1 in hits:
+        hits = [diag.line - 1]
+    for i in hits:
+        lines[i] = pattern.sub(f".{good}", lines[i])
+    return minimal_block(diag.file, source, "".join(lines))

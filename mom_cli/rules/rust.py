@@ -1,0 +1,115 @@
+"""Rust rules: rustc's and clippy's own suggestions marked `MachineApplicable`.
+
+These are the suggestions `cargo fix` / `cargo clippy --fix` would apply. The rule runs
+cargo with `--message-format=json` in the project, picks the message at the diagnostic's
+file and line, and turns its machine-applicable replacements into one edit (checked and
+rolled back by the engine like any other). Without cargo, the rule stands aside.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from mom_cli.edits.blocks import EditBlock
+from mom_cli.rules.registry import RuleContext, rule
+from mom_cli.rules.textedit import minimal_block
+from mom_cli.rules.tools import find_tool, run_tool
+from mom_cli.validate.diagnostics import Diagnostic
+
+CARGO_TIMEOUT = 300.0
+
+
+def cargo_messages(ctx: RuleContext, subcommand: str, source: str) -> list[dict[str, Any]]:
+    """cargo's compiler messages for the project (cached per pass and file text)."""
+    key = f"cargo.{subcommand}:{hashlib.sha1(source.encode()).hexdigest()}"
+    cached = ctx.cache.get(key)
+    if isinstance(cached, list):
+        return cached
+    cargo = find_tool("cargo", ctx.repo)
+    messages: list[dict[str, Any]] = []
+    if cargo is not None and (ctx.repo / "Cargo.toml").is_file():
+        argv = [cargo, subcommand, "--all-targets", "--message-format=json", "--quiet"]
+        result = run_tool(argv, ctx.repo, timeout=CARGO_TIMEOUT)
+        for line in (result.stdout if result else "").splitlines():
+            if not line.startswith("{"):
+                continue
+            try:
+                data = json.loads(line)
+            except ValueError:
+                continue
+            if data.get("reason") == "compiler-message" and isinstance(data.get("message"), dict):
+                messages.append(data["message"])
+    ctx.cache[key] = messages
+    return messages
+
+
+def _replacements(message: dict[str, Any], file: str) -> list[tuple[int, int, str]]:
+    spans = list(message.get("spans", []))
+    for child in message.get("children", []):
+        spans += child.get("spans", [])
+    out = []
+    for span in spans:
+        if (
+            span.get("suggestion_applicability") == "MachineApplicable"
+            and span.get("suggested_replacement") is not None
+            and span.get("file_name") == file
+        ):
+            out.append(
+                (int(span["byte_start"]), int(span["byte_end"]), span["suggested_replacement"])
+            )
+    return out
+
+
+def _at(message: dict[str, Any], diag: Diagnostic) -> bool:
+    primary = [s for s in message.get("spans", []) if s.get("is_primary")]
+    return any(
+        s.get("file_name") == diag.file and (not diag.line or s.get("line_start") == diag.line)
+        for s in primary
+    )
+
+
+def apply_replacements(source: str, edits: list[tuple[int, int, str]]) -> str | None:
+    """Byte-offset replacements (rustc's unit) applied back to front; None on overlap."""
+    data = source.encode("utf-8")
+    last = len(data) + 1
+    for start, end, text in sorted(set(edits), reverse=True):
+        if end > last or start > end or end > len(data):
+            return None
+        data = data[:start] + text.encode("utf-8") + data[end:]
+        last = start
+    return data.decode("utf-8")
+
+
+def _suggested(
+    diag: Diagnostic, source: str, ctx: RuleContext, subcommand: str
+) -> EditBlock | None:
+    if not diag.file.endswith(".rs"):
+        return None
+    for message in cargo_messages(ctx, subcommand, source):
+        if not _at(message, diag):
+            continue
+        edits = _replacements(message, diag.file)
+        if not edits:
+            continue
+        new = apply_replacements(source, edits)
+        if new is not None and new != source:
+            return minimal_block(diag.file, source, new)
+    return None
+
+
+@rule("rust.rustc_suggestion", languages=("rust",))
+def rustc_suggestion(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock | None:
+    """A rustc error/warning with a MachineApplicable suggestion → apply it (`cargo fix`)."""
+    if diag.tool == "clippy":
+        return None
+    return _suggested(diag, source, ctx, "check")
+
+
+@rule("rust.clippy_suggestion", languages=("rust",))
+def clippy_suggestion(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock | None:
+    """A clippy lint with a MachineApplicable suggestion → apply it (`cargo clippy --fix`)."""
+    if diag.tool != "clippy":
+        return None
+    return _suggested(diag, source, ctx, "clippy")

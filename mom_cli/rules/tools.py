@@ -1,0 +1,50 @@
+"""Finding and running the project's own tools for rules (bounded, never raising)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+TOOL_TIMEOUT = 60.0
+
+
+def find_tool(name: str, repo: Path) -> str | None:
+    """The project's virtualenv copy of `name`, then mom's own, then PATH."""
+    for venv in (".venv", "venv"):
+        candidate = repo / venv / "bin" / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    own = Path(sys.executable).parent / name
+    if own.is_file() and os.access(own, os.X_OK):
+        return str(own)
+    return shutil.which(name)
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_tool(
+    argv: list[str], cwd: Path, stdin: str | None = None, timeout: float = TOOL_TIMEOUT
+) -> ToolResult | None:
+    """Run `argv` in its own process group; None when it cannot run or times out."""
+    try:
+        proc = subprocess.run(
+            argv,
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            start_new_session=True,
+        )
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        return None
+    return ToolResult(proc.returncode, proc.stdout, proc.stderr)

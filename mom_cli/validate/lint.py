@@ -1,0 +1,192 @@
+"""Stage 4: lint. ruff for Python (always available: it ships with mom), clippy for Rust,
+eslint for JS/TS, go vet for Go, each when present. Severity follows each tool's own
+contract: every ruff finding fails ruff, so it is an error; clippy and eslint say which
+findings are warnings. `validation.ignore_lint_codes` drops codes (prefix match)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from mom_cli.validate.build import cargo_env
+from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.parsers import cargo_rendered, parse_cargo_json, parse_generic, relpath
+from mom_cli.validate.result import StageContext, StageResult, trim
+from mom_cli.validate.runner import (
+    CommandResult,
+    Tool,
+    failure_diagnostic,
+    resolve_tool,
+    ruff_tool,
+    run_command,
+)
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def run_lint_stage(ctx: StageContext) -> StageResult:
+    started = time.monotonic()
+    cfg = ctx.config
+    diagnostics: list[Diagnostic] = []
+    tools: list[str] = []
+    raw: list[str] = []
+    failed_to_run = False
+    if cfg.lint_command.strip():
+        tool = Tool(cfg.lint_command, "config")
+        result = run_command(tool.command(), ctx.root, timeout=ctx.timeout)
+        found = parse_generic(result.output, "lint", "lint", ctx.root)
+        failed_to_run = result.returncode != 0 and not found
+        diagnostics += found or (
+            [failure_diagnostic("lint", result, "lint")] if failed_to_run else []
+        )
+        tools.append(tool.describe())
+        raw.append(result.output)
+    else:
+        for runner in (_ruff, _clippy, _eslint, _go_vet):
+            outcome = runner(ctx)
+            if outcome is None:
+                continue
+            tool, result, found = outcome
+            tools.append(tool.describe())
+            raw.append(result.output)
+            diagnostics += found
+    diagnostics = sort_by_severity(filter_codes(diagnostics, cfg.ignore_lint_codes))
+    return StageResult(
+        "lint",
+        passed=not any(d.severity == "error" for d in diagnostics),
+        seconds=time.monotonic() - started,
+        diagnostics=diagnostics,
+        tool_used="; ".join(tools),
+        raw_output=trim("\n".join(r for r in raw if r)),
+        skipped=not tools,
+        note=_counts(diagnostics) if tools else "no linter for these files",
+    )
+
+
+def filter_codes(diagnostics: Iterable[Diagnostic], ignore: Iterable[str]) -> list[Diagnostic]:
+    """Drop diagnostics whose code starts with any ignored code ("E5" drops E501)."""
+    prefixes = tuple(code for code in ignore if code)
+    return [d for d in diagnostics if not (prefixes and d.code and d.code.startswith(prefixes))]
+
+
+def sort_by_severity(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diagnostics, key=lambda d: (SEVERITY_ORDER.get(d.severity, 3), d.file, d.line))
+
+
+def _counts(diagnostics: list[Diagnostic]) -> str:
+    counts: dict[str, int] = {}
+    for d in diagnostics:
+        counts[d.severity] = counts.get(d.severity, 0) + 1
+    return ", ".join(f"{n} {sev}(s)" for sev, n in counts.items()) or "clean"
+
+
+Outcome = tuple[Tool, CommandResult, list[Diagnostic]] | None
+
+
+def _ruff(ctx: StageContext) -> Outcome:
+    files = ctx.files_of("python")
+    if not files:
+        return None
+    ruff = ruff_tool(ctx.repo)
+    targets = files if ctx.files is not None else ["."]
+    cmd = ruff.command(
+        "check", "--output-format=json", "--no-fix", "--no-cache", "--force-exclude", *targets
+    )
+    result = run_command(cmd, ctx.root, timeout=ctx.timeout)
+    try:
+        items = json.loads(result.stdout or "[]")
+    except ValueError:
+        return ruff, result, [failure_diagnostic("lint", result, "ruff")]
+    found = [
+        Diagnostic(
+            "lint",
+            relpath(item.get("filename", ""), ctx.root),
+            int((item.get("location") or {}).get("row") or 0),
+            item.get("message", "") + (" (autofix available)" if item.get("fix") else ""),
+            "error",
+            int((item.get("location") or {}).get("column") or 0),
+            item.get("code") or "syntax",
+            "ruff",
+        )
+        for item in items
+    ]
+    if result.returncode not in (0, 1) and not found:
+        found = [failure_diagnostic("lint", result, "ruff")]
+    return ruff, result, found
+
+
+def _clippy(ctx: StageContext) -> Outcome:
+    if not ctx.project.has("rust"):
+        return None
+    cargo = resolve_tool(ctx.repo, "cargo")
+    if cargo is None:
+        return None
+    cmd = cargo.command("clippy", "--all-targets", "--message-format=json", "--quiet")
+    result = run_command(cmd, ctx.root, timeout=ctx.timeout, env=cargo_env(ctx))
+    if "no such command" in result.stderr:
+        return None
+    found = parse_cargo_json(result.stdout, "lint", "clippy", ctx.root)
+    result.stdout = cargo_rendered(result.stdout)
+    if result.returncode != 0 and not any(d.severity == "error" for d in found):
+        found.append(failure_diagnostic("lint", result, "clippy"))
+    return cargo, result, found
+
+
+def _eslint(ctx: StageContext) -> Outcome:
+    files = ctx.files_of("javascript", "typescript", "tsx")
+    if not files or not _has_eslint_config(ctx.root):
+        return None
+    eslint = resolve_tool(ctx.repo, "eslint")
+    if eslint is None:
+        return None
+    result = run_command(eslint.command("-f", "json", *files), ctx.root, timeout=ctx.timeout)
+    found = []
+    try:
+        reports = json.loads(result.stdout or "[]")
+    except ValueError:
+        return eslint, result, [failure_diagnostic("lint", result, "eslint")]
+    for report in reports:
+        for msg in report.get("messages", []):
+            found.append(
+                Diagnostic(
+                    "lint",
+                    relpath(report.get("filePath", ""), ctx.root),
+                    int(msg.get("line") or 0),
+                    msg.get("message", ""),
+                    "error" if msg.get("severity") == 2 else "warning",
+                    int(msg.get("column") or 0),
+                    msg.get("ruleId") or "",
+                    "eslint",
+                )
+            )
+    return eslint, result, found
+
+
+def _has_eslint_config(root: Path) -> bool:
+    names = (
+        "eslint.config.js",
+        "eslint.config.mjs",
+        "eslint.config.cjs",
+        ".eslintrc.js",
+        ".eslintrc.json",
+        ".eslintrc.cjs",
+        ".eslintrc.yml",
+        ".eslintrc.yaml",
+        ".eslintrc",
+    )
+    return any((root / n).is_file() for n in names)
+
+
+def _go_vet(ctx: StageContext) -> Outcome:
+    if not ctx.project.has("go"):
+        return None
+    go = resolve_tool(ctx.repo, "go")
+    if go is None:
+        return None
+    result = run_command(go.command("vet", "./..."), ctx.root, timeout=ctx.timeout)
+    found = parse_generic(result.output, "lint", "go vet", ctx.root)
+    if result.returncode != 0 and not found:
+        found = [failure_diagnostic("lint", result, "go vet")]
+    return go, result, found

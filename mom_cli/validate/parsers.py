@@ -1,0 +1,106 @@
+"""Turn tool output into Diagnostics. One function per output format, no I/O."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from mom_cli.validate.diagnostics import Diagnostic
+
+# path:line[:col]: [error|warning][:] message  — gcc, go, javac, many others
+_GENERIC = re.compile(
+    r"^(?P<file>[^\s:][^:\n]*?\.[A-Za-z0-9]+):(?P<line>\d+)(?::(?P<col>\d+))?:\s*"
+    r"(?:(?P<sev>error|warning|note)(?:\[(?P<code>[^\]]+)\])?:\s*)?(?P<msg>.+)$"
+)
+_TSC = re.compile(
+    r"^(?P<file>.+?)\((?P<line>\d+),(?P<col>\d+)\): (?P<sev>error|warning) "
+    r"(?P<code>TS\d+): (?P<msg>.*)$"
+)
+
+
+def relpath(name: str, root: Path) -> str:
+    """Repo-relative POSIX path when `name` is under `root`, else `name` unchanged."""
+    path = Path(name)
+    if path.is_absolute():
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return name
+    return path.as_posix().removeprefix("./")
+
+
+def parse_generic(text: str, stage: str, tool: str, root: Path) -> list[Diagnostic]:
+    out = []
+    for line in text.splitlines():
+        m = _TSC.match(line.strip()) or _GENERIC.match(line.strip())
+        if not m or m.group("sev") == "note":
+            continue
+        out.append(
+            Diagnostic(
+                stage,
+                relpath(m.group("file"), root),
+                int(m.group("line")),
+                m.group("msg").strip(),
+                m.group("sev") or "error",
+                int(m.group("col") or 0),
+                m.group("code") or "",
+                tool,
+            )
+        )
+    return out
+
+
+def parse_cargo_json(text: str, stage: str, tool: str, root: Path) -> list[Diagnostic]:
+    """`cargo check|clippy --message-format=json` → diagnostics at the primary span."""
+    out = []
+    seen = set()
+    for line in text.splitlines():
+        if not line.startswith("{"):
+            continue
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue
+        if data.get("reason") != "compiler-message":
+            continue
+        msg = data.get("message") or {}
+        level = msg.get("level", "")
+        if level not in ("error", "warning"):
+            continue
+        spans = [s for s in msg.get("spans", []) if s.get("is_primary")]
+        if not spans:
+            continue  # "aborting due to …", "N warnings emitted"
+        span = spans[0]
+        code = (msg.get("code") or {}).get("code") or ""
+        key = (span.get("file_name"), span.get("line_start"), msg.get("message"))
+        if key in seen:
+            continue  # the same message for lib and test targets
+        seen.add(key)
+        out.append(
+            Diagnostic(
+                stage,
+                relpath(span.get("file_name", ""), root),
+                int(span.get("line_start") or 0),
+                msg.get("message", ""),
+                level,
+                int(span.get("column_start") or 0),
+                code,
+                tool,
+            )
+        )
+    return out
+
+
+def cargo_rendered(text: str) -> str:
+    """The human-readable messages inside cargo's JSON stream (for raw_output)."""
+    parts = []
+    for line in text.splitlines():
+        if line.startswith("{") and '"compiler-message"' in line:
+            try:
+                rendered = json.loads(line)["message"].get("rendered")
+            except (ValueError, KeyError, AttributeError):
+                continue
+            if rendered:
+                parts.append(rendered.rstrip())
+    return "\n".join(parts)

@@ -1,0 +1,224 @@
+"""The four-stage validator: syntax → (review) → build → tests → lint, early exit.
+
+Three entry points, one engine:
+    validate_paths(repo, paths, config=...)    the files a step changed
+    validate_project(repo, config=...)         everything (fix-build's first and last run)
+    validate_staged(repo, config=...)          the index only (the pre-commit hook): the
+                                               staged blobs are exported to a temp tree,
+                                               so unstaged work is never read or touched
+The optional review stage takes a callable so this package never imports a provider:
+`reviewer(diff) -> (score 0..1, reason)`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from mom_cli.config import ValidationSection
+from mom_cli.validate.build import run_build_stage
+from mom_cli.validate.detect import detect_project
+from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.lint import run_lint_stage
+from mom_cli.validate.result import StageContext, StageResult, ValidationResult
+from mom_cli.validate.syntax import run_syntax_stage
+from mom_cli.validate.tests import run_tests_stage
+
+Reviewer = Callable[[str], tuple[float, str]]
+STAGES = ("syntax", "review", "build", "tests", "lint")
+_RUNNERS: dict[str, Callable[[StageContext], StageResult]] = {
+    "syntax": run_syntax_stage,
+    "build": run_build_stage,
+    "tests": run_tests_stage,
+    "lint": run_lint_stage,
+}
+
+
+def enabled_stages(config: ValidationSection, *, tests: bool | None = None) -> list[str]:
+    """Stage names switched on by config (`tests` overrides enable_test_execution)."""
+    on = {
+        "syntax": config.enable_syntax_check,
+        "review": config.local_model_review,
+        "build": config.enable_build_check,
+        "tests": config.enable_test_execution if tests is None else tests,
+        "lint": config.enable_lint_check,
+    }
+    return [name for name in STAGES if on[name]]
+
+
+def run_validation(
+    root: Path,
+    files: Sequence[str] | None,
+    *,
+    config: ValidationSection,
+    repo: Path | None = None,
+    stages: Sequence[str] | None = None,
+    reviewer: Reviewer | None = None,
+    diff: str | None = None,
+    early_exit: bool = True,
+    staged: bool = False,
+) -> ValidationResult:
+    """Run `stages` (default: enabled by config) over `files` under `root`.
+
+    `files=None` validates the whole project. `early_exit=False` runs every stage even
+    after a failure (fix-build wants all diagnostics at once).
+    """
+    repo = (repo or root).resolve()
+    root = root.resolve()
+    rels = None if files is None else sorted(dict.fromkeys(_rel(root, f) for f in files))
+    ctx = StageContext(root, repo, rels, detect_project(root, rels), config, staged)
+    wanted = list(stages) if stages is not None else enabled_stages(config)
+    results: list[StageResult] = []
+    not_run: list[str] = []
+    for name in [s for s in STAGES if s in wanted]:
+        if early_exit and results and not results[-1].passed:
+            not_run.append(name)
+            continue
+        if name == "review":
+            if reviewer is None:
+                continue  # review needs a model; without one the stage is simply absent
+            results.append(_review(ctx, reviewer, diff))
+        else:
+            results.append(_RUNNERS[name](ctx))
+    return ValidationResult(all(s.passed for s in results), results, rels, not_run)
+
+
+def validate_paths(
+    repo: Path, paths: Sequence[str | Path], *, config: ValidationSection, **kw: object
+) -> ValidationResult:
+    """Validate the files a change touched (repo-relative or absolute paths)."""
+    return run_validation(repo, [str(p) for p in paths], config=config, **kw)  # type: ignore[arg-type]
+
+
+def validate_project(repo: Path, *, config: ValidationSection, **kw: object) -> ValidationResult:
+    """Validate the whole project: every source file, the full test suite."""
+    return run_validation(repo, None, config=config, **kw)  # type: ignore[arg-type]
+
+
+def validate_staged(
+    repo: Path,
+    *,
+    config: ValidationSection,
+    tests: bool | None = None,
+    reviewer: Reviewer | None = None,
+) -> ValidationResult:
+    """Validate exactly what `git commit` would record, in a temp copy of the index.
+
+    `tests=None` follows `validation.hook_run_tests`. The user's work tree is only read
+    by git to find the index; nothing in it is written.
+    """
+    repo = repo.resolve()
+    files = staged_files(repo)
+    stages = enabled_stages(config, tests=config.hook_run_tests if tests is None else tests)
+    if not files:
+        return ValidationResult(True, [], [])
+    with exported_index(repo) as tree:
+        diff = _git(repo, "diff", "--cached") if reviewer is not None else None
+        return run_validation(
+            tree,
+            files,
+            config=config,
+            repo=repo,
+            stages=stages,
+            reviewer=reviewer,
+            diff=diff,
+            staged=True,
+        )
+
+
+def staged_files(repo: Path) -> list[str]:
+    """Added, copied, modified or renamed paths in the index (all of it before the first commit)."""
+    has_head = (
+        subprocess.run(
+            ["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=repo, capture_output=True
+        ).returncode
+        == 0
+    )
+    if has_head:
+        out = _git(
+            repo, "diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "--no-renames"
+        )
+    else:
+        out = _git(repo, "ls-files", "-z", "--cached")
+    return [name for name in out.split("\0") if name]
+
+
+@contextlib.contextmanager
+def exported_index(repo: Path) -> Iterator[Path]:
+    """A temp folder holding every file as staged (`git checkout-index`), plus links to the
+    repo's node_modules so JS tools resolve; removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="mom-staged-") as tmp:
+        tree = Path(tmp)
+        subprocess.run(
+            ["git", "checkout-index", "--all", "--force", f"--prefix={tree}/"],
+            cwd=repo,
+            check=True,
+            capture_output=True,
+        )
+        for name in ("node_modules",):
+            if (repo / name).is_dir() and not (tree / name).exists():
+                (tree / name).symlink_to(repo / name)
+        yield tree
+
+
+def _review(ctx: StageContext, reviewer: Reviewer, diff: str | None) -> StageResult:
+    started = time.monotonic()
+    text = diff if diff is not None else _worktree_diff(ctx)
+    threshold = ctx.config.review_threshold
+    try:
+        score, reason = reviewer(text)
+    except Exception as exc:  # a broken local model must not block the change
+        diag = Diagnostic(
+            "review", "", 0, f"review unavailable: {exc}", "warning", tool="local model"
+        )
+        return StageResult("review", True, time.monotonic() - started, [diag], "local model")
+    passed = score >= threshold
+    diags = (
+        []
+        if passed
+        else [
+            Diagnostic(
+                "review",
+                "",
+                0,
+                f"review score {score:.2f} < {threshold:.2f}: {reason}",
+                "error",
+                tool="local model",
+            )
+        ]
+    )
+    return StageResult(
+        "review",
+        passed,
+        time.monotonic() - started,
+        diags,
+        "local model",
+        note=f"score {score:.2f} (threshold {threshold:.2f}): {reason}"[:300],
+    )
+
+
+def _worktree_diff(ctx: StageContext) -> str:
+    args = ["diff", "HEAD", "--"] + (ctx.files or [])
+    try:
+        return _git(ctx.root, *args)
+    except subprocess.CalledProcessError:
+        return ""
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True).stdout.decode(
+        "utf-8", errors="surrogateescape"
+    )
+
+
+def _rel(root: Path, path: str) -> str:
+    candidate = Path(path)
+    if candidate.is_absolute():
+        with contextlib.suppress(ValueError):
+            return candidate.resolve().relative_to(root).as_posix()
+        return candidate.as_posix()
+    return candidate.as_posix().removeprefix("./")

@@ -1,0 +1,157 @@
+"""Run the project's own tools: with a timeout, in their own process group, and always
+recording which toolchain was chosen (configured command → project venv → PATH → mom's)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.result import trim
+
+VENV_NAMES = (".venv", "venv")
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A resolved command prefix and where it came from."""
+
+    argv: tuple[str, ...] | str  # a str is a configured shell command
+    source: str  # "config" | "project venv" | "PATH" | "mom"
+
+    def describe(self) -> str:
+        shown = self.argv if isinstance(self.argv, str) else shlex.join(self.argv)
+        return f"{shown} ({self.source})"
+
+    def command(self, *args: str) -> list[str] | str:
+        if isinstance(self.argv, str):
+            return self.argv  # configured commands run as written
+        return [*self.argv, *args]
+
+
+@dataclass
+class CommandResult:
+    command: list[str] | str
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    timed_out: bool = False
+
+    @property
+    def output(self) -> str:
+        return (self.stdout + ("\n" if self.stdout and self.stderr else "") + self.stderr).strip()
+
+    def trimmed(self) -> str:
+        return trim(self.output)
+
+
+def run_command(
+    command: Sequence[str] | str,
+    cwd: Path,
+    *,
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
+) -> CommandResult:
+    """Run `command` (a str runs through the shell) and kill its whole group on timeout."""
+    full_env = {**os.environ, **(env or {})}
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        command if isinstance(command, str) else list(command),
+        cwd=cwd,
+        env=full_env,
+        shell=isinstance(command, str),
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # own process group: killpg reaches grandchildren too
+    )
+    timed_out = False
+    try:
+        out, err = proc.communicate(stdin.encode() if stdin is not None else None, timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill_group(proc)
+        out, err = proc.communicate()
+    except BaseException:
+        _kill_group(proc)
+        proc.wait()
+        raise
+    stdout = out.decode("utf-8", errors="replace")
+    stderr = err.decode("utf-8", errors="replace")
+    if timed_out:
+        stderr += f"\n[mom] killed after {timeout:g} s (validation.timeout_seconds)"
+    shown = command if isinstance(command, str) else list(command)
+    return CommandResult(
+        shown, proc.returncode, stdout, stderr, time.monotonic() - started, timed_out
+    )
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def find_venv(repo: Path) -> Path | None:
+    """The project's own virtualenv folder (`.venv`, then `venv`), if it has a python."""
+    for name in VENV_NAMES:
+        if (repo / name / "bin" / "python").exists():
+            return repo / name
+    return None
+
+
+def resolve_tool(repo: Path, name: str, *, configured: str = "") -> Tool | None:
+    """configured command → project venv / node_modules/.bin → PATH → None."""
+    if configured.strip():
+        return Tool(configured, "config")
+    venv = find_venv(repo)
+    if venv is not None and (venv / "bin" / name).exists():
+        return Tool((str(venv / "bin" / name),), "project venv")
+    local = repo / "node_modules" / ".bin" / name
+    if local.exists():
+        return Tool((str(local),), "node_modules")
+    found = shutil.which(name)
+    if found:
+        return Tool((found,), "PATH")
+    return None
+
+
+def project_python(repo: Path) -> Tool:
+    """The interpreter that has the project's dependencies, best guess first."""
+    venv = find_venv(repo)
+    if venv is not None:
+        return Tool((str(venv / "bin" / "python"),), "project venv")
+    for name in ("python3", "python"):
+        found = shutil.which(name)
+        if found:
+            return Tool((found,), "PATH")
+    return Tool((sys.executable,), "mom")
+
+
+def ruff_tool(repo: Path, configured: str = "") -> Tool:
+    """ruff: configured → project venv → PATH → the ruff installed with mom (always there)."""
+    tool = resolve_tool(repo, "ruff", configured=configured)
+    if tool is not None:
+        return tool
+    beside = Path(sys.executable).parent / "ruff"
+    if beside.exists():
+        return Tool((str(beside),), "mom")
+    return Tool((sys.executable, "-m", "ruff"), "mom")
+
+
+def failure_diagnostic(stage: str, result: CommandResult, tool: str) -> Diagnostic:
+    """One diagnostic for a failed command whose output matched no known format."""
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    prefix = "timed out" if result.timed_out else f"exit code {result.returncode}"
+    tail = lines[-1] if lines else "no output"
+    return Diagnostic(stage, "", 0, f"{prefix}: {tail}"[:500], "error", 0, "", tool)

@@ -1,0 +1,158 @@
+"""Per-test failures out of test runner output: pytest (JUnit XML), cargo test, go test,
+TAP (node --test, many npm test scripts). No I/O besides reading the XML file given."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.parsers import relpath
+
+
+def parse_junit(xml_path: Path, root: Path, tool: str = "pytest") -> list[Diagnostic]:
+    """Failures and errors from a JUnit XML report (pytest `-o junit_family=xunit1`)."""
+    try:
+        tree = ET.parse(xml_path)
+    except (ET.ParseError, OSError):
+        return []
+    out = []
+    for case in tree.iter("testcase"):
+        for kind in ("failure", "error"):
+            node = case.find(kind)
+            if node is None:
+                continue
+            file = case.get("file") or case.get("classname", "").replace(".", "/") + ".py"
+            test_id = f"{file}::{case.get('name', '')}"
+            message = (node.get("message") or "").strip() or (node.text or "").strip()
+            if message in ("collection failure", "") or message.startswith("failed on setup"):
+                message = _last_e_line(node.text or "") or message
+            line = _line_in_file(node.text or "", file) or int(case.get("line") or 0) + 1
+            prefix = "error in" if kind == "error" else "failed"
+            first = message.splitlines()[0] if message else ""
+            out.append(
+                Diagnostic(
+                    "tests",
+                    relpath(file, root),
+                    line,
+                    f"{prefix} {case.get('name', '')}: {first}"[:500],
+                    "error",
+                    0,
+                    test_id,
+                    tool,
+                )
+            )
+    return out
+
+
+def _last_e_line(text: str) -> str:
+    """pytest marks the exception lines of a traceback with `E   `; the last one names it."""
+    lines = [ln[1:].strip() for ln in text.splitlines() if ln.startswith("E ")]
+    return lines[-1] if lines else ""
+
+
+def _line_in_file(traceback: str, file: str) -> int:
+    """The last `file:LINE:` mention in a pytest traceback: where the assertion failed."""
+    hits = re.findall(rf"^{re.escape(file)}:(\d+):", traceback, re.M)
+    return int(hits[-1]) if hits else 0
+
+
+_LOC = r"(?P<file>[^\s:]+):(?P<line>\d+):(?P<col>\d+)"
+_PANIC_NEW = re.compile(
+    rf"thread '(?P<name>[^']+)' panicked at {_LOC}:\n(?P<msg>[^\n]*(?:\n  (?:left|right)[^\n]*)*)"
+)
+_PANIC_OLD = re.compile(rf"thread '(?P<name>[^']+)' panicked at '(?P<msg>[^\n]*)', {_LOC}")
+_FAILED_TEST = re.compile(r"^test (?P<name>\S+) \.\.\. FAILED$", re.M)
+_RUSTC_ERR = re.compile(
+    r"^(?P<sev>error|warning)(?:\[(?P<code>E\d+)\])?: (?P<msg>.+)\n"
+    r"\s*--> (?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+)",
+    re.M,
+)
+
+
+def parse_cargo_test(text: str, root: Path) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    seen = set()
+    for pattern in (_PANIC_NEW, _PANIC_OLD):
+        for m in pattern.finditer(text):
+            name = m.group("name")
+            seen.add(name)
+            msg = " ".join(part.strip() for part in m.group("msg").splitlines())
+            out.append(
+                Diagnostic(
+                    "tests",
+                    relpath(m.group("file"), root),
+                    int(m.group("line")),
+                    f"failed {name}: {msg}"[:500],
+                    "error",
+                    int(m.group("col")),
+                    name,
+                    "cargo",
+                )
+            )
+    for m in _FAILED_TEST.finditer(text):
+        if m.group("name") not in seen:
+            seen.add(m.group("name"))
+            out.append(
+                Diagnostic(
+                    "tests",
+                    "",
+                    0,
+                    f"failed {m.group('name')}",
+                    "error",
+                    0,
+                    m.group("name"),
+                    "cargo",
+                )
+            )
+    for m in _RUSTC_ERR.finditer(text):
+        if m.group("sev") == "error":
+            out.append(
+                Diagnostic(
+                    "tests",
+                    relpath(m.group("file"), root),
+                    int(m.group("line")),
+                    m.group("msg"),
+                    "error",
+                    int(m.group("col")),
+                    m.group("code") or "",
+                    "cargo",
+                )
+            )
+    return out
+
+
+_GO_FAIL = re.compile(r"^\s*--- FAIL: (?P<name>\S+)", re.M)
+_GO_LOC = re.compile(r"^\s+(?P<file>[\w./-]+_test\.go):(?P<line>\d+): (?P<msg>.*)$", re.M)
+
+
+def parse_go_test(text: str, root: Path) -> list[Diagnostic]:
+    out = []
+    locations = list(_GO_LOC.finditer(text))
+    for m in _GO_FAIL.finditer(text):
+        before = [loc for loc in locations if loc.start() < m.start()]
+        loc = before[-1] if before else None
+        out.append(
+            Diagnostic(
+                "tests",
+                relpath(loc.group("file"), root) if loc else "",
+                int(loc.group("line")) if loc else 0,
+                f"failed {m.group('name')}" + (f": {loc.group('msg')}" if loc else ""),
+                "error",
+                0,
+                m.group("name"),
+                "go",
+            )
+        )
+    return out
+
+
+_TAP_NOT_OK = re.compile(r"^\s*not ok \d+ - (?P<name>.+?)\s*(?:#.*)?$", re.M)
+
+
+def parse_tap(text: str, tool: str = "npm") -> list[Diagnostic]:
+    return [
+        Diagnostic("tests", "", 0, f"failed {m.group('name')}", "error", 0, m.group("name"), tool)
+        for m in _TAP_NOT_OK.finditer(text)
+    ]

@@ -1,0 +1,438 @@
+"""`mom fix-build`: make the project's own build, tests and lint pass, cheapest tier first.
+
+1. validate the whole project (every stage, no early exit: all diagnostics at once);
+2. tier 0, the rules: compiler/linter-driven repairs at $0 (mom_cli.rules.engine);
+3. group what remains by file into independent steps;
+4. run the steps in parallel (up to routing.max_concurrent_tasks), each climbing the model
+   ladder (routing.ladder.climb) with the diagnostics fed back after a failed attempt;
+   the climb stops at the first tier that is unconfigured or unavailable here;
+5. validate the whole project again; `passed` only if every stage passes.
+
+The user's work is snapshotted (git) before anything is touched, and every edit, rule or
+model, is a checkpointed step that is rolled back when validation does not improve.
+The workflow emits events and returns a result; it never prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mom_cli.config import RULES_TIER, MomConfig
+from mom_cli.edits.checkpoint import CheckpointStore
+from mom_cli.errors import BudgetExceededError, ExitCode, MomError
+from mom_cli.events import EventSink, Notice, TaskFinished, TaskStarted, null_sink
+from mom_cli.ledger.store import Ledger
+from mom_cli.providers.base import ModelCaller
+from mom_cli.routing.ladder import Rung, climb
+from mom_cli.routing.selector import ModelSelector, StepProfile
+from mom_cli.rules.engine import RuleAttempt, RulesEngine, RulesReport, StepApplier, diag_key
+from mom_cli.rules.registry import RuleContext, propose
+from mom_cli.rules.steps import CheckpointApplier
+from mom_cli.validate.detect import project_files
+from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.pipeline import validate_project
+from mom_cli.validate.result import ValidationResult
+from mom_cli.workflows.model_step import (
+    FixStep,
+    ModelAttempt,
+    ProjectState,
+    build_prompt,
+    group_by_file,
+)
+
+ESTIMATED_OUTPUT_TOKENS = 768
+
+
+class ProjectChecker:
+    """Validates the whole project with its own toolchain; keeps the last full result."""
+
+    def __init__(self, repo: Path, config: MomConfig) -> None:
+        self.repo = repo
+        self.config = config
+        self.last: ValidationResult | None = None
+        self.runs = 0
+
+    def __call__(self) -> list[Diagnostic]:
+        self.runs += 1
+        self.last = validate_project(self.repo, config=self.config.validation, early_exit=False)
+        return self.last.diagnostics
+
+    @property
+    def passed(self) -> bool:
+        return self.last is not None and self.last.passed
+
+
+@dataclass
+class AttemptInfo:
+    tier: str
+    model: str
+    ok: bool
+    diagnostics: list[str] = field(default_factory=list)
+    cost_usd: float = 0.0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    error: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tier": self.tier,
+            "model": self.model,
+            "ok": self.ok,
+            "diagnostics": self.diagnostics,
+            "cost_usd": self.cost_usd,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "error": self.error,
+        }
+
+
+@dataclass
+class StepReport:
+    id: str
+    file: str
+    tier: str  # the tier that fixed it, or the last one tried
+    model: str
+    status: str  # "fixed" | "failed" | "resolved" (by another step) | "stopped" | "planned"
+    attempts: list[AttemptInfo] = field(default_factory=list)
+    diagnostics: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    estimated_cost_usd: float | None = None
+
+    @property
+    def tokens(self) -> int:
+        return sum(a.input_tokens + a.output_tokens for a in self.attempts)
+
+    @property
+    def cost_usd(self) -> float:
+        return sum(a.cost_usd for a in self.attempts)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {
+            "id": self.id,
+            "file": self.file,
+            "tier": self.tier,
+            "model": self.model,
+            "status": self.status,
+            "attempts": [a.to_dict() for a in self.attempts],
+            "diagnostics": self.diagnostics,
+            "tokens": self.tokens,
+            "cost_usd": round(self.cost_usd, 6),
+            "seconds": round(self.seconds, 2),
+        }
+        if self.estimated_cost_usd is not None:
+            data["estimated_cost_usd"] = round(self.estimated_cost_usd, 6)
+        return data
+
+
+@dataclass
+class FixBuildResult:
+    passed: bool
+    steps: list[StepReport] = field(default_factory=list)
+    remaining: list[Diagnostic] = field(default_factory=list)
+    needs: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    dry_run: bool = False
+    budget_stopped: bool = False
+    snapshot: str = ""
+    run_id: str = ""
+    validations: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        if self.passed:
+            return ExitCode.OK
+        return ExitCode.BUDGET if self.budget_stopped else ExitCode.FAILED
+
+    def totals(self) -> dict[str, Any]:
+        fixed = [s for s in self.steps if s.status == "fixed"]
+        return {
+            "steps": len(self.steps),
+            "fixed": len(fixed),
+            "fixed_by_rules": sum(1 for s in fixed if s.tier == RULES_TIER),
+            "rule_attempts": sum(1 for s in self.steps for a in s.attempts if a.tier == RULES_TIER),
+            "model_attempts": sum(
+                1 for s in self.steps for a in s.attempts if a.tier != RULES_TIER
+            ),
+            "tokens": sum(s.tokens for s in self.steps),
+            "cost_usd": round(sum(s.cost_usd for s in self.steps), 6),
+            "seconds": round(self.seconds, 2),
+            "validations": self.validations,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "dry_run": self.dry_run,
+            "steps": [s.to_dict() for s in self.steps],
+            "totals": self.totals(),
+            "needs": self.needs,
+            "remaining": [d.to_dict() for d in self.remaining if d.severity == "error"],
+            "run_id": self.run_id,
+            "snapshot": self.snapshot,
+        }
+
+
+class FixBuild:
+    """One fix-build run. `caller` is the ProviderPool (None: rules only)."""
+
+    def __init__(
+        self,
+        repo: Path,
+        config: MomConfig,
+        *,
+        caller: ModelCaller | None = None,
+        ledger: Ledger | None = None,
+        sink: EventSink = null_sink,
+        max_tier: str | None = None,
+        run_id: str = "",
+        checker: ProjectChecker | None = None,
+        applier: StepApplier | None = None,
+    ) -> None:
+        self.repo = repo.resolve()
+        self.config = config
+        self.caller = caller
+        self.ledger = ledger
+        self.sink = sink
+        self.max_tier = max_tier
+        self.run_id = run_id or f"fix-build-{uuid.uuid4().hex[:8]}"
+        self.checker = checker or ProjectChecker(self.repo, config)
+        self.store = CheckpointStore(self.repo)
+        self.applier = applier or CheckpointApplier(self.repo, self.store)
+        self.selector = ModelSelector(config, caller)
+
+    # -- the whole loop -------------------------------------------------------------------
+    async def run(self, *, dry_run: bool = False) -> FixBuildResult:
+        started = time.monotonic()
+        result = FixBuildResult(passed=False, dry_run=dry_run, run_id=self.run_id)
+        if not dry_run:
+            self.store.recover_interrupted()
+        self.sink(Notice("validating the project with its own toolchain"))
+        diags = await asyncio.to_thread(self.checker)
+        if self.checker.passed:
+            result.passed = True
+        elif dry_run:
+            result.steps = self._plan(diags)
+            result.remaining = diags
+            result.needs = self._rungs()[1]
+        else:
+            result.snapshot = self._snapshot()
+            state = ProjectState(diags)
+            rules = await self._rules_tier(state)
+            result.steps = self._rule_steps(rules)
+            await self._model_tier(state, rules, result)
+            self.sink(Notice("re-validating the whole project"))
+            result.remaining = await asyncio.to_thread(self.checker)
+            result.passed = self.checker.passed
+            if result.passed:
+                result.needs = []
+        result.validations = self.checker.runs
+        result.seconds = time.monotonic() - started
+        return result
+
+    def _snapshot(self) -> str:
+        try:
+            return self.store.snapshot("mom fix-build: before changes")
+        except (MomError, OSError, ValueError) as exc:
+            self.sink(
+                Notice(f"no git snapshot ({exc}); per-step checkpoints still apply", "warning")
+            )
+            return ""
+        except Exception as exc:  # GitPython raises its own types; never block on a snapshot
+            self.sink(
+                Notice(f"no git snapshot ({type(exc).__name__}); step checkpoints only", "warning")
+            )
+            return ""
+
+    # -- tier 0 ---------------------------------------------------------------------------
+    async def _rules_tier(self, state: ProjectState) -> RulesReport | None:
+        if RULES_TIER not in self.config.ladder("default"):
+            return None
+        self.sink(Notice("tier 0: rules (no model, $0)"))
+        engine = RulesEngine(
+            self.repo,
+            self.checker,
+            self.applier,
+            ledger=self.ledger,
+            sink=self.sink,
+            run_id=self.run_id,
+            project_files=project_files(self.repo),
+        )
+        report = await asyncio.to_thread(engine.run, state.diagnostics)
+        state.diagnostics = report.remaining
+        return report
+
+    def _rule_steps(self, rules: RulesReport | None) -> list[StepReport]:
+        """One summary row per file a rule fixed: tier rules, $0, the rules that did it."""
+        if rules is None:
+            return []
+        steps = []
+        for path in dict.fromkeys(a.file for a in rules.fixed):
+            mine = [a for a in rules.attempts if a.file == path]
+            names = list(dict.fromkeys(a.rule for a in mine if a.outcome == "validated"))
+            steps.append(
+                StepReport(
+                    id=f"rules:{path}",
+                    file=path,
+                    tier=RULES_TIER,
+                    model=", ".join(names),
+                    status="fixed",
+                    attempts=[_rule_info(a) for a in mine],
+                    diagnostics=[a.diagnostic for a in mine if a.outcome == "validated"],
+                    seconds=sum(a.seconds for a in mine),
+                )
+            )
+        return steps
+
+    # -- the model ladder -----------------------------------------------------------------
+    def _rungs(self) -> tuple[list[Rung], list[str]]:
+        """Usable rungs up the ladder, and what would be needed beyond them."""
+        tiers = self.selector.ladder_for(StepProfile(category="code"), self.max_tier)
+        rungs: list[Rung] = []
+        for tier in tiers:
+            models = sorted(self.config.models_in_tier(tier))
+            if not models:
+                return rungs, [f"{tier}: no model configured for this tier in routing.toml"]
+            if self.caller is None:
+                return rungs, [f"{tier}: no model caller (rules-only run)"]
+            verdicts = {m: self.caller.availability(m) for m in models}
+            usable = [m for m in models if verdicts[m].ok]
+            if not usable:
+                why = "; ".join(f"{m}: {verdicts[m].reason}" for m in models)
+                return rungs, [f"{tier}: {why}"]
+            rungs += [Rung(tier, m) for m in usable]
+        above = (
+            f"a tier above --max-tier {self.max_tier}"
+            if self.max_tier
+            else "none: ladder exhausted"
+        )
+        return rungs, [above]
+
+    async def _model_tier(
+        self, state: ProjectState, rules: RulesReport | None, result: FixBuildResult
+    ) -> None:
+        steps = group_by_file(state.diagnostics, self.repo, project_files(self.repo))
+        if not steps:
+            return
+        rungs, needs = self._rungs()
+        result.needs = needs
+        lock = asyncio.Lock()
+        limit = asyncio.Semaphore(self.config.routing.max_concurrent_tasks)
+        prior = rules.attempts if rules else []
+
+        async def run_one(step: FixStep) -> StepReport:
+            async with limit:
+                return await self._run_step(step, rungs, state, lock, prior, result)
+
+        reports = await asyncio.gather(*(run_one(s) for s in steps))
+        result.steps += reports
+
+    async def _run_step(
+        self,
+        step: FixStep,
+        rungs: list[Rung],
+        state: ProjectState,
+        lock: asyncio.Lock,
+        prior: list[RuleAttempt],
+        result: FixBuildResult,
+    ) -> StepReport:
+        started = time.monotonic()
+        report = StepReport(
+            step.id, step.file, RULES_TIER, "", "failed",
+            attempts=[_rule_info(a) for a in prior if a.file == step.file],
+            diagnostics=[_describe(d) for d in step.diagnostics],
+        )  # fmt: skip
+        live = {diag_key(d) for d in state.diagnostics}
+        if not any(diag_key(d) in live for d in step.diagnostics):
+            report.status = "resolved"
+            return report
+        self.sink(TaskStarted(step.id, f"fix {step.file} ({len(step.diagnostics)} diagnostics)"))
+        if not rungs:
+            report.status = "failed"
+            self.sink(TaskFinished(step.id, "failed", "no usable model tier"))
+            return report
+        attempt = ModelAttempt(
+            step, self.repo, self.caller, self.applier, self.checker, lock,  # type: ignore[arg-type]
+            run_id=self.run_id, state=state,
+        )  # fmt: skip
+        try:
+            climbed = await climb(
+                rungs, attempt, max_retries=self.config.routing.max_retries,
+                task_id=step.id, sink=self.sink, first_reasons=("fix-build step",),
+            )  # fmt: skip
+        except BudgetExceededError as exc:
+            result.budget_stopped = True
+            result.needs = [f"budget: {exc}"]
+            report.status = "stopped"
+            self.sink(TaskFinished(step.id, "cancelled", str(exc)))
+            return report
+        for rec in climbed.attempts:
+            report.attempts.append(
+                AttemptInfo(
+                    rec.tier,
+                    rec.model,
+                    rec.ok,
+                    list(rec.diagnostics),
+                    rec.cost_usd,
+                    rec.input_tokens,
+                    rec.output_tokens,
+                    rec.error,
+                )  # fmt: skip
+            )
+        last = climbed.final
+        if last is not None:
+            report.tier, report.model = last.tier, last.model
+        report.status = "fixed" if climbed.ok else "failed"
+        report.seconds = time.monotonic() - started
+        self.sink(TaskFinished(step.id, "passed" if climbed.ok else "failed", climbed.stopped))
+        return report
+
+    # -- --dry-run ------------------------------------------------------------------------
+    def _plan(self, diags: list[Diagnostic]) -> list[StepReport]:
+        """What a run would do: rules that would be tried, then the first model rung and
+        an estimated cost (labelled as an estimate). Nothing is written."""
+        ctx = RuleContext(self.repo, tuple(project_files(self.repo)))
+        rungs, _ = self._rungs()
+        steps = group_by_file(diags, self.repo, project_files(self.repo))
+        plans = []
+        for step in steps:
+            source = ctx.read(step.file) or ""
+            rules = sorted({r.name for d in step.diagnostics for r, _ in propose(d, source, ctx)})
+            first = rungs[0] if rungs else None
+            estimate = 0.0
+            if first is not None:
+                tokens_in = len(build_prompt(step, self.repo)) // 4
+                estimate = self.config.models[first.model].cost_usd(
+                    tokens_in, ESTIMATED_OUTPUT_TOKENS
+                )
+            plans.append(
+                StepReport(
+                    step.id,
+                    step.file,
+                    RULES_TIER if rules else (first.tier if first else ""),
+                    ", ".join(rules) if rules else (first.model if first else ""),
+                    "planned",
+                    diagnostics=[
+                        f"{d.location()}: [{d.stage}] {d.message[:200]}" for d in step.diagnostics
+                    ],
+                    estimated_cost_usd=0.0 if rules else estimate,
+                )  # fmt: skip
+            )
+        return plans
+
+
+def _describe(d: Diagnostic) -> str:
+    return f"{d.location()}: [{d.stage}] {d.message[:200]}"
+
+
+def _rule_info(a: RuleAttempt) -> AttemptInfo:
+    return AttemptInfo(
+        RULES_TIER,
+        a.rule,
+        a.outcome == "validated",
+        [f"{a.file}:{a.line}: {a.diagnostic}", a.reason],
+    )

@@ -1,0 +1,1 @@
+"""`mom milestone N`: checklist-driven milestones (see runner.py for the flow)."""

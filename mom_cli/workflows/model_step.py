@@ -1,0 +1,198 @@
+"""One fix-build step on the model ladder: prompt → edit blocks → apply → validate.
+
+A step is one file's remaining diagnostics (plus, for a failing test, the project modules
+the test imports). Each attempt sends the file excerpts, the diagnostics and the edit
+format; parses the reply into EditBlocks; applies them atomically as a checkpointed step;
+validates; and rolls back on failure so the next rung starts from the same text.
+Applying and validating hold one lock: parallel steps must never see each other's
+half-checked edits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mom_cli.edits.parse import EDIT_FORMAT_PROMPT, parse_edit_blocks
+from mom_cli.errors import EditError
+from mom_cli.providers.base import CompletionRequest, ModelCaller
+from mom_cli.routing.ladder import AttemptResult, Feedback, Rung
+from mom_cli.rules.engine import StepApplier, _counted, diag_key, first_failing_stage
+from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.pyimports import dotted_name, imported_names, is_test_file
+
+EXCERPT_RADIUS = 12
+MAX_EXCERPT_CHARS = 3500
+SMALL_FILE_LINES = 80
+SYSTEM = (
+    "You are a careful programmer fixing a failing build. Change only what the "
+    "diagnostics require. Answer with edit blocks only."
+)
+Checker = Callable[[], list[Diagnostic]]
+
+
+@dataclass
+class ProjectState:
+    """The project's latest diagnostics, shared by parallel steps (guarded by their lock)."""
+
+    diagnostics: list[Diagnostic]
+
+
+@dataclass
+class FixStep:
+    """The unit fix-build hands to the ladder."""
+
+    id: str
+    file: str
+    diagnostics: list[Diagnostic]
+    context_files: list[str] = field(default_factory=list)
+
+    @property
+    def files(self) -> list[str]:
+        return [self.file, *[f for f in self.context_files if f != self.file]]
+
+
+def group_by_file(
+    diags: Sequence[Diagnostic], repo: Path, project_files: Sequence[str]
+) -> list[FixStep]:
+    """Independent steps: one per file with error diagnostics, most severe stage first."""
+    by_file: dict[str, list[Diagnostic]] = {}
+    for d in diags:
+        if d.severity == "error" and d.file and (repo / d.file).is_file():
+            by_file.setdefault(d.file, []).append(d)
+    steps = []
+    for n, (path, items) in enumerate(sorted(by_file.items())):
+        steps.append(
+            FixStep(f"fix-{n + 1}:{path}", path, items, _related(path, items, repo, project_files))
+        )
+    return steps
+
+
+def _related(
+    path: str, diags: list[Diagnostic], repo: Path, project_files: Sequence[str]
+) -> list[str]:
+    """For a failing test, the project modules it imports: the bug is usually there."""
+    if not is_test_file(path) or not any(d.stage == "tests" for d in diags):
+        return []
+    try:
+        source = (repo / path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    wanted = imported_names(source)
+    out = []
+    for rel in project_files:
+        name = dotted_name(repo, rel)
+        if rel.endswith(".py") and not is_test_file(rel) and name and name in wanted:
+            out.append(rel)
+    return out[:2]
+
+
+def excerpt(text: str, lines: Sequence[int], radius: int = EXCERPT_RADIUS) -> str:
+    """The file itself when small, else the windows around `lines` (verbatim, no numbers,
+    so a model can copy SEARCH text from it)."""
+    all_lines = text.splitlines()
+    if len(all_lines) <= SMALL_FILE_LINES or not any(lines):
+        return text[:MAX_EXCERPT_CHARS]
+    keep: set[int] = set()
+    for line in lines or [1]:
+        keep.update(range(max(0, line - 1 - radius), min(len(all_lines), line + radius)))
+    out, last = [], -2
+    for i in sorted(keep):
+        if i != last + 1:
+            out.append("...")
+        out.append(all_lines[i])
+        last = i
+    return "\n".join(out)[:MAX_EXCERPT_CHARS]
+
+
+def build_prompt(step: FixStep, repo: Path, feedback: Feedback | None = None) -> str:
+    parts = ["The project's own checks fail. Fix these diagnostics:"]
+    parts += [f"- {d.location()}: [{d.stage}] {d.message[:300]}" for d in step.diagnostics[:15]]
+    for rel in step.files:
+        try:
+            text = (repo / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        lines = [d.line for d in step.diagnostics if d.file == rel and d.line]
+        parts += ["", f"{rel}:", "```", excerpt(text, lines), "```"]
+    parts += ["", EDIT_FORMAT_PROMPT]
+    if feedback is not None and feedback.previous:
+        parts.append(feedback.as_prompt())
+    return "\n".join(parts)
+
+
+def step_passed(
+    before: Sequence[Diagnostic], after: Sequence[Diagnostic], step: FixStep
+) -> tuple[bool, list[str]]:
+    """The step's diagnostics are gone and the edit introduced nothing new (a later stage
+    that now runs may report faults of other files: those are other steps' business)."""
+    targets = {diag_key(d) for d in step.diagnostics}
+    left = [d for d in after if diag_key(d) in targets and d.severity == "error"]
+    appeared = _counted(after) - _counted(before)
+    new = [d for d in after if diag_key(d) in appeared and d.severity == "error"]
+    if first_failing_stage(after) > first_failing_stage(before):
+        new = [d for d in new if d.file in step.files]
+    bad = left + new
+    return (not bad, [f"{d.location()}: [{d.stage}] {d.message[:200]}" for d in bad[:20]])
+
+
+class ModelAttempt:
+    """The `attempt(rung, feedback)` that `routing.ladder.climb` drives for one step."""
+
+    def __init__(
+        self,
+        step: FixStep,
+        repo: Path,
+        caller: ModelCaller,
+        applier: StepApplier,
+        check: Checker,
+        lock: asyncio.Lock,
+        *,
+        run_id: str = "",
+        state: ProjectState,
+        max_tokens: int = 768,
+    ) -> None:
+        self.step = step
+        self.repo = repo
+        self.caller = caller
+        self.applier = applier
+        self.check = check
+        self.lock = lock
+        self.run_id = run_id
+        self.state = state
+        self.max_tokens = max_tokens
+
+    async def __call__(self, rung: Rung, feedback: Feedback) -> AttemptResult:
+        prompt = build_prompt(self.step, self.repo, feedback)
+        request = CompletionRequest.from_prompt(prompt, system=SYSTEM, max_tokens=self.max_tokens)
+        completion = await self.caller.complete(
+            request, model=rung.model, run_id=self.run_id, task_id=self.step.id
+        )
+        try:
+            blocks = parse_edit_blocks(completion.content)
+        except EditError as exc:
+            return AttemptResult(False, completion.content, (exc.detail or str(exc),), completion)
+        if not blocks:
+            why = "the reply contained no edit blocks (explanations are not applied)"
+            return AttemptResult(False, completion.content, (why,), completion)
+        async with self.lock:
+            before = self.state.diagnostics
+            try:
+                step_id = await asyncio.to_thread(
+                    self.applier.apply, blocks, f"{rung.tier}/{rung.model}: {self.step.file}"
+                )
+            except EditError as exc:
+                return AttemptResult(
+                    False, completion.content, (exc.detail or str(exc),), completion
+                )
+            after = await asyncio.to_thread(self.check)
+            ok, problems = step_passed(before, after, self.step)
+            if ok:
+                self.state.diagnostics = after
+            else:
+                await asyncio.to_thread(self.applier.rollback, step_id)
+            return AttemptResult(
+                ok, completion.content, tuple(problems), completion, data=after if ok else None
+            )

@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""Benchmark the code index end to end, as a user runs it, and check localization quality.
+
+    .venv/bin/python scripts/bench_index.py                  # timings on the stdlib
+    .venv/bin/python scripts/bench_index.py --history PATH   # + localization on PATH's git log
+
+Timings run the real `mom index` / `mom context` commands in fresh processes (process start
+included) against a copy of the running interpreter's standard library made a git repo
+(prepared once, outside the timed part), and report the median of --runs runs plus the peak
+RSS of the process tree. The localization self-check replays commits of a git history: it
+indexes each commit's parent, asks for the commit message, and reports recall@1/@5 of the
+files the commit changed, beside a plain BM25 over the files' text computed in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mom_cli.index.api import CodeIndex  # noqa: E402
+from mom_cli.index.languages import language_for  # noqa: E402
+
+MOM = [str(Path(sys.executable).parent / "mom")]
+TARGETS = {"cold": 2.5, "warm": 0.2, "edit": 0.1, "context": 0.15}
+QUERIES = [
+    "JSONDecoder raises on NaN when strict parsing is enabled",
+    "asyncio TaskGroup cancellation does not propagate to child tasks",
+    "fix the retry logic in the http client connection pool",
+    "email header folding breaks long non-ascii display names",
+    "argparse mutually exclusive group help formatting",
+]
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.email=bench@mom", "-c", "user.name=bench", *args],
+        cwd=repo, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+
+
+def prepare_stdlib(work: Path) -> Path:
+    """Copy the stdlib (without site-packages and bytecode) into a committed git repo."""
+    repo = work / "stdlib"
+    if (repo / ".git").is_dir():
+        return repo
+    src = Path(sysconfig.get_path("stdlib"))
+    ignore = shutil.ignore_patterns("site-packages", "__pycache__", "*.pyc")
+    shutil.copytree(src, repo, ignore=ignore, symlinks=True)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "stdlib snapshot")
+    return repo
+
+
+def run_timed(args: list[str]) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS (KiB, the process tree's largest) and stdout of one command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} exited {proc.returncode}")
+    return elapsed, int(usage.ru_maxrss), out.decode()
+
+
+def bench_timings(repo: Path, runs: int) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+
+    def record(name: str, label: str, samples: list[tuple[float, int, str]]) -> None:
+        times = [s[0] for s in samples]
+        rows.append({
+            "name": name, "what": label, "median_s": round(statistics.median(times), 3),
+            "min_s": round(min(times), 3), "max_s": round(max(times), 3),
+            "peak_rss_mb": round(max(s[1] for s in samples) / 1024, 1),
+            "target_s": TARGETS.get(name),
+        })  # fmt: skip
+
+    base = [*MOM, "index", "--repo", str(repo), "--json"]
+    floor = [run_timed([sys.executable, "-c", "import mom_cli.cli.app"]) for _ in range(runs)]
+    record("floor", "python -c 'import mom_cli.cli.app' (process start floor)", floor)
+    cold = []
+    for _ in range(runs):
+        shutil.rmtree(repo / ".mom", ignore_errors=True)
+        cold.append(run_timed(base))
+    record("cold", "mom index, no cache", cold)
+    record("warm", "mom index, nothing changed", [run_timed(base) for _ in range(runs)])
+    target = repo / "json" / "decoder.py"
+    original = target.read_text()
+    edits = []
+    try:
+        for i in range(runs):
+            target.write_text(original + f"\n\ndef bench_added_{i}(x):\n    return x + {i}\n")
+            edits.append(run_timed(base))
+    finally:
+        target.write_text(original)
+    run_timed(base)
+    record("edit", "mom index after editing one file (re-parse + re-link)", edits)
+    ctx = [
+        run_timed([*MOM, "context", QUERIES[i % len(QUERIES)], "--repo", str(repo), "--json"])
+        for i in range(runs)
+    ]
+    record("context", "mom context QUERY --json (refresh check + rank + select + render)", ctx)
+    doc = json.loads(ctx[0][2])
+    sample = {"name": "context_sample", "query": QUERIES[0], "files": doc["files"][:5]}
+    rows.append({**sample, "tokens": doc["tokens"], "bytes": doc["bytes"]})
+    return rows
+
+
+# --- localization -----------------------------------------------------------------------
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def plain_bm25(docs: dict[str, str], query: str, k1: float = 1.2, b: float = 0.75) -> list[str]:
+    """Textbook BM25 over lower-cased words of each file's full text: the baseline."""
+    tfs = {p: Counter(w.lower() for w in _WORD.findall(t)) for p, t in docs.items()}
+    lengths = {p: sum(c.values()) for p, c in tfs.items()}
+    avg = statistics.mean(lengths.values()) if lengths else 1.0
+    df: Counter[str] = Counter()
+    for counts in tfs.values():
+        df.update(counts.keys())
+    n = len(docs)
+    terms = set(w.lower() for w in _WORD.findall(query))
+    scores: dict[str, float] = {}
+    for path, counts in tfs.items():
+        score = 0.0
+        for term in terms:
+            tf = counts.get(term, 0)
+            if tf:
+                idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
+                score += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[path] / avg))
+        if score > 0:
+            scores[path] = score
+    return sorted(scores, key=lambda p: (-scores[p], p))
+
+
+def localization(history: Path, commits: int) -> dict[str, object]:
+    """Replay up to `commits` commits of `history`; recall@1/@5 for ours and plain BM25."""
+    log = git(history, "log", "--no-merges", "--format=%H%x00%P%x00%B%x01", f"-n{commits * 4}")
+    work = Path(tempfile.mkdtemp(prefix="mom-loc-"))
+    clone = work / "clone"
+    subprocess.run(["git", "clone", "-q", "--no-checkout", str(history), str(clone)], check=True)
+    ours = {1: [], 5: []}  # type: dict[int, list[float]]
+    base = {1: [], 5: []}  # type: dict[int, list[float]]
+    used: list[str] = []
+    try:
+        for entry in log.split("\x01"):
+            if len(used) >= commits or not entry.strip():
+                continue
+            sha, parents, message = entry.strip("\n").split("\x00", 2)
+            if not parents.strip():
+                continue
+            parent = parents.split()[0]
+            changed = git(clone, "diff", "--name-only", "--diff-filter=M", parent, sha).split()
+            truth = {p for p in changed if language_for(p)}
+            if not truth or len(changed) > 20:
+                continue
+            git(clone, "checkout", "-q", "--force", "--detach", parent)
+            index = CodeIndex(clone, work / "state")
+            (work / "state").mkdir(exist_ok=True)
+            index.refresh()
+            ranked = [p for p, _ in index.rank(message, limit=5)]
+            docs = {}
+            for path in git(clone, "ls-files").splitlines():
+                if language_for(path) and (clone / path).is_file():
+                    docs[path] = (clone / path).read_text("utf-8", "replace")
+            baseline = plain_bm25(docs, message)[:5]
+            for k in (1, 5):
+                ours[k].append(len(truth & set(ranked[:k])) / len(truth))
+                base[k].append(len(truth & set(baseline[:k])) / len(truth))
+            used.append(sha[:10])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    def mean(values: list[float]) -> float | None:
+        return round(statistics.mean(values), 3) if values else None
+
+    return {
+        "history": str(history), "commits_used": len(used), "commits": used,
+        "ours_recall@1": mean(ours[1]), "ours_recall@5": mean(ours[5]),
+        "bm25_recall@1": mean(base[1]), "bm25_recall@5": mean(base[5]),
+        "note": None if len(used) >= 30 else "fewer than 30 usable commits in this history",
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "mom-bench")
+    parser.add_argument("--history", type=Path, help="git repo whose commits to replay")
+    parser.add_argument("--commits", type=int, default=30)
+    parser.add_argument("--skip-timings", action="store_true")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    report: dict[str, object] = {"cpus": os.cpu_count(), "loadavg_before": os.getloadavg()}
+    if not args.skip_timings:
+        repo = prepare_stdlib(args.work)
+        report["timings"] = bench_timings(repo, args.runs)
+    if args.history:
+        report["localization"] = localization(args.history.resolve(), args.commits)
+    report["loadavg_after"] = os.getloadavg()
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""The core never imports the CLI, TUI or gateway (it emits events; front ends subscribe)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import mom_cli
+
+PACKAGE = Path(mom_cli.__file__).parent
+CORE = (
+    "routing",
+    "engine",
+    "edits",
+    "validate",
+    "index",
+    "ledger",
+    "providers",
+    "rules",
+    "workflows",
+)
+FRONT_ENDS = ("mom_cli.cli", "mom_cli.tui", "mom_cli.gateway")
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+    return names
+
+
+def test_no_core_module_imports_a_front_end() -> None:
+    offenders = []
+    for part in CORE:
+        for path in sorted((PACKAGE / part).rglob("*.py")):
+            for name in _imports(path):
+                if name.startswith(FRONT_ENDS) or name in ("mom_cli.cli", "mom_cli.tui"):
+                    offenders.append(f"{path.relative_to(PACKAGE)} imports {name}")
+    assert offenders == []
+
+
+def test_engine_modules_load_without_the_cli() -> None:
+    modules = [
+        f"mom_cli.{part}.{p.stem}"
+        for part in ("routing", "engine")
+        for p in sorted((PACKAGE / part).glob("*.py"))
+        if p.stem != "__init__"
+    ]
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        "bad = [m for m in sys.modules if m.startswith(('mom_cli.cli', 'mom_cli.tui', 'typer', 'rich'))]\n"
+        "print(bad)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

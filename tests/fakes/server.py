@@ -1,0 +1,197 @@
+"""A scriptable loopback HTTP server; wire formats (wire.py) decide what bodies look like.
+
+Each test scripts the next replies (`server.script(Reply.status(429, retry_after=1))`);
+when the script runs out, the server answers normally. Every request is recorded so
+tests can check what the real SDK sent (paths, headers, JSON).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the server does with the next chat request."""
+
+    kind: str = "ok"  # ok | stream | status | hang | malformed | truncated | truncated_stream
+    content: str = "Hello from the fake server."
+    status: int = 200
+    message: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    hang_seconds: float = 3.0  # "hang": wait this long (or until the server stops), send nothing
+    delay: float = 0.0  # seconds to wait before any reply (to hold a call in flight)
+
+    @classmethod
+    def status_code(cls, status: int, message: str = "", **headers: str) -> Reply:
+        return cls(kind="status", status=status, message=message or f"fake error {status}",
+                   headers={k.replace("_", "-"): v for k, v in headers.items()})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+class Wire(Protocol):
+    """One API's wire format."""
+
+    def is_chat(self, path: str) -> bool: ...
+    def wants_stream(self, body: Any) -> bool: ...
+    def reply_body(self, content: str, body: Any) -> dict[str, Any]: ...
+    def stream_parts(self, content: str, body: Any) -> list[bytes]: ...
+    def stream_type(self) -> str: ...
+    def error_body(self, status: int, message: str) -> dict[str, Any]: ...
+    def get(self, path: str) -> dict[str, Any] | None: ...
+
+
+class FakeServer:
+    """Threaded HTTP/1.1 server on 127.0.0.1, an ephemeral port; use as a context manager."""
+
+    def __init__(self, wire: Wire) -> None:
+        self.wire = wire
+        self.requests: list[Recorded] = []
+        self._script: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd.daemon_threads = True
+        self._httpd.block_on_close = False
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def script(self, *replies: Reply) -> FakeServer:
+        with self._lock:
+            self._script.extend(replies)
+        return self
+
+    def next_reply(self) -> Reply:
+        with self._lock:
+            return self._script.popleft() if self._script else Reply()
+
+    @property
+    def chat_requests(self) -> list[Recorded]:
+        return [r for r in self.requests if r.method == "POST"]
+
+    def __enter__(self) -> FakeServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()  # wakes handlers that are "hanging"
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
+    wire = server.wire
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # else headers+body in two packets cost ~40 ms a reply
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet test output
+            return
+
+        def _send_json(self, status: int, doc: Any, headers: dict[str, str] | None = None) -> None:
+            data = json.dumps(doc).encode()
+            self._send_raw(status, data, "application/json", headers)
+
+        def _send_raw(self, status: int, data: bytes, ctype: str, headers: dict[str, str] | None
+                      = None, length: int | None = None) -> None:  # fmt: skip
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data) if length is None else length))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+            self.wfile.flush()
+
+        def _record(self, body: Any) -> None:
+            server.requests.append(
+                Recorded(
+                    self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                )  # fmt: skip
+            )
+
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            self._record(None)
+            doc = wire.get(self.path)
+            if doc is None:
+                self._send_json(404, {"error": f"no route {self.path}"})
+            else:
+                self._send_json(200, doc)
+
+        def do_POST(self) -> None:  # noqa: N802
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = json.loads(raw or b"null")
+            self._record(body)
+            if not wire.is_chat(self.path):
+                self._send_json(404, {"error": f"no route {self.path}"})
+                return
+            self._reply(server.next_reply(), body)
+
+        def _reply(self, reply: Reply, body: Any) -> None:
+            kind = reply.kind
+            if reply.delay:
+                server._stop.wait(reply.delay)
+            if kind == "ok" and wire.wants_stream(body):
+                kind = "stream"
+            if kind == "hang":
+                server._stop.wait(reply.hang_seconds)
+                self.close_connection = True
+                return
+            if kind == "status":
+                self._send_json(reply.status, wire.error_body(reply.status, reply.message),
+                                reply.headers)  # fmt: skip
+            elif kind == "malformed":
+                self._send_raw(200, b'{"id": "x", "choices": [ {"mess', "application/json")
+            elif kind == "truncated":  # promises more bytes than it sends, then hangs up
+                data = json.dumps(wire.reply_body(reply.content, body)).encode()
+                self._send_raw(200, data[: len(data) // 2], "application/json", length=len(data))
+                self._hang_up()
+            elif kind in ("stream", "truncated_stream"):
+                parts = wire.stream_parts(reply.content, body)
+                if kind == "truncated_stream":
+                    parts = parts[: max(1, len(parts) // 2)]
+                self._stream(parts, truncated=kind == "truncated_stream")
+            else:
+                self._send_json(200, wire.reply_body(reply.content, body), reply.headers)
+
+        def _stream(self, parts: list[bytes], *, truncated: bool) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", wire.stream_type())
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for part in parts:
+                self.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+                self.wfile.flush()
+            if truncated:
+                self._hang_up()  # no terminating chunk: the peer sees a cut stream
+                return
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+
+        def _hang_up(self) -> None:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+
+    return Handler

@@ -1,0 +1,79 @@
+"""Bad input becomes a clear line in the report, never a crash."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from index_helpers import SAMPLE_PY, write
+
+from mom_cli.index.api import CodeIndex
+from mom_cli.index.discover import MAX_FILE_BYTES
+from mom_cli.index.parse import parse_file
+
+MakeRepo = Callable[[dict[str, str | bytes]], Path]
+
+
+def _reasons(items: list) -> dict[str, str]:  # type: ignore[type-arg]
+    return {s.path: s.reason for s in items}
+
+
+def test_bad_files_are_reported(index_repo: MakeRepo, tmp_path: Path) -> None:
+    repo = index_repo(
+        {
+            **SAMPLE_PY,
+            "broken.py": "def ok():\n    pass\n\ndef bad(:\n",
+            "latin1.py": "NAME = 'caf\xe9'\n".encode("latin-1"),
+            "blob.c": b"\x00\x01\x02binary",
+            "huge.js": "x = 1;\n" * (MAX_FILE_BYTES // 7 + 10),
+        }
+    )
+    os.symlink(repo / "missing.py", repo / "dangling.py")
+    state = tmp_path / "state"
+    state.mkdir()
+    report = CodeIndex(repo, state).refresh()
+    skipped = _reasons(report.skipped)
+    partial = _reasons(report.partial)
+    assert "too large" in skipped["huge.js"]
+    assert "binary" in skipped["blob.c"]
+    assert skipped["dangling.py"] == "broken symlink"
+    assert "syntax error near line 4" in partial["broken.py"]
+    assert "not valid UTF-8" in partial["latin1.py"]
+    # What parses is still indexed.
+    ctx = CodeIndex(repo, state).context("ok NAME", budget=500)
+    assert any(e.symbol in ("ok", "NAME") for e in ctx.excerpts)
+    # The same lines again on a warm refresh (binary/partial come from the cache).
+    again = CodeIndex(repo, state).refresh()
+    assert "binary" in _reasons(again.skipped)["blob.c"]
+    assert "latin1.py" in _reasons(again.partial)
+
+
+def test_unreadable_file_is_data_not_an_exception(tmp_path: Path) -> None:
+    (tmp_path / "dir.py").mkdir()
+    parsed = parse_file(str(tmp_path), "dir.py", "python", 0, 0)
+    assert parsed.status == "unreadable" and "cannot read" in parsed.note
+
+
+def test_no_git_repository(tmp_path: Path) -> None:
+    repo = tmp_path / "plain"
+    write(repo, {**SAMPLE_PY, ".hidden/x.py": "def h():\n    pass\n"})
+    report = (
+        CodeIndex(repo, tmp_path / "state").refresh()
+        if (tmp_path / "state").mkdir() is None
+        else None
+    )
+    assert report is not None
+    assert report.files == 3
+    assert any("not a git repository" in w for w in report.warnings)
+
+
+def test_corrupt_cache_is_rebuilt(index_repo: MakeRepo, tmp_path: Path) -> None:
+    repo = index_repo(SAMPLE_PY)
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "index.sqlite3").write_bytes(b"this is not a database" * 100)
+    report = CodeIndex(repo, state).refresh()
+    assert report.files == 3
+    assert any("rebuilding" in w for w in report.warnings)
+    assert CodeIndex(repo, state).refresh().cache_hits == 3

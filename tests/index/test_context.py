@@ -1,0 +1,93 @@
+"""Context selection: relevant, differential, summarized, and never over budget."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from index_helpers import SAMPLE_PY
+
+from mom_cli.index.api import CodeIndex
+from mom_cli.index.context import ContextSession
+from mom_cli.index.tokens import estimate_tokens
+
+MakeRepo = Callable[[dict[str, str | bytes]], Path]
+
+
+@pytest.fixture
+def index_sample(index_repo: MakeRepo, tmp_path: Path) -> CodeIndex:
+    files: dict[str, str | bytes] = dict(SAMPLE_PY)
+    for i in range(12):
+        body = "\n".join(f"    value_{j} = compute_{i}({j})  # étape {j}" for j in range(40))
+        files[f"pkg/module_{i}.py"] = f"def compute_{i}(x):\n{body}\n    return x\n"
+    repo = index_repo(files)
+    (tmp_path / "state").mkdir()
+    index = CodeIndex(repo, tmp_path / "state")
+    index.refresh()
+    return index
+
+
+def test_targeted_finds_the_named_symbol(index_sample: CodeIndex) -> None:
+    ctx = index_sample.context("make RetryPolicy retry with backoff", budget=400)
+    assert ctx.files[0][0] == "app/retry.py"
+    assert ctx.excerpts[0].symbol == "RetryPolicy"
+    assert "class RetryPolicy:" in ctx.text
+    assert ctx.tokens <= 400 and ctx.tokens == estimate_tokens(ctx.text)
+
+
+def test_task_without_symbols_still_finds_files(index_sample: CodeIndex) -> None:
+    ctx = index_sample.context("the http client page download is slow", budget=300)
+    assert "app/http.py" in [p for p, _ in ctx.files[:2]]
+
+
+def test_differential_does_not_resend(index_sample: CodeIndex) -> None:
+    session = ContextSession()
+    first = index_sample.context("RetryPolicy run", budget=300, session=session)
+    second = index_sample.context("RetryPolicy run", budget=300, session=session)
+    assert first.excerpts[0].already_sent is False
+    assert second.excerpts[0].already_sent is True
+    assert "already sent" in second.text and "class RetryPolicy:" not in second.text
+    restored = ContextSession.from_json(session.to_json())
+    assert restored.sent == session.sent
+
+
+def test_summarized_lists_modules_and_public_signatures(index_sample: CodeIndex) -> None:
+    ctx = index_sample.context("retry design", budget=2000, mode="summarized")
+    assert ctx.text.startswith("== modules")
+    assert "class RetryPolicy:" in ctx.text
+    assert "def __init__" not in ctx.text  # private names are left out
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    budget=st.integers(min_value=1, max_value=3000),
+    query=st.text(alphabet="abcdefghijklmnopqrstuvwxyz_RetryPolicycompute0123 ./", max_size=40),
+    summarized=st.booleans(),
+)
+def test_budget_is_never_exceeded(
+    index_sample: CodeIndex, budget: int, query: str, summarized: bool
+) -> None:
+    mode = "summarized" if summarized else "targeted"
+    ctx = index_sample.context(query, budget=budget, mode=mode)
+    assert estimate_tokens(ctx.text) <= budget
+    assert ctx.tokens <= budget
+    source_lines = set()
+    for path in ("app/http.py", "app/retry.py", "app/cli.py"):
+        source_lines |= set((index_sample.root / path).read_text().splitlines())
+    for excerpt in ctx.excerpts:  # cut only at line boundaries: every body line is whole
+        if mode == "targeted" and excerpt.path.startswith("app/") and excerpt.text:
+            for line in excerpt.text.splitlines()[1:]:
+                assert line in source_lines or line.startswith("… (")
+
+
+@given(st.lists(st.text(max_size=30), max_size=6))
+def test_token_estimate_is_additive_over_lines(pieces: list[str]) -> None:
+    pieces = [p.replace("\n", " ") for p in pieces]
+    joined = "\n".join(pieces)
+    expected = sum(estimate_tokens(p) for p in pieces) + max(0, len(pieces) - 1)
+    assert estimate_tokens(joined) == expected

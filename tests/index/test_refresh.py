@@ -1,0 +1,130 @@
+"""Incremental refresh: only what changed is parsed, and the graph follows renames."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from index_helpers import SAMPLE_PY, write
+
+from mom_cli.index import build, graph
+from mom_cli.index.api import CodeIndex
+
+MakeRepo = Callable[[dict[str, str | bytes]], Path]
+
+
+def _state(tmp_path: Path) -> Path:
+    state = tmp_path / "state"
+    state.mkdir(exist_ok=True)
+    return state
+
+
+def _definers(state: Path, name: str) -> set[str]:
+    conn = sqlite3.connect(state / "index.sqlite3")
+    rows = conn.execute(
+        "SELECT f.path FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.name=?", (name,)
+    ).fetchall()
+    conn.close()
+    return {r[0] for r in rows}
+
+
+def _edges(state: Path) -> set[tuple[str, str]]:
+    conn = sqlite3.connect(state / "index.sqlite3")
+    rows = conn.execute(
+        "SELECT a.path, b.path FROM edges e JOIN files a ON a.id=e.src JOIN files b ON b.id=e.dst"
+    ).fetchall()
+    conn.close()
+    return set(rows)
+
+
+def test_cold_then_nothing_changed(index_repo: MakeRepo, tmp_path: Path) -> None:
+    repo = index_repo(SAMPLE_PY)
+    index = CodeIndex(repo, _state(tmp_path))
+    first = index.refresh()
+    assert (first.files, first.parsed, first.cache_hits) == (3, 3, 0)
+    assert first.edges_rebuilt == "full"
+    assert ("app/http.py", "app/retry.py") in _edges(tmp_path / "state")
+    second = index.refresh()
+    assert (second.parsed, second.cache_hits, second.edges_rebuilt) == (0, 3, "none")
+
+
+def test_edit_touch_add_rename_delete(
+    index_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(build, "FULL_RELINK_FRACTION", 2.0)  # force the incremental path
+    repo = index_repo(SAMPLE_PY)
+    state = _state(tmp_path)
+    index = CodeIndex(repo, state)
+    index.refresh()
+
+    # Touch without changing content: the hash says it is the same file.
+    retry = repo / "app/retry.py"
+    os.utime(retry, ns=(1, 1))
+    report = index.refresh()
+    assert (report.parsed, report.cache_hits) == (0, 3)
+
+    # Edit: one file re-parsed, its new definition is found.
+    retry.write_text(retry.read_text() + "\n\ndef jitter():\n    return 1\n")
+    report = index.refresh()
+    assert report.parsed == 1 and report.edges_rebuilt == "partial"
+    assert _definers(state, "jitter") == {"app/retry.py"}
+
+    # Add a file that uses RetryPolicy: a new edge appears.
+    write(repo, {"app/jobs.py": "from app.retry import RetryPolicy\n\nRetryPolicy(1).run(f)\n"})
+    report = index.refresh()
+    assert report.parsed == 1 and report.files == 4
+    assert ("app/jobs.py", "app/retry.py") in _edges(state)
+
+    # Rename: the old path is forgotten, definitions and edges follow the new one.
+    retry.rename(repo / "app/policy.py")
+    report = index.refresh()
+    assert report.removed == 1 and report.parsed == 1
+    assert _definers(state, "RetryPolicy") == {"app/policy.py"}
+    edges = _edges(state)
+    assert ("app/http.py", "app/policy.py") in edges
+    assert not any("app/retry.py" in pair for pair in edges)
+
+    # Delete: gone from symbols and edges.
+    (repo / "app/policy.py").unlink()
+    report = index.refresh()
+    assert report.removed == 1 and report.files == 3
+    assert _definers(state, "RetryPolicy") == set()
+    assert not any("app/policy.py" in pair for pair in _edges(state))
+
+    # The incrementally maintained graph equals a full rebuild.
+    incremental = _edges(state)
+    conn = sqlite3.connect(state / "index.sqlite3")
+    with conn:
+        graph.rebuild_all(conn)
+    conn.close()
+    assert _edges(state) == incremental
+
+
+def test_parallel_matches_serial(
+    index_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files: dict[str, str | bytes] = {
+        f"pkg/mod{i}.py": f"def f{i}():\n    return f{(i + 1) % 30}()\n" for i in range(30)
+    }
+    repo = index_repo(files)
+    serial = CodeIndex(repo, tmp_path / "serial")
+    (tmp_path / "serial").mkdir()
+    serial_report = serial.refresh(workers=1)
+    monkeypatch.setattr(build, "POOL_THRESHOLD", 1)
+    monkeypatch.setattr(build, "BATCH_BYTES", 100)
+    (tmp_path / "par").mkdir()
+    par_report = CodeIndex(repo, tmp_path / "par").refresh(workers=2)
+    assert serial_report.symbols == par_report.symbols == 30
+    assert _edges(tmp_path / "serial") == _edges(tmp_path / "par")
+
+
+def test_gitignore_is_respected(index_repo: MakeRepo, tmp_path: Path) -> None:
+    repo = index_repo({**SAMPLE_PY, ".gitignore": "generated/\n"})
+    write(repo, {"generated/out.py": "def gen():\n    pass\n", "node_modules/x/i.js": "f()\n"})
+    report = CodeIndex(repo, _state(tmp_path)).refresh()
+    assert report.files == 3
+    assert _definers(tmp_path / "state", "gen") == set()
+    assert any(s.reason == "vendored directory" for s in report.skipped)

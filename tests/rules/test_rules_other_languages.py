@@ -1,0 +1,56 @@
+"""Rust (real cargo), JS/TS and Go rules: suggestions used, missing tools skipped cleanly."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rules_helpers import fix_with, make_repo
+
+from mom_cli.rules.rust import apply_replacements
+from mom_cli.validate.diagnostics import Diagnostic
+
+CARGO = """[package]\nname = "t"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n"""
+LIB = "pub fn area(side: u32) -> f64 {\n    side\n}\n"
+
+
+@pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo not installed")
+def test_rustc_machine_applicable_suggestion(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "crate", {"Cargo.toml": CARGO, "src/lib.rs": LIB})
+    diag = Diagnostic("build", "src/lib.rs", 2, "mismatched types", code="E0308", tool="cargo")
+    fixed = fix_with("rust.rustc_suggestion", diag, LIB, repo)
+    assert fixed == LIB.replace("    side\n", "    side.into()\n")
+    other = Diagnostic("build", "src/lib.rs", 1, "mismatched types", code="E0308", tool="cargo")
+    assert fix_with("rust.rustc_suggestion", other, LIB, repo) is None  # no suggestion there
+
+
+def test_rust_rule_without_a_crate_stands_aside(tmp_path: Path) -> None:
+    diag = Diagnostic("build", "src/lib.rs", 2, "mismatched types", code="E0308", tool="cargo")
+    assert fix_with("rust.rustc_suggestion", diag, LIB, tmp_path) is None
+
+
+def test_byte_offsets_and_overlaps() -> None:
+    assert apply_replacements("é x", [(3, 4, "y")]) == "é y"
+    assert apply_replacements("abc", [(0, 2, "x"), (1, 3, "y")]) is None
+
+
+def test_tsc_did_you_mean(tmp_path: Path) -> None:
+    src = "const total = 1;\nconsole.log(totl);\n"
+    diag = Diagnostic(
+        "build", "a.ts", 2, "Cannot find name 'totl'. Did you mean 'total'?", code="TS2552"
+    )
+    assert fix_with("js.tsc_did_you_mean", diag, src, tmp_path) == src.replace("(totl)", "(total)")
+
+
+def test_eslint_without_project_eslint_is_skipped(tmp_path: Path) -> None:
+    diag = Diagnostic("lint", "a.js", 1, "'x' is never reassigned", code="prefer-const", tool="eslint")
+    assert fix_with("js.eslint_fix", diag, "let x = 1;\n", tmp_path) is None
+
+
+@pytest.mark.skipif(shutil.which("gofmt") is not None, reason="go is installed here")
+def test_go_rules_skip_cleanly_without_go(tmp_path: Path) -> None:
+    diag = Diagnostic("lint", "a.go", 1, "file is not gofmt-ed", code="format")
+    assert fix_with("go.gofmt", diag, "package a\n", tmp_path) is None
+    imp = Diagnostic("build", "a.go", 3, 'undefined: fmt', code="")
+    assert fix_with("go.goimports", imp, "package a\n", tmp_path) is None

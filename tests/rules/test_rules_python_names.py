@@ -1,0 +1,89 @@
+"""Undefined names: CPython-style "Did you mean", missing imports, and refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rules_helpers import fix_with, make_repo
+
+from mom_cli.rules.python_names import closest_name, osa_distance
+from mom_cli.validate.diagnostics import Diagnostic
+
+
+def _f821(name: str, line: int = 0, file: str = "m.py") -> Diagnostic:
+    return Diagnostic("lint", file, line, f"Undefined name `{name}`", code="F821", tool="ruff")
+
+
+def test_misspelt_local_is_renamed_in_its_function(tmp_path: Path) -> None:
+    src = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return reslt\n"
+    fixed = fix_with("python.undefined_name", _f821("reslt", 5), src, tmp_path)
+    assert fixed == src.replace("return reslt", "return result")
+
+
+def test_name_error_from_test_output_works_too(tmp_path: Path) -> None:
+    src = "def f(count):\n    return conut + 1\n"
+    diag = Diagnostic("tests", "m.py", 0, "NameError: name 'conut' is not defined", tool="pytest")
+    assert fix_with("python.undefined_name", diag, src, tmp_path) == src.replace("conut", "count")
+
+
+def test_misspelt_builtin(tmp_path: Path) -> None:
+    src = "def f(xs):\n    return lenn(xs)\n"
+    assert fix_with("python.undefined_name", _f821("lenn", 2), src, tmp_path) == src.replace(
+        "lenn", "len"
+    )
+
+
+def test_stdlib_module_gets_imported(tmp_path: Path) -> None:
+    src = '"""Doc."""\n\nimport os\n\n\ndef f():\n    return json.dumps(os.sep)\n'
+    fixed = fix_with("python.undefined_name", _f821("json", 7), src, tmp_path)
+    assert fixed is not None and "import os\nimport json\n" in fixed
+
+
+def test_stdlib_name_gets_imported(tmp_path: Path) -> None:
+    src = "def f(p):\n    return Path(p)\n"
+    fixed = fix_with("python.undefined_name", _f821("Path", 2), src, tmp_path)
+    assert fixed == "from pathlib import Path\n" + src
+
+
+def test_project_symbol_gets_imported(tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "r",
+        {
+            "pkg/__init__.py": "",
+            "pkg/helpers.py": "def scale(x):\n    return 2 * x\n",
+            "pkg/main.py": "def run():\n    return scale(3)\n",
+        },
+    )
+    src = (repo / "pkg/main.py").read_text()
+    files = ("pkg/__init__.py", "pkg/helpers.py", "pkg/main.py")
+    fixed = fix_with("python.undefined_name", _f821("scale", 2, "pkg/main.py"), src, repo, files)
+    assert fixed == "from pkg.helpers import scale\n" + src
+
+
+def test_ambiguous_or_far_names_are_refused(tmp_path: Path) -> None:
+    ambiguous = "def f(cat, car):\n    return caX\n"  # cat and car are equally close
+    assert fix_with("python.undefined_name", _f821("caX", 2), ambiguous, tmp_path) is None
+    far = "def f(alpha):\n    return zebra\n"
+    assert fix_with("python.undefined_name", _f821("zebra", 2), far, tmp_path) is None
+
+
+def test_name_bound_in_scope_is_not_touched(tmp_path: Path) -> None:
+    src = "def f():\n    x = 1\n    return x\n"
+    assert fix_with("python.undefined_name", _f821("x", 3), src, tmp_path) is None
+
+
+def test_attribute_follows_cpythons_suggestion(tmp_path: Path) -> None:
+    src = "import calc\n\n\ndef test_it():\n    assert calc.ad(1, 2) == 3\n"
+    diag = Diagnostic(
+        "tests", "m.py", 5, "AttributeError: module 'calc' has no attribute 'ad'. Did you mean: 'add'?"
+    )
+    assert fix_with("python.misspelt_attribute", diag, src, tmp_path) == src.replace(".ad(", ".add(")
+    bare = Diagnostic("tests", "m.py", 5, "AttributeError: module 'calc' has no attribute 'ad'")
+    assert fix_with("python.misspelt_attribute", bare, src, tmp_path) is None
+
+
+def test_distance_helpers() -> None:
+    assert osa_distance("totl", "total") == 1
+    assert osa_distance("ab", "ba") == 1
+    assert closest_name("reslt", ["result", "reset_all", "x"]) == "result"
+    assert closest_name("q", ["result"]) is None

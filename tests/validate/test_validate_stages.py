@@ -1,0 +1,143 @@
+"""Each validator stage against real tools on temp projects."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mom_cli.config import ValidationSection
+from mom_cli.validate.pipeline import run_validation, validate_paths, validate_project
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+PKG = {
+    "pyproject.toml": "[project]\nname = 'pkg'\nversion = '0'\n[tool.ruff.lint]\nselect = ['E', 'F']\n",
+    "pkg/__init__.py": "",
+    "pkg/a.py": "def one() -> int:\n    return 1\n",
+    "pkg/b.py": "def two() -> int:\n    return 3\n",
+    "tests/test_a.py": "from pkg.a import one\n\n\ndef test_one() -> None:\n    assert one() == 1\n",
+    "tests/test_b.py": "from pkg import b\n\n\ndef test_two() -> None:\n    assert b.two() == 2\n",
+}
+
+
+@pytest.fixture
+def pkg(make_repo: Callable[..., Path], add_venv: Callable[[Path], Path]) -> Path:
+    repo = make_repo(PKG)
+    add_venv(repo)
+    return repo
+
+
+def stage(result, name):  # type: ignore[no-untyped-def]
+    return next(s for s in result.stages if s.name == name)
+
+
+def test_python_build_imports_the_changed_modules(pkg: Path) -> None:
+    (pkg / "pkg/a.py").write_text("import json\n\nVALUE = undefined_name\n")
+    (pkg / "pkg/c.py").write_text("import not_installed_anywhere\n")
+    result = validate_paths(pkg, ["pkg/a.py", "pkg/c.py"], config=ValidationSection(), stages=["build"])
+    build = stage(result, "build")
+    assert not build.passed and "project venv" in build.tool_used
+    [error] = build.errors
+    assert (error.file, error.line) == ("pkg/a.py", 3) and "NameError" in error.message
+    [warning] = [d for d in build.diagnostics if d.severity == "warning"]
+    assert warning.file == "pkg/c.py" and "not installed" in warning.message
+
+
+def test_affected_tests_first_then_full_suite(pkg: Path) -> None:
+    (pkg / "pkg/a.py").write_text("def one() -> int:\n    return 1  # touched\n")
+    quick = validate_paths(pkg, ["pkg/a.py"], config=ValidationSection(), stages=["tests"])
+    tests = stage(quick, "tests")
+    assert tests.passed and "tests/test_a.py" in tests.note and "test_b" not in tests.note
+    full = validate_paths(
+        pkg, ["pkg/a.py"], config=ValidationSection(full_tests=True), stages=["tests"]
+    )
+    [failure] = stage(full, "tests").diagnostics
+    assert failure.code == "tests/test_b.py::test_two"
+    assert (failure.file, failure.line) == ("tests/test_b.py", 5)
+    assert "assert 3 == 2" in failure.message
+    # changing b selects test_b through `from pkg import b`
+    only_b = validate_paths(pkg, ["pkg/b.py"], config=ValidationSection(), stages=["tests"])
+    assert [d.code for d in stage(only_b, "tests").diagnostics] == ["tests/test_b.py::test_two"]
+
+
+def test_ruff_lint_and_ignored_codes(pkg: Path) -> None:
+    (pkg / "pkg/a.py").write_text("import os\n\n\ndef one() -> int:\n    return 1\n")
+    lint = stage(validate_paths(pkg, ["pkg/a.py"], config=ValidationSection(), stages=["lint"]), "lint")
+    [diag] = lint.diagnostics
+    assert not lint.passed and (diag.code, diag.file, diag.line, diag.tool) == ("F401", "pkg/a.py", 1, "ruff")
+    ignored = ValidationSection(ignore_lint_codes=["F4"])
+    assert stage(validate_paths(pkg, ["pkg/a.py"], config=ignored, stages=["lint"]), "lint").passed
+
+
+def test_configured_command_wins_and_timeouts_fail(pkg: Path) -> None:
+    cfg = ValidationSection(build_command="echo 'pkg/a.py:1:2: error: custom says no'; exit 1")
+    build = stage(validate_paths(pkg, ["pkg/a.py"], config=cfg, stages=["build"]), "build")
+    assert "(config)" in build.tool_used
+    assert [(d.file, d.line, d.column, d.message) for d in build.diagnostics] == [
+        ("pkg/a.py", 1, 2, "custom says no")
+    ]
+    slow = ValidationSection(build_command="sleep 20", timeout_seconds=1)
+    timed = stage(validate_paths(pkg, ["pkg/a.py"], config=slow, stages=["build"]), "build")
+    assert not timed.passed and "killed after" in timed.diagnostics[0].message
+
+
+@pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")
+def test_rust_build_tests_and_clippy(tmp_path: Path) -> None:
+    crate = tmp_path / "shapes"
+    shutil.copytree(EXAMPLES / "rust-shapes", crate)
+    cfg = ValidationSection()
+    broken = validate_project(crate, config=cfg)
+    assert broken.not_run == ["tests", "lint"]
+    [error] = stage(broken, "build").errors
+    assert (error.file, error.line, error.code) == ("src/lib.rs", 30, "E0308")
+    lib = crate / "src/lib.rs"
+    lib.write_text(
+        lib.read_text()
+        .replace("        SQUARE_SIDES\n", "        self.side * self.side\n")
+        .replace("assert_eq!(Square { side: 3.0 }.area(), 9.0);", "assert_eq!(Square { side: 3.0 }.area(), 10.0);")
+        .replace("pub fn total_area", "#[allow(clippy::needless_return)]\npub fn total_area")
+        .replace("    shapes.iter().map(|s| s.area()).sum()\n", "    let unused_var = 1;\n    shapes.iter().map(|s| s.area()).sum()\n")
+    )
+    result = validate_project(crate, config=cfg, early_exit=False)
+    assert stage(result, "build").passed
+    [failure] = stage(result, "tests").diagnostics
+    assert failure.code == "tests::square_area" and failure.file == "src/lib.rs"
+    assert "left: 9.0" in failure.message
+    lint = stage(result, "lint")
+    assert lint.passed and any(d.severity == "warning" and "unused" in d.message for d in lint.diagnostics)
+
+
+def test_npm_test_failures_are_per_test(make_repo: Callable[..., Path]) -> None:
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    repo = make_repo(
+        {
+            "package.json": '{"name": "t", "version": "1.0.0", "scripts": {"test": "node --test --test-reporter=tap"}}',
+            "test/math.test.js": (
+                "const test = require('node:test');\nconst assert = require('node:assert');\n"
+                "test('adds', () => assert.strictEqual(1 + 1, 2));\n"
+                "test('subtracts', () => assert.strictEqual(3 - 1, 1));\n"
+            ),
+        }
+    )
+    result = run_validation(repo, None, config=ValidationSection(), stages=["syntax", "tests"])
+    assert stage(result, "syntax").passed
+    tests = stage(result, "tests")
+    assert not tests.passed and [d.code for d in tests.diagnostics] == ["subtracts"]
+
+
+@pytest.mark.skipif(shutil.which("go") is None, reason="go is not installed on this machine")
+def test_go_build_and_test(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(
+        {
+            "go.mod": "module example.com/m\n\ngo 1.21\n",
+            "m.go": "package m\n\nfunc Two() int { return 3 }\n",
+            "m_test.go": 'package m\n\nimport "testing"\n\nfunc TestTwo(t *testing.T) {\n\tif Two() != 2 {\n\t\tt.Errorf("want 2")\n\t}\n}\n',
+        }
+    )
+    result = validate_project(repo, config=ValidationSection(), early_exit=False)
+    assert stage(result, "build").passed
+    [failure] = stage(result, "tests").diagnostics
+    assert failure.code == "TestTwo" and failure.file == "m_test.go"
