@@ -81,7 +81,7 @@ def run_timed(args: list[str]) -> tuple[float, int, str]:
     return elapsed, int(usage.ru_maxrss), out.decode()
 
 
-def bench_timings(repo: Path, runs: int) -> list[dict[str, object]]:
+def bench_timings(repo: Path, runs: int, library: bool) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
 
     def record(name: str, label: str, samples: list[tuple[float, int, str]]) -> None:
@@ -94,6 +94,8 @@ def bench_timings(repo: Path, runs: int) -> list[dict[str, object]]:
         })  # fmt: skip
 
     base = [*MOM, "index", "--repo", str(repo), "--json"]
+    if library:  # the index alone in a fresh process: no Typer app, no other commands' imports
+        base = [sys.executable, __file__, "--child", "index", str(repo)]
     floor = [run_timed([sys.executable, "-c", "import mom_cli.cli.app"]) for _ in range(runs)]
     record("floor", "python -c 'import mom_cli.cli.app' (process start floor)", floor)
     cold = []
@@ -113,10 +115,13 @@ def bench_timings(repo: Path, runs: int) -> list[dict[str, object]]:
         target.write_text(original)
     run_timed(base)
     record("edit", "mom index after editing one file (re-parse + re-link)", edits)
-    ctx = [
-        run_timed([*MOM, "context", QUERIES[i % len(QUERIES)], "--repo", str(repo), "--json"])
-        for i in range(runs)
-    ]
+
+    def context_args(query: str) -> list[str]:
+        if library:
+            return [sys.executable, __file__, "--child", "context", str(repo), query]
+        return [*MOM, "context", query, "--repo", str(repo), "--json"]
+
+    ctx = [run_timed(context_args(QUERIES[i % len(QUERIES)])) for i in range(runs)]
     record("context", "mom context QUERY --json (refresh check + rank + select + render)", ctx)
     doc = json.loads(ctx[0][2])
     sample = {"name": "context_sample", "query": QUERIES[0], "files": doc["files"][:5]}
@@ -201,19 +206,35 @@ def localization(history: Path, commits: int) -> dict[str, object]:
     }  # fmt: skip
 
 
+def child(command: str, repo: Path, query: str) -> None:
+    """`--child`: what `mom index|context --json` does, minus the CLI's imports."""
+    index = CodeIndex(repo)
+    report = index.refresh()
+    if command == "index":
+        print(json.dumps({"files": report.files, "parsed": report.parsed}))
+    else:
+        print(json.dumps(index.context(query, 20000).to_json()))
+
+
 def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        child(sys.argv[2], Path(sys.argv[3]), (sys.argv[4:] or [""])[0])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "mom-bench")
     parser.add_argument("--history", type=Path, help="git repo whose commits to replay")
     parser.add_argument("--commits", type=int, default=30)
     parser.add_argument("--skip-timings", action="store_true")
+    parser.add_argument(
+        "--library", action="store_true", help="time the index library in a bare process"
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     report: dict[str, object] = {"cpus": os.cpu_count(), "loadavg_before": os.getloadavg()}
     if not args.skip_timings:
         repo = prepare_stdlib(args.work)
-        report["timings"] = bench_timings(repo, args.runs)
+        report["timings"] = bench_timings(repo, args.runs, args.library)
     if args.history:
         report["localization"] = localization(args.history.resolve(), args.commits)
     report["loadavg_after"] = os.getloadavg()

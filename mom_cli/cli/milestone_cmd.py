@@ -126,13 +126,20 @@ def render(report: RunReport) -> None:
 
 
 def _run(
-    runner: MilestoneRunner, number: int, stale: StalePolicy, test_first: bool, json_out: bool
+    runner: MilestoneRunner,
+    number: int,
+    stale: StalePolicy,
+    test_first: bool,
+    json_out: bool,
+    live: Live | None = None,
 ) -> RunReport:
     try:
         return asyncio.run(runner.run(number, stale=stale, test_first=test_first))
     except StaleRunError as exc:
         if json_out or not sys.stdin.isatty():
             raise
+        if live is not None:
+            live.stop()  # a prompt under a live display would be overdrawn
         err_console.print(f"[yellow]{escape(str(exc))}[/]")
         choice = typer.confirm(
             "Resume it? (no = roll back its unfinished item, start over)", default=True
@@ -171,7 +178,12 @@ def register(app: typer.Typer) -> None:
             elif progress.live is not None:
                 with progress.live:
                     report = _run(
-                        runner, number, "resume" if resume else "error", test_first, json_out
+                        runner,
+                        number,
+                        "resume" if resume else "error",
+                        test_first,
+                        json_out,
+                        progress.live,
                     )
             else:
                 report = _run(runner, number, "resume" if resume else "error", test_first, json_out)

@@ -63,7 +63,7 @@ def models(
             "$ in",
             "$ out",
             "context",
-            "available",
+            "available / why not",
         ):
             table.add_column(col, justify="right" if col.startswith(("$", "context")) else "left")
         for r in rows:
@@ -75,7 +75,7 @@ def models(
                 f"{r['price_input']:.2f}",
                 f"{r['price_output']:.2f}",
                 f"{r['context_window']:,}",
-                "[green]yes[/]" if r["available"] else f"[red]no[/] {r['reason']}",
+                "[green]yes[/]" if r["available"] else f"[red]{r['reason']}[/]",
             )
         console.print(table)
         console.print(f"ladder: {' → '.join(cfg.ladder())}")

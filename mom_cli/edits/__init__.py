@@ -7,11 +7,17 @@ Public API (see each module's docstring for the why):
     apply_edits(repo, blocks, summary=..., store=...)    edits.apply -> StepRecord
     CheckpointStore(repo): snapshot, restore_snapshot, rollback, undo_last,
                            recover_interrupted, commit_step     edits.checkpoint
+    commit_if_configured(store, record, enabled=..., message_template=...)
 """
 
 from mom_cli.edits.apply import apply_edits, plan_edits, resolve_repo_path
 from mom_cli.edits.blocks import EditBlock
-from mom_cli.edits.checkpoint import CheckpointStore, StepRecord, UndoRefusedError
+from mom_cli.edits.checkpoint import (
+    CheckpointStore,
+    StepRecord,
+    UndoRefusedError,
+    commit_if_configured,
+)
 from mom_cli.edits.parse import EDIT_FORMAT_PROMPT, format_edit_blocks, parse_edit_blocks
 
 __all__ = [
@@ -21,6 +27,7 @@ __all__ = [
     "StepRecord",
     "UndoRefusedError",
     "apply_edits",
+    "commit_if_configured",
     "format_edit_blocks",
     "parse_edit_blocks",
     "plan_edits",

@@ -414,3 +414,13 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def commit_if_configured(
+    store: CheckpointStore, record: StepRecord, *, enabled: bool, message_template: str
+) -> str:
+    """Commit a validated step when `validation.commit_changes` is on; returns the commit
+    ("" when off or without git). `{summary}` in the template becomes the step summary."""
+    if not enabled or store.git is None or not record.files:
+        return ""
+    return store.commit_step(record.id, message_template.replace("{summary}", record.summary))

@@ -13,11 +13,13 @@ import heapq
 import math
 import sqlite3
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from typing import TypeVar
 
 MAX_DEFINERS = 25
 TOP_EDGES = 24
 _CHUNK = 500
+_T = TypeVar("_T")
 
 
 def name_weight(name: str, definers: int) -> float:
@@ -117,6 +119,6 @@ def _definers(conn: sqlite3.Connection, names: Collection[str] | None) -> dict[s
     return {name: sorted(ids) for name, ids in found.items()}
 
 
-def _chunks(items: list[object]) -> Iterable[list[object]]:
+def _chunks(items: Sequence[_T]) -> Iterator[list[_T]]:
     for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
+        yield list(items[start : start + _CHUNK])

@@ -115,7 +115,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=30, isolation_level=None)
     with contextlib.suppress(sqlite3.DatabaseError):  # not a database: open_db rebuilds it
         conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
     return conn
 
 

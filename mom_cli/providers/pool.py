@@ -96,7 +96,9 @@ class ProviderPool:
     # -- ModelCaller ----------------------------------------------------------------------
     def availability(self, model: str) -> Availability:
         """Usable here, or exactly why not (missing key, no server, quota, cooling down)."""
-        cfg = self.model(model)
+        cfg = self.config.models.get(model)
+        if cfg is None:
+            return Availability(False, f"unknown model {model!r}")
         verdict = self.adapter(cfg.provider).availability(cfg)
         if not verdict.ok:
             return verdict

@@ -4,7 +4,8 @@
   Retry-After when the server gave one (capped), else exponential backoff with jitter.
   Errors whose action is escalate/stop are never retried here: the ladder handles them.
 - `EndpointHealth` counts consecutive failures per endpoint and cools an endpoint down
-  for a while after `cooldown_after` of them (or when a Retry-After is too long to wait),
+  for a while after `cooldown_after` of them (at once for a rejected key, or when a
+  Retry-After is too long to wait),
   so the pool sends the next call elsewhere and `availability` can say why.
 """
 
@@ -15,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from mom_cli.errors import Action, ProviderError, RateLimitedError
+from mom_cli.errors import Action, AuthError, ProviderError, RateLimitedError
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ class EndpointHealth:
         retry_after = error.retry_after if isinstance(error, RateLimitedError) else None
         if retry_after is not None and retry_after > self.policy.max_retry_after:
             state.cool_until = self.clock() + retry_after
-        elif state.failures >= self.policy.cooldown_after:
+        elif isinstance(error, AuthError) or state.failures >= self.policy.cooldown_after:
+            # a rejected key will not start working on the next call
             state.cool_until = self.clock() + self.policy.cooldown_seconds
 
     def cooling(self, key: tuple[str, str]) -> float:

@@ -149,7 +149,7 @@ class RequestAnalyzer:
 def _categories(text: str, parts: list[str]) -> tuple[str, ...]:
     """Primary category of the whole request, then those of its parts, then runners-up."""
     scores = cl.category_scores(text)
-    ranked = cl.rank_categories(text)
+    ranked = cl.rank_categories(text, scores=scores)
     out = [ranked[0]]
     for part in parts if len(parts) > 1 else []:
         cat = cl.classify(part, default=ranked[0])

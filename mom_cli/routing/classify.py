@@ -145,7 +145,7 @@ CODE_BLOCK_RE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
 @lru_cache(maxsize=1)
 def _compiled() -> dict[str, tuple[tuple[re.Pattern[str], float], ...]]:
     return {
-        cat: tuple((re.compile(p, re.IGNORECASE), w) for p, w in cues)
+        cat: tuple((re.compile(p), w) for p, w in cues)  # applied to lower-cased text
         for cat, cues in _CUES.items()
     }
 
@@ -158,8 +158,9 @@ def estimate_tokens(text: str) -> int:
 def category_scores(text: str) -> dict[str, float]:
     """Weighted cue hits per category (one hit per cue, so repetition does not dominate)."""
     scores: dict[str, float] = {}
+    lowered = text.lower()
     for cat, cues in _compiled().items():
-        total = sum(weight for pattern, weight in cues if pattern.search(text))
+        total = sum(weight for pattern, weight in cues if pattern.search(lowered))
         if total:
             scores[cat] = total
     _translation_vs_code(text, scores)
@@ -179,8 +180,10 @@ def classify(text: str, default: str = "general") -> str:
     return rank_categories(text, default)[0]
 
 
-def rank_categories(text: str, default: str = "general") -> list[str]:
-    scores = category_scores(text)
+def rank_categories(
+    text: str, default: str = "general", scores: dict[str, float] | None = None
+) -> list[str]:
+    scores = category_scores(text) if scores is None else scores
     if not scores:
         return [default]
     return sorted(

@@ -111,20 +111,18 @@ def improved(
 
     Better means: the targeted diagnostic is gone (one fewer of its kind) and nothing new
     appeared, except faults the fix merely revealed: a later stage now runs (the build
-    passes, so tests report), or a later syntax error in the same file (CPython stops at
-    the first). A strict rule also needs syntax, build and tests to pass afterwards.
+    passes, so tests report), or the file's first syntax error moved later (CPython stops
+    at the first one; see `_syntax_progress`). A strict rule also needs syntax, build and
+    tests to pass afterwards.
     """
     old, new = _counted(before), _counted(after)
     key = diag_key(target)
     if new[key] >= old[key] and old[key] > 0:
         return False, f"still reported: {target.message[:120]}"
     appeared = new - old
-    if appeared:
+    if appeared and not _syntax_progress(before, after, target, appeared):
         went_further = first_failing_stage(after) > first_failing_stage(before)
-        masked = all(
-            k[1] == target.file and k[0] == target.stage for k in appeared
-        ) and _later_in_file(after, appeared, target)
-        if not (went_further or masked):
+        if not went_further:
             worst = next(iter(appeared))
             return False, f"new {worst[0]} diagnostic in {worst[1] or 'project'}: {worst[3][:120]}"
     if strict and any(
@@ -134,11 +132,27 @@ def improved(
     return True, "validation improved"
 
 
-def _later_in_file(
-    after: Sequence[Diagnostic], appeared: Counter[tuple[str, str, str, str]], target: Diagnostic
+def _first_syntax_line(diags: Sequence[Diagnostic], file: str) -> int | None:
+    lines = [d.line for d in diags if d.stage == "syntax" and d.file == file]
+    return min(lines) if lines else None
+
+
+def _syntax_progress(
+    before: Sequence[Diagnostic],
+    after: Sequence[Diagnostic],
+    target: Diagnostic,
+    appeared: Counter[tuple[str, str, str, str]],
 ) -> bool:
-    lines = [d.line for d in after if diag_key(d) in appeared]
-    return all(line >= target.line for line in lines)
+    """A parser stops at the first syntax error, so fixing it reveals the next one, and
+    every stage that imports the file echoes the new message. That is progress when the
+    file's first syntax error moved strictly later and no other file got a syntax error."""
+    was = _first_syntax_line(before, target.file)
+    if was is None:
+        return False
+    if any(k[0] == "syntax" and k[1] != target.file for k in appeared):
+        return False
+    now = _first_syntax_line(after, target.file)
+    return now is None or now > was
 
 
 def _priority(d: Diagnostic) -> tuple[int, str, int]:

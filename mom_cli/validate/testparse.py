@@ -60,9 +60,12 @@ def _line_in_file(traceback: str, file: str) -> int:
 
 _LOC = r"(?P<file>[^\s:]+):(?P<line>\d+):(?P<col>\d+)"
 _PANIC_NEW = re.compile(
-    rf"thread '(?P<name>[^']+)' panicked at {_LOC}:\n(?P<msg>[^\n]*(?:\n  (?:left|right)[^\n]*)*)"
+    rf"thread '(?P<name>[^']+)'(?: \(\d+\))? panicked at {_LOC}:\n"
+    r"(?P<msg>[^\n]*(?:\n\s+(?:left|right)[^\n]*)*)"
 )
-_PANIC_OLD = re.compile(rf"thread '(?P<name>[^']+)' panicked at '(?P<msg>[^\n]*)', {_LOC}")
+_PANIC_OLD = re.compile(
+    rf"thread '(?P<name>[^']+)'(?: \(\d+\))? panicked at '(?P<msg>[^\n]*)', {_LOC}"
+)
 _FAILED_TEST = re.compile(r"^test (?P<name>\S+) \.\.\. FAILED$", re.M)
 _RUSTC_ERR = re.compile(
     r"^(?P<sev>error|warning)(?:\[(?P<code>E\d+)\])?: (?P<msg>.+)\n"

@@ -188,7 +188,7 @@ def _cargo_test(ctx: StageContext, started: float) -> StageResult:
         cargo.command("test", "--no-fail-fast", "--color", "never"),
         ctx.root,
         timeout=ctx.timeout,
-        env=cargo_env(ctx),
+        env={**cargo_env(ctx), "RUST_BACKTRACE": "0"},
     )
     return _finish(cargo, result, parse_cargo_test(result.output, ctx.root), started)
 

@@ -94,7 +94,10 @@ def test_failure_mid_write_puts_back_what_was_written(repo: Path) -> None:
     with pytest.raises(EditError, match="disk full"):
         apply_edits(
             repo,
-            [EditBlock("a.py", "x = 1\n", "x = 10\n"), EditBlock("pkg/b.py", "y = 2\n", "y = 20\n")],
+            [
+                EditBlock("a.py", "x = 1\n", "x = 10\n"),
+                EditBlock("pkg/b.py", "y = 2\n", "y = 20\n"),
+            ],
             after_write=explode,
         )
     assert (repo / "a.py").read_text() == "x = 1\n"

@@ -167,3 +167,35 @@ def test_works_without_git(tmp_path: Path) -> None:
     assert record.snapshot_ref == ""
     CheckpointStore(folder).undo_last()
     assert (folder / "m.py").read_text() == "m = 1\n"
+
+
+def test_mom_undo_cli(dirty_repo: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from mom_cli.cli.app import app
+
+    user_a = (dirty_repo / "a.py").read_bytes()
+    apply_edits(dirty_repo, [EditBlock("a.py", "x = 1", "x = 7")])
+    runner = CliRunner()
+    done = runner.invoke(app, ["undo", "--repo", str(dirty_repo), "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["undone"]["files"][0]["path"] == "a.py"
+    assert (dirty_repo / "a.py").read_bytes() == user_a
+    again = runner.invoke(app, ["undo", "--repo", str(dirty_repo)])
+    assert again.exit_code == 1 and "nothing to undo" in again.output
+
+
+def test_commit_only_when_configured(dirty_repo: Path, run_git: Callable[..., str]) -> None:
+    from mom_cli.edits.checkpoint import commit_if_configured
+
+    store = CheckpointStore(dirty_repo)
+    record = apply_edits(
+        dirty_repo, [EditBlock("a.py", "x = 1", "x = 4")], summary="fix a", store=store
+    )
+    assert (
+        commit_if_configured(store, record, enabled=False, message_template="mom: {summary}") == ""
+    )
+    sha = commit_if_configured(store, record, enabled=True, message_template="mom: {summary}")
+    assert run_git(dirty_repo, "log", "-1", "--format=%H %s").strip() == f"{sha} mom: fix a"

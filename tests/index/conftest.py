@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -10,10 +10,10 @@ from index_helpers import git, write
 
 
 @pytest.fixture
-def index_repo(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
+def index_repo(tmp_path: Path) -> Callable[[Mapping[str, str | bytes]], Path]:
     """Make a committed git repo holding `files`."""
 
-    def make(files: dict[str, str | bytes]) -> Path:
+    def make(files: Mapping[str, str | bytes]) -> Path:
         repo = tmp_path / "repo"
         repo.mkdir()
         git(repo, "init", "-q")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -16,7 +17,7 @@ def git(repo: Path, *args: str) -> str:
     ).stdout
 
 
-def write(repo: Path, files: dict[str, str | bytes]) -> None:
+def write(repo: Path, files: Mapping[str, str | bytes]) -> None:
     for rel, content in files.items():
         path = repo / rel
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from index_helpers import SAMPLE_PY, write
@@ -12,7 +12,7 @@ from mom_cli.index.api import CodeIndex
 from mom_cli.index.discover import MAX_FILE_BYTES
 from mom_cli.index.parse import parse_file
 
-MakeRepo = Callable[[dict[str, str | bytes]], Path]
+MakeRepo = Callable[[Mapping[str, str | bytes]], Path]
 
 
 def _reasons(items: list) -> dict[str, str]:  # type: ignore[type-arg]
@@ -58,12 +58,8 @@ def test_unreadable_file_is_data_not_an_exception(tmp_path: Path) -> None:
 def test_no_git_repository(tmp_path: Path) -> None:
     repo = tmp_path / "plain"
     write(repo, {**SAMPLE_PY, ".hidden/x.py": "def h():\n    pass\n"})
-    report = (
-        CodeIndex(repo, tmp_path / "state").refresh()
-        if (tmp_path / "state").mkdir() is None
-        else None
-    )
-    assert report is not None
+    (tmp_path / "state").mkdir()
+    report = CodeIndex(repo, tmp_path / "state").refresh()
     assert report.files == 3
     assert any("not a git repository" in w for w in report.warnings)
 

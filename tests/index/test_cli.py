@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from index_helpers import SAMPLE_PY
@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from mom_cli.cli.app import app
 
-MakeRepo = Callable[[dict[str, str | bytes]], Path]
+MakeRepo = Callable[[Mapping[str, str | bytes]], Path]
 runner = CliRunner()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from index_helpers import SAMPLE_PY
 
 from mom_cli.index.api import CodeIndex
-from mom_cli.index.context import ContextSession
+from mom_cli.index.context import ContextSession, Mode
 from mom_cli.index.tokens import estimate_tokens
 
-MakeRepo = Callable[[dict[str, str | bytes]], Path]
+MakeRepo = Callable[[Mapping[str, str | bytes]], Path]
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_summarized_lists_modules_and_public_signatures(index_sample: CodeIndex)
 def test_budget_is_never_exceeded(
     index_sample: CodeIndex, budget: int, query: str, summarized: bool
 ) -> None:
-    mode = "summarized" if summarized else "targeted"
+    mode: Mode = "summarized" if summarized else "targeted"
     ctx = index_sample.context(query, budget=budget, mode=mode)
     assert estimate_tokens(ctx.text) <= budget
     assert ctx.tokens <= budget

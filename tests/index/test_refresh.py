@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from index_helpers import SAMPLE_PY, write
 from mom_cli.index import build, graph
 from mom_cli.index.api import CodeIndex
 
-MakeRepo = Callable[[dict[str, str | bytes]], Path]
+MakeRepo = Callable[[Mapping[str, str | bytes]], Path]
 
 
 def _state(tmp_path: Path) -> Path:

@@ -27,8 +27,9 @@ class ScriptedCaller:
     reasons. Every call is logged with its task id, and `delay` makes calls overlap.
     """
 
-    def __init__(self, script: Script, usable: tuple[str, ...] = ("smollm2",),
-                 delay: float = 0.0) -> None:
+    def __init__(
+        self, script: Script, usable: tuple[str, ...] = ("smollm2",), delay: float = 0.0
+    ) -> None:
         self.script = script
         self.usable = usable
         self.delay = delay
@@ -44,8 +45,9 @@ class ScriptedCaller:
     def in_flight(self, model: str) -> int:
         return self.in_progress
 
-    async def complete(self, request: CompletionRequest, *, model: str, run_id: str = "",
-                       task_id: str = "") -> Completion:
+    async def complete(
+        self, request: CompletionRequest, *, model: str, run_id: str = "", task_id: str = ""
+    ) -> Completion:
         self.calls.append((task_id, model))
         self.in_progress += 1
         self.peak = max(self.peak, self.in_progress)
@@ -97,8 +99,13 @@ def make_repo(root: Path, plan: str, files: dict[str, str] | None = None) -> Pat
     for rel, body in (files or {}).items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(body)
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin"}
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+        "PATH": "/usr/bin:/bin",
+    }
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "init"]):
         subprocess.run(["git", *args], cwd=root, check=True, env=env)
     return root

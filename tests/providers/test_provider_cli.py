@@ -12,7 +12,7 @@ import pytest
 import tomli_w
 from conftest import FAKE_KEY, closed_port_url
 from fakes import FakeServer, Reply
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from mom_cli.cli.app import app
 from mom_cli.ledger.store import Ledger
@@ -28,7 +28,7 @@ def write_config(tmp_path: Path, providers: dict[str, dict[str, object]]) -> Pat
     return path
 
 
-def mom(*args: str, config: Path | None = None) -> object:
+def mom(*args: str, config: Path | None = None) -> Result:
     base = ["--repo", str(config.parent)] if config else []
     extra = ["--config", str(config)] if config else []
     return runner.invoke(app, [args[0], *base, *extra, *args[1:]])
@@ -41,8 +41,8 @@ def test_ask_groq_uses_the_configured_base_url_and_retries_429(
     openai_server.script(Reply.status_code(429, "slow", retry_after="0.1"), Reply(content="4"))
     cfg = write_config(tmp_path, {"groq": {"base_url": openai_server.url, "timeout": 1}})
     result = mom("ask", "--tier", "groq", "--json", "2+2?", config=cfg)
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
-    doc = json.loads(result.stdout)  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
     assert {k: doc[k] for k in ("content", "model", "provider", "tier")} == {
         "content": "4",
         "model": "groq-llama",
@@ -53,7 +53,7 @@ def test_ask_groq_uses_the_configured_base_url_and_retries_429(
     assert [r.path for r in openai_server.chat_requests] == ["/openai/v1/chat/completions"] * 2
     outcomes = [r.outcome for r in Ledger().rows()]
     assert outcomes == ["RateLimitedError", "ok"]
-    assert FAKE_KEY not in result.output  # type: ignore[attr-defined]
+    assert FAKE_KEY not in result.output
 
 
 def test_ask_escalates_when_a_provider_keeps_failing_and_says_so(
@@ -73,18 +73,18 @@ def test_ask_escalates_when_a_provider_keeps_failing_and_says_so(
         },
     )
     result = mom("ask", "--tier", "groq", "hello", config=cfg)
-    out = result.output  # type: ignore[attr-defined]
-    assert result.exit_code == 0, out  # type: ignore[attr-defined]
+    out = result.output
+    assert result.exit_code == 0, out
     assert "escalated groq → deepseek" in out and "UnavailableError" in out
-    assert "Hello from the fake server." in result.stdout  # type: ignore[attr-defined]
+    assert "Hello from the fake server." in result.stdout
     assert "deepseek/deepseek-chat (escalated)" in out
     assert FAKE_KEY not in out
 
     as_json = mom("ask", "--tier", "groq", "--json", "hello", config=cfg)
-    doc = json.loads(as_json.stdout)  # type: ignore[attr-defined]
+    doc = json.loads(as_json.stdout)
     assert doc["tier"] == "deepseek"
     assert doc["escalations"][0]["from_tier"] == "groq"
-    assert FAKE_KEY not in as_json.output  # type: ignore[attr-defined]
+    assert FAKE_KEY not in as_json.output
 
 
 def test_ask_with_no_usable_tier_fails_cleanly(tmp_path: Path) -> None:
@@ -93,15 +93,15 @@ def test_ask_with_no_usable_tier_fails_cleanly(tmp_path: Path) -> None:
         cfg.read_text() + '\n[local_models]\nembedded_model_path = "/nonexistent/model.gguf"\n'
     )
     result = mom("ask", "--json", "hi", config=cfg)
-    assert result.exit_code == 2  # type: ignore[attr-defined]
-    assert "mom doctor" in json.loads(result.stdout)["error"]  # type: ignore[attr-defined]
+    assert result.exit_code == 2
+    assert "mom doctor" in json.loads(result.stdout)["error"]
 
 
 def test_doctor_explains_every_tier(tmp_path: Path) -> None:
     dead = closed_port_url()
     cfg = write_config(tmp_path, {"ollama": {"base_url": dead}})
     result = mom("doctor", "--json", config=cfg)
-    doc = json.loads(result.stdout)  # type: ignore[attr-defined]
+    doc = json.loads(result.stdout)
     tiers = {t["tier"]: t for t in doc["tiers"]}
     assert tiers["rules"]["usable"] is True
     assert tiers["groq"]["reason"] == "groq-llama: GROQ_API_KEY not set"
@@ -110,7 +110,7 @@ def test_doctor_explains_every_tier(tmp_path: Path) -> None:
     assert providers["anthropic"]["reason"] == "ANTHROPIC_API_KEY not set"
     assert set(doc["tools"]["present"]) | set(doc["tools"]["missing"]) >= {"git", "cargo", "mvn"}
     embedded_ok = providers["embedded"]["usable"]
-    assert result.exit_code == (0 if embedded_ok else 1)  # type: ignore[attr-defined]
+    assert result.exit_code == (0 if embedded_ok else 1)
     if not embedded_ok:
         assert "run ./scripts/setup" in providers["embedded"]["reason"]
 
@@ -119,9 +119,9 @@ def test_doctor_exits_1_when_no_tier_works(tmp_path: Path) -> None:
     cfg = write_config(tmp_path, {})
     cfg.write_text(cfg.read_text() + '\n[local_models]\nembedded_model_path = "/nope.gguf"\n')
     result = mom("doctor", config=cfg)
-    assert result.exit_code == 1  # type: ignore[attr-defined]
-    assert "model file not found: /nope.gguf" in result.output  # type: ignore[attr-defined]
-    assert "no model tier is usable" in result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 1
+    assert "model file not found: /nope.gguf" in result.output
+    assert "no model tier is usable" in result.output
 
 
 def test_models_lists_prices_and_availability(
@@ -129,13 +129,13 @@ def test_models_lists_prices_and_availability(
 ) -> None:
     monkeypatch.setenv("GROQ_API_KEY", FAKE_KEY)
     cfg = write_config(tmp_path, {})
-    doc = json.loads(mom("models", "--json", config=cfg).stdout)  # type: ignore[attr-defined]
+    doc = json.loads(mom("models", "--json", config=cfg).stdout)
     rows = {r["model"]: r for r in doc["models"]}
     assert rows["sonnet"]["price_output"] == 15.0 and rows["sonnet"]["context_window"] == 200000
     assert rows["groq-llama"]["available"] is True
     assert rows["haiku"]["reason"] == "ANTHROPIC_API_KEY not set"
     assert [r["tier"] for r in doc["models"]][0] == "local"
-    table = mom("models", config=cfg).output  # type: ignore[attr-defined]
+    table = mom("models", config=cfg).output
     assert "sonnet" in table and "ladder: rules" in table and FAKE_KEY not in table
 
 
@@ -166,6 +166,6 @@ def test_ask_default_tier_is_the_first_usable_one(
     cfg = write_config(tmp_path, {"groq": {"base_url": openai_server.url, "timeout": 1}})
     cfg.write_text(cfg.read_text() + '\n[local_models]\nembedded_model_path = "/nope.gguf"\n')
     result = mom("ask", "--json", "hello", config=cfg)
-    doc = json.loads(result.stdout)  # type: ignore[attr-defined]
+    doc = json.loads(result.stdout)
     assert doc["tier"] == "groq" and doc["escalations"] == []  # local skipped, not "escalated"
-    assert "escalated" not in result.output  # type: ignore[attr-defined]
+    assert "escalated" not in result.output

@@ -130,20 +130,19 @@ def test_least_loaded_endpoint_is_chosen(
     pool = groq_pool([openai_server.url, openai_server2.url], ledger, fast_policy)
     seen: list[int] = []
 
-    async def both() -> list[Any]:
+    async def both() -> tuple[Any, ...]:
         async def watch() -> None:
             await asyncio.sleep(0.15)
             seen.append(pool.in_flight("groq-llama"))
 
         try:
-            results = await asyncio.gather(
+            return await asyncio.gather(
                 pool.complete(REQUEST, model="groq-llama"),
                 pool.complete(REQUEST, model="groq-llama"),
                 watch(),
             )
         finally:
             await pool.aclose()
-        return results
 
     first, second, _ = asyncio.run(both())
     assert {first.endpoint, second.endpoint} == {openai_server.url, openai_server2.url}

@@ -51,3 +51,9 @@ def test_long_retry_after_cools_down_at_once() -> None:
     health = EndpointHealth(RetryPolicy(max_retry_after=10), lambda: 0.0)
     health.failed(("p", "e"), RateLimitedError("429", retry_after=120))
     assert health.cooling(("p", "e")) == 120
+
+
+def test_rejected_key_cools_down_at_once() -> None:
+    health = EndpointHealth(RetryPolicy(cooldown_seconds=60), lambda: 0.0)
+    health.failed(("groq", "e"), AuthError("HTTP 401: bad key"))
+    assert health.cooling(("groq", "e")) == 60 and "AuthError" in health.why(("groq", "e"))

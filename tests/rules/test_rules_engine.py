@@ -30,7 +30,7 @@ def compile_check(repo: Path) -> list[Diagnostic]:
 
 
 @pytest.fixture
-def bad_rule() -> Iterator[None]:
+def bad_rule(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A registered rule that 'fixes' the colon by deleting the function's body."""
 
     def wreck(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock | None:
@@ -39,11 +39,10 @@ def bad_rule() -> Iterator[None]:
         return EditBlock(diag.file, "    return a + b\n", "        return a + b\n  x = (\n")
 
     registry.all_rules()
-    registry._RULES["test.wreck"] = Rule("test.wreck", ("python",), wreck)
-    # run first, so the engine must roll it back before the real rule gets its turn
-    registry._RULES = {"test.wreck": registry._RULES.pop("test.wreck"), **registry._RULES}
+    # first in the registry, so the engine must roll it back before the real rule's turn
+    rules = {"test.wreck": Rule("test.wreck", ("python",), wreck), **registry._RULES}
+    monkeypatch.setattr(registry, "_RULES", rules)
     yield
-    registry._RULES.pop("test.wreck", None)
 
 
 SRC = "def add(a, b)\n    return a + b\n"
@@ -74,18 +73,8 @@ def test_rollback_restores_bytes_when_nothing_helps(tmp_path: Path, bad_rule: No
     src = "def add(a, b)\r\n    return a + b\r\n"  # CRLF, so byte-exactness matters
     repo = make_repo(tmp_path / "r", {"m.py": "x = 1\n"})
     (repo / "m.py").write_bytes(src.encode())
-    registry._RULES.pop("python.missing_colon")
-    try:
-        report = _engine(repo, Ledger(tmp_path / "l.sqlite3")).run()
-    finally:
-        registry._RULES.clear()
-        import importlib
-
-        from mom_cli.rules import python_syntax
-
-        importlib.reload(python_syntax)
-        for name in registry.BUILTIN_MODULES:
-            importlib.reload(importlib.import_module(f"mom_cli.rules.{name}"))
+    registry._RULES.pop("python.missing_colon")  # the fixture's copy: only the bad rule left
+    report = _engine(repo, Ledger(tmp_path / "l.sqlite3")).run()
     assert [a.outcome for a in report.attempts] == ["rolled_back"]
     assert (repo / "m.py").read_bytes() == src.encode()
     assert len(report.remaining) == 1

@@ -44,7 +44,9 @@ def test_tsc_did_you_mean(tmp_path: Path) -> None:
 
 
 def test_eslint_without_project_eslint_is_skipped(tmp_path: Path) -> None:
-    diag = Diagnostic("lint", "a.js", 1, "'x' is never reassigned", code="prefer-const", tool="eslint")
+    diag = Diagnostic(
+        "lint", "a.js", 1, "'x' is never reassigned", code="prefer-const", tool="eslint"
+    )
     assert fix_with("js.eslint_fix", diag, "let x = 1;\n", tmp_path) is None
 
 
@@ -52,5 +54,5 @@ def test_eslint_without_project_eslint_is_skipped(tmp_path: Path) -> None:
 def test_go_rules_skip_cleanly_without_go(tmp_path: Path) -> None:
     diag = Diagnostic("lint", "a.go", 1, "file is not gofmt-ed", code="format")
     assert fix_with("go.gofmt", diag, "package a\n", tmp_path) is None
-    imp = Diagnostic("build", "a.go", 3, 'undefined: fmt', code="")
+    imp = Diagnostic("build", "a.go", 3, "undefined: fmt", code="")
     assert fix_with("go.goimports", imp, "package a\n", tmp_path) is None

@@ -15,7 +15,9 @@ def _f821(name: str, line: int = 0, file: str = "m.py") -> Diagnostic:
 
 
 def test_misspelt_local_is_renamed_in_its_function(tmp_path: Path) -> None:
-    src = "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return reslt\n"
+    src = (
+        "def total(xs):\n    result = 0\n    for x in xs:\n        result += x\n    return reslt\n"
+    )
     fixed = fix_with("python.undefined_name", _f821("reslt", 5), src, tmp_path)
     assert fixed == src.replace("return reslt", "return result")
 
@@ -75,9 +77,14 @@ def test_name_bound_in_scope_is_not_touched(tmp_path: Path) -> None:
 def test_attribute_follows_cpythons_suggestion(tmp_path: Path) -> None:
     src = "import calc\n\n\ndef test_it():\n    assert calc.ad(1, 2) == 3\n"
     diag = Diagnostic(
-        "tests", "m.py", 5, "AttributeError: module 'calc' has no attribute 'ad'. Did you mean: 'add'?"
+        "tests",
+        "m.py",
+        5,
+        "AttributeError: module 'calc' has no attribute 'ad'. Did you mean: 'add'?",
     )
-    assert fix_with("python.misspelt_attribute", diag, src, tmp_path) == src.replace(".ad(", ".add(")
+    assert fix_with("python.misspelt_attribute", diag, src, tmp_path) == src.replace(
+        ".ad(", ".add("
+    )
     bare = Diagnostic("tests", "m.py", 5, "AttributeError: module 'calc' has no attribute 'ad'")
     assert fix_with("python.misspelt_attribute", bare, src, tmp_path) is None
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from rules_helpers import fix_with, make_repo
 
-from mom_cli.rules.registry import RuleContext
 from mom_cli.rules.python_ruff import project_formatter
+from mom_cli.rules.registry import RuleContext
 from mom_cli.validate.diagnostics import Diagnostic
 
 UNUSED = "import os\nimport sys\n\n\ndef f():\n    return sys.argv\n"

@@ -19,7 +19,11 @@ CASES = [
     ("python.unclosed_bracket", "x = {'a': 1\ny = 3\n", "x = {'a': 1}\n"),
     ("python.mismatched_bracket", "x = (1, 2]\n", "x = (1, 2)\n"),
     ("python.stray_indent", "def f():\n    a = 1\n        b = 2\n    return a\n", "\n    b = 2\n"),
-    ("python.bad_unindent", "def f(a):\n    if a:\n        b = 1\n      c = 2\n    return 1\n", "\n        c = 2\n"),
+    (
+        "python.bad_unindent",
+        "def f(a):\n    if a:\n        b = 1\n      c = 2\n    return 1\n",
+        "\n        c = 2\n",
+    ),
     ("python.expected_indent", "def f():\nreturn 1\n", "def f():\n    return 1\n"),
     ("python.missing_comma", "x = [1, 2 3]\n", "x = [1, 2, 3]\n"),
     ("python.missing_comma", "x = {'a': 1 'b': 2}\n", "x = {'a': 1, 'b': 2}\n"),

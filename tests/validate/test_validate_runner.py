@@ -30,7 +30,9 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
 
 
 def test_output_and_exit_code(tmp_path: Path) -> None:
-    result = run_command([sys.executable, "-c", "import sys; print('hi'); sys.exit(3)"], tmp_path, timeout=30)
+    result = run_command(
+        [sys.executable, "-c", "import sys; print('hi'); sys.exit(3)"], tmp_path, timeout=30
+    )
     assert (result.returncode, result.stdout.strip(), result.timed_out) == (3, "hi", False)
 
 
@@ -42,7 +44,9 @@ def _fake_tool(folder: Path, name: str) -> Path:
     return path
 
 
-def test_toolchain_order_config_then_venv_then_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_toolchain_order_config_then_venv_then_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = tmp_path / "proj"
     on_path = _fake_tool(tmp_path / "bin", "ruff")
     monkeypatch.setenv("PATH", f"{on_path.parent}:{os.environ['PATH']}")

@@ -13,11 +13,13 @@ from mom_cli.validate.pipeline import run_validation, validate_paths, validate_p
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PKG = {
-    "pyproject.toml": "[project]\nname = 'pkg'\nversion = '0'\n[tool.ruff.lint]\nselect = ['E', 'F']\n",
+    "pyproject.toml": "[project]\nname = 'pkg'\nversion = '0'\n"
+    "[tool.ruff.lint]\nselect = ['E', 'F']\n",
     "pkg/__init__.py": "",
     "pkg/a.py": "def one() -> int:\n    return 1\n",
     "pkg/b.py": "def two() -> int:\n    return 3\n",
-    "tests/test_a.py": "from pkg.a import one\n\n\ndef test_one() -> None:\n    assert one() == 1\n",
+    "tests/test_a.py": "from pkg.a import one\n\n\ndef test_one() -> None:\n"
+    "    assert one() == 1\n",
     "tests/test_b.py": "from pkg import b\n\n\ndef test_two() -> None:\n    assert b.two() == 2\n",
 }
 
@@ -36,7 +38,9 @@ def stage(result, name):  # type: ignore[no-untyped-def]
 def test_python_build_imports_the_changed_modules(pkg: Path) -> None:
     (pkg / "pkg/a.py").write_text("import json\n\nVALUE = undefined_name\n")
     (pkg / "pkg/c.py").write_text("import not_installed_anywhere\n")
-    result = validate_paths(pkg, ["pkg/a.py", "pkg/c.py"], config=ValidationSection(), stages=["build"])
+    result = validate_paths(
+        pkg, ["pkg/a.py", "pkg/c.py"], config=ValidationSection(), stages=["build"]
+    )
     build = stage(result, "build")
     assert not build.passed and "project venv" in build.tool_used
     [error] = build.errors
@@ -64,9 +68,16 @@ def test_affected_tests_first_then_full_suite(pkg: Path) -> None:
 
 def test_ruff_lint_and_ignored_codes(pkg: Path) -> None:
     (pkg / "pkg/a.py").write_text("import os\n\n\ndef one() -> int:\n    return 1\n")
-    lint = stage(validate_paths(pkg, ["pkg/a.py"], config=ValidationSection(), stages=["lint"]), "lint")
+    lint = stage(
+        validate_paths(pkg, ["pkg/a.py"], config=ValidationSection(), stages=["lint"]), "lint"
+    )
     [diag] = lint.diagnostics
-    assert not lint.passed and (diag.code, diag.file, diag.line, diag.tool) == ("F401", "pkg/a.py", 1, "ruff")
+    assert not lint.passed and (diag.code, diag.file, diag.line, diag.tool) == (
+        "F401",
+        "pkg/a.py",
+        1,
+        "ruff",
+    )
     ignored = ValidationSection(ignore_lint_codes=["F4"])
     assert stage(validate_paths(pkg, ["pkg/a.py"], config=ignored, stages=["lint"]), "lint").passed
 
@@ -96,9 +107,15 @@ def test_rust_build_tests_and_clippy(tmp_path: Path) -> None:
     lib.write_text(
         lib.read_text()
         .replace("        SQUARE_SIDES\n", "        self.side * self.side\n")
-        .replace("assert_eq!(Square { side: 3.0 }.area(), 9.0);", "assert_eq!(Square { side: 3.0 }.area(), 10.0);")
+        .replace(
+            "assert_eq!(Square { side: 3.0 }.area(), 9.0);",
+            "assert_eq!(Square { side: 3.0 }.area(), 10.0);",
+        )
         .replace("pub fn total_area", "#[allow(clippy::needless_return)]\npub fn total_area")
-        .replace("    shapes.iter().map(|s| s.area()).sum()\n", "    let unused_var = 1;\n    shapes.iter().map(|s| s.area()).sum()\n")
+        .replace(
+            "    shapes.iter().map(|s| s.area()).sum()\n",
+            "    let unused_var = 1;\n    shapes.iter().map(|s| s.area()).sum()\n",
+        )
     )
     result = validate_project(crate, config=cfg, early_exit=False)
     assert stage(result, "build").passed
@@ -106,7 +123,9 @@ def test_rust_build_tests_and_clippy(tmp_path: Path) -> None:
     assert failure.code == "tests::square_area" and failure.file == "src/lib.rs"
     assert "left: 9.0" in failure.message
     lint = stage(result, "lint")
-    assert lint.passed and any(d.severity == "warning" and "unused" in d.message for d in lint.diagnostics)
+    assert lint.passed and any(
+        d.severity == "warning" and "unused" in d.message for d in lint.diagnostics
+    )
 
 
 def test_npm_test_failures_are_per_test(make_repo: Callable[..., Path]) -> None:
@@ -114,7 +133,8 @@ def test_npm_test_failures_are_per_test(make_repo: Callable[..., Path]) -> None:
         pytest.skip("npm is not installed")
     repo = make_repo(
         {
-            "package.json": '{"name": "t", "version": "1.0.0", "scripts": {"test": "node --test --test-reporter=tap"}}',
+            "package.json": '{"name": "t", "version": "1.0.0", '
+            '"scripts": {"test": "node --test --test-reporter=tap"}}',
             "test/math.test.js": (
                 "const test = require('node:test');\nconst assert = require('node:assert');\n"
                 "test('adds', () => assert.strictEqual(1 + 1, 2));\n"
@@ -134,7 +154,8 @@ def test_go_build_and_test(make_repo: Callable[..., Path]) -> None:
         {
             "go.mod": "module example.com/m\n\ngo 1.21\n",
             "m.go": "package m\n\nfunc Two() int { return 3 }\n",
-            "m_test.go": 'package m\n\nimport "testing"\n\nfunc TestTwo(t *testing.T) {\n\tif Two() != 2 {\n\t\tt.Errorf("want 2")\n\t}\n}\n',
+            "m_test.go": 'package m\n\nimport "testing"\n\nfunc TestTwo(t *testing.T) {\n'
+            '\tif Two() != 2 {\n\t\tt.Errorf("want 2")\n\t}\n}\n',
         }
     )
     result = validate_project(repo, config=ValidationSection(), early_exit=False)

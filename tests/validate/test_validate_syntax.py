@@ -19,7 +19,7 @@ BROKEN = {
 }
 GOOD = {
     "python": "def add(a, b):\n    return a + b\n",
-    "rust": "fn main() { let x = 1; println!(\"{}\", x); }\n",
+    "rust": 'fn main() { let x = 1; println!("{}", x); }\n',
     "javascript": "function f() { return 1; }\n",
     "typescript": "let x: number = 1;\n",
     "go": "package main\n\nfunc main() {}\n",

@@ -14,13 +14,12 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from mom_cli.config import RULES_TIER, MomConfig
 from mom_cli.edits.apply import apply_edits
 from mom_cli.edits.blocks import EditBlock
 from mom_cli.edits.checkpoint import CheckpointStore, UndoRefusedError
-from mom_cli.errors import Action, EditError, MomError, ProviderError
+from mom_cli.errors import EditError, MomError, ProviderError
 from mom_cli.events import AttemptFailed, Escalated, EventSink, TaskRouted, null_sink
 from mom_cli.ledger.store import Ledger
 from mom_cli.providers.base import Completion, CompletionRequest, ModelCaller
@@ -37,11 +36,8 @@ from mom_cli.workflows.milestone.prompts import (
 )
 from mom_cli.workflows.milestone.runstate import Attempt, ItemState, RunState
 
-
-class Validator(Protocol):
-    """The four-stage validator, narrowed to what an item needs."""
-
-    def __call__(self, repo: Path, files: list[str]) -> Awaitable[ValidationResult]: ...
+# The four-stage validator, narrowed to what an item needs: (repo, changed files) → result.
+Validator = Callable[[Path, list[str]], Awaitable[ValidationResult]]
 
 
 Hook = Callable[[str, int], None]  # (phase, item index): tests use it to crash mid-item
@@ -387,7 +383,3 @@ def settle_item(env: ItemEnv, st: ItemState, item: planfile.PlanItem | None) -> 
 def _first_line(text: str) -> str:
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     return " / ".join(lines[:3])[:300]
-
-
-def is_stop(exc: BaseException) -> bool:
-    return isinstance(exc, MomError) and exc.action == Action.STOP
