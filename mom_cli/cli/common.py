@@ -77,4 +77,3 @@ def cli_errors(json_mode: bool = False) -> Iterator[None]:
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]")
         raise typer.Exit(ExitCode.INTERRUPTED) from None
-
