@@ -199,25 +199,34 @@ def _targeted(
 def _fit(
     path: str, start: int, body: list[str], label: str, left: _Budget
 ) -> tuple[str, int, int] | None:
-    """The longest line-prefix of `body` (≤ MAX_EXCERPT_LINES) whose piece fits the budget."""
+    """The longest line-prefix of `body` (≤ MAX_EXCERPT_LINES) whose piece fits the budget.
 
-    def render(count: int) -> str:
-        shown = body[:count]
-        end = start + count - 1
-        more = len(body) - count
-        tail = [f"… ({more} more lines)"] if more else []
-        return "\n".join([f"== {path}:{start}-{end} {label}", *shown, *tail])
-
-    lo, hi = 1, min(len(body), MAX_EXCERPT_LINES)
-    if hi < 1 or not left.fits(estimate_tokens(render(1))):
+    Costs are additive over lines (see tokens.py), so each line is measured once and the
+    piece for any prefix is priced without re-tokenizing it.
+    """
+    limit = min(len(body), MAX_EXCERPT_LINES)
+    if limit < 1:
         return None
-    while lo < hi:  # tokens grow with count, so binary search the largest that fits
+    line_costs = [estimate_tokens(line) + 1 for line in body[:limit]]  # +1: its newline
+
+    def price(count: int) -> int:
+        header = estimate_tokens(f"== {path}:{start}-{start + count - 1} {label}")
+        more = len(body) - count
+        tail = estimate_tokens(f"… ({more} more lines)") + 1 if more else 0
+        return header + sum(line_costs[:count]) + tail
+
+    if not left.fits(price(1)):
+        return None
+    lo, hi = 1, limit
+    while lo < hi:  # the price grows with count: binary search the largest that fits
         mid = (lo + hi + 1) // 2
-        if left.fits(estimate_tokens(render(mid))):
+        if left.fits(price(mid)):
             lo = mid
         else:
             hi = mid - 1
-    piece = render(lo)
+    more = len(body) - lo
+    tail = [f"… ({more} more lines)"] if more else []
+    piece = "\n".join([f"== {path}:{start}-{start + lo - 1} {label}", *body[:lo], *tail])
     return piece, start + lo - 1, estimate_tokens(piece)
 
 

@@ -9,12 +9,11 @@ of the graph the seeds reach, so one query stays in pure Python, with no numpy i
 
 from __future__ import annotations
 
-import heapq
 import json
 import math
 import re
 import sqlite3
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -23,7 +22,7 @@ from mom_cli.index.words import STOPWORDS, identifiers_in, query_words
 
 ALPHA = 0.85  # probability of following an edge rather than jumping back to a seed
 PUSH_EPSILON = 1e-4
-MAX_PUSHES = 20_000
+MAX_PUSHES = 5_000
 LEXICAL_LIMIT = 200
 W_GRAPH, W_LEXICAL = 0.55, 0.45
 SEED_IDENT, SEED_PATH, SEED_IN_PLAY, SEED_RECENT, SEED_LEXICAL = 1.0, 2.0, 2.0, 0.3, 0.6
@@ -99,14 +98,17 @@ def personalized_pagerank(conn: sqlite3.Connection, seeds: dict[int, float]) -> 
     estimate: dict[int, float] = defaultdict(float)
     adjacency: dict[int, list[tuple[int, float]]] = {}
     statement = "SELECT dst, weight FROM edges WHERE src=?"
-    heap = [(-mass, node) for node, mass in residual.items()]
-    heapq.heapify(heap)  # largest residual first: the mass that matters is pushed early
+    # FIFO with each node queued at most once; seeds go in heaviest first, so the mass that
+    # matters is pushed before MAX_PUSHES can cut the walk short.
+    queue = deque(sorted(residual, key=lambda n: -residual[n]))
+    queued = set(queue)
     pushes = 0
-    while heap and pushes < MAX_PUSHES:
-        _, node = heapq.heappop(heap)
+    while queue and pushes < MAX_PUSHES:
+        node = queue.popleft()
+        queued.discard(node)
         mass = residual.get(node, 0.0)
         if mass <= PUSH_EPSILON:
-            continue  # stale entry: already pushed
+            continue
         pushes += 1
         residual[node] = 0.0
         estimate[node] += (1 - ALPHA) * mass
@@ -119,8 +121,9 @@ def personalized_pagerank(conn: sqlite3.Connection, seeds: dict[int, float]) -> 
         for dst, share in out:
             after = residual.get(dst, 0.0) + spread * share
             residual[dst] = after
-            if after > PUSH_EPSILON:
-                heapq.heappush(heap, (-after, dst))
+            if after > PUSH_EPSILON and dst not in queued:
+                queued.add(dst)
+                queue.append(dst)
     return dict(estimate)
 
 

@@ -10,6 +10,7 @@ in a worker thread so the event loop stays responsive.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import ctypes
 import importlib.util
 import threading
@@ -28,6 +29,15 @@ SETUP_HINT = "run ./scripts/setup"
 
 _model_lock = threading.Lock()  # guards the shared instance and every call into it
 _loaded: dict[str, Any] = {}  # {"key": (path, n_ctx, n_threads), "llama": Llama}
+
+
+@atexit.register
+def _close_loaded() -> None:
+    """Free the model before interpreter teardown; llama_cpp's own finaliser then finds its
+    module globals already gone and prints a TypeError."""
+    llama = _loaded.pop("llama", None)
+    if llama is not None:
+        llama.close()
 _quiet_callback: Any = None  # kept alive: llama.cpp holds a pointer to it
 
 

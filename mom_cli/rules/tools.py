@@ -48,3 +48,18 @@ def run_tool(
     except (OSError, subprocess.TimeoutExpired, ValueError):
         return None
     return ToolResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+RULE_TOOLS = {
+    "ruff": "Python: ruff's safe/unsafe fixes and ruff format",
+    "black": "Python: formatting, for projects that use black",
+    "cargo": "Rust: rustc/clippy MachineApplicable suggestions",
+    "gofmt": "Go: formatting",
+    "goimports": "Go: adding and removing imports",
+}
+
+
+def missing_rule_tools(repo: Path) -> dict[str, str]:
+    """Tools tier-0 rules would use that are absent here (for `mom doctor`); their rules
+    are skipped, never failed."""
+    return {name: why for name, why in RULE_TOOLS.items() if find_tool(name, repo) is None}

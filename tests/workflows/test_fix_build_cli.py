@@ -1,0 +1,37 @@
+"""`mom fix-build` through the CLI: the JSON contract, exit codes, --dry-run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fix_build_helpers import FIVE_FAULTS, LOGIC_BUG, make_project
+from typer.testing import CliRunner
+
+from mom_cli.cli.app import app
+
+
+def test_json_run_exits_0_when_rules_fix_everything(tmp_path: Path) -> None:
+    repo = make_project(tmp_path / "calc", {"calc/ops.py": FIVE_FAULTS["calc/ops.py"][:2]})
+    result = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["passed"] is True
+    assert set(doc) >= {"passed", "steps", "totals"}
+    assert doc["totals"]["cost_usd"] == 0 and doc["totals"]["model_attempts"] == 0
+    assert [s["tier"] for s in doc["steps"]] == ["rules"]
+
+
+def test_dry_run_json_shows_plan_and_estimate(tmp_path: Path) -> None:
+    repo = make_project(
+        tmp_path / "calc", {"calc/ops.py": FIVE_FAULTS["calc/ops.py"][:1]}, LOGIC_BUG
+    )
+    before = (repo / "calc/ops.py").read_bytes()
+    result = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--json", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["dry_run"] is True and doc["passed"] is False
+    plan = {s["file"]: s for s in doc["steps"]}
+    assert plan["calc/ops.py"]["tier"] == "rules"
+    assert "estimated_cost_usd" in plan["tests/test_stats.py"]
+    assert (repo / "calc/ops.py").read_bytes() == before
