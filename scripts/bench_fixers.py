@@ -268,7 +268,8 @@ class Project:
 
 
 FAST = ValidationSection(enable_build_check=False, enable_test_execution=False)
-FULL = ValidationSection()
+# A flipped loop condition can make a test spin forever: keep the test stage bounded.
+FULL = ValidationSection(timeout_seconds=30)
 
 
 def _git(root: Path, *args: str) -> None:
@@ -356,6 +357,7 @@ def main() -> int:
     parser.add_argument("--per-kind", type=int, default=5, help="faults per kind")
     parser.add_argument("--modules", default=",".join(MODULES))
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated fault kinds")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     outcomes: list[Outcome] = []
@@ -367,6 +369,8 @@ def main() -> int:
             file=sys.stderr,
         )
         for kind, mutate in KINDS.items():
+            if kind not in args.kinds.split(","):
+                continue
             made = 0
             for attempt in range(args.per_kind * 6):
                 if made >= args.per_kind:

@@ -89,9 +89,8 @@ def _summary(result: FixBuildResult) -> None:
     title = "fix-build plan (nothing changed)" if result.dry_run else "fix-build summary"
     table = Table(title=title, title_justify="left")
     for col in ("step", "status", "tier", "model", "attempts", "tokens", "$", "seconds"):
-        table.add_column(
-            col, justify="right" if col in ("attempts", "tokens", "$", "seconds") else "left"
-        )
+        numeric = col in ("attempts", "tokens", "$", "seconds")
+        table.add_column(col, justify="right" if numeric else "left", no_wrap=col != "model")
     for step in result.steps:
         cost = step.estimated_cost_usd if result.dry_run else step.cost_usd
         table.add_row(

@@ -51,7 +51,7 @@ def tsc_did_you_mean(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlo
         return None
     bad, good = match.group("bad"), match.group("good")
     lines = source.splitlines(keepends=True)
-    if diag.line > len(lines):
+    if not 1 <= diag.line <= len(lines):
         return None
     pattern = re.compile(rf"(?<![\w$]){re.escape(bad)}(?![\w$])")
     line = lines[diag.line - 1]

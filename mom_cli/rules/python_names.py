@@ -2,11 +2,13 @@
 
 An undefined name (ruff F821, or `NameError` in test output) is resolved in this order,
 refusing whenever the answer is not unique:
-1. it is a standard-library module (`json`) or a top-level name of another project
-   module → add the import;
-2. a name in scope is a close match (locals, parameters, module globals, builtins) →
-   rename the use, the way CPython's traceback suggestion would;
-3. it is a public name of a common standard-library module (`Path`, `dataclass`) → import.
+1. a local or parameter of the enclosing function is a close match → rename the use, as
+   CPython's own "Did you mean" would (locals first: `chunk` for `chunks` must not import
+   the stdlib's `chunk` module);
+2. it is a standard-library module used as one (`json.dumps`) or a top-level name of
+   another project module → add the import;
+3. a module global or builtin is a close match → rename;
+4. it is a public name of a common standard-library module (`Path`, `dataclass`) → import.
 Attributes follow CPython's own suggestion when the message carries one.
 """
 
@@ -205,8 +207,10 @@ def add_import(source: str, statement: str) -> str:
     return "".join(lines)
 
 
-def _import_for(name: str, path: str, ctx: RuleContext, *, exact_only: bool) -> str | None:
-    if name in sys.stdlib_module_names and not name.startswith("_"):
+def _import_for(
+    name: str, path: str, ctx: RuleContext, *, exact_only: bool, as_module: bool
+) -> str | None:
+    if as_module and name in sys.stdlib_module_names and not name.startswith("_"):
         return f"import {name}"
     own = module_name(path, ctx)
     mods = [m for m in _project_definitions(ctx).get(name, []) if m != own]
@@ -239,17 +243,36 @@ def undefined_name(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock
         visible |= _bound_names(scope)
     if name in visible:
         return None  # bound somewhere here: not a typo this rule understands
-    statement = _import_for(name, diag.file, ctx, exact_only=True)
+    inner = scopes[-1]
+    targets = [u for u in uses if inner is tree or u in _uses(inner, name)]
+    # 1. CPython prefers a close local: `return chunk` in a function with `chunks`.
+    local = closest_name(name, _bound_names(inner)) if inner is not tree else None
+    if local is not None:
+        return minimal_block(diag.file, source, _rename(source, targets, local))
+    # 2. the exact name of a module used as one (`json.dumps`), or a project symbol
+    statement = _import_for(
+        name, diag.file, ctx, exact_only=True, as_module=_used_as_module(tree, name)
+    )
     if statement is None:
+        # 3. a close global or builtin, then 4. a stdlib export (`Path`, `dataclass`)
         guess = closest_name(name, visible)
         if guess is not None:
-            inner = scopes[-1]
-            targets = [u for u in uses if inner is tree or u in _uses(inner, name)]
             return minimal_block(diag.file, source, _rename(source, targets, guess))
-        statement = _import_for(name, diag.file, ctx, exact_only=False)
+        statement = _import_for(name, diag.file, ctx, exact_only=False, as_module=False)
     if statement is None:
         return None
     return minimal_block(diag.file, source, add_import(source, statement))
+
+
+def _used_as_module(tree: ast.AST, name: str) -> bool:
+    """Every use of `name` is `name.attribute`: only then can it be a missing module import."""
+    attr_bases = {
+        id(n.value)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == name
+    }
+    uses = _uses(tree, name)
+    return bool(uses) and all(id(u) in attr_bases for u in uses)
 
 
 @rule("python.misspelt_attribute", languages=("python",))

@@ -358,6 +358,7 @@ class FixBuild:
         attempt = ModelAttempt(
             step, self.repo, self.caller, self.applier, self.checker, lock,  # type: ignore[arg-type]
             run_id=self.run_id, state=state,
+            windows={n: m.context_window for n, m in self.config.models.items()},
         )  # fmt: skip
         try:
             climbed = await climb(

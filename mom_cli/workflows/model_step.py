@@ -62,11 +62,16 @@ def group_by_file(
     for d in diags:
         if d.severity == "error" and d.file and (repo / d.file).is_file():
             by_file.setdefault(d.file, []).append(d)
+    related = {p: _related(p, items, repo, project_files) for p, items in by_file.items()}
+    # A failing test whose module under test has its own diagnostics is that module's
+    # problem (a NameError there fails fifty tests): fold the test into the module's step.
+    for path in list(by_file):
+        owner = next((r for r in related[path] if r in by_file and r != path), None)
+        if owner is not None and is_test_file(path):
+            by_file[owner] += by_file.pop(path)[:5]
     steps = []
     for n, (path, items) in enumerate(sorted(by_file.items())):
-        steps.append(
-            FixStep(f"fix-{n + 1}:{path}", path, items, _related(path, items, repo, project_files))
-        )
+        steps.append(FixStep(f"fix-{n + 1}:{path}", path, items, related.get(path, [])))
     return steps
 
 
@@ -89,11 +94,13 @@ def _related(
     return out[:2]
 
 
-def excerpt(text: str, lines: Sequence[int], radius: int = EXCERPT_RADIUS) -> str:
+def excerpt(
+    text: str, lines: Sequence[int], radius: int = EXCERPT_RADIUS, small: int = SMALL_FILE_LINES
+) -> str:
     """The file itself when small, else the windows around `lines` (verbatim, no numbers,
     so a model can copy SEARCH text from it)."""
     all_lines = text.splitlines()
-    if len(all_lines) <= SMALL_FILE_LINES or not any(lines):
+    if len(all_lines) <= small or not any(lines):
         return text[:MAX_EXCERPT_CHARS]
     keep: set[int] = set()
     for line in lines or [1]:
@@ -107,19 +114,47 @@ def excerpt(text: str, lines: Sequence[int], radius: int = EXCERPT_RADIUS) -> st
     return "\n".join(out)[:MAX_EXCERPT_CHARS]
 
 
-def build_prompt(step: FixStep, repo: Path, feedback: Feedback | None = None) -> str:
+def build_prompt(
+    step: FixStep, repo: Path, feedback: Feedback | None = None, max_chars: int = 0
+) -> str:
+    """Diagnostics, file excerpts, the edit format and earlier failures; shrunk to fit
+    `max_chars` (a small local model's context) by narrowing, then dropping, excerpts."""
+    for radius, files, n_diags in (
+        (EXCERPT_RADIUS, step.files, 12),
+        (4, [step.file], 6),
+        (2, [step.file], 3),
+    ):
+        text = _prompt(step, repo, feedback, radius, files, n_diags)
+        if not max_chars or len(text) <= max_chars:
+            return text
+    return text
+
+
+def _prompt(
+    step: FixStep,
+    repo: Path,
+    feedback: Feedback | None,
+    radius: int,
+    files: Sequence[str],
+    n_diags: int,
+) -> str:
     parts = ["The project's own checks fail. Fix these diagnostics:"]
-    parts += [f"- {d.location()}: [{d.stage}] {d.message[:300]}" for d in step.diagnostics[:15]]
-    for rel in step.files:
+    parts += [
+        f"- {d.location()}: [{d.stage}] {d.message[:240]}" for d in step.diagnostics[:n_diags]
+    ]
+    if len(step.diagnostics) > n_diags:
+        parts.append(f"- … and {len(step.diagnostics) - n_diags} more like these")
+    for rel in files:
         try:
             text = (repo / rel).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
         lines = [d.line for d in step.diagnostics if d.file == rel and d.line]
-        parts += ["", f"{rel}:", "```", excerpt(text, lines), "```"]
+        small = SMALL_FILE_LINES if radius == EXCERPT_RADIUS else 0
+        parts += ["", f"{rel}:", "```", excerpt(text, lines, radius, small), "```"]
     parts += ["", EDIT_FORMAT_PROMPT]
     if feedback is not None and feedback.previous:
-        parts.append(feedback.as_prompt())
+        parts.append(feedback.as_prompt(limit=n_diags))
     return "\n".join(parts)
 
 
@@ -152,6 +187,7 @@ class ModelAttempt:
         *,
         run_id: str = "",
         state: ProjectState,
+        windows: dict[str, int] | None = None,
         max_tokens: int = 768,
     ) -> None:
         self.step = step
@@ -162,11 +198,16 @@ class ModelAttempt:
         self.lock = lock
         self.run_id = run_id
         self.state = state
+        self.windows = windows or {}
         self.max_tokens = max_tokens
 
     async def __call__(self, rung: Rung, feedback: Feedback) -> AttemptResult:
-        prompt = build_prompt(self.step, self.repo, feedback)
-        request = CompletionRequest.from_prompt(prompt, system=SYSTEM, max_tokens=self.max_tokens)
+        window = self.windows.get(rung.model, 0)
+        max_tokens = min(self.max_tokens, window // 4) if window else self.max_tokens
+        # ~3 characters per token keeps a conservative margin for code
+        budget = max(1000, (window - max_tokens - 64 - len(SYSTEM) // 3) * 3) if window else 0
+        prompt = build_prompt(self.step, self.repo, feedback, budget)
+        request = CompletionRequest.from_prompt(prompt, system=SYSTEM, max_tokens=max_tokens)
         completion = await self.caller.complete(
             request, model=rung.model, run_id=self.run_id, task_id=self.step.id
         )

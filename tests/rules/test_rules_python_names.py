@@ -94,3 +94,15 @@ def test_distance_helpers() -> None:
     assert osa_distance("ab", "ba") == 1
     assert closest_name("reslt", ["result", "reset_all", "x"]) == "result"
     assert closest_name("q", ["result"]) is None
+
+
+def test_close_local_beats_a_stdlib_module_of_that_name(tmp_path: Path) -> None:
+    # `chunk` is also a standard-library module; CPython would suggest the local.
+    src = "def split(text):\n    chunks = text.split()\n    return chunk\n"
+    fixed = fix_with("python.undefined_name", _f821("chunk", 3), src, tmp_path)
+    assert fixed == src.replace("return chunk\n", "return chunks\n")
+
+
+def test_module_name_not_used_as_module_is_not_imported(tmp_path: Path) -> None:
+    src = "def f():\n    return json\n"
+    assert fix_with("python.undefined_name", _f821("json", 2), src, tmp_path) is None
