@@ -1,22 +1,22 @@
 """One exception tree for mom. Each type says what the caller should do about it.
 
-    MomError                      (action)
-    ├── ConfigError               stop      bad routing.toml / flags → exit 2
-    ├── UsageError                stop      bad command-line input → exit 2
-    ├── ProviderError             (varies)  a model call failed
-    │   ├── AuthError             escalate  key missing or rejected: this tier is unusable
-    │   ├── RateLimitedError      cool_down honour retry_after, then retry
-    │   ├── ProviderTimeoutError  retry     the call hung past its timeout
-    │   ├── ContextOverflowError  escalate  prompt too large for this model
-    │   ├── UnavailableError      retry     5xx, connection refused, no server
-    │   └── MalformedResponseError retry    bad JSON, truncated stream
-    ├── BudgetExceededError       stop      spending would pass the stop threshold → exit 3
-    ├── QuotaExhaustedError       escalate  provider's daily request quota used up
-    ├── EditError                 escalate  a model's edit could not be parsed or applied
-    │   └── PathEscapeError       escalate  an edit tried to leave the repository
-    ├── PlanError                 stop      malformed plan / milestone file → exit 2
-    ├── LockedError               stop      another mom process holds the repo lock → exit 2
-    └── ValidationFailed          stop      work done, checks still fail → exit 1
+MomError                      (action)
+├── ConfigError               stop      bad routing.toml / flags → exit 2
+├── UsageError                stop      bad command-line input → exit 2
+├── ProviderError             (varies)  a model call failed
+│   ├── AuthError             escalate  key missing or rejected: this tier is unusable
+│   ├── RateLimitedError      cool_down honour retry_after, then retry
+│   ├── ProviderTimeoutError  retry     the call hung past its timeout
+│   ├── ContextOverflowError  escalate  prompt too large for this model
+│   ├── UnavailableError      retry     5xx, connection refused, no server
+│   └── MalformedResponseError retry    bad JSON, truncated stream
+├── BudgetExceededError       stop      spending would pass the stop threshold → exit 3
+├── QuotaExhaustedError       escalate  provider's daily request quota used up
+├── EditError                 escalate  a model's edit could not be parsed or applied
+│   └── PathEscapeError       escalate  an edit tried to leave the repository
+├── PlanError                 stop      malformed plan / milestone file → exit 2
+├── LockedError               stop      another mom process holds the repo lock → exit 2
+└── ValidationFailed          stop      work done, checks still fail → exit 1
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from mom_cli.errors import ExitCode
 from mom_cli.ledger.store import Ledger
 from mom_cli.providers.ladder_call import model_tiers
 from mom_cli.providers.pool import ProviderPool
+from mom_cli.rules.tools import missing_rule_tools
 
 # Tools later stages use: (name, what needs it). clippy is a cargo subcommand.
 TOOLS: tuple[tuple[str, str], ...] = (
@@ -144,6 +145,8 @@ def _print(report: dict[str, Any]) -> None:
     console.print(
         f"tools missing: {', '.join(missing) or 'none'}", style="yellow" if missing else ""
     )
+    for tool, skipped in report["tools"]["rules_skipped"].items():
+        console.print(f"rules tier: {tool} missing, so these repairs are skipped: {skipped}")
     verdict = "[green]ok[/]" if report["ok"] else "[red]no model tier is usable[/]"
     console.print(f"doctor: {verdict}")
 
@@ -153,7 +156,8 @@ def doctor(
 ) -> None:
     """Which tiers, providers, models and tools are usable here, and exactly why not."""
     with cli_errors(json_out):
-        cfg = load(resolve_repo(repo), config).config
+        root = resolve_repo(repo)
+        cfg = load(root, config).config
         pool = ProviderPool(cfg, Ledger())  # the ledger only answers quota questions here
         models = _models_report(pool)
         tiers = _tiers_report(cfg, models)
@@ -167,6 +171,7 @@ def doctor(
                 "present": present,
                 "missing": [name for name, _ in TOOLS if name not in present],
                 "used_for": dict(TOOLS),
+                "rules_skipped": missing_rule_tools(root),
             },
         }
         if json_out:

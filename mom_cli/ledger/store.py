@@ -114,6 +114,18 @@ class Ledger:
             )
         return int(cursor.lastrowid or 0)
 
+    def set_outcome(self, row_id: int, outcome: str, detail: str = "") -> None:
+        """Record what became of a call after it returned ("validated", "failed_validation"):
+        the call itself succeeded, but only validation says whether its answer was good."""
+        if row_id <= 0:
+            return
+        with self._lock, self._conn:
+            self._conn.execute(
+                "UPDATE calls SET outcome = ?, detail = CASE WHEN ? = '' THEN detail ELSE ? END "
+                "WHERE id = ?",
+                (outcome, detail, detail[:300], row_id),
+            )
+
     @contextmanager
     def _query(self, sql: str, params: tuple[object, ...] = ()) -> Iterator[sqlite3.Cursor]:
         with self._lock:

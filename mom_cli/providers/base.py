@@ -44,6 +44,7 @@ class Completion:
     cost_usd: float
     latency_ms: float
     finish_reason: str = "stop"
+    ledger_id: int = 0  # the ledger row of this call, so validation can record its verdict
 
 
 @dataclass(frozen=True)

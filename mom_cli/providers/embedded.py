@@ -38,6 +38,8 @@ def _close_loaded() -> None:
     llama = _loaded.pop("llama", None)
     if llama is not None:
         llama.close()
+
+
 _quiet_callback: Any = None  # kept alive: llama.cpp holds a pointer to it
 
 

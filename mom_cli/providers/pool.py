@@ -163,7 +163,7 @@ class ProviderPool:
             latency = (time.perf_counter() - started) * 1000
             self.health.succeeded(key)
             cost = cfg.cost_usd(tokens_in, tokens_out)
-            self._record(
+            ledger_id = self._record(
                 cfg, model, endpoint, tokens_in, tokens_out, latency, None, run_id, task_id,
                 category, cost,
             )  # fmt: skip
@@ -180,6 +180,7 @@ class ProviderPool:
                 cost_usd=cost,
                 latency_ms=latency,
                 finish_reason=finish,
+                ledger_id=ledger_id,
             )
 
     async def aclose(self) -> None:
@@ -222,10 +223,10 @@ class ProviderPool:
         task_id: str,
         category: str,
         cost: float = 0.0,
-    ) -> None:
+    ) -> int:
         if self.ledger is None:
-            return
-        self.ledger.record(
+            return 0
+        return self.ledger.record(
             LedgerEntry(
                 provider=cfg.provider,
                 model=model,

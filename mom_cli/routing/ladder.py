@@ -106,6 +106,7 @@ class ClimbResult:
 
 AttemptFn = Callable[[Rung, Feedback], Awaitable[AttemptResult]]
 OutcomeHook = Callable[[Rung, bool], None]
+VerdictHook = Callable[[int, str], None]  # (ledger row id, "validated" | "failed_validation")
 
 
 async def climb(
@@ -117,6 +118,7 @@ async def climb(
     sink: EventSink = null_sink,
     first_reasons: Sequence[str] = (),
     on_outcome: OutcomeHook | None = None,
+    on_verdict: VerdictHook | None = None,
 ) -> ClimbResult:
     """Try rungs in order until one passes; see the module docstring for the policy."""
     out = ClimbResult(ok=False, result=None)
@@ -151,6 +153,10 @@ async def climb(
         out.attempts.append(_record(rung, result))
         if on_outcome is not None:
             on_outcome(rung, result.ok)
+        if on_verdict is not None and result.completion is not None:
+            on_verdict(
+                result.completion.ledger_id, "validated" if result.ok else "failed_validation"
+            )
         if result.ok:
             out.ok, out.result = True, result
             return out

@@ -364,6 +364,7 @@ class FixBuild:
             climbed = await climb(
                 rungs, attempt, max_retries=self.config.routing.max_retries,
                 task_id=step.id, sink=self.sink, first_reasons=("fix-build step",),
+                on_verdict=self.ledger.set_outcome if self.ledger is not None else None,
             )  # fmt: skip
         except BudgetExceededError as exc:
             result.budget_stopped = True

@@ -205,7 +205,10 @@ async def _attempt(
         st.history.append(Attempt(tier, model, type(exc).__name__, str(exc)))
         env.run.save()
         return _Outcome(False, str(exc), "provider_error")
-    return await _apply_and_validate(env, item, st, tier, model, tests + blocks)
+    outcome = await _apply_and_validate(env, item, st, tier, model, tests + blocks)
+    if env.ledger is not None:
+        env.ledger.set_outcome(reply.ledger_id, "validated" if outcome.ok else outcome.kind)
+    return outcome
 
 
 async def _call(
