@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,18 +19,19 @@ from mom_cli.cli.common import (
     print_json,
     resolve_repo,
 )
-from mom_cli.config import MomConfig
 from mom_cli.errors import UsageError
-from mom_cli.events import AttemptFailed, Escalated, Event, Notice
-from mom_cli.ledger.store import Ledger
-from mom_cli.providers.base import CompletionRequest
-from mom_cli.providers.ladder_call import LadderResult, complete_on_ladder, first_usable_tier
-from mom_cli.providers.ladder_call import model_tiers as ladder_tiers
-from mom_cli.providers.pool import ProviderPool
+
+if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` stays fast
+    from mom_cli.config import MomConfig
+    from mom_cli.events import Event
+    from mom_cli.providers.base import CompletionRequest
+    from mom_cli.providers.ladder_call import LadderResult
 
 
 def _render(event: Event) -> None:
     """Progress goes to stderr, so stdout holds only the answer (or the JSON document)."""
+    from mom_cli.events import AttemptFailed, Escalated, Notice
+
     if isinstance(event, Escalated):
         err_console.print(
             f"[yellow]escalated {event.from_tier} → {event.to_tier}:[/] {event.reason}",
@@ -67,6 +68,11 @@ def _category(prompt: str, config: MomConfig) -> str:
 async def _ask(
     config: MomConfig, request: CompletionRequest, tier: str | None, model: str | None, prompt: str
 ) -> LadderResult:
+    from mom_cli.ledger.store import Ledger
+    from mom_cli.providers.ladder_call import complete_on_ladder, first_usable_tier
+    from mom_cli.providers.ladder_call import model_tiers as ladder_tiers
+    from mom_cli.providers.pool import ProviderPool
+
     pool = ProviderPool(config, Ledger(), _render)
     try:
         if tier is None and model is None:
@@ -115,6 +121,8 @@ def ask(
     json_out: JsonOption = False,
 ) -> None:
     """One routed request. Escalates up the tier ladder when a tier fails, and says so."""
+    from mom_cli.providers.base import CompletionRequest
+
     with cli_errors(json_out):
         root: Path = resolve_repo(repo)
         cfg = load(root, config).config

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
@@ -17,8 +18,18 @@ from mom_cli.config import LoadedConfig, load_config
 from mom_cli.errors import ExitCode, MomError, UsageError
 from mom_cli.paths import find_git_root
 
-console = Console(stderr=False, highlight=False)
-err_console = Console(stderr=True, highlight=False)
+
+def _width(stream: TextIO) -> int | None:
+    """Terminals report their width; pipes and CI logs get a wide default instead of rich's
+    80 columns, so summary tables are not truncated into unreadable stubs."""
+    if stream.isatty():
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() else 160
+
+
+console = Console(stderr=False, highlight=False, width=_width(sys.stdout))
+err_console = Console(stderr=True, highlight=False, width=_width(sys.stderr))
 
 RepoOption = Annotated[
     Path | None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import tomli_w
 import typer
 
 from mom_cli.cli.common import (
@@ -18,7 +17,6 @@ from mom_cli.cli.common import (
     print_json,
     resolve_repo,
 )
-from mom_cli.config import set_key
 from mom_cli.paths import user_config_file
 
 
@@ -36,6 +34,8 @@ def register(app: typer.Typer) -> None:
         """Print the effective configuration after every layer is merged."""
         with cli_errors(json_out):
             loaded = load(resolve_repo(repo), config)
+            import tomli_w
+
             data = loaded.config.model_dump(mode="json")
             if json_out:
                 print_json({"sources": loaded.sources, "config": data})
@@ -77,6 +77,8 @@ def register(app: typer.Typer) -> None:
         config: ConfigOption = None,
     ) -> None:
         """Set one key in the user config (or the repo's, with --repo-file); other keys are kept."""
+        from mom_cli.config import set_key
+
         with cli_errors():
             target: Path = (
                 (resolve_repo(repo) / "routing.toml")

@@ -19,8 +19,6 @@ from mom_cli.cli.common import (
     resolve_repo,
 )
 from mom_cli.errors import UsageError
-from mom_cli.ledger.report import build_report
-from mom_cli.ledger.store import Ledger
 
 
 def _parse_since(value: str | None) -> float | None:
@@ -45,6 +43,9 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOption = False,
     ) -> None:
         """Ledger report: calls, tokens and $ per tier and model, and savings vs all-sonnet."""
+        from mom_cli.ledger.report import build_report
+        from mom_cli.ledger.store import Ledger
+
         with cli_errors(json_out):
             cfg = load(resolve_repo(repo), config).config
             since_ts = _parse_since(since)

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -24,12 +24,12 @@ from mom_cli.cli.common import (
     print_json,
     resolve_repo,
 )
-from mom_cli.config import RULES_TIER, MomConfig
+from mom_cli.config import RULES_TIER
 from mom_cli.errors import ExitCode
-from mom_cli.ledger.store import Ledger
-from mom_cli.providers.ladder_call import model_tiers
-from mom_cli.providers.pool import ProviderPool
-from mom_cli.rules.tools import missing_rule_tools
+
+if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` stays fast
+    from mom_cli.config import MomConfig
+    from mom_cli.providers.pool import ProviderPool
 
 # Tools later stages use: (name, what needs it). clippy is a cargo subcommand.
 TOOLS: tuple[tuple[str, str], ...] = (
@@ -89,6 +89,8 @@ def _models_report(pool: ProviderPool) -> list[dict[str, Any]]:
 
 
 def _tiers_report(config: MomConfig, models: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from mom_cli.providers.ladder_call import model_tiers
+
     tiers = [
         {"tier": RULES_TIER, "usable": True, "models": [], "reason": "no model needed"},
     ]
@@ -155,6 +157,10 @@ def doctor(
     repo: RepoOption = None, config: ConfigOption = None, json_out: JsonOption = False
 ) -> None:
     """Which tiers, providers, models and tools are usable here, and exactly why not."""
+    from mom_cli.ledger.store import Ledger
+    from mom_cli.providers.pool import ProviderPool
+    from mom_cli.rules.tools import missing_rule_tools
+
     with cli_errors(json_out):
         root = resolve_repo(repo)
         cfg = load(root, config).config

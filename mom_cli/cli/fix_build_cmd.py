@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -22,19 +22,11 @@ from mom_cli.cli.common import (
     print_json,
     resolve_repo,
 )
-from mom_cli.config import MomConfig
-from mom_cli.events import (
-    AttemptFailed,
-    Escalated,
-    Event,
-    Notice,
-    TaskFinished,
-    TaskRouted,
-    TaskStarted,
-)
-from mom_cli.ledger.store import Ledger
-from mom_cli.providers.pool import ProviderPool
-from mom_cli.workflows.fix_build import FixBuild, FixBuildResult
+
+if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` stays fast
+    from mom_cli.config import MomConfig
+    from mom_cli.events import Event
+    from mom_cli.workflows.fix_build import FixBuildResult
 
 
 class _Progress:
@@ -52,11 +44,22 @@ class _Progress:
             return
         if self.status is not None:
             self.status.update(f"[bold]{escape(line[:110])}")
+        from mom_cli.events import TaskRouted
+
         if not isinstance(event, TaskRouted):
             err_console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def _describe(event: Event) -> str | None:
+    from mom_cli.events import (
+        AttemptFailed,
+        Escalated,
+        Notice,
+        TaskFinished,
+        TaskRouted,
+        TaskStarted,
+    )
+
     if isinstance(event, Notice):
         return f"· {event.message}"
     if isinstance(event, TaskStarted):
@@ -76,6 +79,10 @@ def _describe(event: Event) -> str | None:
 async def _run(
     root: Path, cfg: MomConfig, max_tier: str | None, dry_run: bool, progress: _Progress
 ) -> FixBuildResult:
+    from mom_cli.ledger.store import Ledger
+    from mom_cli.providers.pool import ProviderPool
+    from mom_cli.workflows.fix_build import FixBuild
+
     ledger = Ledger()
     pool = ProviderPool(cfg, ledger, progress)
     try:

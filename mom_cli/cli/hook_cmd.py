@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from mom_cli.cli.common import ConfigOption, RepoOption, cli_errors, console, load, resolve_repo
-from mom_cli.hooks.install import install_hook, uninstall_hook
 
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Replace or remove a pre-commit hook that is not mom's.")
@@ -21,6 +20,8 @@ def install(
     force: ForceOption = False, repo: RepoOption = None, config: ConfigOption = None
 ) -> None:
     """Validate staged content on every commit (syntax, build, lint; tests if configured)."""
+    from mom_cli.hooks.install import install_hook
+
     with cli_errors():
         root = resolve_repo(repo, require_git=True)
         load(root, config)
@@ -33,6 +34,8 @@ def uninstall(
     force: ForceOption = False, repo: RepoOption = None, config: ConfigOption = None
 ) -> None:
     """Remove mom's pre-commit hook (a hook it replaced with --force is put back)."""
+    from mom_cli.hooks.install import uninstall_hook
+
     with cli_errors():
         root = resolve_repo(repo, require_git=True)
         load(root, config)

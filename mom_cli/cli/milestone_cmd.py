@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.live import Live
@@ -23,21 +23,13 @@ from mom_cli.cli.common import (
     print_json,
     resolve_repo,
 )
-from mom_cli.config import MomConfig
 from mom_cli.errors import ExitCode
-from mom_cli.events import (
-    AttemptFailed,
-    Escalated,
-    Event,
-    Notice,
-    TaskFinished,
-    TaskRouted,
-    TaskStarted,
-)
-from mom_cli.ledger.store import Ledger
-from mom_cli.providers.pool import ProviderPool
-from mom_cli.workflows.milestone.report import RunReport
-from mom_cli.workflows.milestone.runner import MilestoneRunner, StalePolicy, StaleRunError
+
+if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` stays fast
+    from mom_cli.config import MomConfig
+    from mom_cli.events import Event
+    from mom_cli.workflows.milestone.report import RunReport
+    from mom_cli.workflows.milestone.runner import MilestoneRunner, StalePolicy
 
 _STYLE = {"validated": "green", "done": "green", "failed": "red", "skipped": "yellow"}
 
@@ -55,6 +47,15 @@ class Progress:
         )
 
     def __call__(self, event: Event) -> None:
+        from mom_cli.events import (
+            AttemptFailed,
+            Escalated,
+            Notice,
+            TaskFinished,
+            TaskRouted,
+            TaskStarted,
+        )
+
         if isinstance(event, Notice):
             self.notes.append(event.message)
             if self.live is not None:
@@ -133,6 +134,8 @@ def _run(
     json_out: bool,
     live: Live | None = None,
 ) -> RunReport:
+    from mom_cli.workflows.milestone.runner import StaleRunError
+
     try:
         return asyncio.run(runner.run(number, stale=stale, test_first=test_first))
     except StaleRunError as exc:
@@ -166,6 +169,10 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOption = False,
     ) -> None:
         """Checklist-driven milestone: every item routed, validated, checked off."""
+        from mom_cli.ledger.store import Ledger
+        from mom_cli.providers.pool import ProviderPool
+        from mom_cli.workflows.milestone.runner import MilestoneRunner
+
         with cli_errors(json_out):
             root: Path = resolve_repo(repo)
             cfg: MomConfig = load(root, config).config

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -17,13 +17,15 @@ from mom_cli.cli.common import (
     print_json,
     resolve_repo,
 )
-from mom_cli.config import MomConfig
-from mom_cli.ledger.store import Ledger
-from mom_cli.providers.ladder_call import model_tiers
-from mom_cli.providers.pool import ProviderPool
+
+if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` stays fast
+    from mom_cli.config import MomConfig
+    from mom_cli.providers.pool import ProviderPool
 
 
 def _rows(config: MomConfig, pool: ProviderPool) -> list[dict[str, Any]]:
+    from mom_cli.providers.ladder_call import model_tiers
+
     order = {tier: i for i, tier in enumerate(model_tiers(config))}
     rows = []
     for name, m in config.models.items():
@@ -48,6 +50,9 @@ def models(
     repo: RepoOption = None, config: ConfigOption = None, json_out: JsonOption = False
 ) -> None:
     """Configured models, their tiers, prices (USD per million tokens) and availability."""
+    from mom_cli.ledger.store import Ledger
+    from mom_cli.providers.pool import ProviderPool
+
     with cli_errors(json_out):
         cfg = load(resolve_repo(repo), config).config
         rows = _rows(cfg, ProviderPool(cfg, Ledger()))

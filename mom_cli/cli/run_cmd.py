@@ -1,5 +1,9 @@
 """`mom run REQUEST`: analyze → decompose → graph → route → execute → synthesize.
 
+When the request asks for a change to the code (engine.edit_intent), the run edits the
+repository: edit steps are applied, validated and rolled back on failure by a RepoEditor
+(engine.edit_checker); questions stay answer-only. `--dry-run` never edits.
+
 Progress is drawn on stderr from engine events (a live table of steps), so stdout holds
 only the answer and summary, or exactly one JSON document with --json.
 """
@@ -8,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Group
@@ -26,24 +30,16 @@ from mom_cli.cli.common import (
     print_json,
     resolve_repo,
 )
-from mom_cli.config import MomConfig
-from mom_cli.engine.contributions import write_run_record
-from mom_cli.engine.pipeline import Pipeline, PlannedRun, RunResult
-from mom_cli.events import (
-    AttemptFailed,
-    CostRecorded,
-    Escalated,
-    Event,
-    EventSink,
-    Notice,
-    TaskFinished,
-    TaskRouted,
-    TaskStarted,
-)
 from mom_cli.paths import repo_state_dir
-from mom_cli.providers.base import ModelCaller
-from mom_cli.routing.learning import OutcomeStats
-from mom_cli.routing.outcome_store import OutcomeStore
+
+if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` stays fast
+    from mom_cli.config import MomConfig
+    from mom_cli.engine.diagnosis import StepDiagnosis
+    from mom_cli.engine.edit_checker import RepoEditor
+    from mom_cli.engine.edit_prompt import IndexContext
+    from mom_cli.engine.pipeline import PlannedRun, RunResult
+    from mom_cli.events import Event, EventSink
+    from mom_cli.providers.base import ModelCaller
 
 
 def build_caller(config: MomConfig, sink: EventSink) -> tuple[ModelCaller, Any]:
@@ -65,6 +61,16 @@ class RunProgress:
         self.live: Live | None = None
 
     def __call__(self, event: Event) -> None:
+        from mom_cli.events import (
+            AttemptFailed,
+            CostRecorded,
+            Escalated,
+            Notice,
+            TaskFinished,
+            TaskRouted,
+            TaskStarted,
+        )
+
         if self.quiet:
             return
         task_id = getattr(event, "task_id", "")
@@ -161,21 +167,35 @@ async def execute_run(
     max_tier: str | None,
     json_mode: bool,
 ) -> int:
+    from mom_cli.engine.contributions import write_run_record
+    from mom_cli.engine.diagnosis import diagnose_failures
+    from mom_cli.engine.edit_checker import RepoEditor
+    from mom_cli.engine.edit_prompt import IndexContext
+    from mom_cli.engine.pipeline import Pipeline
+    from mom_cli.routing.learning import OutcomeStats
+    from mom_cli.routing.outcome_store import OutcomeStore
+
     progress = RunProgress(quiet=json_mode)
     caller, ledger = build_caller(config, progress)
     store = OutcomeStore()
+    index = IndexContext(repo)
+    editor = RepoEditor(repo, config, sink=progress, context=index)
     pipeline = Pipeline(
         config,
         caller,
         sink=progress,
         stats=OutcomeStats.from_sources(store),
         outcome_store=store,
+        checker=editor.check,
+        prompter=editor.prompt,
     )
     try:
         planned = await pipeline.plan(request, max_tier=max_tier)
         if dry_run:
             print_json(planned.to_json()) if json_mode else _print_plan(planned)
             return 0
+        if editor.activate(request, planned.plan):
+            await _prepare_edits(editor, index, config, caller, pipeline.run_id)
         if json_mode:
             result = await pipeline.execute(planned)
         else:
@@ -190,13 +210,77 @@ async def execute_run(
             await aclose()
     document = result.to_json()
     _totals_from_ledger(ledger, result.run_id, document)
+    diagnoses = diagnose_failures(pipeline, result)
+    _add_steps(document, result, editor, diagnoses)
     write_run_record(
         repo_state_dir(repo) / "runs",
         result.run_id,
         {**document, "run_id": result.run_id, "request": request, "answer": result.answer},
     )
-    print_json(document) if json_mode else _print_result(result)
+    if json_mode:
+        print_json(document)
+    else:
+        _print_result(result)
+        _print_edits(document, diagnoses)
     return result.exit_code
+
+
+async def _prepare_edits(
+    editor: RepoEditor, index: IndexContext, config: MomConfig, caller: Any, run_id: str
+) -> None:
+    """Recover a crashed run's half-applied step, warm the code index, set up review."""
+    from mom_cli.events import Notice
+
+    await asyncio.to_thread(editor.prepare)
+    if not await asyncio.to_thread(index.refresh):
+        editor.sink(Notice(index.warning, level="warning"))
+    if config.validation.local_model_review:
+        from mom_cli.providers.review import local_reviewer
+
+        loop = asyncio.get_running_loop()
+        editor.reviewer = local_reviewer(config, caller, loop=loop, run_id=run_id)
+        if editor.reviewer is None:
+            editor.sink(Notice("local_model_review is on but no local model is usable", "warning"))
+
+
+def _add_steps(
+    document: dict[str, Any], result: RunResult, editor: RepoEditor, diagnoses: list[StepDiagnosis]
+) -> None:
+    """Per-step status, attempts and changed files; the edit summary and diagnosis."""
+    report = result.report
+    for sub in document["subtasks"]:
+        tid = sub["id"]
+        climbed = result.climbs.get(tid)
+        sub["status"] = report.status.get(tid, "") if report is not None else result.status
+        sub["attempts"] = len(climbed.attempts) if climbed else 0
+        step = editor.steps.get(tid)
+        sub["changed_files"] = step.changed_files if step and step.status != "failed" else []
+    if editor.active:
+        document["edits"] = {
+            "changed_files": editor.changed_files,
+            "snapshot": editor.snapshot_ref,
+            "steps": {tid: s.to_dict() for tid, s in editor.steps.items()},
+        }
+    if diagnoses:
+        document["diagnosis"] = [d.to_dict() for d in diagnoses]
+
+
+def _print_edits(document: dict[str, Any], diagnoses: list[StepDiagnosis]) -> None:
+    table = Table(title="steps", show_header=True, header_style="bold")
+    for col in ("step", "status", "tier/model", "attempts", "changed files"):
+        table.add_column(col)
+    for sub in document["subtasks"]:
+        route = f"{sub['tier']}/{sub['model']}" if sub["model"] else "-"
+        files = ", ".join(sub["changed_files"]) or "-"
+        table.add_row(sub["id"], sub["status"], route, str(sub["attempts"]), files)
+    err_console.print(table)
+    edits = document.get("edits")
+    if edits is not None:
+        changed = ", ".join(edits["changed_files"]) or "nothing"
+        console.print(f"changed (validated, uncommitted unless configured): {changed}")
+    for diagnosis in diagnoses:
+        for line in diagnosis.lines():
+            console.print(line, markup=False, highlight=False)
 
 
 def _totals_from_ledger(ledger: Any, run_id: str, document: dict[str, Any]) -> None:

@@ -14,7 +14,6 @@ from mom_cli.cli.common import (
     print_json,
     resolve_repo,
 )
-from mom_cli.edits.checkpoint import CheckpointStore
 
 
 def register(app: typer.Typer) -> None:
@@ -25,6 +24,8 @@ def register(app: typer.Typer) -> None:
         repo: RepoOption = None, config: ConfigOption = None, json_out: JsonOption = False
     ) -> None:
         """Revert mom's last applied change (and finish any step a crash interrupted)."""
+        from mom_cli.edits.checkpoint import CheckpointStore
+
         with cli_errors(json_out):
             root = resolve_repo(repo)
             load(root, config)  # a broken config is reported before anything is touched

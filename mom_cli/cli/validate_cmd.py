@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -19,8 +19,9 @@ from mom_cli.cli.common import (
     resolve_repo,
 )
 from mom_cli.errors import ExitCode, UsageError
-from mom_cli.validate.pipeline import validate_paths, validate_project, validate_staged
-from mom_cli.validate.result import ValidationResult
+
+if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` stays fast
+    from mom_cli.validate.result import ValidationResult
 
 SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
@@ -42,6 +43,8 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOption = False,
     ) -> None:
         """Run syntax → build → tests → lint; exit 1 when a stage fails."""
+        from mom_cli.validate.pipeline import validate_paths, validate_project, validate_staged
+
         with cli_errors(json_out):
             root = resolve_repo(repo, require_git=staged)
             cfg = load(root, config).config.validation

@@ -5,7 +5,8 @@
 `Pipeline.plan` does the first four (the only model call is the local decomposer, so it
 is what `--dry-run` shows); `Pipeline.execute` does the rest. Model calls go through a
 ModelCaller; checking a step's answer (applying edits, validating) is an injected
-`checker`, so the same flow serves free-text answers and repository edits.
+`checker` and building its prompt an injected `prompter` (edit steps add code context and
+the edit format), so the same flow serves free-text answers and repository edits.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from mom_cli.engine.prompts import step_request
 from mom_cli.engine.synthesizer import ResponseSynthesizer, concatenate
 from mom_cli.errors import ExitCode, MomError
 from mom_cli.events import EventSink, Notice, null_sink
-from mom_cli.providers.base import Completion, ModelCaller
+from mom_cli.providers.base import Completion, CompletionRequest, ModelCaller
 from mom_cli.routing.analyzer import Plan, RequestAnalyzer
 from mom_cli.routing.decomposer import TaskDecomposer
 from mom_cli.routing.ladder import (
@@ -147,6 +148,22 @@ class RunResult:
         }
 
 
+StepPrompter = Callable[
+    [PlannedRun, SubTask, Mapping[str, StepResult], Feedback, Rung], CompletionRequest
+]
+
+
+def answer_prompt(
+    planned: PlannedRun,
+    task: SubTask,
+    upstream: Mapping[str, StepResult],
+    feedback: Feedback,
+    rung: Rung,
+) -> CompletionRequest:
+    """Default prompt for free-text steps (the rung does not change it)."""
+    return step_request(planned, task, upstream, feedback)
+
+
 class Pipeline:
     def __init__(
         self,
@@ -157,6 +174,7 @@ class Pipeline:
         stats: OutcomeStats | None = None,
         outcome_store: OutcomeStore | None = None,
         checker: StepChecker | None = None,
+        prompter: StepPrompter | None = None,
         run_id: str | None = None,
     ) -> None:
         self.config = config
@@ -165,6 +183,7 @@ class Pipeline:
         self.stats = stats if stats is not None else OutcomeStats()
         self.store = outcome_store
         self.checker = checker or answer_check
+        self.prompter = prompter or answer_prompt
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self.analyzer = RequestAnalyzer(config)
         self.selector = ModelSelector(config, self.meter, self.stats)
@@ -287,7 +306,7 @@ class Pipeline:
         meter = self.meter
 
         async def attempt(rung: Rung, feedback: Feedback) -> AttemptResult:
-            request = step_request(planned, task, upstream, feedback)
+            request = self.prompter(planned, task, upstream, feedback, rung)
             completion = await meter.complete(
                 request, model=rung.model, run_id=self.run_id, task_id=task.id
             )

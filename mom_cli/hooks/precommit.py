@@ -2,8 +2,9 @@
 
 Run by the hook script as `python -m mom_cli.hooks.precommit` from the top of the work
 tree. Stages: syntax, build and lint, plus the affected tests when
-`validation.hook_run_tests` is set. No model is called: `hook_use_model` needs a reviewer
-callable, which only a front end that owns providers can pass to `run_hook`.
+`validation.hook_run_tests` is set. No model is called unless `validation.hook_use_model`
+is set; then the local tier reviews the staged diff (mom_cli.providers.review; an
+unparseable review is a warning, never a block).
 """
 
 from __future__ import annotations
@@ -28,6 +29,19 @@ def run_hook(
     return validate_staged(repo, config=cfg, reviewer=reviewer if cfg.hook_use_model else None)
 
 
+def _model_reviewer(repo: Path, config_path: Path | None) -> Reviewer | None:
+    """The local-tier reviewer when `hook_use_model` is on (the model loads only then)."""
+    config = load_config(repo=repo, config_path=config_path).config
+    if not config.validation.hook_use_model:
+        return None
+    from mom_cli.providers.review import hook_reviewer
+
+    reviewer = hook_reviewer(config)
+    if reviewer is None:
+        sys.stderr.write("mom pre-commit: hook_use_model is on but no local model is usable\n")
+    return reviewer
+
+
 def _toplevel() -> Path:
     out = subprocess.run(
         ["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=True
@@ -43,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         repo = (args.repo or _toplevel()).resolve()
-        result = run_hook(repo, args.config)
+        result = run_hook(repo, args.config, _model_reviewer(repo, args.config))
     except (MomError, subprocess.CalledProcessError) as exc:
         sys.stderr.write(f"mom pre-commit: {exc}\n")
         return 2

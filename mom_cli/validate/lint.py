@@ -92,8 +92,9 @@ def _ruff(ctx: StageContext) -> Outcome:
     ruff = ruff_tool(ctx.repo)
     targets = files if ctx.files is not None else ["."]
     cmd = ruff.command(
-        "check", "--output-format=json", "--no-fix", "--no-cache", "--force-exclude", *targets
-    )
+        "check", "--output-format=json", "--no-fix", "--no-cache", "--force-exclude",
+        *ruff_rule_args(ctx.root), *targets,
+    )  # fmt: skip
     result = run_command(cmd, ctx.root, timeout=ctx.timeout)
     try:
         items = json.loads(result.stdout or "[]")
@@ -190,3 +191,24 @@ def _go_vet(ctx: StageContext) -> Outcome:
     if result.returncode != 0 and not found:
         found = [failure_diagnostic("lint", result, "go vet")]
     return go, result, found
+
+
+# ruff's historic default rules (syntax errors, pyflakes, a few pycodestyle errors). Pinned so
+# a project without its own ruff config is held to real faults, not to whatever style rules a
+# newer ruff enables by default: fix-build must not restyle files the user never asked about.
+DEFAULT_RUFF_RULES = "E4,E7,E9,F"
+
+
+def has_ruff_config(root: Path) -> bool:
+    if (root / "ruff.toml").is_file() or (root / ".ruff.toml").is_file():
+        return True
+    pyproject = root / "pyproject.toml"
+    try:
+        return "[tool.ruff" in pyproject.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def ruff_rule_args(root: Path) -> list[str]:
+    """Extra ruff flags: none when the project configures ruff, else the pinned default set."""
+    return [] if has_ruff_config(root) else ["--select", DEFAULT_RUFF_RULES]

@@ -114,6 +114,8 @@ def validate_staged(
     repo = repo.resolve()
     files = staged_files(repo)
     stages = enabled_stages(config, tests=config.hook_run_tests if tests is None else tests)
+    if reviewer is not None and "review" not in stages:
+        stages.append("review")  # a reviewer is passed only when the hook may use a model
     if not files:
         return ValidationResult(True, [], [])
     with exported_index(repo) as tree:

@@ -6,6 +6,7 @@ output is parsed into one diagnostic per failing test."""
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 from pathlib import Path, PurePosixPath
@@ -132,9 +133,7 @@ def _pytest(ctx: StageContext, started: float) -> StageResult:
                 "-rfE",
                 *targets,
             )
-            result = run_command(
-                cmd, ctx.root, timeout=ctx.timeout, env={"PYTHONDONTWRITEBYTECODE": "1"}
-            )
+            result = run_command(cmd, ctx.root, timeout=ctx.timeout, env=_pytest_env(ctx.root))
             outputs.append(result.output)
             if result.returncode == 5:
                 continue  # no tests collected is not a failure of the change
@@ -227,3 +226,13 @@ def _finish(
         tool_used=tool.describe(),
         raw_output=result.trimmed(),
     )
+
+
+def _pytest_env(root: Path) -> dict[str, str]:
+    """A src-layout project's tests import its package from `src/`; an uninstalled checkout
+    (a fresh clone, a temp copy) only finds it there if we say so."""
+    env = {"PYTHONDONTWRITEBYTECODE": "1"}
+    if (root / "src").is_dir():
+        inherited = os.environ.get("PYTHONPATH", "")
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root / "src"), inherited) if p)
+    return env

@@ -89,8 +89,8 @@ def test_fault_no_rule_can_fix_goes_to_the_model_with_diagnostics(tmp_path: Path
     tiers = [(r.tier, r.model, r.outcome) for r in ledger.rows(run_id="run")]
     assert tiers == [
         ("rules", "python.missing_colon", "validated"),
-        ("local", "smollm2", "ok"),
-        ("groq", "groq-fake", "ok"),
+        ("local", "smollm2", "failed_validation"),
+        ("groq", "groq-fake", "validated"),
     ]
     model_step = result.steps[-1]
     assert (model_step.status, model_step.tier, model_step.model) == ("fixed", "groq", "groq-fake")

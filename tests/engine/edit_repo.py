@@ -1,0 +1,106 @@
+"""A tiny real Python project in a temp git repo, and scripted edits for it."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from engine_fakes import ScriptedCaller
+
+from mom_cli.config import MomConfig, load_config
+
+OPS = '"""Arithmetic."""\n\n\ndef add(a: int, b: int) -> int:\n    return a + b\n'
+FILES = {
+    "pyproject.toml": '[project]\nname = "calc"\nversion = "0.1.0"\n\n'
+    '[tool.ruff.lint]\nselect = ["E", "F"]\n',
+    "calc/__init__.py": '"""calc."""\n',
+    "calc/ops.py": OPS,
+    "tests/test_ops.py": "from calc.ops import add\n\n\ndef test_add() -> None:\n"
+    "    assert add(2, 3) == 5\n",
+    "NOTES.md": "notes\n",
+}
+REQUEST = "Add a function double(x) to calc/ops.py that returns x * 2"
+# Breaks test_add: the tests stage fails, the step must be rolled back.
+BAD_EDIT = """calc/ops.py
+<<<<<<< SEARCH
+    return a + b
+=======
+    return a - b
+
+
+def double(x: int) -> int:
+    return x * 2
+>>>>>>> REPLACE
+"""
+GOOD_EDIT = """Here is the change:
+
+calc/ops.py
+<<<<<<< SEARCH
+    return a + b
+=======
+    return a + b
+
+
+def double(x: int) -> int:
+    return x * 2
+>>>>>>> REPLACE
+"""
+GOOD_OPS = OPS + "\n\ndef double(x: int) -> int:\n    return x * 2\n"
+USER_EDIT = b"notes\nmy own uncommitted line \xe2\x9c\x93 no newline"
+# deepseek and haiku answer here: the selector starts a code step on deepseek (cheapest
+# adequate) and can climb to haiku; nothing above that.
+UNAVAILABLE = {
+    "ollama-coder": "no server at http://127.0.0.1:11434",
+    "groq-llama": "GROQ_API_KEY not set",
+    "sonnet": "daily quota used up (0/0 requests today)",
+}
+# Only the embedded model: a local-only ladder, as on a machine with no keys.
+LOCAL_ONLY = {
+    **UNAVAILABLE,
+    "deepseek-chat": "DEEPSEEK_API_KEY not set",
+    "haiku": "ANTHROPIC_API_KEY not set",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    env = ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    out = subprocess.run(["git", *env, *args], cwd=repo, check=True, capture_output=True)
+    return out.stdout.decode()
+
+
+def make_repo(root: Path) -> Path:
+    """The project committed, plus an unrelated uncommitted user edit in NOTES.md."""
+    root.mkdir(parents=True, exist_ok=True)
+    for rel, text in FILES.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "init")
+    (root / "NOTES.md").write_bytes(USER_EDIT)
+    return root
+
+
+def config(**validation: object) -> MomConfig:
+    cfg = load_config(environ={}).config
+    cfg.validation.timeout_seconds = 120
+    for key, value in validation.items():
+        setattr(cfg.validation, key, value)
+    return cfg
+
+
+def caller(cfg: MomConfig, unavailable: dict[str, str] | None = None) -> ScriptedCaller:
+    return ScriptedCaller(
+        cfg, unavailable=dict(UNAVAILABLE if unavailable is None else unavailable)
+    )
+
+
+def tree_state(repo: Path) -> dict[str, bytes]:
+    """Every file outside .git/, .mom/ and tool caches, byte for byte."""
+    skip = {".git", ".mom", "__pycache__", ".pytest_cache", ".ruff_cache"}
+    return {
+        path.relative_to(repo).as_posix(): path.read_bytes()
+        for path in sorted(repo.rglob("*"))
+        if path.is_file() and not skip.intersection(path.relative_to(repo).parts)
+    }

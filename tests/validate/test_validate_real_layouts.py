@@ -1,0 +1,48 @@
+"""Layouts and configs real projects have: src/ packages, no ruff config of their own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from mom_cli.config import ValidationSection
+from mom_cli.validate.pipeline import validate_paths, validate_project
+
+
+def test_src_layout_tests_import_the_package_without_install(
+    make_repo: Callable[..., Path],
+) -> None:
+    repo = make_repo(
+        {
+            "pyproject.toml": '[project]\nname = "pkg"\nversion = "0"\n',
+            "src/pkg/__init__.py": "def double(x):\n    return 2 * x\n",
+            "tests/test_pkg.py": "from pkg import double\n\n\ndef test_double():\n"
+            "    assert double(2) == 4\n",
+        }
+    )
+    result = validate_project(repo, config=ValidationSection(), early_exit=False)
+    tests = next(s for s in result.stages if s.name == "tests")
+    assert tests.passed, result.prompt_text()
+
+
+def test_project_without_ruff_config_gets_only_fault_rules(make_repo: Callable[..., Path]) -> None:
+    style_only = "class A(object):\n    values = dict()\n"
+    repo = make_repo({"pyproject.toml": '[project]\nname = "p"\n', "p.py": style_only})
+    lint = validate_paths(repo, ["p.py"], config=ValidationSection(), stages=["lint"])
+    assert lint.passed, lint.prompt_text()
+    (repo / "p.py").write_text("import os\n" + style_only)
+    unused = validate_paths(repo, ["p.py"], config=ValidationSection(), stages=["lint"])
+    assert not unused.passed
+    assert [d.code for d in unused.diagnostics] == ["F401"]
+
+
+def test_project_ruff_config_is_obeyed(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(
+        {
+            "pyproject.toml": '[project]\nname = "p"\n\n[tool.ruff.lint]\nselect = ["UP"]\n',
+            "p.py": "class A(object):\n    pass\n",
+        }
+    )
+    lint = validate_paths(repo, ["p.py"], config=ValidationSection(), stages=["lint"])
+    assert not lint.passed
+    assert [d.code for d in lint.diagnostics] == ["UP004"]
