@@ -190,7 +190,11 @@ class RepoEditor:
         except EditError as exc:  # incl. PathEscapeError: nothing was written
             return self._failed(step, completion, where, "refused", [exc.detail or str(exc)])
         self.sink(Notice(f"{task.id}: applied {', '.join(record.paths)}; validating"))
-        result = self._validate(record, changes)
+        try:
+            result = self._validate(record, changes)
+        except BaseException:  # an unvalidated edit is never left behind
+            self._rollback(record)
+            raise
         if not result.passed:
             undone = self._rollback(record)
             lines = _diagnostic_lines(result) + undone

@@ -2,7 +2,10 @@
 
 The personalization comes from the task text (identifiers it names, paths it mentions),
 the files already in play, the last commits, and the best lexical hits, so a task that
-names no symbol still gets a graph neighbourhood. PageRank is computed by forward push
+names no symbol still gets a graph neighbourhood. Two small terms follow the blend: a file
+lends PAIR_SHARE of its score to its test (or source) partner, since changes travel in
+such pairs; and a global prior (weighted in-degree) ranks every remaining file, so the
+list is never shorter than asked for and ties break towards central files. PageRank is computed by forward push
 (Andersen, Chung & Lang 2006) over the stored sparse adjacency: it touches only the part
 of the graph the seeds reach, so one query stays in pure Python, with no numpy import.
 """
@@ -18,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from mom_cli.index.graph import MAX_DEFINERS
+from mom_cli.index.pairs import test_partners
 from mom_cli.index.words import STOPWORDS, identifiers_in, query_words
 
 ALPHA = 0.85  # probability of following an edge rather than jumping back to a seed
@@ -25,6 +29,8 @@ PUSH_EPSILON = 1e-4
 MAX_PUSHES = 5_000
 LEXICAL_LIMIT = 200
 W_GRAPH, W_LEXICAL = 0.55, 0.45
+PAIR_SHARE = 0.7  # of a file's score lent to its test/source partner
+W_PRIOR = 0.01  # global prior: a tie-breaker and filler, never a match by itself
 SEED_IDENT, SEED_PATH, SEED_IN_PLAY, SEED_RECENT, SEED_LEXICAL = 1.0, 2.0, 2.0, 0.3, 0.6
 RECENT_DECAY = 0.8
 RECENT_MAX_FILES = 40
@@ -87,8 +93,32 @@ def rank(conn: sqlite3.Connection, query: str, files_in_play: Sequence[str] = ()
         scores[file_id] += W_GRAPH * value / top_ppr
     for file_id, value in lexical.items():
         scores[file_id] += W_LEXICAL * value / top_lex
+    _lend_to_partners(scores, paths)
+    _add_prior(conn, scores, paths)
     scores = {i: s for i, s in scores.items() if i in paths and s > 0}
     return Ranking(scores, paths, lexical, dict(seeds), matched, words)
+
+
+def _lend_to_partners(scores: dict[int, float], paths: dict[int, str]) -> None:
+    """foo.py ↔ test_foo.py: each side gets PAIR_SHARE of the other's evidence score."""
+    if not scores:
+        return
+    lent: dict[int, float] = defaultdict(float)
+    for file_id, partners in test_partners(paths).items():
+        share = PAIR_SHARE * scores.get(file_id, 0.0)
+        if share > 0:
+            for other in partners:
+                lent[other] = max(lent[other], share)
+    for file_id, value in lent.items():
+        scores[file_id] += value
+
+
+def _add_prior(conn: sqlite3.Connection, scores: dict[int, float], paths: dict[int, str]) -> None:
+    """W_PRIOR × log in-degree (scaled to 0..1) for every file; a tiny floor lists the rest."""
+    indegree = dict(conn.execute("SELECT dst, sum(weight) FROM edges GROUP BY dst").fetchall())
+    scale = math.log1p(max(indegree.values(), default=0.0)) or 1.0
+    for file_id in paths:
+        scores[file_id] += W_PRIOR * math.log1p(indegree.get(file_id, 0.0)) / scale + 1e-9
 
 
 def personalized_pagerank(conn: sqlite3.Connection, seeds: dict[int, float]) -> dict[int, float]:

@@ -38,7 +38,7 @@ PROMPT = (
 REPLY_TOKENS = 64
 TIMEOUT_SECONDS = 300.0
 
-_NUM = r"(\d{1,3}(?:\.\d+)?|\.\d+)"
+_NUM = r"(\d{1,3}(?:\.\d+)?|\.\d+)(?!\w|\.\d)"  # a whole number: not 1e9, 3.1.4
 _JSON_OBJECT = re.compile(r"\{[^{}]*\}")
 _LABELLED = re.compile(
     rf"\b(?:score|rating|grade)\b\W{{0,3}}(?:is|of|=)?\s*{_NUM}(?:\s*(/|out of)\s*{_NUM})?",
@@ -46,7 +46,7 @@ _LABELLED = re.compile(
 )
 _FRACTION = re.compile(rf"(?<![\w.]){_NUM}\s*(?:/|out of)\s*(10|100|5|1)\b", re.IGNORECASE)
 _PERCENT = re.compile(rf"(?<![\w.]){_NUM}\s*%")
-_LEADING = re.compile(rf"^\W{{0,3}}{_NUM}(?=\s|$|[-–—:,;)])")
+_LEADING = re.compile(rf"^\W{{0,3}}{_NUM}(?=\s|$|[-–—:,;)*])")
 
 
 class UnparseableReview(ValueError):
@@ -68,17 +68,20 @@ def parse_review(text: str) -> ReviewVerdict:
     """Read a score in [0, 1] and a reason from untrusted model output; never raises."""
     raw = text if isinstance(text, str) else ""
     body = raw.strip()
-    score, end = _json_score(body)
-    if score is None:
+    found = _json_score(body)
+    if found is None:
         score, end = _regex_score(body)
-    if score is None:
+        if score is not None:
+            rest = re.sub(r"^[\s\-–—:,;.)*]+", "", body[end:]).splitlines()
+            found = score, (rest[0] if rest else "")
+    if found is None:
         return ReviewVerdict(None, "unparseable review (no score found)", raw[:300])
-    reason = re.sub(r"^[\s\-–—:,;.)]+", "", body[end:]).splitlines()
-    text_reason = (reason[0] if reason else "").strip()[:200] or "no reason given"
-    return ReviewVerdict(score, text_reason, raw[:300])
+    score, reason = found
+    return ReviewVerdict(score, reason.strip()[:200] or "no reason given", raw[:300])
 
 
-def _json_score(body: str) -> tuple[float | None, int]:
+def _json_score(body: str) -> tuple[float, str] | None:
+    """{"score": 0.7, "reason": "..."} anywhere in the reply."""
     for match in _JSON_OBJECT.finditer(body):
         try:
             data = json.loads(match.group(0))
@@ -86,19 +89,11 @@ def _json_score(body: str) -> tuple[float | None, int]:
             number = float(value) if isinstance(value, (int, float)) else None
         except (ValueError, RecursionError, OverflowError):
             continue
-        if number is not None and not isinstance(value, bool):
-            score = _normalise(number, None)
-            if score is not None:
-                reason = data.get("reason")
-                if isinstance(reason, str) and reason.strip():
-                    return score, _reason_offset(body, reason)
-                return score, match.end()
-    return None, 0
-
-
-def _reason_offset(body: str, reason: str) -> int:
-    at = body.find(reason)
-    return at if at >= 0 else len(body)
+        score = None if number is None or isinstance(value, bool) else _normalise(number, None)
+        if score is not None:
+            reason = data.get("reason")
+            return score, reason if isinstance(reason, str) else ""
+    return None
 
 
 def _regex_score(body: str) -> tuple[float | None, int]:

@@ -187,3 +187,33 @@ def test_edit_prompt_fits_the_small_local_window(tmp_path: Path) -> None:
     assert "Current content of calc/ops.py" in prompt
     window = cfg.models["smollm2"].context_window
     assert estimate_tokens(prompt) + sent[0].max_tokens < window  # prompt + reply fit
+
+
+def test_local_model_review_can_fail_a_step_with_its_reason(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    cfg = config(local_model_review=True)
+    fake = caller(cfg, LOCAL_ONLY)
+    fake.default = lambda model, req: GOOD_EDIT
+    diffs: list[str] = []
+
+    def reviewer(diff: str) -> tuple[float, str]:
+        diffs.append(diff)
+        return 0.1, "double() is not covered by a test"
+
+    index = IndexContext(repo)
+    editor = RepoEditor(repo, cfg, context=index, reviewer=reviewer)
+    pipeline = Pipeline(cfg, fake, checker=editor.check, prompter=editor.prompt)
+
+    async def go() -> RunResult:
+        planned = await pipeline.plan(REQUEST)
+        editor.activate(REQUEST, planned.plan)
+        return await pipeline.execute(planned)
+
+    result = asyncio.run(go())
+
+    assert result.status == "failed"
+    assert diffs and "+def double(x: int) -> int:" in diffs[0]  # the step's own diff
+    assert "NOTES.md" not in diffs[0]  # not the user's uncommitted work
+    (attempt,) = result.climbs["t1"].attempts
+    assert any("not covered by a test" in d for d in attempt.diagnostics)
+    assert (repo / "calc/ops.py").read_text() == OPS

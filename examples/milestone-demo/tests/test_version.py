@@ -2,7 +2,12 @@
 
 import pytest
 
+try:
+    from app import version
+except ImportError:  # the milestone item has not been done yet
+    version = None
 
+
+@pytest.mark.skipif(version is None, reason="app/version.py does not exist yet")
 def test_version_constant() -> None:
-    version = pytest.importorskip("app.version")
     assert version.VERSION == "1.0"
