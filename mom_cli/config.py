@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -216,17 +216,38 @@ def _closest(word: str, options: Any) -> str | None:
     return matches[0] if matches else None
 
 
-def _describe(error: Mapping[str, Any], data: Mapping[str, Any]) -> str:
+def _model_at(loc: list[str]) -> type[BaseModel] | None:
+    """The model class that owns the last part of `loc` (skipping user-chosen dict keys such
+    as a provider's name), so an unknown key can be matched against its valid siblings."""
+    model: type[BaseModel] = MomConfig
+    index = 0
+    while index < len(loc) - 1:
+        field = model.model_fields.get(loc[index])
+        if field is None:
+            return None
+        annotation = field.annotation
+        args = get_args(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model, index = annotation, index + 1
+        elif (
+            get_origin(annotation) is dict
+            and isinstance(args[1], type)
+            and issubclass(args[1], BaseModel)
+        ):
+            model, index = args[1], index + 2
+        else:
+            return None
+    return model
+
+
+def _describe(error: Mapping[str, Any]) -> str:
     loc = [str(p) for p in error["loc"]]
     dotted = ".".join(loc)
     kind = error["type"]
     value = error.get("input")
     if kind == "extra_forbidden":
-        section: Any = MomConfig
-        for part in loc[:-1]:
-            section = _field_model(section, part)
-        names = list(section.model_fields) if section is not None else []
-        hint = _closest(loc[-1], names)
+        owner = _model_at(loc)
+        hint = _closest(loc[-1], list(owner.model_fields)) if owner else None
         suggestion = f"; did you mean {'.'.join([*loc[:-1], hint])!r}?" if hint else ""
         return f"{dotted}: unknown key{suggestion}"
     expected = {
@@ -249,56 +270,16 @@ def _describe(error: Mapping[str, Any], data: Mapping[str, Any]) -> str:
     return f"{dotted}: {error['msg']}" + (f" (got {value!r})" if value is not None else "")
 
 
-def _field_model(model: Any, name: str) -> Any:
-    """The pydantic model class behind a field (or dict value), for key suggestions."""
-    if model is None or not hasattr(model, "model_fields"):
-        return None
-    field = model.model_fields.get(name)
-    if field is None:
-        if model in (ProviderConfig, ModelConfig):
-            return None
-        return {"providers": ProviderConfig, "models": ModelConfig}.get(name)
-    annotation = field.annotation
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    args = getattr(annotation, "__args__", ())
-    if args and isinstance(args[-1], type) and issubclass(args[-1], BaseModel):
-        return _DictOf(args[-1])
-    return None
-
-
-class _DictOf:
-    """Marks `dict[str, Model]`: the next path part is a user-chosen name."""
-
-    def __init__(self, inner: type[BaseModel]) -> None:
-        self.inner = inner
-        self.model_fields: dict[str, Any] = {}
-
-
 def validate_layer(data: Mapping[str, Any], source: str) -> MomConfig:
     """Validate merged data; errors are attributed to `source`, the layer just merged."""
     try:
         cfg = MomConfig.model_validate(data)
         _check_references(cfg)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ConfigError(f"{source}: {_describe_nested(first, data)}") from None
+        raise ConfigError(f"{source}: {_describe(exc.errors()[0])}") from None
     except ValueError as exc:
         raise ConfigError(f"{source}: {exc}") from None
     return cfg
-
-
-def _describe_nested(error: Mapping[str, Any], data: Mapping[str, Any]) -> str:
-    loc = list(error["loc"])
-    # Inside a dict of models, skip the user's chosen name when suggesting keys.
-    if error["type"] == "extra_forbidden" and len(loc) >= 3 and loc[0] in ("providers", "models"):
-        inner = ProviderConfig if loc[0] == "providers" else ModelConfig
-        hint = _closest(str(loc[-1]), list(inner.model_fields))
-        dotted = ".".join(str(p) for p in loc)
-        return f"{dotted}: unknown key" + (
-            f"; did you mean {'.'.join([*map(str, loc[:-1]), hint])!r}?" if hint else ""
-        )
-    return _describe(error, data)
 
 
 class LoadedConfig(BaseModel):
