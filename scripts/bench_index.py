@@ -2,7 +2,8 @@
 """Benchmark the code index end to end, as a user runs it, and check localization quality.
 
     .venv/bin/python scripts/bench_index.py                  # timings on the stdlib
-    .venv/bin/python scripts/bench_index.py --history PATH   # + localization on PATH's git log
+    .venv/bin/python scripts/bench_index.py --skip-timings --history A --history B
+                                                             # localization on git histories
 
 Timings run the real `mom index` / `mom context` commands in fresh processes (process start
 included) against a copy of the running interpreter's standard library made a git repo
@@ -10,6 +11,10 @@ included) against a copy of the running interpreter's standard library made a gi
 RSS of the process tree. The localization self-check replays commits of a git history: it
 indexes each commit's parent, asks for the commit message, and reports recall@1/@5 of the
 files the commit changed, beside a plain BM25 over the files' text computed in the same run.
+Commits that modify no indexed source file, or more than 20 files, are skipped. The
+histories are never touched: each is cloned into a temporary directory first.
+
+Output: a human-readable table, then the whole report as one JSON line (the last line).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -159,12 +165,12 @@ def plain_bm25(docs: dict[str, str], query: str, k1: float = 1.2, b: float = 0.7
 
 def localization(history: Path, commits: int) -> dict[str, object]:
     """Replay up to `commits` commits of `history`; recall@1/@5 for ours and plain BM25."""
-    log = git(history, "log", "--no-merges", "--format=%H%x00%P%x00%B%x01", f"-n{commits * 4}")
+    log = git(history, "log", "--no-merges", "--format=%H%x00%P%x00%B%x01", f"-n{commits * 6}")
     work = Path(tempfile.mkdtemp(prefix="mom-loc-"))
     clone = work / "clone"
     subprocess.run(["git", "clone", "-q", "--no-checkout", str(history), str(clone)], check=True)
-    ours = {1: [], 5: []}  # type: dict[int, list[float]]
-    base = {1: [], 5: []}  # type: dict[int, list[float]]
+    ours: dict[int, list[float]] = {1: [], 5: []}
+    base: dict[int, list[float]] = {1: [], 5: []}
     used: list[str] = []
     try:
         for entry in log.split("\x01"):
@@ -179,15 +185,11 @@ def localization(history: Path, commits: int) -> dict[str, object]:
             if not truth or len(changed) > 20:
                 continue
             git(clone, "checkout", "-q", "--force", "--detach", parent)
-            index = CodeIndex(clone, work / "state")
             (work / "state").mkdir(exist_ok=True)
+            index = CodeIndex(clone, work / "state")
             index.refresh()
             ranked = [p for p, _ in index.rank(message, limit=5)]
-            docs = {}
-            for path in git(clone, "ls-files").splitlines():
-                if language_for(path) and (clone / path).is_file():
-                    docs[path] = (clone / path).read_text("utf-8", "replace")
-            baseline = plain_bm25(docs, message)[:5]
+            baseline = plain_bm25(_sources(clone), message)[:5]
             for k in (1, 5):
                 ours[k].append(len(truth & set(ranked[:k])) / len(truth))
                 base[k].append(len(truth & set(baseline[:k])) / len(truth))
@@ -204,6 +206,42 @@ def localization(history: Path, commits: int) -> dict[str, object]:
         "bm25_recall@1": mean(base[1]), "bm25_recall@5": mean(base[5]),
         "note": None if len(used) >= 30 else "fewer than 30 usable commits in this history",
     }  # fmt: skip
+
+
+def _sources(clone: Path) -> dict[str, str]:
+    """Every indexable tracked file's text: the baseline's corpus."""
+    docs = {}
+    for path in git(clone, "ls-files").splitlines():
+        if language_for(path) and (clone / path).is_file():
+            docs[path] = (clone / path).read_text("utf-8", "replace")
+    return docs
+
+
+def print_tables(report: dict[str, Any]) -> None:
+    """The human-readable part of the output."""
+    load = ", ".join(f"{x:.2f}" for x in report["loadavg_before"])
+    print(f"cpus {report['cpus']}, load average before {load}")
+    timings = [r for r in report.get("timings", []) if "median_s" in r]
+    if timings:
+        heads = ("target", "median", "min", "max", "RSS MB")
+        print("\n" + f"{'measure':<9} " + " ".join(f"{h:>7}" for h in heads) + "  what")
+        for r in timings:
+            target = f"{r['target_s']:.2f}" if r["target_s"] else "-"
+            print(
+                f"{r['name']:<9} {target:>7} {r['median_s']:>7.3f} {r['min_s']:>7.3f} "
+                f"{r['max_s']:>7.3f} {r['peak_rss_mb']:>7.1f}  {r['what']}"
+            )
+    rows = report.get("localization", [])
+    if rows:
+        heads = ("commits", "ours@1", "ours@5", "bm25@1", "bm25@5")
+        print("\n" + f"{'history':<28} " + " ".join(f"{h:>7}" for h in heads))
+        for r in rows:
+            print(
+                f"{Path(r['history']).name:<28} {r['commits_used']:>7} {r['ours_recall@1']!s:>7} "
+                f"{r['ours_recall@5']!s:>7} {r['bm25_recall@1']!s:>7} {r['bm25_recall@5']!s:>7}"
+            )
+    after = ", ".join(f"{x:.2f}" for x in report["loadavg_after"])
+    print(f"load average after {after}\n")
 
 
 def child(command: str, repo: Path, query: str) -> None:
@@ -223,22 +261,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "mom-bench")
-    parser.add_argument("--history", type=Path, help="git repo whose commits to replay")
-    parser.add_argument("--commits", type=int, default=30)
+    parser.add_argument(
+        "--history", type=Path, action="append", default=[],
+        help="git repo whose commits to replay (repeatable)",
+    )  # fmt: skip
+    parser.add_argument("--commits", type=int, default=40, help="commits per history")
     parser.add_argument("--skip-timings", action="store_true")
     parser.add_argument(
         "--library", action="store_true", help="time the index library in a bare process"
     )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    report: dict[str, object] = {"cpus": os.cpu_count(), "loadavg_before": os.getloadavg()}
+    report: dict[str, Any] = {"cpus": os.cpu_count(), "loadavg_before": os.getloadavg()}
     if not args.skip_timings:
         repo = prepare_stdlib(args.work)
         report["timings"] = bench_timings(repo, args.runs, args.library)
     if args.history:
-        report["localization"] = localization(args.history.resolve(), args.commits)
+        report["localization"] = [localization(h.resolve(), args.commits) for h in args.history]
     report["loadavg_after"] = os.getloadavg()
-    print(json.dumps(report, indent=2))
+    print_tables(report)
+    print(json.dumps(report, separators=(",", ":")))
 
 
 if __name__ == "__main__":

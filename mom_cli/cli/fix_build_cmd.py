@@ -120,6 +120,10 @@ def _summary(result: FixBuildResult) -> None:
     console.print(table)
     if result.dry_run:
         console.print("[dim]$ figures in a plan are estimates; rules cost $0.[/]")
+    elif result.contributions:
+        from mom_cli.workflows.fix_contributions import summary_line
+
+        console.print(f"contributions: {escape(summary_line(result.contributions))}")
     if result.passed:
         console.print("[bold green]build, tests and lint pass[/] (the project's own toolchain)")
         return

@@ -103,7 +103,7 @@ def render(report: RunReport) -> None:
             str(it.index),
             escape(it.text[:60] + deps),
             f"[{style}]{it.status}[/]" if style else it.status,
-            it.tier,
+            it.tier + (" +rules" if it.helped_by else ""),
             it.model,
             str(it.attempts),
             f"{it.tokens_in + it.tokens_out:,}",

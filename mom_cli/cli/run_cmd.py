@@ -179,7 +179,7 @@ async def execute_run(
     caller, ledger = build_caller(config, progress)
     store = OutcomeStore()
     index = IndexContext(repo)
-    editor = RepoEditor(repo, config, sink=progress, context=index)
+    editor = RepoEditor(repo, config, sink=progress, context=index, ledger=ledger)
     pipeline = Pipeline(
         config,
         caller,
@@ -231,6 +231,7 @@ async def _prepare_edits(
     """Recover a crashed run's half-applied step, warm the code index, set up review."""
     from mom_cli.events import Notice
 
+    editor.run_id = run_id  # rule repairs of this run's edits are ledgered under it
     await asyncio.to_thread(editor.prepare)
     if not await asyncio.to_thread(index.refresh):
         editor.sink(Notice(index.warning, level="warning"))
@@ -286,6 +287,7 @@ def _print_edits(document: dict[str, Any], diagnoses: list[StepDiagnosis]) -> No
 def _totals_from_ledger(ledger: Any, run_id: str, document: dict[str, Any]) -> None:
     """Printed figures come from the ledger when it has this run's rows."""
     rows = ledger.rows(run_id=run_id) if ledger is not None and hasattr(ledger, "rows") else []
+    rows = [r for r in rows if r.tier != "rules"]  # rule repairs: $0 and not model calls
     if rows:
         totals = document["totals"]
         totals["input_tokens"] = sum(r.input_tokens for r in rows)

@@ -8,12 +8,13 @@ money too; they are in the run's totals, not in the contributions.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from mom_cli.providers.base import Completion
+from mom_cli.routing.ladder import Assist
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,33 @@ def contributions(parts: Iterable[tuple[str, Completion]]) -> list[ContributionR
         )
         for task_id, c in items
     ]
+
+
+def with_assists(
+    records: Iterable[ContributionRecord], assists: Mapping[str, Sequence[Assist]]
+) -> list[ContributionRecord]:
+    """Split a sub-task's weight between its model and the rules that repaired its edit
+    (tier "rules", no tokens, $0); each assist takes its `share` of the step's weight."""
+    out: list[ContributionRecord] = []
+    for rec in records:
+        helpers = list(assists.get(rec.subtask_id, ()))
+        kept = max(0.0, 1.0 - sum(a.share for a in helpers))
+        out.append(replace(rec, weight=round(rec.weight * kept, 4)))
+        out += [
+            ContributionRecord(
+                subtask_id=rec.subtask_id,
+                model=a.model,
+                tier=a.tier,
+                provider=a.tier,
+                endpoint="",
+                input_tokens=0,
+                output_tokens=0,
+                cost_usd=0.0,
+                weight=round(rec.weight * a.share, 4),
+            )
+            for a in helpers
+        ]
+    return out
 
 
 def write_run_record(runs_dir: Path, run_id: str, document: dict[str, Any]) -> Path:

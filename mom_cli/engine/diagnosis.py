@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 from mom_cli.config import MomConfig
@@ -84,10 +85,12 @@ def diagnose(
     max_tier: str | None = None,
 ) -> StepDiagnosis:
     """The diagnosis of one failed step."""
-    tried = []
-    for a in climbed.attempts:
-        outcome = "passed" if a.ok else (a.error or "check failed")
-        tried.append(f"{a.tier}/{a.model}: {outcome}")
+    texts = [
+        f"{a.tier}/{a.model}: {'passed' if a.ok else (a.error or 'check failed')}"
+        for a in climbed.attempts
+    ]
+    runs = [(text, len(list(group))) for text, group in groupby(texts)]  # free retries
+    tried = [f"{text} ×{n}" if n > 1 else text for text, n in runs]
     last = climbed.final
     return StepDiagnosis(
         task_id=task_id,

@@ -5,7 +5,8 @@ run is activated for edits (`edit_intent.wants_edits`), each edit step's prompt 
 targeted code context and the edit format, and each reply is handled as untrusted input:
 
     parse edit blocks → apply atomically (contained, checkpointed) → validate the changed
-    paths → keep (commit only if validation.commit_changes) | roll back byte-exact
+    paths → (failed: the rules tier repairs mechanical faults in those files, $0) → keep
+    (commit only if validation.commit_changes) | roll back byte-exact, rule edits included
 
 A failed check returns AttemptResult(ok=False, diagnostics=...) so `climb` escalates with
 the diagnostics in the next prompt. The user's work is snapshotted once per run, before the
@@ -19,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +34,20 @@ from mom_cli.edits import (
     parse_edit_blocks,
     plan_edits,
 )
-from mom_cli.edits.checkpoint import PlannedChange
+from mom_cli.edits.checkpoint import PlannedChange, read_bytes
 from mom_cli.engine.edit_intent import is_edit_step, wants_edits
 from mom_cli.engine.edit_prompt import ContextSource, edit_prompt
 from mom_cli.engine.pipeline import PlannedRun, answer_check
 from mom_cli.engine.prompts import step_request
 from mom_cli.errors import EditError, MomError
 from mom_cli.events import EventSink, Notice, null_sink
+from mom_cli.ledger.store import Ledger
 from mom_cli.providers.base import Completion, CompletionRequest
 from mom_cli.routing.analyzer import Plan
-from mom_cli.routing.ladder import AttemptResult, Feedback, Rung
+from mom_cli.routing.ladder import Assist, AttemptResult, Feedback, Rung
 from mom_cli.routing.subtask import SubTask
+from mom_cli.rules.repair import RepairOutcome, repair_edit, rules_enabled
+from mom_cli.rules.steps import CheckpointApplier
 from mom_cli.validate.pipeline import Reviewer, validate_paths
 from mom_cli.validate.result import ValidationResult
 
@@ -67,11 +71,13 @@ class StepEdit:
     commit: str = ""
     validation: dict[str, Any] | None = None
     attempts: list[dict[str, Any]] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)  # rules that repaired the kept edit
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "status": self.status,
             "changed_files": self.changed_files,
+            "rules": self.rules,
             "record_id": self.record_id,
             "commit": self.commit,
             "validation": self.validation,
@@ -91,6 +97,8 @@ class RepoEditor:
         reviewer: Reviewer | None = None,
         context: ContextSource | None = None,
         store: CheckpointStore | None = None,
+        ledger: Ledger | None = None,
+        run_id: str = "",
     ) -> None:
         self.repo = repo.resolve()
         self.config = config
@@ -98,6 +106,8 @@ class RepoEditor:
         self.reviewer = reviewer
         self.context = context
         self.store = store or CheckpointStore(self.repo)
+        self.ledger = ledger  # rule attempts and validation verdicts of model calls
+        self.run_id = run_id
         self.active = False
         self.snapshot_ref = ""
         self.steps: dict[str, StepEdit] = {}
@@ -162,11 +172,23 @@ class RepoEditor:
         try:
             blocks = parse_edit_blocks(completion.content)
         except EditError as exc:
+            self._verdict(completion, False)
             return self._failed(step, completion, where, "unparseable", [exc.detail or str(exc)])
         if not blocks:
+            self._verdict(completion, False)
             return self._failed(step, completion, where, "no edit blocks", [NO_BLOCKS])
         async with self._guard():
-            return await asyncio.to_thread(self._apply_and_validate, step, task, blocks, completion)
+            checked = await asyncio.to_thread(
+                self._apply_and_validate, step, task, blocks, completion
+            )
+        self._verdict(completion, checked.ok)
+        return checked
+
+    def _verdict(self, completion: Completion, ok: bool) -> None:
+        if self.ledger is not None:
+            self.ledger.set_outcome(
+                completion.ledger_id, "validated" if ok else "failed_validation"
+            )
 
     def _guard(self) -> asyncio.Lock:
         if self._lock is None:
@@ -190,32 +212,68 @@ class RepoEditor:
         except EditError as exc:  # incl. PathEscapeError: nothing was written
             return self._failed(step, completion, where, "refused", [exc.detail or str(exc)])
         self.sink(Notice(f"{task.id}: applied {', '.join(record.paths)}; validating"))
+        repair = RepairOutcome(False)
         try:
-            result = self._validate(record, changes)
+            result = self._validate(record.paths, changes)
+            if not result.passed:
+                repair, result = self._repair(record, changes, result)
         except BaseException:  # an unvalidated edit is never left behind
             self._rollback(record)
             raise
         if not result.passed:
             undone = self._rollback(record)
-            lines = _diagnostic_lines(result) + undone
+            lines = _diagnostic_lines(result) + repair.feedback() + undone
             return self._failed(step, completion, where, "validation failed", lines, result)
         step.status, step.changed_files, step.record_id = "applied", record.paths, record.id
-        step.validation = result.to_dict()
+        step.validation, step.rules = result.to_dict(), repair.rules
         step.commit = self._commit(record)
         if step.commit:
             step.status = "committed"
-        step.attempts.append(_attempt(where, "validated", record.paths))
+        outcome = "validated with rules' help" if repair.ok else "validated"
+        step.attempts.append(_attempt(where, outcome, record.paths))
         stages = ", ".join(s.name for s in result.stages if not s.skipped) or "none applicable"
+        changes = _now(self.repo, changes) if repair.ok else changes
+        helped = f"; rules repaired it: {', '.join(repair.rules)}" if repair.ok else ""
         summary = (
-            f"Changed {', '.join(record.paths)} ({_stat(changes)}); validation passed: {stages}."
+            f"Changed {', '.join(record.paths)} ({_stat(changes)}){helped}; "
+            f"validation passed: {stages}."
         )
-        return AttemptResult(True, summary, (), completion, data=step)
+        assists = _assists(repair, changes)
+        return AttemptResult(True, summary, (), completion, data=step, assists=assists)
 
-    def _validate(self, record: StepRecord, changes: Sequence[PlannedChange]) -> ValidationResult:
+    def _validate(
+        self, paths: Sequence[str], changes: Sequence[PlannedChange], *, review: bool = True
+    ) -> ValidationResult:
         cfg = self.config.validation
-        reviewer = self.reviewer if cfg.local_model_review else None
+        reviewer = self.reviewer if cfg.local_model_review and review else None
         diff = _unified_diff(changes) if reviewer is not None else None
-        return validate_paths(self.repo, record.paths, config=cfg, reviewer=reviewer, diff=diff)
+        return validate_paths(self.repo, paths, config=cfg, reviewer=reviewer, diff=diff)
+
+    def _repair(
+        self, record: StepRecord, changes: Sequence[PlannedChange], failed: ValidationResult
+    ) -> tuple[RepairOutcome, ValidationResult]:
+        """Rules repair the failed edit in place ($0); on failure their steps are undone.
+
+        The rules' checks skip the model review (a model call per check); the repaired
+        result is reviewed once at the end, as a whole."""
+        if not rules_enabled(self.config):
+            return RepairOutcome(False), failed
+        applier = CheckpointApplier(self.repo, self.store)
+        repair = repair_edit(
+            self.repo, record.paths, failed.diagnostics,
+            lambda paths: self._validate(paths, changes, review=False), applier,
+            ledger=self.ledger, sink=self.sink, run_id=self.run_id,
+        )  # fmt: skip
+        if not repair.ok or repair.result is None:
+            return repair, repair.result or failed
+        if self.reviewer is None or not self.config.validation.local_model_review:
+            return repair, repair.result
+        reviewed = self._validate(record.paths, _now(self.repo, changes))
+        if not reviewed.passed:
+            for step_id in reversed(repair.steps):
+                applier.rollback(step_id)
+            repair.ok, repair.result = False, reviewed
+        return repair, reviewed
 
     def _rollback(self, record: StepRecord) -> list[str]:
         try:
@@ -284,6 +342,25 @@ def _diagnostic_lines(result: ValidationResult) -> list[str]:
     return lines
 
 
+def _now(repo: Path, changes: Sequence[PlannedChange]) -> list[PlannedChange]:
+    """The planned changes with what is on disk now as `after` (model edit + rule fixes)."""
+    return [replace(c, after=read_bytes(repo / c.path) or b"") for c in changes]
+
+
+def _assists(repair: RepairOutcome, changes: Sequence[PlannedChange]) -> tuple[Assist, ...]:
+    """The rules' share of a repaired step, by changed lines: a rule fix counts as one
+    line, the rest of the step's changed lines are the model's."""
+    fixes = repair.fixed
+    if not fixes:
+        return ()
+    added, removed = _counts(changes)
+    total = max(added, removed, len(fixes) + 1)
+    counts: dict[str, int] = {}
+    for a in fixes:
+        counts[a.rule] = counts.get(a.rule, 0) + 1
+    return tuple(Assist("rules", name, round(n / total, 4)) for name, n in counts.items())
+
+
 def _unified_diff(changes: Sequence[PlannedChange]) -> str:
     out: list[str] = []
     for c in changes:
@@ -294,11 +371,16 @@ def _unified_diff(changes: Sequence[PlannedChange]) -> str:
     return "".join(out)
 
 
-def _stat(changes: Sequence[PlannedChange]) -> str:
+def _counts(changes: Sequence[PlannedChange]) -> tuple[int, int]:
     added = removed = 0
     for line in _unified_diff(changes).splitlines():
         if line.startswith("+") and not line.startswith("+++"):
             added += 1
         elif line.startswith("-") and not line.startswith("---"):
             removed += 1
+    return added, removed
+
+
+def _stat(changes: Sequence[PlannedChange]) -> str:
+    added, removed = _counts(changes)
     return f"+{added} -{removed}"

@@ -19,7 +19,8 @@ from typing import Any
 
 from mom_cli.config import MomConfig
 from mom_cli.engine.compete import CompeteResult, compete
-from mom_cli.engine.contributions import ContributionRecord, contributions
+from mom_cli.engine.contributions import ContributionRecord, contributions, with_assists
+from mom_cli.engine.edit_intent import is_edit_step
 from mom_cli.engine.executor import ExecutionReport, FanOutExecutor, StepResult
 from mom_cli.engine.graph import TaskGraph
 from mom_cli.engine.metered import MeteredCaller
@@ -176,6 +177,7 @@ class Pipeline:
         checker: StepChecker | None = None,
         prompter: StepPrompter | None = None,
         run_id: str | None = None,
+        retry_free: Callable[[SubTask], bool] = is_edit_step,
     ) -> None:
         self.config = config
         self.meter = MeteredCaller(caller) if caller is not None else None
@@ -185,6 +187,9 @@ class Pipeline:
         self.checker = checker or answer_check
         self.prompter = prompter or answer_prompt
         self.run_id = run_id or uuid.uuid4().hex[:12]
+        # Steps retried on a $0 tier when nothing above it is usable (edit steps: a small
+        # model's next sample, told what failed, often gets it right).
+        self.retry_free = retry_free
         self.analyzer = RequestAnalyzer(config)
         self.selector = ModelSelector(config, self.meter, self.stats)
         self.decomposer = TaskDecomposer(config, self.meter, sink=sink)
@@ -291,7 +296,10 @@ class Pipeline:
             for tid, c in result.climbs.items()
             if c.ok and c.result and c.result.completion
         ]
-        result.contributions = contributions(sorted(winners, key=lambda p: p[0]))
+        assists = {tid: c.result.assists for tid, c in result.climbs.items() if c.ok and c.result}
+        result.contributions = with_assists(
+            contributions(sorted(winners, key=lambda p: p[0])), assists
+        )
 
     async def _climb(
         self, planned: PlannedRun, task: SubTask, upstream: Mapping[str, StepResult]
@@ -313,7 +321,7 @@ class Pipeline:
             checked = await self.checker(task, completion)
             return AttemptResult(
                 checked.ok, checked.output or completion.content, checked.diagnostics,
-                completion, data=checked.data,
+                completion, data=checked.data, assists=checked.assists,
             )  # fmt: skip
 
         def learn(rung: Rung, ok: bool) -> None:
@@ -329,6 +337,7 @@ class Pipeline:
             sink=self.sink,
             first_reasons=selection.reasons,
             on_outcome=learn,
+            retry_free_when_stuck=self.retry_free(task),
         )
 
     async def _compete(self, planned: PlannedRun, result: RunResult) -> None:

@@ -7,27 +7,25 @@ the changed files and for files referencing names whose set of definers changed.
 
 from __future__ import annotations
 
-import json
-import multiprocessing
-import os
 import sqlite3
-import subprocess
-import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mom_cli.index import graph
+from mom_cli.index.bulk import BulkWriter
 from mom_cli.index.discover import Candidate, Skipped, discover
-from mom_cli.index.parse import Parsed, parse_batch
+from mom_cli.index.parse import Parsed
+from mom_cli.index.pool import Job, parse_all
+from mom_cli.index.recent import head_of, needs_update, record_recent
 from mom_cli.index.store import (
     FileRow,
+    bulk_load,
     db_path,
     delete_file_rows,
     delete_files,
     ensure_indexes,
+    get_meta,
     insert_lexicon,
     insert_refs,
     insert_symbols,
@@ -36,9 +34,6 @@ from mom_cli.index.store import (
     set_meta,
 )
 
-POOL_THRESHOLD = 48  # fewer changed files than this are parsed in-process
-BATCH_BYTES = 400_000
-RECENT_COMMITS = 30
 FULL_RELINK_FRACTION = 0.3
 
 
@@ -87,39 +82,95 @@ def _refresh(
     report.cache_hits = len(found.candidates) - len(todo)
     present = {c.path for c in found.candidates}
     gone = [row for path, row in existing.items() if path not in present]
-    was_empty = not existing
+    head = head_of(root) if found.is_git else ""
+    if todo or gone or needs_update(conn, head):
+        _write(conn, root, report, todo, gone, head, workers)
+    _finish_report(conn, report)
 
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        if not was_empty:
+
+def _write(
+    conn: sqlite3.Connection,
+    root: Path,
+    report: IndexReport,
+    todo: list[tuple[Candidate, FileRow | None]],
+    gone: list[FileRow],
+    head: str,
+    workers: int | None,
+) -> None:
+    """One write transaction: a bulk load when the cache is empty, else an update."""
+    cold = conn.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None and bool(todo)
+    jobs: list[Job] = [
+        (c.path, c.language, c.mtime_ns, c.size, row.hash if row else "") for c, row in todo
+    ]
+    if cold:  # committed first: a build that dies half-way is seen as one and redone
+        set_meta(conn, "complete", "0")
+    with bulk_load(conn, cold):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if cold:
+                _cold(conn, root, report, jobs, workers)
+            else:
+                existing = {c.path: row for c, row in todo if row is not None}
+                _update(conn, root, report, jobs, existing, gone, workers)
             ensure_indexes(conn)
-        changed_names: set[str] = set()
-        if gone:
-            changed_names |= _def_names(conn, [r.id for r in gone])
-            delete_files(conn, [r.id for r in gone])
-        touched: list[int] = []
-        for parsed in _parse_all(root, todo, workers):
-            if parsed.status == "unreadable":  # not cached: retried on the next refresh
-                report.skipped.append(Skipped(parsed.path, parsed.note))
-                continue
-            file_id, names = _store(conn, parsed, existing.get(parsed.path))
-            if parsed.status == "unchanged":
-                report.cache_hits += 1
-                continue
-            report.parsed += 1
-            touched.append(file_id)
-            changed_names |= names
-        report.removed = len(gone)
-        _relink(conn, report, touched, changed_names, was_empty)
-        ensure_indexes(conn)
-        if found.is_git:
-            _record_recent(conn, root)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+            if head:
+                record_recent(conn, root, head)
+            symbols = conn.execute("SELECT count(*) FROM symbols").fetchone()[0]
+            set_meta(conn, "symbols", str(symbols))  # the no-change refresh reports it
+            set_meta(conn, "complete", "1")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _cold(
+    conn: sqlite3.Connection, root: Path, report: IndexReport, jobs: list[Job], workers: int | None
+) -> None:
+    writer = BulkWriter(conn)
+    for parsed in parse_all(str(root), jobs, workers):
+        if parsed.status == "unreadable":  # not cached: retried on the next refresh
+            report.skipped.append(Skipped(parsed.path, parsed.note))
+            continue
+        writer.add(parsed)
+        report.parsed += 1
+    writer.link()
+    report.edges_rebuilt = "full"
+
+
+def _update(
+    conn: sqlite3.Connection,
+    root: Path,
+    report: IndexReport,
+    jobs: list[Job],
+    existing: dict[str, FileRow],
+    gone: list[FileRow],
+    workers: int | None,
+) -> None:
+    changed_names: set[str] = set()
+    moved: set[int] = set()
+    if gone:
+        changed_names |= _def_names(conn, [r.id for r in gone])
+        moved = delete_files(conn, [r.id for r in gone])
+    touched: list[int] = []
+    for parsed in parse_all(str(root), jobs, workers):
+        if parsed.status == "unreadable":  # not cached: retried on the next refresh
+            report.skipped.append(Skipped(parsed.path, parsed.note))
+            continue
+        file_id, names = _store(conn, parsed, existing.get(parsed.path))
+        if parsed.status == "unchanged":
+            report.cache_hits += 1
+            continue
+        report.parsed += 1
+        touched.append(file_id)
+        changed_names |= names
+    report.removed = len(gone)
+    _relink(conn, report, touched, changed_names, moved)
+
+
+def _finish_report(conn: sqlite3.Connection, report: IndexReport) -> None:
     report.files = conn.execute("SELECT count(*) FROM files WHERE status != 'binary'").fetchone()[0]
-    report.symbols = conn.execute("SELECT count(*) FROM symbols").fetchone()[0]
+    report.symbols = int(get_meta(conn, "symbols", "0"))
     for path, status, note in conn.execute(
         "SELECT path, status, note FROM files WHERE note != '' ORDER BY path"
     ):
@@ -131,19 +182,19 @@ def _relink(
     report: IndexReport,
     touched: list[int],
     changed_names: set[str],
-    was_empty: bool,
+    moved: set[int],
 ) -> None:
-    if not touched and not changed_names:
+    if not touched and not changed_names and not moved:
         return
     total = conn.execute("SELECT count(*) FROM files").fetchone()[0] or 1
     sources = set(touched)
-    if not was_empty and len(sources) < FULL_RELINK_FRACTION * total:
+    if len(sources) < FULL_RELINK_FRACTION * total:
         sources |= graph.referencing_files(conn, changed_names)
-    if was_empty or len(sources) >= FULL_RELINK_FRACTION * total:
+    if len(sources) >= FULL_RELINK_FRACTION * total:
         graph.rebuild_all(conn)
         report.edges_rebuilt = "full"
     else:
-        graph.rebuild_sources(conn, sources)
+        graph.rebuild_sources(conn, sources, moved)
         report.edges_rebuilt = "partial"
 
 
@@ -189,71 +240,3 @@ def _store(conn: sqlite3.Connection, parsed: Parsed, old: FileRow | None) -> tup
         insert_lexicon(conn, [(file_id, *parsed.words)])
     new_names = {s[0] for s in parsed.symbols}
     return file_id, old_names ^ new_names
-
-
-def _parse_all(
-    root: Path, todo: list[tuple[Candidate, FileRow | None]], workers: int | None
-) -> Iterator[Parsed]:
-    """Parse in-process for small jobs, else on a process pool over every core."""
-    jobs = [(c.path, c.language, c.mtime_ns, c.size, row.hash if row else "") for c, row in todo]
-    count = workers if workers is not None else (os.cpu_count() or 1)
-    if len(jobs) < POOL_THRESHOLD or count <= 1:
-        yield from parse_batch(str(root), jobs)
-        return
-    batches = _batches(jobs, [c.size for c, _ in todo])
-    with ProcessPoolExecutor(max_workers=min(count, len(batches)), mp_context=_context()) as pool:
-        futures = [pool.submit(parse_batch, str(root), batch) for batch in batches]
-        for future in futures:
-            yield from future.result()
-
-
-def _batches(
-    jobs: list[tuple[str, str, int, int, str]], sizes: list[int]
-) -> list[list[tuple[str, str, int, int, str]]]:
-    """Largest files first, packed into batches of about BATCH_BYTES."""
-    order = sorted(range(len(jobs)), key=lambda i: -sizes[i])
-    batches: list[list[tuple[str, str, int, int, str]]] = []
-    current: list[tuple[str, str, int, int, str]] = []
-    weight = 0
-    for i in order:
-        current.append(jobs[i])
-        weight += sizes[i]
-        if weight >= BATCH_BYTES:
-            batches.append(current)
-            current, weight = [], 0
-    if current:
-        batches.append(current)
-    return batches
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """fork is the cheapest start, but only safe while this process has one thread."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
-
-
-def _record_recent(conn: sqlite3.Connection, root: Path) -> None:
-    """Remember the files touched by the last commits (a ranking seed), once per HEAD."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=root, capture_output=True,
-            text=True, timeout=30,
-        ).stdout.strip()  # fmt: skip
-        row = conn.execute("SELECT value FROM meta WHERE key='head'").fetchone()
-        if not head or (row and row[0] == head):
-            return
-        log = subprocess.run(
-            ["git", "log", f"-n{RECENT_COMMITS}", "--name-only", "--format=%x00", "--relative"],
-            cwd=root, capture_output=True, text=True, timeout=60, check=True,
-        ).stdout  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return
-    recent: list[list[str]] = []
-    for block in log.split("\0"):
-        files = [line for line in block.splitlines() if line.strip()]
-        if files:
-            recent.append(files)
-    set_meta(conn, "head", head)
-    set_meta(conn, "recent", json.dumps(recent))

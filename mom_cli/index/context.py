@@ -17,6 +17,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +34,10 @@ PUBLIC_KINDS = frozenset(
     {"class", "function", "method", "interface", "type", "macro", "module", "impl"}
 )
 _LEAD_PREFIXES = ("@", "#", "//", "/*", "*", "///", "#[")
+# "\n… (N more lines)" without N: the newline, "…", "(", "more", "lines", ")".
+_TAIL_TOKENS = 1 + estimate_tokens("… ( more lines)")
+# No piece costs less: "==", ":", "-", a path, two line numbers, kind, name, one line.
+_MIN_PIECE_TOKENS = 10
 
 
 @dataclass
@@ -161,6 +166,8 @@ def _targeted(
     left = _Budget(budget)
     taken: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for cand in _candidates(conn, ranking):
+        if left.left < _MIN_PIECE_TOKENS:
+            break
         lines = reader.lines(cand.path)
         if lines is None:
             continue
@@ -201,33 +208,43 @@ def _fit(
 ) -> tuple[str, int, int] | None:
     """The longest line-prefix of `body` (≤ MAX_EXCERPT_LINES) whose piece fits the budget.
 
-    Costs are additive over lines (see tokens.py), so each line is measured once and the
-    piece for any prefix is priced without re-tokenizing it.
+    Costs are additive over lines (see tokens.py), so a piece is priced from its parts: the
+    header without its end line, each line, the "more lines" tail without its number. The
+    whole excerpt is measured in one call; lines are priced one by one only when it does
+    not fit and a prefix must be chosen.
     """
     limit = min(len(body), MAX_EXCERPT_LINES)
     if limit < 1:
         return None
-    line_costs = [estimate_tokens(line) + 1 for line in body[:limit]]  # +1: its newline
+    fixed = estimate_tokens(f"== {path}:{start}-") + estimate_tokens(f" {label}")
 
-    def price(count: int) -> int:
-        header = estimate_tokens(f"== {path}:{start}-{start + count - 1} {label}")
+    def price(count: int, lines_cost: int) -> int:
         more = len(body) - count
-        tail = estimate_tokens(f"… ({more} more lines)") + 1 if more else 0
-        return header + sum(line_costs[:count]) + tail
+        tail = _TAIL_TOKENS + _number_tokens(more) if more else 0
+        return fixed + _number_tokens(start + count - 1) + lines_cost + tail
 
-    if not left.fits(price(1)):
-        return None
-    lo, hi = 1, limit
-    while lo < hi:  # the price grows with count: binary search the largest that fits
-        mid = (lo + hi + 1) // 2
-        if left.fits(price(mid)):
-            lo = mid
-        else:
-            hi = mid - 1
-    more = len(body) - lo
+    count = limit
+    if not left.fits(price(limit, estimate_tokens("\n".join(body[:limit])) + 1)):
+        first = estimate_tokens(body[0]) + 1  # +1: its newline
+        if not left.fits(price(1, first)):
+            return None  # the common case once the budget runs low: decided in two calls
+        costs = list(accumulate([first, *(estimate_tokens(line) + 1 for line in body[1:limit])]))
+        lo, hi = 1, limit - 1
+        while lo < hi:  # the price grows with count: binary search the largest that fits
+            mid = (lo + hi + 1) // 2
+            if left.fits(price(mid, costs[mid - 1])):
+                lo = mid
+            else:
+                hi = mid - 1
+        count = lo
+    more = len(body) - count
     tail = [f"… ({more} more lines)"] if more else []
-    piece = "\n".join([f"== {path}:{start}-{start + lo - 1} {label}", *body[:lo], *tail])
-    return piece, start + lo - 1, estimate_tokens(piece)
+    piece = "\n".join([f"== {path}:{start}-{start + count - 1} {label}", *body[:count], *tail])
+    return piece, start + count - 1, estimate_tokens(piece)
+
+
+def _number_tokens(number: int) -> int:
+    return (len(str(number)) + 3) // 4
 
 
 def _candidates(conn: sqlite3.Connection, ranking: Ranking) -> list[_Candidate]:

@@ -36,6 +36,7 @@ VENDORED_DIRS = frozenset(
     }
 )
 MINIFIED_SUFFIXES = (".min.js", ".bundle.js", "-min.js")
+_SPECIAL_DIRS = VENDORED_DIRS | {"venv"}  # a path with none of these needs no closer look
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,21 +78,24 @@ def discover(root: Path) -> Discovery:
     candidates: list[Candidate] = []
     skipped: list[Skipped] = []
     vendored_roots: set[str] = set()
-    for rel in paths:
+    base = os.fspath(root) + os.sep
+    for rel in paths:  # the whole of a no-change refresh: kept to one stat and no Path
         spec = language_for(rel)
         if spec is None:
             continue
-        vendored = _vendored_prefix(rel, root)
-        if vendored is not None:
-            vendored_roots.add(vendored)
-            continue
+        parts = rel.split("/")
+        if len(parts) > 1 and not _SPECIAL_DIRS.isdisjoint(parts[:-1]):
+            vendored = _vendored_prefix(rel, root)
+            if vendored is not None:
+                vendored_roots.add(vendored)
+                continue
         if rel.endswith(MINIFIED_SUFFIXES):
             skipped.append(Skipped(rel, "minified/bundled"))
             continue
         try:
-            st = os.stat(os.path.join(root, rel))
+            st = os.stat(base + rel)
         except FileNotFoundError:
-            if os.path.islink(os.path.join(root, rel)):
+            if os.path.islink(base + rel):
                 skipped.append(Skipped(rel, "broken symlink"))
             continue  # tracked but deleted in the work tree: simply absent
         except OSError as exc:

@@ -37,7 +37,7 @@ def name_weight(name: str, definers: int) -> float:
 
 
 def out_edges(
-    src: int, refs: Iterable[tuple[str, int]], definers: Mapping[str, list[int]]
+    src: int, refs: Iterable[tuple[str, int]], definers: Mapping[str, Sequence[int]]
 ) -> list[tuple[int, int, float]]:
     """The TOP_EDGES heaviest (src, dst, weight) edges leaving one file."""
     acc: dict[int, float] = defaultdict(float)
@@ -63,17 +63,53 @@ def rebuild_all(conn: sqlite3.Connection) -> int:
     for file_id, name, count in conn.execute("SELECT file_id, name, count FROM refs"):
         if name in definers:
             refs[file_id].append((name, count))
+    return link_all(conn, refs, definers)
+
+
+def link_all(
+    conn: sqlite3.Connection,
+    refs: Mapping[int, Iterable[tuple[str, int]]],
+    definers: Mapping[str, Sequence[int]],
+) -> int:
+    """Replace every edge, from refs and definers already in memory (the cold build)."""
     conn.execute("DELETE FROM edges")
-    total = 0
+    rows: list[tuple[int, int, float]] = []
     for src, items in refs.items():
-        rows = out_edges(src, items, definers)
-        conn.executemany("INSERT INTO edges VALUES (?, ?, ?)", rows)
-        total += len(rows)
-    return total
+        rows.extend(out_edges(src, items, definers))
+    conn.executemany("INSERT INTO edges VALUES (?, ?, ?)", rows)
+    refresh_indegree(conn, None)
+    return len(rows)
 
 
-def rebuild_sources(conn: sqlite3.Connection, sources: Collection[int]) -> None:
-    """Recompute the out-edges of some files only (after a small refresh)."""
+def refresh_indegree(conn: sqlite3.Connection, dsts: Collection[int] | None) -> None:
+    """Store each file's in-degree and in-weight (the ranker's hub damping and prior).
+
+    `dsts=None` recomputes every file; otherwise only those whose in-edges changed.
+    """
+    if dsts is None:
+        conn.execute("UPDATE files SET indeg = 0, inweight = 0")
+        conn.executemany(
+            "UPDATE files SET indeg = ?, inweight = ? WHERE id = ?",
+            [
+                (count, weight, dst)
+                for dst, count, weight in conn.execute(
+                    "SELECT dst, count(*), total(weight) FROM edges GROUP BY dst"
+                )
+            ],
+        )
+        return
+    conn.executemany(
+        "UPDATE files SET indeg = (SELECT count(*) FROM edges WHERE dst = ?1), "
+        "inweight = (SELECT total(weight) FROM edges WHERE dst = ?1) WHERE id = ?1",
+        [(dst,) for dst in dsts],
+    )
+
+
+def rebuild_sources(
+    conn: sqlite3.Connection, sources: Collection[int], moved: Collection[int] = ()
+) -> None:
+    """Recompute the out-edges of some files only (after a small refresh); `moved` are
+    files whose in-edges changed otherwise (targets of deleted files)."""
     src_list = list(sources)
     refs: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for chunk in _chunks(src_list):
@@ -84,10 +120,18 @@ def rebuild_sources(conn: sqlite3.Connection, sources: Collection[int]) -> None:
             refs[file_id].append((name, count))
     names = {name for items in refs.values() for name, _ in items}
     definers = _definers(conn, names)
+    dsts: set[int] = set(moved)
     for chunk in _chunks(src_list):
+        marks = ",".join("?" * len(chunk))
+        dsts.update(
+            r[0] for r in conn.execute(f"SELECT dst FROM edges WHERE src IN ({marks})", chunk)
+        )
         conn.executemany("DELETE FROM edges WHERE src=?", [(s,) for s in chunk])
     for src in src_list:
-        conn.executemany("INSERT INTO edges VALUES (?, ?, ?)", out_edges(src, refs[src], definers))
+        rows = out_edges(src, refs[src], definers)
+        dsts.update(dst for _, dst, _ in rows)
+        conn.executemany("INSERT INTO edges VALUES (?, ?, ?)", rows)
+    refresh_indegree(conn, dsts)
 
 
 def referencing_files(conn: sqlite3.Connection, names: Collection[str]) -> set[int]:

@@ -26,7 +26,7 @@ def stem_key(path: str) -> tuple[str, bool]:
     return bare.lower(), bare != stem
 
 
-def test_partners(paths: Mapping[int, str]) -> dict[int, list[int]]:
+def partners_by_file(paths: Mapping[int, str]) -> dict[int, list[int]]:
     """file id → ids of files on the other side of a source/test pair with the same stem."""
     groups: dict[str, list[tuple[int, bool]]] = defaultdict(list)
     for file_id, path in paths.items():

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 DB_NAME = "index.sqlite3"
 
 _SCHEMA = """
@@ -28,7 +28,9 @@ CREATE TABLE files (
     hash TEXT NOT NULL,
     status TEXT NOT NULL,          -- ok | partial (syntax errors) | unreadable
     note TEXT NOT NULL DEFAULT '',
-    lines INTEGER NOT NULL DEFAULT 0
+    lines INTEGER NOT NULL DEFAULT 0,
+    indeg INTEGER NOT NULL DEFAULT 0,   -- edges into this file (ranking: hub damping)
+    inweight REAL NOT NULL DEFAULT 0    -- their total weight (ranking: global prior)
 );
 CREATE TABLE symbols (
     file_id INTEGER NOT NULL,
@@ -96,6 +98,9 @@ def open_db(path: Path) -> tuple[sqlite3.Connection, list[str]]:
             row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if row is None or row[0] != SCHEMA_VERSION:
                 raise CorruptIndex("written by another version")
+            done = conn.execute("SELECT value FROM meta WHERE key='complete'").fetchone()
+            if done is not None and done[0] != "1":
+                raise CorruptIndex("an earlier build was interrupted")
             conn.execute("SELECT count(*) FROM files").fetchone()
             return conn, warnings
         except (sqlite3.DatabaseError, CorruptIndex) as exc:
@@ -109,6 +114,27 @@ def open_db(path: Path) -> tuple[sqlite3.Connection, list[str]]:
         conn.executescript(_SCHEMA)
         conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
     return conn, warnings
+
+
+@contextlib.contextmanager
+def bulk_load(conn: sqlite3.Connection, enabled: bool) -> Iterator[None]:
+    """No fsync and an in-memory journal while the cache is built from nothing.
+
+    A crash mid-build leaves a file `open_db` rejects and rebuilds, which is all a cache
+    needs; WAL and NORMAL sync come back afterwards for the small refreshes that follow.
+    """
+    if not enabled:
+        yield
+        return
+    with contextlib.suppress(sqlite3.OperationalError):  # another reader: stay in WAL
+        conn.execute("PRAGMA journal_mode=MEMORY")
+    conn.execute("PRAGMA synchronous=OFF")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(sqlite3.OperationalError):
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -136,22 +162,28 @@ def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
 
 
 def delete_file_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
-    """Remove everything derived from these files (not their `files` row)."""
+    """Remove what was parsed from these files (not their `files` row, nor their edges:
+    the re-link that follows replaces those and needs the old ones to know what moved)."""
     if not ids:
         return
     params = [(i,) for i in ids]
     conn.executemany("DELETE FROM symbols WHERE file_id=?", params)
     conn.executemany("DELETE FROM refs WHERE file_id=?", params)
     conn.executemany("DELETE FROM lexicon WHERE rowid=?", params)
-    conn.executemany("DELETE FROM edges WHERE src=?", params)
 
 
-def delete_files(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
-    """Forget files entirely, including edges other files had into them."""
+def delete_files(conn: sqlite3.Connection, ids: Sequence[int]) -> set[int]:
+    """Forget files entirely, with every edge in or out; returns the files they pointed to
+    (whose in-degree changed)."""
     delete_file_rows(conn, ids)
     params = [(i,) for i in ids]
+    targets: set[int] = set()
+    for (file_id,) in params:
+        targets.update(r[0] for r in conn.execute("SELECT dst FROM edges WHERE src=?", (file_id,)))
+    conn.executemany("DELETE FROM edges WHERE src=?", params)
     conn.executemany("DELETE FROM edges WHERE dst=?", params)
     conn.executemany("DELETE FROM files WHERE id=?", params)
+    return targets - set(ids)
 
 
 def insert_symbols(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> None:

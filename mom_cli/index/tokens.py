@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import re
 
-_PIECES = re.compile(r"\w+|[^\w\s]|\n|[ \t]{2,}")
+# One match per 4-character slice of a word (greedy \w{1,4} cuts a run of n word
+# characters into ceil(n/4) matches), per punctuation mark, per newline and per run of 2+
+# spaces: counting matches (subn, which builds no list) is the whole estimate, in C.
+_PIECES = re.compile(r"\w{1,4}|[^\w\s]|\n|[ \t]{2,}")
 
 
 def estimate_tokens(text: str) -> int:
-    total = 0
-    for match in _PIECES.finditer(text):
-        piece = match.group()
-        if piece[0].isalnum() or piece[0] == "_":
-            total += (len(piece) + 3) // 4
-        else:
-            total += 1
-    return total
+    return _PIECES.subn("", text)[1]

@@ -12,6 +12,11 @@ outcome, and for errors from the error's `action` (mom_cli.errors):
     Action.ESCALATE         → next tier up
     Action.STOP             → re-raised (budget stop, config error): nothing more is tried
 
+With `retry_free_when_stuck`, a check that failed on a $0 attempt with no higher rung
+left (nothing above is usable here, e.g. no API key) is retried on the same rung with the
+failure fed back: it costs nothing, and a small model's sampled replies differ from try
+to try. A paid attempt never gets an extra same-tier retry.
+
 At most 1 + max_retries attempts are made. Every attempt is recorded with its tier,
 model, diagnostics, tokens and cost, and reported through events.
 """
@@ -19,7 +24,7 @@ model, diagnostics, tokens and cost, and reported through events.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mom_cli.errors import Action, MomError
@@ -34,6 +39,15 @@ class Rung:
 
 
 @dataclass(frozen=True)
+class Assist:
+    """A $0 helper (a rule) whose edits are part of a passing attempt's kept result."""
+
+    tier: str
+    model: str  # the rule's name
+    share: float  # its share of the step's result, 0..1
+
+
+@dataclass(frozen=True)
 class AttemptResult:
     """What one attempt produced. `diagnostics` explain a failed check, one per line."""
 
@@ -43,6 +57,7 @@ class AttemptResult:
     completion: Completion | None = None
     cost_usd: float | None = None  # defaults to the completion's cost
     data: Any = None  # anything the caller wants back (edits, validation report …)
+    assists: tuple[Assist, ...] = ()  # rules that repaired this attempt's edit
 
     @property
     def spent(self) -> float:
@@ -119,6 +134,7 @@ async def climb(
     first_reasons: Sequence[str] = (),
     on_outcome: OutcomeHook | None = None,
     on_verdict: VerdictHook | None = None,
+    retry_free_when_stuck: bool = False,
 ) -> ClimbResult:
     """Try rungs in order until one passes; see the module docstring for the policy."""
     out = ClimbResult(ok=False, result=None)
@@ -128,9 +144,10 @@ async def climb(
     benched: set[str] = set()
     index = 0
     budget = 1 + max(0, max_retries)
+    why_next = "escalation"
     while index < len(rungs) and len(out.attempts) < budget:
         rung = rungs[index]
-        reasons = tuple(first_reasons) if not out.attempts else ("escalation",)
+        reasons = tuple(first_reasons) if not out.attempts else (why_next,)
         sink(TaskRouted(task_id, rung.tier, rung.model, reasons))
         feedback = Feedback(len(out.attempts), tuple(out.attempts))
         try:
@@ -147,6 +164,7 @@ async def climb(
             reason = f"{type(exc).__name__}: {exc}"
             sink(AttemptFailed(task_id, rung.tier, rung.model, reason))
             same_tier = exc.action in (Action.RETRY, Action.COOL_DOWN)
+            why_next = "escalation"
             index = _next_index(rungs, index, same_tier=same_tier, benched=benched)
             _announce(sink, task_id, rung, rungs, index, reason)
             continue
@@ -163,7 +181,13 @@ async def climb(
         out.result = result
         reason = "; ".join(result.diagnostics[:3]) or "check failed"
         sink(AttemptFailed(task_id, rung.tier, rung.model, reason))
-        index = _next_index(rungs, index, same_tier=False, benched=benched)
+        nxt = _next_index(rungs, index, same_tier=False, benched=benched)
+        if retry_free_when_stuck and nxt >= len(rungs) and result.spent == 0:
+            nxt, why_next = index, "free retry: no higher tier is usable"
+            out.attempts[-1] = replace(out.attempts[-1], action="retry")
+        else:
+            why_next = "escalation"
+        index = nxt
         _announce(sink, task_id, rung, rungs, index, reason)
     if len(out.attempts) >= budget and index < len(rungs):
         out.stopped = f"gave up after {len(out.attempts)} attempts (max_retries={max_retries})"

@@ -24,6 +24,7 @@ from typing import Any
 
 from mom_cli.config import RULES_TIER, MomConfig
 from mom_cli.edits.checkpoint import CheckpointStore
+from mom_cli.engine.contributions import ContributionRecord
 from mom_cli.errors import BudgetExceededError, ExitCode, MomError
 from mom_cli.events import EventSink, Notice, TaskFinished, TaskStarted, null_sink
 from mom_cli.ledger.store import Ledger
@@ -37,6 +38,7 @@ from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.pipeline import validate_project
 from mom_cli.validate.result import ValidationResult
+from mom_cli.workflows.fix_contributions import fix_contributions
 from mom_cli.workflows.model_step import (
     FixStep,
     ModelAttempt,
@@ -77,6 +79,7 @@ class AttemptInfo:
     input_tokens: int = 0
     output_tokens: int = 0
     error: str = ""
+    endpoint: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +91,7 @@ class AttemptInfo:
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "error": self.error,
+            "endpoint": self.endpoint,
         }
 
 
@@ -141,6 +145,7 @@ class FixBuildResult:
     snapshot: str = ""
     run_id: str = ""
     validations: int = 0
+    contributions: list[ContributionRecord] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -165,7 +170,7 @@ class FixBuildResult:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "passed": self.passed,
             "dry_run": self.dry_run,
             "steps": [s.to_dict() for s in self.steps],
@@ -175,6 +180,9 @@ class FixBuildResult:
             "run_id": self.run_id,
             "snapshot": self.snapshot,
         }
+        if not self.dry_run:  # a plan has estimates, not contributions
+            data["contributions"] = [c.to_dict() for c in self.contributions]
+        return data
 
 
 class FixBuild:
@@ -230,6 +238,7 @@ class FixBuild:
             result.passed = self.checker.passed
             if result.passed:
                 result.needs = []
+            result.contributions = fix_contributions(result.steps, self.config)
         result.validations = self.checker.runs
         result.seconds = time.monotonic() - started
         return result
@@ -383,6 +392,7 @@ class FixBuild:
                     rec.input_tokens,
                     rec.output_tokens,
                     rec.error,
+                    rec.endpoint,
                 )  # fmt: skip
             )
         last = climbed.final

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -73,3 +74,17 @@ def test_corrupt_cache_is_rebuilt(index_repo: MakeRepo, tmp_path: Path) -> None:
     assert report.files == 3
     assert any("rebuilding" in w for w in report.warnings)
     assert CodeIndex(repo, state).refresh().cache_hits == 3
+
+
+def test_interrupted_cold_build_is_redone(index_repo: MakeRepo, tmp_path: Path) -> None:
+    repo = index_repo(SAMPLE_PY)
+    state = tmp_path / "state"
+    state.mkdir()
+    CodeIndex(repo, state).refresh()
+    conn = sqlite3.connect(state / "index.sqlite3")
+    with conn:  # what a build killed half-way leaves behind
+        conn.execute("UPDATE meta SET value='0' WHERE key='complete'")
+    conn.close()
+    report = CodeIndex(repo, state).refresh()
+    assert any("interrupted" in w and "rebuilding" in w for w in report.warnings)
+    assert (report.parsed, report.files) == (3, 3)

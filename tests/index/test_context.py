@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -91,3 +92,18 @@ def test_token_estimate_is_additive_over_lines(pieces: list[str]) -> None:
     joined = "\n".join(pieces)
     expected = sum(estimate_tokens(p) for p in pieces) + max(0, len(pieces) - 1)
     assert estimate_tokens(joined) == expected
+
+
+def _tokens_by_pieces(text: str) -> int:
+    """The estimate's definition, one piece at a time (what tokens.py computes in C)."""
+    total = 0
+    for match in re.finditer(r"\w+|[^\w\s]|\n|[ \t]{2,}", text):
+        piece = match.group()
+        total += (len(piece) + 3) // 4 if piece[0].isalnum() or piece[0] == "_" else 1
+    return total
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab_9é \t\n.(){}…日"), max_size=80))
+def test_token_estimate_matches_its_definition(text: str) -> None:
+    assert estimate_tokens(text) == _tokens_by_pieces(text)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from index_helpers import SAMPLE_PY, write
 
-from mom_cli.index import build, graph
+from mom_cli.index import build, graph, pool
 from mom_cli.index.api import CodeIndex
 
 MakeRepo = Callable[[Mapping[str, str | bytes]], Path]
@@ -40,6 +40,22 @@ def _edges(state: Path) -> set[tuple[str, str]]:
     return set(rows)
 
 
+def _indegrees(state: Path) -> dict[str, tuple[int, float]]:
+    conn = sqlite3.connect(state / "index.sqlite3")
+    rows = conn.execute("SELECT path, indeg, round(inweight, 6) FROM files").fetchall()
+    conn.close()
+    return {path: (count, weight) for path, count, weight in rows}
+
+
+def _relinked_from_tables(state: Path) -> tuple[set[tuple[str, str]], dict[str, tuple[int, float]]]:
+    """Edges and in-degrees as a full rebuild from the stored symbols and refs makes them."""
+    conn = sqlite3.connect(state / "index.sqlite3")
+    with conn:
+        graph.rebuild_all(conn)
+    conn.close()
+    return _edges(state), _indegrees(state)
+
+
 def test_cold_then_nothing_changed(index_repo: MakeRepo, tmp_path: Path) -> None:
     repo = index_repo(SAMPLE_PY)
     index = CodeIndex(repo, _state(tmp_path))
@@ -47,6 +63,10 @@ def test_cold_then_nothing_changed(index_repo: MakeRepo, tmp_path: Path) -> None
     assert (first.files, first.parsed, first.cache_hits) == (3, 3, 0)
     assert first.edges_rebuilt == "full"
     assert ("app/http.py", "app/retry.py") in _edges(tmp_path / "state")
+    # The cold build links from memory; it must agree with a rebuild from the tables.
+    built = (_edges(tmp_path / "state"), _indegrees(tmp_path / "state"))
+    assert _indegrees(tmp_path / "state")["app/retry.py"][0] >= 1
+    assert _relinked_from_tables(tmp_path / "state") == built
     second = index.refresh()
     assert (second.parsed, second.cache_hits, second.edges_rebuilt) == (0, 3, "none")
 
@@ -94,13 +114,9 @@ def test_edit_touch_add_rename_delete(
     assert _definers(state, "RetryPolicy") == set()
     assert not any("app/policy.py" in pair for pair in _edges(state))
 
-    # The incrementally maintained graph equals a full rebuild.
-    incremental = _edges(state)
-    conn = sqlite3.connect(state / "index.sqlite3")
-    with conn:
-        graph.rebuild_all(conn)
-    conn.close()
-    assert _edges(state) == incremental
+    # The incrementally maintained graph (and in-degrees) equals a full rebuild.
+    incremental = (_edges(state), _indegrees(state))
+    assert _relinked_from_tables(state) == incremental
 
 
 def test_parallel_matches_serial(
@@ -113,8 +129,8 @@ def test_parallel_matches_serial(
     serial = CodeIndex(repo, tmp_path / "serial")
     (tmp_path / "serial").mkdir()
     serial_report = serial.refresh(workers=1)
-    monkeypatch.setattr(build, "POOL_THRESHOLD", 1)
-    monkeypatch.setattr(build, "BATCH_BYTES", 100)
+    monkeypatch.setattr(pool, "POOL_THRESHOLD", 1)
+    monkeypatch.setattr(pool, "MIN_BATCH_BYTES", 100)
     (tmp_path / "par").mkdir()
     par_report = CodeIndex(repo, tmp_path / "par").refresh(workers=2)
     assert serial_report.symbols == par_report.symbols == 30

@@ -24,6 +24,8 @@ from mom_cli.events import AttemptFailed, Escalated, EventSink, TaskRouted, null
 from mom_cli.ledger.store import Ledger
 from mom_cli.providers.base import Completion, CompletionRequest, ModelCaller
 from mom_cli.providers.ladder_call import model_tiers, tier_models
+from mom_cli.rules.repair import RepairOutcome, repair_after_edit, rules_enabled
+from mom_cli.rules.steps import CheckpointApplier
 from mom_cli.validate.result import ValidationResult
 from mom_cli.workflows.milestone import plan as planfile
 from mom_cli.workflows.milestone.prompts import (
@@ -260,8 +262,12 @@ async def _apply_and_validate(
         env.run.save()
         env.hook("edited", item.index)
         result = await env.validator(env.repo, record.paths)
+        repair = RepairOutcome(False)
         if not result.passed:
-            text = result.prompt_text()
+            repair = await _repair(env, st, record.paths, result)
+            result = repair.result if repair.ok and repair.result is not None else result
+        if not result.passed:
+            text = "\n".join([result.prompt_text(), *repair.feedback()])
             _roll_back(env, st)
             st.history.append(
                 Attempt(
@@ -276,15 +282,38 @@ async def _apply_and_validate(
             )
             env.run.save()
             return _Outcome(False, text)
-        st.phase = "validated"
+        st.phase, st.repair_steps = "validated", []
+        helped = f"with rules' help: {', '.join(repair.rules)}" if repair.ok else ""
+        st.history += [Attempt(RULES_TIER, a.rule, a.outcome, a.reason) for a in repair.fixed]
         st.history.append(
-            Attempt(tier, model, "validated", "", st.tokens_in, st.tokens_out, st.cost_usd)
+            Attempt(tier, model, "validated", helped, st.tokens_in, st.tokens_out, st.cost_usd)
         )
         env.run.save()
         env.hook("validated", item.index)
         settle_item(env, st, item)
         env.hook("checked", item.index)
     return _Outcome(True)
+
+
+async def _repair(
+    env: ItemEnv, st: ItemState, paths: list[str], failed: ValidationResult
+) -> RepairOutcome:
+    """Rules repair mechanical faults in the model's failing edit ($0, ledgered as tier
+    "rules"). Their steps are saved in the run state as they happen, so a crash
+    mid-repair is rolled back whole by `settle_item`."""
+    if not rules_enabled(env.config):
+        return RepairOutcome(False)
+
+    def track(steps: list[str]) -> None:
+        st.repair_steps = list(steps)
+        st.steps += [s for s in steps if s not in st.steps]
+        env.run.save()
+
+    return await repair_after_edit(
+        env.repo, paths, failed.diagnostics, lambda files: env.validator(env.repo, files),
+        CheckpointApplier(env.repo, env.store), ledger=env.ledger, sink=env.sink,
+        run_id=env.run.run_id, on_steps=track,
+    )  # fmt: skip
 
 
 async def _write_tests(
@@ -347,7 +376,12 @@ def _with_tests(context: ItemContext, tests: list[EditBlock]) -> ItemContext:
 
 
 def _roll_back(env: ItemEnv, st: ItemState) -> None:
-    """Undo the item's applied, unvalidated step. Refuses (loudly) to clobber user edits."""
+    """Undo the item's applied, unvalidated step (rule repairs on top of it first, newest
+    first). Refuses (loudly) to clobber user edits."""
+    for step_id in reversed(st.repair_steps):
+        if env.store.load(step_id).status in ("applying", "applied"):
+            env.store.rollback(step_id)
+    st.repair_steps = []
     if st.current_step:
         record = env.store.load(st.current_step)
         if record.status in ("applying", "applied"):

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mom_cli.config import MomConfig
+from mom_cli.config import RULES_TIER, MomConfig
 from mom_cli.ledger.store import Ledger
 from mom_cli.providers.base import ModelCaller
 from mom_cli.workflows.milestone.generate import Checklist
@@ -37,6 +37,7 @@ class ItemReport:
     seconds: float = 0.0
     diagnosis: str = ""
     escalated: bool = False
+    helped_by: list[str] = field(default_factory=list)  # rules that repaired its edit
 
 
 @dataclass
@@ -82,7 +83,8 @@ def build_report(
 ) -> RunReport:
     items = []
     for st in run.items:
-        tried = [a.tier for a in st.history if a.model]
+        tried = [a.tier for a in st.history if a.model and a.tier != RULES_TIER]
+        rules = [a.model for a in st.history if a.tier == RULES_TIER and a.outcome == "validated"]
         items.append(
             ItemReport(
                 st.index,
@@ -98,6 +100,7 @@ def build_report(
                 round(st.seconds, 2),
                 st.diagnosis,
                 _escalated(tried),
+                list(dict.fromkeys(rules)),
             )
         )
     if ledger is not None:

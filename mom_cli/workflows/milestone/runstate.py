@@ -54,6 +54,7 @@ class ItemState:
     tier: str = ""
     model: str = ""
     current_step: str = ""  # checkpoint step id of the applied, unvalidated edit
+    repair_steps: list[str] = field(default_factory=list)  # rule steps on top of it
     steps: list[str] = field(default_factory=list)  # every checkpoint step of this item
     ledger_ids: list[int] = field(default_factory=list)
     tokens_in: int = 0

@@ -1,0 +1,66 @@
+"""fix-build's ContributionRecords: each rule and model that fixed a share of the build."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from fix_build_helpers import FIVE_FAULTS, GOOD_MEAN_EDIT, LOGIC_BUG, ScriptedProvider, make_project
+from typer.testing import CliRunner
+
+from mom_cli.cli.app import app
+from mom_cli.config import load_config
+from mom_cli.ledger.store import Ledger
+from mom_cli.providers.pool import ProviderPool
+from mom_cli.workflows.fix_build import FixBuild, FixBuildResult
+
+
+def test_json_contributions_name_each_rule_at_zero_cost(tmp_path: Path) -> None:
+    repo = make_project(tmp_path / "calc", {"calc/ops.py": FIVE_FAULTS["calc/ops.py"][:2]})
+    result = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--json"])
+    assert result.exit_code == 0, result.output
+    contributions = json.loads(result.stdout)["contributions"]
+    assert sorted((c["tier"], c["model"]) for c in contributions) == [
+        ("rules", "python.missing_colon"),
+        ("rules", "python.unclosed_bracket"),
+    ]
+    for c in contributions:
+        assert c["subtask_id"] == "calc/ops.py" and c["weight"] == 0.5
+        assert c["cost_usd"] == 0 and c["input_tokens"] == c["output_tokens"] == 0
+
+
+def test_model_and_rules_share_the_fixed_diagnostics(tmp_path: Path) -> None:
+    repo = make_project(
+        tmp_path / "calc", LOGIC_BUG, {"calc/ops.py": FIVE_FAULTS["calc/ops.py"][:1]}
+    )
+    cfg = load_config(repo).config
+    provider = ScriptedProvider([GOOD_MEAN_EDIT])
+
+    async def go() -> FixBuildResult:
+        pool = ProviderPool(cfg, Ledger(tmp_path / "l.sqlite3"), adapters={"embedded": provider})
+        try:
+            return await FixBuild(repo, cfg, caller=pool, run_id="run").run()
+        finally:
+            await pool.aclose()
+
+    result = asyncio.run(go())
+    assert result.passed, result.to_dict()
+    by = {(c.tier, c.model): c for c in result.contributions}
+    assert set(by) == {("rules", "python.missing_colon"), ("local", "smollm2")}
+    rule, model = by["rules", "python.missing_colon"], by["local", "smollm2"]
+    assert rule.subtask_id == "calc/ops.py" and rule.cost_usd == 0
+    model_step = next(s for s in result.steps if s.tier == "local")
+    assert model.subtask_id == model_step.file
+    assert model.input_tokens > 0 and model.output_tokens > 0 and model.provider == "embedded"
+    fixed_by_model = len(model_step.diagnostics)
+    assert model.weight == round(fixed_by_model / (fixed_by_model + 1), 4)
+    assert abs(rule.weight + model.weight - 1) < 1e-3
+    assert result.to_dict()["contributions"][0]["tier"] in ("rules", "local")
+
+
+def test_human_summary_has_a_contributions_line(tmp_path: Path) -> None:
+    repo = make_project(tmp_path / "calc", {"calc/ops.py": FIVE_FAULTS["calc/ops.py"][:1]})
+    result = CliRunner().invoke(app, ["fix-build", "--repo", str(repo)])
+    assert result.exit_code == 0, result.output
+    assert "contributions: rules/python.missing_colon 100%" in result.stdout
