@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mom_cli.cli.common import (
@@ -72,6 +73,8 @@ def _inside(root: Path, path: Path) -> str:
 
 
 def render(result: ValidationResult) -> None:
+    from mom_cli.validate.lint_baseline import PREEXISTING_NOTE
+
     if not result.stages:
         console.print("nothing to validate")
         return
@@ -84,19 +87,29 @@ def render(result: ValidationResult) -> None:
             if stage.skipped
             else ("[green]passed[/]" if stage.passed else "[bold red]FAILED[/]")
         )
-        table.add_row(
-            stage.name, mark, f"{stage.seconds:.2f}", str(len(stage.diagnostics)), stage.tool_used
-        )
+        old = sum(d.message.endswith(PREEXISTING_NOTE) for d in stage.diagnostics)
+        count = f"{len(stage.diagnostics) - old}" + (f" (+{old} in HEAD)" if old else "")
+        table.add_row(stage.name, mark, f"{stage.seconds:.2f}", count, escape(stage.tool_used))
     for name in result.not_run:
         table.add_row(name, "[dim]not run[/]", "", "", "(an earlier stage failed)")
     console.print(table)
     for stage in result.stages:
-        for d in stage.diagnostics:
+        shown = [d for d in stage.diagnostics if not d.message.endswith(PREEXISTING_NOTE)]
+        for d in shown:
             style = SEVERITY_STYLE.get(d.severity, "white")
-            code = f" [dim]\\[{d.code}][/]" if d.code else ""
+            code = f" [dim]\\[{escape(d.code)}][/]" if d.code else ""
+            # Paths and messages are data: escaped, and no emoji codes (":100:" is a line).
             console.print(
-                f"{d.location()}: [{style}]{d.severity}[/] ({stage.name}) {d.message}{code}",
+                f"{escape(d.location())}: [{style}]{d.severity}[/] ({stage.name}) "
+                f"{escape(d.message)}{code}",
                 markup=True,
+                highlight=False,
+                emoji=False,
+            )
+        if hidden := len(stage.diagnostics) - len(shown):
+            console.print(
+                f"[dim]{stage.name}: {hidden} finding(s) already in HEAD, not counted "
+                "(mom's default rules; the project has no ruff config). --json lists them.[/]",
                 highlight=False,
             )
     verdict = "[bold green]passed[/]" if result.passed else "[bold red]failed[/]"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
+from dataclasses import replace as with_fields
 
 from mom_cli.edits.blocks import EditBlock
 from mom_cli.errors import EditError
@@ -20,9 +21,16 @@ _MAX_DETAIL_LINES = 30
 
 
 def apply_block(content: str | None, block: EditBlock) -> str:
-    """The new text of the file after `block`; `content` is None for a missing file."""
+    """The new text of the file after `block`; `content` is None for a missing file.
+
+    A CRLF file keeps CRLF: the match runs on LF text, with the block's own line endings
+    normalised too (rules quote the raw CRLF text, models usually write LF), and the result
+    is converted back once. A file mixing both endings is matched as it is, so the lines
+    the edit does not touch keep their endings byte for byte.
+    """
+    crlf = content is not None and _is_crlf(content)
     if block.whole_file:
-        return block.replace
+        return _to_crlf(block.replace) if crlf else block.replace
     if not block.search.strip():
         if content is None or not content.strip():
             return block.replace
@@ -36,10 +44,23 @@ def apply_block(content: str | None, block: EditBlock) -> str:
             f"{block.path}: no such file",
             detail=f"{block.path} does not exist. To create it, leave SEARCH empty.",
         )
-    newline = "\r\n" if "\r\n" in content else "\n"
-    text = content.replace("\r\n", "\n")
-    result = _replace_once(text, block)
-    return result.replace("\n", newline) if newline != "\n" else result
+    if not crlf:
+        return _replace_once(content, block)
+    lf = with_fields(block, search=_to_lf(block.search), replace=_to_lf(block.replace))
+    return _to_crlf(_replace_once(_to_lf(content), lf))
+
+
+def _is_crlf(text: str) -> bool:
+    """Every line ends in CRLF (and there is at least one line break)."""
+    return "\r\n" in text and text.count("\n") == text.count("\r\n")
+
+
+def _to_lf(text: str) -> str:
+    return text.replace("\r\n", "\n")
+
+
+def _to_crlf(text: str) -> str:
+    return _to_lf(text).replace("\n", "\r\n")
 
 
 def _replace_once(text: str, block: EditBlock) -> str:

@@ -11,12 +11,10 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mom_cli.index import graph
-from mom_cli.index.bulk import BulkWriter
 from mom_cli.index.discover import Candidate, Skipped, discover
-from mom_cli.index.parse import Parsed
-from mom_cli.index.pool import Job, parse_all
 from mom_cli.index.recent import head_of, needs_update, record_recent
 from mom_cli.index.store import (
     FileRow,
@@ -33,6 +31,10 @@ from mom_cli.index.store import (
     open_db,
     set_meta,
 )
+
+if TYPE_CHECKING:  # parsing is imported only when a file changed: a no-change refresh
+    from mom_cli.index.parse import Parsed  # never loads tree-sitter, hashlib or the pool
+    from mom_cli.index.pool import Job
 
 FULL_RELINK_FRACTION = 0.3
 
@@ -127,6 +129,9 @@ def _write(
 def _cold(
     conn: sqlite3.Connection, root: Path, report: IndexReport, jobs: list[Job], workers: int | None
 ) -> None:
+    from mom_cli.index.bulk import BulkWriter
+    from mom_cli.index.pool import parse_all
+
     writer = BulkWriter(conn)
     for parsed in parse_all(str(root), jobs, workers):
         if parsed.status == "unreadable":  # not cached: retried on the next refresh
@@ -147,6 +152,8 @@ def _update(
     gone: list[FileRow],
     workers: int | None,
 ) -> None:
+    from mom_cli.index.pool import parse_all
+
     changed_names: set[str] = set()
     moved: set[int] = set()
     if gone:

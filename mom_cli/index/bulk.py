@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from mom_cli.index import graph
-from mom_cli.index.parse import Parsed
 from mom_cli.index.store import insert_lexicon, insert_refs, insert_symbols
+
+if TYPE_CHECKING:
+    from mom_cli.index.parse import Parsed
 
 FLUSH_FILES = 256  # rows are written every this many files, bounding memory
 

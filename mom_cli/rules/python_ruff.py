@@ -8,8 +8,10 @@ must not restyle code its owners never asked to be formatted.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
+from typing import Any
 
 from mom_cli.edits.blocks import EditBlock
 from mom_cli.rules.registry import RuleContext, rule
@@ -19,37 +21,84 @@ from mom_cli.validate.diagnostics import Diagnostic
 
 _RUFF_CODE = re.compile(r"^[A-Z]{1,4}\d{1,4}$")
 FORMAT_CODE = "format"
+_EOL = re.compile(r"\r\n|\r|\n")
 
 
 def _ruff_fix(diag: Diagnostic, source: str, ctx: RuleContext, *, unsafe: bool) -> str | None:
+    """`source` with ruff's fix for exactly this finding (None: no fix of that safety).
+
+    Only the targeted finding is fixed, never every finding of its code in the file:
+    `ruff check --fix --select F401` would also delete unused imports that were committed
+    long ago, which the validator reports as pre-existing and the user never asked about.
+    """
     if not _RUFF_CODE.match(diag.code or "") or diag.tool not in ("", "ruff"):
         return None
     ruff = find_tool("ruff", ctx.repo)
     if ruff is None:
         return None
-    argv = [ruff, "check", "--fix", "--no-cache", "--quiet", "--select", diag.code]
-    argv += ["--unsafe-fixes"] if unsafe else ["--no-unsafe-fixes"]
-    argv += ["--stdin-filename", diag.file, "-"]
+    argv = [ruff, "check", "--output-format=json", "--no-fix", "--no-cache", "--select"]
+    argv += [diag.code, "--stdin-filename", diag.file, "-"]
     result = run_tool(argv, ctx.repo, stdin=source)
-    if result is None or result.returncode not in (0, 1) or not result.stdout:
+    if result is None or result.returncode not in (0, 1):
         return None
-    return result.stdout
+    try:
+        items = json.loads(result.stdout or "[]")
+    except ValueError:
+        return None
+    wanted = "unsafe" if unsafe else "safe"
+    for item in items if isinstance(items, list) else []:
+        location = item.get("location") or {}
+        if item.get("code") != diag.code or location.get("row") != diag.line:
+            continue
+        if diag.column and location.get("column") != diag.column:
+            continue
+        fix = item.get("fix") or {}
+        if fix.get("applicability") != wanted:
+            return None
+        return apply_ruff_edits(source, fix.get("edits") or [])
+    return None
+
+
+def apply_ruff_edits(source: str, edits: list[dict[str, Any]]) -> str | None:
+    """Apply ruff's edits (1-based row/column, in characters) to `source`; None when an
+    edit falls outside the text or edits overlap."""
+    starts = [0] + [m.end() for m in _EOL.finditer(source)]
+
+    def offset(loc: dict[str, Any]) -> int | None:
+        row, col = int(loc.get("row") or 0), int(loc.get("column") or 0)
+        if row == len(starts) + 1 and col == 1 and not source.endswith(("\n", "\r")):
+            return len(source)
+        if not 1 <= row <= len(starts) or col < 1:
+            return None
+        at = starts[row - 1] + col - 1
+        return at if at <= len(source) else None
+
+    spans = []
+    for edit in edits:
+        lo, hi = offset(edit.get("location") or {}), offset(edit.get("end_location") or {})
+        if lo is None or hi is None or hi < lo:
+            return None
+        spans.append((lo, hi, str(edit.get("content") or "")))
+    out, last = source, len(source) + 1
+    for lo, hi, content in sorted(spans, reverse=True):
+        if hi > last:
+            return None
+        out, last = out[:lo] + content + out[hi:], lo
+    return out
 
 
 @rule("python.ruff_fix", languages=("python",))
 def ruff_fix(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock | None:
-    """A ruff diagnostic with a safe fix → `ruff check --fix --select CODE` on the file."""
+    """A ruff diagnostic with a safe fix → ruff's fix for that one finding."""
     fixed = _ruff_fix(diag, source, ctx, unsafe=False)
-    return minimal_block(diag.file, source, fixed) if fixed else None
+    return minimal_block(diag.file, source, fixed) if fixed is not None else None
 
 
 @rule("python.ruff_unsafe_fix", languages=("python",), strict=True)
 def ruff_unsafe_fix(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock | None:
-    """ruff's unsafe fix, only when the safe one does nothing; kept only if all checks pass."""
-    if _ruff_fix(diag, source, ctx, unsafe=False) not in (None, source):
-        return None
+    """ruff's unsafe fix (for findings with no safe one); kept only if all checks pass."""
     fixed = _ruff_fix(diag, source, ctx, unsafe=True)
-    return minimal_block(diag.file, source, fixed) if fixed else None
+    return minimal_block(diag.file, source, fixed) if fixed is not None else None
 
 
 def project_formatter(ctx: RuleContext) -> str | None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from mom_cli.validate.build import cargo_env
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.lint_baseline import PREEXISTING_NOTE, mark_preexisting
+from mom_cli.validate.lint_config import apply_flake8_config, read_flake8_config
 from mom_cli.validate.parsers import cargo_rendered, parse_cargo_json, parse_generic, relpath
 from mom_cli.validate.result import StageContext, StageResult, trim
 from mom_cli.validate.runner import (
@@ -78,8 +80,10 @@ def sort_by_severity(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
 def _counts(diagnostics: list[Diagnostic]) -> str:
     counts: dict[str, int] = {}
     for d in diagnostics:
-        counts[d.severity] = counts.get(d.severity, 0) + 1
-    return ", ".join(f"{n} {sev}(s)" for sev, n in counts.items()) or "clean"
+        old = d.message.endswith(PREEXISTING_NOTE)
+        label = "already in HEAD (not counted)" if old else f"{d.severity}(s)"
+        counts[label] = counts.get(label, 0) + 1
+    return ", ".join(f"{n} {label}" for label, n in counts.items()) or "clean"
 
 
 Outcome = tuple[Tool, CommandResult, list[Diagnostic]] | None
@@ -97,13 +101,41 @@ def _ruff(ctx: StageContext) -> Outcome:
     )  # fmt: skip
     result = run_command(cmd, ctx.root, timeout=ctx.timeout)
     try:
-        items = json.loads(result.stdout or "[]")
+        found = _ruff_findings(result.stdout, ctx.root)
     except ValueError:
         return ruff, result, [failure_diagnostic("lint", result, "ruff")]
-    found = [
+    if result.returncode not in (0, 1) and not found:
+        return ruff, result, [failure_diagnostic("lint", result, "ruff")]
+    if not has_ruff_config(ctx.root):
+        # mom's rules stand in for the project's linter: honour its flake8 settings, and
+        # count only what the change introduced (see lint_config and lint_baseline).
+        flake8 = read_flake8_config(ctx.root)
+        found = apply_flake8_config(found, flake8)
+
+        def lint_head(rel: str, text: str) -> list[Diagnostic]:
+            argv = ruff.command(
+                "check", "--output-format=json", "--no-fix", "--no-cache",
+                *ruff_rule_args(ctx.root), "--stdin-filename", rel, "-",
+            )  # fmt: skip
+            head = run_command(argv, ctx.root, timeout=ctx.timeout, stdin=text)
+            try:
+                return apply_flake8_config(_ruff_findings(head.stdout, ctx.root), flake8)
+            except ValueError:
+                return []
+
+        found = mark_preexisting(found, ctx.root, ctx.repo, lint_head)
+    return ruff, result, found
+
+
+def _ruff_findings(stdout: str, root: Path) -> list[Diagnostic]:
+    """ruff's JSON output as lint diagnostics (ValueError when it is not JSON)."""
+    items = json.loads(stdout or "[]")
+    if not isinstance(items, list):
+        raise ValueError("ruff printed no list")
+    return [
         Diagnostic(
             "lint",
-            relpath(item.get("filename", ""), ctx.root),
+            relpath(item.get("filename", ""), root),
             int((item.get("location") or {}).get("row") or 0),
             item.get("message", "") + (" (autofix available)" if item.get("fix") else ""),
             "error",
@@ -113,9 +145,6 @@ def _ruff(ctx: StageContext) -> Outcome:
         )
         for item in items
     ]
-    if result.returncode not in (0, 1) and not found:
-        found = [failure_diagnostic("lint", result, "ruff")]
-    return ruff, result, found
 
 
 def _clippy(ctx: StageContext) -> Outcome:

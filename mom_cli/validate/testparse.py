@@ -24,7 +24,7 @@ def parse_junit(xml_path: Path, root: Path, tool: str = "pytest") -> list[Diagno
             if node is None:
                 continue
             file = case.get("file") or case.get("classname", "").replace(".", "/") + ".py"
-            test_id = f"{file}::{case.get('name', '')}"
+            test_id = _node_id(file, case.get("classname", ""), case.get("name", ""))
             message = (node.get("message") or "").strip() or (node.text or "").strip()
             if message in ("collection failure", "") or message.startswith("failed on setup"):
                 message = _last_e_line(node.text or "") or message
@@ -44,6 +44,14 @@ def parse_junit(xml_path: Path, root: Path, tool: str = "pytest") -> list[Diagno
                 )
             )
     return out
+
+
+def _node_id(file: str, classname: str, name: str) -> str:
+    """pytest's node id, class included: a mixin's test run by three TestCase classes is
+    three failures, not one line printed three times."""
+    module = file.removesuffix(".py").replace("/", ".")
+    classes = classname[len(module) + 1 :] if classname.startswith(module + ".") else ""
+    return "::".join([file, *classes.split("."), name] if classes else [file, name])
 
 
 def _last_e_line(text: str) -> str:

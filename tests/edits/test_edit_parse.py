@@ -168,6 +168,23 @@ def test_apply_keeps_crlf() -> None:
     assert apply_block(src, EditBlock("f.py", "b = 2\n", "b = 3\n")) == "a = 1\r\nb = 3\r\n"
 
 
+def test_crlf_block_on_crlf_file_does_not_double_carriage_returns() -> None:
+    """Rules quote the raw CRLF text; the match used to miss and insert "\r\r\n"."""
+    src = 'x = "é"\r\nimport os\r\ny = x\r\n'
+    block = EditBlock("f.py", 'x = "é"\r\nimport os\r\ny = x\r\n', 'x = "é"\r\ny = x\r\n')
+    assert apply_block(src, block) == 'x = "é"\r\ny = x\r\n'
+    indented = EditBlock("f.py", "  import os\r\n", "  import sys\r\n")
+    assert apply_block(src, indented) == 'x = "é"\r\nimport sys\r\ny = x\r\n'
+
+
+def test_whole_file_keeps_crlf_and_mixed_files_keep_untouched_endings() -> None:
+    crlf = "a = 1\r\nb = 2\r\n"
+    whole = EditBlock("f.py", "", "a = 1\nb = 3\n", whole_file=True)
+    assert apply_block(crlf, whole) == "a = 1\r\nb = 3\r\n"
+    mixed = "a = 1\r\nb = 2\nc = 3\n"
+    assert apply_block(mixed, EditBlock("f.py", "c = 3\n", "c = 4\n")) == "a = 1\r\nb = 2\nc = 4\n"
+
+
 def test_ambiguous_search_is_refused() -> None:
     with pytest.raises(EditError, match="2 places"):
         apply_block("x = 1\nx = 1\n", EditBlock("f.py", "x = 1\n", "x = 2\n"))

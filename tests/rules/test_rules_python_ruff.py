@@ -54,3 +54,34 @@ def test_format_only_when_project_formats(tmp_path: Path) -> None:
     )
     assert project_formatter(RuleContext(styled)) == "ruff"
     assert fix_with("python.format", diag, UGLY, styled) == "x = [1, 2, 3]\n"
+
+
+def test_safe_fix_touches_only_the_targeted_finding(tmp_path: Path) -> None:
+    """`ruff --fix --select F401` would also drop `sys`, an old unused import the validator
+    reports as already in HEAD: the user never asked for that change."""
+    src = "import sys\nimport os\n\nx = 1\n"
+    repo = make_repo(tmp_path / "r", {"m.py": src})
+    diag = Diagnostic("lint", "m.py", 2, "`os` imported but unused", column=8, code="F401")
+    assert fix_with("python.ruff_fix", diag, src, repo) == "import sys\n\nx = 1\n"
+    elsewhere = Diagnostic("lint", "m.py", 3, "`os` imported but unused", code="F401")
+    assert fix_with("python.ruff_fix", elsewhere, src, repo) is None
+
+
+def test_fix_keeps_crlf_and_counts_columns_in_characters(tmp_path: Path) -> None:
+    src = 'x = "ééé"\r\nimport os\r\ny = x\r\n'
+    repo = make_repo(tmp_path / "r", {"m.py": "x = 1\n"})
+    diag = Diagnostic("lint", "m.py", 2, "`os` imported but unused", column=8, code="F401")
+    assert fix_with("python.ruff_fix", diag, src, repo) == 'x = "ééé"\r\ny = x\r\n'
+    inline = 'x = "ééé"; import os\n'
+    diag = Diagnostic("lint", "m.py", 1, "`os` imported but unused", column=19, code="F401")
+    fixed = fix_with("python.ruff_fix", diag, inline, repo)
+    assert fixed is not None and fixed.startswith('x = "ééé"') and "os" not in fixed
+
+
+def test_ruff_edits_outside_the_text_are_refused() -> None:
+    from mom_cli.rules.python_ruff import apply_ruff_edits
+
+    far = {"location": {"row": 9, "column": 1}, "end_location": {"row": 9, "column": 2}}
+    assert apply_ruff_edits("x = 1\n", [dict(far, content="")]) is None
+    whole = {"location": {"row": 1, "column": 1}, "end_location": {"row": 2, "column": 1}}
+    assert apply_ruff_edits("x = 1\n", [dict(whole, content="")]) == ""

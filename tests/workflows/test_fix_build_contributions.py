@@ -13,7 +13,8 @@ from mom_cli.cli.app import app
 from mom_cli.config import load_config
 from mom_cli.ledger.store import Ledger
 from mom_cli.providers.pool import ProviderPool
-from mom_cli.workflows.fix_build import FixBuild, FixBuildResult
+from mom_cli.workflows.fix_build import AttemptInfo, FixBuild, FixBuildResult, StepReport
+from mom_cli.workflows.fix_contributions import fix_contributions
 
 
 def test_json_contributions_name_each_rule_at_zero_cost(tmp_path: Path) -> None:
@@ -64,3 +65,24 @@ def test_human_summary_has_a_contributions_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["fix-build", "--repo", str(repo)])
     assert result.exit_code == 0, result.output
     assert "contributions: rules/python.missing_colon 100%" in result.stdout
+
+
+def test_weights_are_shares_of_fixed_diagnostics_and_tokens_are_the_winners() -> None:
+    rules = StepReport("rules:a.py", "a.py", "rules", "python.x", "fixed", attempts=[
+        AttemptInfo("rules", "python.x", True), AttemptInfo("rules", "python.y", False),
+        AttemptInfo("rules", "python.x", True),
+    ])  # fmt: skip
+    model = StepReport("fix-1:b.py", "b.py", "haiku", "haiku", "fixed",
+        attempts=[AttemptInfo("rules", "python.x", True),  # a prior rule row, not credited
+                  AttemptInfo("local", "smollm2", False, input_tokens=50, output_tokens=5),
+                  AttemptInfo("haiku", "haiku", True, [], 0.002, 300, 40, endpoint="api")],
+        diagnostics=["b.py:1: one", "b.py:2: two", "b.py:3: three"])  # fmt: skip
+    failed = StepReport("fix-2:c.py", "c.py", "local", "smollm2", "failed")
+    records = fix_contributions([rules, model, failed], load_config(environ={}).config)
+    assert [(c.subtask_id, c.tier, c.model, c.weight) for c in records] == [
+        ("a.py", "rules", "python.x", 0.4),
+        ("b.py", "haiku", "haiku", 0.6),
+    ]
+    haiku = records[1]
+    assert (haiku.input_tokens, haiku.output_tokens, haiku.cost_usd) == (300, 40, 0.002)
+    assert (haiku.provider, haiku.endpoint) == ("anthropic", "api")

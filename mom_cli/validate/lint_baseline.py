@@ -1,0 +1,97 @@
+"""Lint findings that were already committed are not the change's fault.
+
+When a project has no ruff config, mom lints it with its own pinned default rules: a
+stand-in for a linter the project never chose. Real projects then report dozens of
+findings nobody introduced (boltons: ~100), and fix-build would rewrite files the user
+never asked about. So, for such projects only, a finding that HEAD already has (same file,
+code and message; counted, so a second copy of a finding is still new) is downgraded to
+"info" and labelled: it is reported, but it neither fails the stage nor becomes a target
+for rules or models. A project that configures ruff gets every finding, as it asked.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from mom_cli.validate.diagnostics import Diagnostic
+
+PREEXISTING_NOTE = " (already in HEAD; not counted)"
+Key = tuple[str, str, str]
+HeadLinter = Callable[[str, str], list[Diagnostic]]  # (path, HEAD text) -> findings
+
+
+def finding_key(d: Diagnostic) -> Key:
+    """Line-independent identity: edits above a finding move it without making it new."""
+    return (d.file, d.code, re.sub(r"\d+", "#", d.message))
+
+
+def head_blobs(repo: Path, files: Sequence[str]) -> dict[str, bytes]:
+    """HEAD's content of each of `files` that HEAD has (empty without git or commits)."""
+    if not files:
+        return {}
+    request = "".join(f"HEAD:{f}\n" for f in files).encode()
+    try:
+        proc = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=repo,
+            input=request,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    if proc.returncode != 0:
+        return {}
+    out, pos, blobs = proc.stdout, 0, {}
+    for rel in files:
+        end = out.find(b"\n", pos)
+        if end < 0:
+            break
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) == 3 and header[1] == b"blob":
+            size = int(header[2])
+            blobs[rel] = out[pos : pos + size]
+            pos += size + 1
+        elif len(header) == 3:  # a tree or other object: skip its body
+            pos += int(header[2]) + 1
+    return blobs
+
+
+def mark_preexisting(
+    diagnostics: Sequence[Diagnostic], root: Path, repo: Path, lint_head: HeadLinter
+) -> list[Diagnostic]:
+    """Downgrade the ruff findings HEAD already had to "info" (see the module docstring).
+
+    `root` holds the content being validated (the work tree or the exported index), `repo`
+    the git repository whose HEAD is the baseline.
+    """
+    files = sorted({d.file for d in diagnostics if d.tool == "ruff" and d.file})
+    blobs = head_blobs(repo, files)
+    if not blobs:
+        return list(diagnostics)
+    budget: Counter[Key] = Counter()
+    for rel, blob in blobs.items():
+        try:
+            unchanged = (root / rel).read_bytes() == blob
+        except OSError:
+            continue
+        if unchanged:
+            budget.update(finding_key(d) for d in diagnostics if d.file == rel and d.tool == "ruff")
+        else:
+            text = blob.decode("utf-8", errors="replace")
+            budget.update(finding_key(d) for d in lint_head(rel, text))
+    out = []
+    for d in diagnostics:
+        key = finding_key(d)
+        if d.tool == "ruff" and d.severity == "error" and budget[key] > 0:
+            budget[key] -= 1
+            d = replace(d, severity="info", message=d.message + PREEXISTING_NOTE)
+        out.append(d)
+    return out
