@@ -76,8 +76,10 @@ def prepare_stdlib(work: Path) -> Path:
     return repo
 
 
-def run_timed(args: list[str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (KiB, the process tree's largest) and stdout of one command."""
+def run_timed(args: list[str]) -> tuple[float, int, str, float]:
+    """Wall seconds, peak RSS (KiB, the process tree's largest), stdout and CPU seconds
+    (user + system, the pool's workers included) of one command. On a shared machine the
+    CPU figure is the steadier one: wall time there mostly measures the other tenants."""
     start = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=ENV)
     assert proc.stdout is not None
@@ -87,18 +89,19 @@ def run_timed(args: list[str]) -> tuple[float, int, str]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} exited {proc.returncode}")
-    return elapsed, int(usage.ru_maxrss), out.decode()
+    return elapsed, int(usage.ru_maxrss), out.decode(), usage.ru_utime + usage.ru_stime
 
 
 def bench_timings(repo: Path, runs: int, library: bool) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
 
-    def record(name: str, label: str, samples: list[tuple[float, int, str]]) -> None:
+    def record(name: str, label: str, samples: list[tuple[float, int, str, float]]) -> None:
         times = [s[0] for s in samples]
         rows.append({
             "name": name, "what": label, "median_s": round(statistics.median(times), 3),
             "min_s": round(min(times), 3), "max_s": round(max(times), 3),
             "peak_rss_mb": round(max(s[1] for s in samples) / 1024, 1),
+            "median_cpu_s": round(statistics.median(s[3] for s in samples), 3),
             "target_s": TARGETS.get(name),
         })  # fmt: skip
 
@@ -229,18 +232,19 @@ def print_tables(report: dict[str, Any]) -> None:
     print(f"cpus {report['cpus']}, load average before {load}")
     timings = [r for r in report.get("timings", []) if "median_s" in r]
     if timings:
-        heads = ("target", "median", "min", "max", "RSS MB")
+        heads = ("target", "median", "min", "max", "CPU s", "RSS MB")
         print("\n" + f"{'measure':<9} " + " ".join(f"{h:>7}" for h in heads) + "  what")
         for r in timings:
             target = f"{r['target_s']:.2f}" if r["target_s"] else "-"
             print(
                 f"{r['name']:<9} {target:>7} {r['median_s']:>7.3f} {r['min_s']:>7.3f} "
-                f"{r['max_s']:>7.3f} {r['peak_rss_mb']:>7.1f}  {r['what']}"
+                f"{r['max_s']:>7.3f} {r['median_cpu_s']:>7.3f} {r['peak_rss_mb']:>7.1f}  "
+                + r["what"]
             )
     rows = report.get("localization", [])
     if rows:
-        heads = ("commits", "ours@1", "ours@5", "bm25@1", "bm25@5")
-        print("\n" + f"{'history':<28} " + " ".join(f"{h:>7}" for h in heads))
+        columns = ("commits", "ours@1", "ours@5", "bm25@1", "bm25@5")
+        print("\n" + f"{'history':<28} " + " ".join(f"{h:>7}" for h in columns))
         for r in rows:
             print(
                 f"{Path(r['history']).name:<28} {r['commits_used']:>7} {r['ours_recall@1']!s:>7} "

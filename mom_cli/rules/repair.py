@@ -103,7 +103,7 @@ class _RowLog:
 class _ScopedApplier:
     """Applies rule steps only inside `scope`, and remembers which steps are kept."""
 
-    def __init__(self, inner: StepApplier, scope: Collection[str], hook: StepsHook | None):
+    def __init__(self, inner: StepApplier, scope: Collection[str], hook: StepsHook | None) -> None:
         self.inner = inner
         self.scope = {_norm(p) for p in scope}
         self.hook = hook
@@ -169,7 +169,6 @@ def repair_edit(
         last.append(([k[0] for k in scoped.kept], result))
         return result.diagnostics
 
-    sink(Notice(f"rules: repairing the model's edit of {', '.join(changed_paths)} ($0)"))
     engine = RulesEngine(
         repo, check, scoped, ledger=cast(Ledger | None, rows), sink=sink, run_id=run_id,
         project_files=project_files, max_attempts=max_attempts, max_seconds=MAX_SECONDS,
@@ -183,6 +182,9 @@ def repair_edit(
         scoped.undo_all()
         raise
     outcome = RepairOutcome(passed, last[-1][1] if last else None, report.attempts)
+    if report.attempts:
+        what = f"kept {', '.join(outcome.rules)}" if passed else "undone: validation still fails"
+        sink(Notice(f"rules on the model's edit of {', '.join(changed_paths)} ($0): {what}"))
     if passed:
         outcome.steps = [k[0] for k in scoped.kept]
         outcome.paths = sorted({p for _, paths in scoped.kept for p in paths})

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from mom_cli.validate.lint_baseline import PREEXISTING_NOTE
 from mom_cli.validate.result import ValidationResult
 
 
@@ -16,11 +17,13 @@ def format_text(result: ValidationResult, *, max_per_stage: int = 50) -> str:
         lines.append(
             f"mom {stage.name:<6} {mark:<4} {stage.seconds:6.2f}s  {stage.tool_used}{extra}"
         )
-        for d in stage.diagnostics[:max_per_stage]:
+        # findings already in HEAD are only counted in the note: a commit is not theirs
+        shown = [d for d in stage.diagnostics if not d.message.endswith(PREEXISTING_NOTE)]
+        for d in shown[:max_per_stage]:
             code = f" [{d.code}]" if d.code else ""
             lines.append(f"    {d.location()}: {d.severity}: {d.message}{code}")
-        if len(stage.diagnostics) > max_per_stage:
-            lines.append(f"    … {len(stage.diagnostics) - max_per_stage} more")
+        if len(shown) > max_per_stage:
+            lines.append(f"    … {len(shown) - max_per_stage} more")
     if result.not_run:
         lines.append(f"mom: not run after the failure: {', '.join(result.not_run)}")
     lines.append("mom: validation " + ("passed" if result.passed else "FAILED"))

@@ -117,6 +117,7 @@ def _pytest(ctx: StageContext, started: float) -> StageResult:
     outputs: list[str] = []
     diagnostics: list[Diagnostic] = []
     result: CommandResult | None = None
+    collected = False  # pytest exit 5 on every run: there are no tests to pass
     for targets in runs:
         with tempfile.TemporaryDirectory(prefix="mom-junit-") as tmp:
             xml = Path(tmp) / "report.xml"
@@ -137,6 +138,7 @@ def _pytest(ctx: StageContext, started: float) -> StageResult:
             outputs.append(result.output)
             if result.returncode == 5:
                 continue  # no tests collected is not a failure of the change
+            collected = True
             if "No module named pytest" in result.output:
                 return StageResult(
                     "tests",
@@ -175,7 +177,10 @@ def _pytest(ctx: StageContext, started: float) -> StageResult:
         diagnostics=diagnostics,
         tool_used=f"{python.describe()} -m pytest",
         raw_output=trim("\n".join(outputs)),
-        note=label + (f": {', '.join(runs[0])}" if runs and runs[0] else ""),
+        skipped=not collected,  # "passed" would claim tests that do not exist
+        note=(label + (f": {', '.join(runs[0])}" if runs and runs[0] else ""))
+        if collected
+        else "pytest collected no tests",
     )
 
 

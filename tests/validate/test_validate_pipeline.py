@@ -115,3 +115,30 @@ def test_the_python_example_shows_all_three_faults(
     fixed_syntax = validate_project(copy, config=ValidationSection(), early_exit=False)
     failing = {d.code for d in fixed_syntax.diagnostics if d.stage == "tests"}
     assert failing == {"tests/test_stats.py::test_mean", "tests/test_stats.py::test_mean_of_one"}
+
+
+def test_cli_table_prints_locations_and_messages_verbatim(
+    make_repo: Callable[..., Path],
+) -> None:
+    """rich turned `f.py:100:1` into `f.py💯1` and ate `[bold]` in messages; old lint
+    findings are summarised in one line instead of drowning the new ones."""
+    lines = "".join(f"x{i} = {i}\n" for i in range(99))
+    repo = make_repo({"m.py": "import sys\n" + lines})
+    (repo / "m.py").write_text("import sys\n" + lines[: -len("x98 = 98\n")] + "import os\n")
+    table = CliRunner().invoke(app, ["validate", "--repo", str(repo)])
+    assert table.exit_code == 1, table.output
+    assert "m.py:100:8: error (lint) `os` imported but unused" in table.stdout
+    assert "💯" not in table.stdout and "`sys`" not in table.stdout
+    assert "lint: 1 finding(s) already in HEAD, not counted" in table.stdout
+
+    from mom_cli.cli.validate_cmd import render
+    from mom_cli.validate.diagnostics import Diagnostic
+    from mom_cli.validate.result import StageResult, ValidationResult
+
+    diag = Diagnostic("tests", "t.py", 1, "expected [bold]list[int][/bold] :100:", code="t[1]")
+    result = ValidationResult(False, [StageResult("tests", False, diagnostics=[diag])], None)
+    from mom_cli.cli.common import console
+
+    with console.capture() as captured:
+        render(result)
+    assert "expected [bold]list[int][/bold] :100: [t[1]]" in captured.get()

@@ -162,3 +162,31 @@ def test_go_build_and_test(make_repo: Callable[..., Path]) -> None:
     assert stage(result, "build").passed
     [failure] = stage(result, "tests").diagnostics
     assert failure.code == "TestTwo" and failure.file == "m_test.go"
+
+
+def test_mixin_tests_run_by_several_classes_keep_their_class_in_the_id(
+    make_repo: Callable[..., Path], add_venv: Callable[[Path], Path]
+) -> None:
+    """cachetools' mixins: one failing test method run by three TestCase classes is three
+    failures with three ids, not one id printed three times."""
+    mixin = (
+        "import unittest\n\n\nclass Mixin:\n    def test_x(self):\n        assert 1 == 2\n\n\n"
+        "class TestA(Mixin, unittest.TestCase):\n    pass\n\n\n"
+        "class TestB(Mixin, unittest.TestCase):\n    pass\n"
+    )
+    repo = make_repo({"tests/test_m.py": mixin})
+    add_venv(repo)
+    result = validate_project(repo, config=ValidationSection(), stages=["tests"])
+    assert sorted(d.code for d in result.diagnostics) == [
+        "tests/test_m.py::TestA::test_x",
+        "tests/test_m.py::TestB::test_x",
+    ]
+
+
+def test_a_project_without_tests_says_so_instead_of_passed(
+    make_repo: Callable[..., Path], add_venv: Callable[[Path], Path]
+) -> None:
+    repo = make_repo({"six.py": "X = 1\n"})
+    add_venv(repo)
+    tests = stage(validate_project(repo, config=ValidationSection(), stages=["tests"]), "tests")
+    assert tests.passed and tests.skipped and tests.note == "pytest collected no tests"

@@ -2,9 +2,14 @@
 
 import pytest
 
+try:
+    from app import cache as cache_module
+except ImportError:  # the milestone item has not been done yet
+    cache_module = None
 
+
+@pytest.mark.skipif(cache_module is None, reason="app/cache.py does not exist yet")
 def test_lru_cache_evicts_least_recently_used() -> None:
-    cache_module = pytest.importorskip("app.cache")
     cache = cache_module.LRUCache(2)
     assert cache.get("a") is None
     cache.put("a", 1)
