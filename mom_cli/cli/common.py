@@ -28,8 +28,8 @@ def _width(stream: TextIO) -> int | None:
     return int(columns) if columns.isdigit() else 160
 
 
-console = Console(stderr=False, highlight=False, width=_width(sys.stdout))
-err_console = Console(stderr=True, highlight=False, width=_width(sys.stderr))
+console = Console(stderr=False, highlight=False, emoji=False, width=_width(sys.stdout))
+err_console = Console(stderr=True, highlight=False, emoji=False, width=_width(sys.stderr))
 
 RepoOption = Annotated[
     Path | None,
