@@ -131,9 +131,7 @@ def _summary(result: FixBuildResult) -> None:
     if not result.dry_run:
         console.print(f"[bold red]still failing:[/] {len(errors)} diagnostic(s)")
     for d in errors[:15]:
-        console.print(
-            f"  {escape(d.location())}: [{d.stage}] {escape(d.message[:160])}", markup=False
-        )
+        console.print(f"  {d.location()}: [{d.stage}] {d.message[:160]}", markup=False)
     for need in result.needs:
         console.print(f"[yellow]next tier needed:[/] {escape(need)}")
 

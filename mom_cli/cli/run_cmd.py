@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Group
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 from mom_cli.cli.common import (
@@ -124,9 +125,9 @@ def _print_plan(planned: PlannedRun) -> None:
         table.add_row(tid, task.category, task.complexity, deps, route, cost)
     console.print(table)
     for tid, sel in planned.selections.items():
-        console.print(f"[dim]{tid}: " + "; ".join(sel.reasons[:4]) + "[/]", markup=True)
+        console.print(f"[dim]{tid}: " + escape("; ".join(sel.reasons[:4])) + "[/]")
     for warning in planned.decomposition.warnings:
-        console.print(f"[yellow]warning:[/] {warning}", markup=True, highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     est = planned.estimate
     console.print(
         f"estimated: {est.calls} calls, ~{est.input_tokens}+{est.output_tokens} tokens,"
