@@ -9,6 +9,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from mom_cli.validate.runner import die_with_parent
+
 TOOL_TIMEOUT = 60.0
 
 
@@ -44,6 +46,7 @@ def run_tool(
             text=True,
             timeout=timeout,
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
     except (OSError, subprocess.TimeoutExpired, ValueError):
         return None

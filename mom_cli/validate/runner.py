@@ -4,6 +4,7 @@ recording which toolchain was chosen (configured command → project venv → PA
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shlex
 import shutil
@@ -75,6 +76,7 @@ def run_command(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # own process group: killpg reaches grandchildren too
+        preexec_fn=die_with_parent,
     )
     timed_out = False
     try:
@@ -95,6 +97,21 @@ def run_command(
     return CommandResult(
         shown, proc.returncode, stdout, stderr, time.monotonic() - started, timed_out
     )
+
+
+def die_with_parent() -> None:
+    """Runs in the child before exec: on Linux, ask the kernel to SIGKILL it if mom dies.
+
+    Our timeout can only kill a test run while mom is alive; without this, a killed mom (or
+    a killed benchmark) leaves a runaway test suite eating CPU and memory for hours."""
+    if sys.platform != "linux":
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
