@@ -46,3 +46,21 @@ def test_project_ruff_config_is_obeyed(make_repo: Callable[..., Path]) -> None:
     lint = validate_paths(repo, ["p.py"], config=ValidationSection(), stages=["lint"])
     assert not lint.passed
     assert [d.code for d in lint.diagnostics] == ["UP004"]
+
+
+def test_tests_importing_by_string_are_affected(make_repo: Callable[..., Path]) -> None:
+    """A test that imports a not-yet-written module with importorskip still judges it."""
+    repo = make_repo(
+        {
+            "pyproject.toml": '[project]\nname = "app"\n',
+            "app/__init__.py": "",
+            "tests/test_version.py": "import pytest\n\n\ndef test_version():\n"
+            '    mod = pytest.importorskip("app.version")\n    assert mod.VERSION == "1.0"\n',
+        }
+    )
+    (repo / "app" / "version.py").write_text('VERSION = "0.9"\n')
+    wrong = validate_paths(repo, ["app/version.py"], config=ValidationSection(), stages=["tests"])
+    assert not wrong.passed, wrong.prompt_text()
+    (repo / "app" / "version.py").write_text('VERSION = "1.0"\n')
+    right = validate_paths(repo, ["app/version.py"], config=ValidationSection(), stages=["tests"])
+    assert right.passed, right.prompt_text()
