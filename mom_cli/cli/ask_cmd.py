@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -121,6 +120,8 @@ def ask(
     json_out: JsonOption = False,
 ) -> None:
     """One routed request. Escalates up the tier ladder when a tier fails, and says so."""
+    import asyncio
+
     from mom_cli.providers.base import CompletionRequest
 
     with cli_errors(json_out):

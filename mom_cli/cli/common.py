@@ -8,15 +8,17 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from mom_cli.config import LoadedConfig, load_config
 from mom_cli.errors import ExitCode, MomError, UsageError
 from mom_cli.paths import find_git_root
+
+if TYPE_CHECKING:  # pydantic and the config models cost ~0.1 s: only commands that load pay
+    from mom_cli.config import LoadedConfig
 
 
 def _width(stream: TextIO) -> int | None:
@@ -65,6 +67,8 @@ def resolve_repo(repo: Path | None, *, require_git: bool = False) -> Path:
 
 
 def load(repo: Path | None, config: Path | None, **overrides: Any) -> LoadedConfig:
+    from mom_cli.config import load_config
+
     return load_config(repo=repo, config_path=config, overrides=overrides or None)
 
 

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from mom_cli.cli.common import (
     ConfigOption,
@@ -43,6 +42,8 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOption = False,
     ) -> None:
         """Ledger report: calls, tokens and $ per tier and model, and savings vs all-sonnet."""
+        from rich.table import Table
+
         from mom_cli.ledger.report import build_report
         from mom_cli.ledger.store import Ledger
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
 from mom_cli.cli.common import (
     ConfigOption,
@@ -24,7 +23,6 @@ from mom_cli.cli.common import (
     print_json,
     resolve_repo,
 )
-from mom_cli.config import RULES_TIER
 from mom_cli.errors import ExitCode
 
 if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` stays fast
@@ -89,6 +87,7 @@ def _models_report(pool: ProviderPool) -> list[dict[str, Any]]:
 
 
 def _tiers_report(config: MomConfig, models: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from mom_cli.config import RULES_TIER
     from mom_cli.providers.ladder_call import model_tiers
 
     tiers = [
@@ -128,6 +127,8 @@ def _providers_report(models: list[dict[str, Any]], config: MomConfig) -> list[d
 
 
 def _print(report: dict[str, Any]) -> None:
+    from rich.table import Table
+
     table = Table(title="tiers", show_lines=False)
     for col in ("tier", "usable", "models / why not"):
         table.add_column(col)
@@ -157,6 +158,7 @@ def doctor(
     repo: RepoOption = None, config: ConfigOption = None, json_out: JsonOption = False
 ) -> None:
     """Which tiers, providers, models and tools are usable here, and exactly why not."""
+    from mom_cli.config import RULES_TIER
     from mom_cli.ledger.store import Ledger
     from mom_cli.providers.pool import ProviderPool
     from mom_cli.rules.tools import missing_rule_tools

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.status import Status
-from rich.table import Table
 
 from mom_cli.cli.common import (
     ConfigOption,
@@ -24,6 +21,8 @@ from mom_cli.cli.common import (
 )
 
 if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` stays fast
+    from rich.status import Status
+
     from mom_cli.config import MomConfig
     from mom_cli.events import Event
     from mom_cli.workflows.fix_build import FixBuildResult
@@ -93,6 +92,8 @@ async def _run(
 
 
 def _summary(result: FixBuildResult) -> None:
+    from rich.table import Table
+
     title = "fix-build plan (nothing changed)" if result.dry_run else "fix-build summary"
     table = Table(title=title, title_justify="left")
     for col in ("step", "status", "tier", "model", "attempts", "tokens", "$", "seconds"):
@@ -102,7 +103,7 @@ def _summary(result: FixBuildResult) -> None:
         cost = step.estimated_cost_usd if result.dry_run else step.cost_usd
         table.add_row(
             escape(step.file),
-            step.status,
+            step.status + (" (at HEAD)" if step.preexisting else ""),
             step.tier,
             escape(step.model or "-"),
             str(len(step.attempts)),
@@ -127,13 +128,39 @@ def _summary(result: FixBuildResult) -> None:
     if result.passed:
         console.print("[bold green]build, tests and lint pass[/] (the project's own toolchain)")
         return
+    from mom_cli.validate.head_tests import PREEXISTING_LABEL
+
     errors = [d for d in result.remaining if d.severity == "error"]
+    old = sum(1 for d in errors if result.preexisting(d))
     if not result.dry_run:
-        console.print(f"[bold red]still failing:[/] {len(errors)} diagnostic(s)")
+        console.print(
+            f"[bold red]still failing:[/] {len(errors)} diagnostic(s)"
+            + (f", {old} of them {_AT_HEAD}" if old else "")
+        )
     for d in errors[:15]:
-        console.print(f"  {d.location()}: [{d.stage}] {d.message[:160]}", markup=False)
+        tag = f" ({PREEXISTING_LABEL})" if result.preexisting(d) else ""
+        console.print(f"  {d.location()}: [{d.stage}] {d.message[:160]}{tag}", markup=False)
+    _head_note(result, {d.code for d in errors})
     for need in result.needs:
         console.print(f"[yellow]next tier needed:[/] {escape(need)}")
+
+
+_AT_HEAD = "already failing at HEAD (not caused by your uncommitted changes, nor by mom)"
+
+
+def _head_note(result: FixBuildResult, shown: set[str]) -> None:
+    """Tests HEAD fails that no line above names (e.g. masked by a syntax error), and why
+    the HEAD check could not say."""
+    head = result.head
+    if head is None:
+        return
+    hidden = [t for t in head.failing if t not in shown]
+    if hidden:
+        console.print(f"[yellow]{len(hidden)} test(s) {_AT_HEAD}:[/]")
+        for test_id in hidden[:10]:
+            console.print(f"  {test_id}", markup=False)
+    if head.note:
+        console.print(f"[dim]HEAD check: {escape(head.note)}[/]")
 
 
 def register(app: typer.Typer) -> None:
@@ -153,6 +180,8 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOption = False,
     ) -> None:
         """Make build, tests and lint pass: rules first ($0), then the model ladder."""
+        import asyncio
+
         with cli_errors(json_out):
             root = resolve_repo(repo, require_git=not dry_run)
             cfg = load(root, config).config

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.live import Live
 from rich.markup import escape
-from rich.table import Table
 
 from mom_cli.cli.common import (
     ConfigOption,
@@ -26,6 +23,9 @@ from mom_cli.cli.common import (
 from mom_cli.errors import ExitCode
 
 if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` stays fast
+    from rich.live import Live
+    from rich.table import Table
+
     from mom_cli.config import MomConfig
     from mom_cli.events import Event
     from mom_cli.workflows.milestone.report import RunReport
@@ -38,6 +38,8 @@ class Progress:
     """Live item table fed by engine events (the core never prints)."""
 
     def __init__(self, enabled: bool) -> None:
+        from rich.live import Live
+
         self.rows: dict[int, dict[str, str]] = {}
         self.notes: list[str] = []
         self.live = (
@@ -80,6 +82,8 @@ class Progress:
             self.live.update(self._table())
 
     def _table(self) -> Table:
+        from rich.table import Table
+
         table = Table("item", "status", "tier", "", box=None)
         for index, row in sorted(self.rows.items()):
             table.add_row(str(index), row["status"], row["tier"], escape(row["note"]))
@@ -92,6 +96,8 @@ def _index(task_id: str) -> int | None:
 
 
 def render(report: RunReport) -> None:
+    from rich.table import Table
+
     kind = "plan (dry run)" if report.dry_run else "run " + report.run_id
     table = Table(title=f"Milestone {report.milestone}: {report.title} — {kind}")
     for col in ("#", "item", "status", "tier", "model", "tries", "tokens", "$", "s"):
@@ -134,6 +140,8 @@ def _run(
     json_out: bool,
     live: Live | None = None,
 ) -> RunReport:
+    import asyncio
+
     from mom_cli.workflows.milestone.runner import StaleRunError
 
     try:
@@ -169,6 +177,8 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOption = False,
     ) -> None:
         """Checklist-driven milestone: every item routed, validated, checked off."""
+        import asyncio
+
         from mom_cli.ledger.store import Ledger
         from mom_cli.providers.pool import ProviderPool
         from mom_cli.workflows.milestone.runner import MilestoneRunner

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 
 from mom_cli.cli.common import (
     ConfigOption,
@@ -50,6 +49,8 @@ def models(
     repo: RepoOption = None, config: ConfigOption = None, json_out: JsonOption = False
 ) -> None:
     """Configured models, their tiers, prices (USD per million tokens) and availability."""
+    from rich.table import Table
+
     from mom_cli.ledger.store import Ledger
     from mom_cli.providers.pool import ProviderPool
 

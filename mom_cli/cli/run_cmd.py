@@ -10,15 +10,11 @@ only the answer and summary, or exactly one JSON document with --json.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Group
-from rich.live import Live
 from rich.markup import escape
-from rich.table import Table
 
 from mom_cli.cli.common import (
     ConfigOption,
@@ -34,6 +30,9 @@ from mom_cli.cli.common import (
 from mom_cli.paths import repo_state_dir
 
 if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` stays fast
+    from rich.console import Group
+    from rich.live import Live
+
     from mom_cli.config import MomConfig
     from mom_cli.engine.diagnosis import StepDiagnosis
     from mom_cli.engine.edit_checker import RepoEditor
@@ -98,6 +97,9 @@ class RunProgress:
             self.live.update(self.render())
 
     def render(self) -> Group:
+        from rich.console import Group
+        from rich.table import Table
+
         table = Table(box=None, show_header=True, header_style="bold")
         for col in ("step", "status", "tier/model", "$", "note"):
             table.add_column(col)
@@ -107,6 +109,8 @@ class RunProgress:
 
 
 def _print_plan(planned: PlannedRun) -> None:
+    from rich.table import Table
+
     plan = planned.plan
     console.print(
         f"[bold]plan[/]: {plan.kind} · {plan.complexity} · {', '.join(plan.categories)}"
@@ -137,6 +141,8 @@ def _print_plan(planned: PlannedRun) -> None:
 
 
 def _print_result(result: RunResult) -> None:
+    from rich.table import Table
+
     console.print(result.answer or "(no answer)", markup=False, highlight=False)
     table = Table(title="contributions", show_header=True, header_style="bold")
     for col in ("step", "tier/model", "endpoint", "tokens in/out", "$", "weight"):
@@ -200,6 +206,8 @@ async def execute_run(
         if json_mode:
             result = await pipeline.execute(planned)
         else:
+            from rich.live import Live
+
             with Live(progress.render(), console=err_console, transient=False) as live:
                 progress.live = live
                 result = await pipeline.execute(planned)
@@ -230,6 +238,8 @@ async def _prepare_edits(
     editor: RepoEditor, index: IndexContext, config: MomConfig, caller: Any, run_id: str
 ) -> None:
     """Recover a crashed run's half-applied step, warm the code index, set up review."""
+    import asyncio
+
     from mom_cli.events import Notice
 
     editor.run_id = run_id  # rule repairs of this run's edits are ledgered under it
@@ -268,6 +278,8 @@ def _add_steps(
 
 
 def _print_edits(document: dict[str, Any], diagnoses: list[StepDiagnosis]) -> None:
+    from rich.table import Table
+
     table = Table(title="steps", show_header=True, header_style="bold")
     for col in ("step", "status", "tier/model", "attempts", "changed files"):
         table.add_column(col)
@@ -314,6 +326,8 @@ def register(app: typer.Typer) -> None:
         config: ConfigOption = None,
     ) -> None:
         """Analyze a request, split it into steps, run each on the cheapest adequate model."""
+        import asyncio
+
         with cli_errors(json_out):
             repo_path = resolve_repo(repo)
             cfg = load(repo_path, config).config

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from mom_cli.cli.common import (
     ConfigOption,
@@ -73,6 +72,8 @@ def _inside(root: Path, path: Path) -> str:
 
 
 def render(result: ValidationResult) -> None:
+    from rich.table import Table
+
     from mom_cli.validate.lint_baseline import PREEXISTING_NOTE
 
     if not result.stages:

@@ -143,17 +143,20 @@ def apply_edits(
     store: CheckpointStore | None = None,
     snapshot: bool = True,
     after_write: Callable[[str], None] | None = None,
+    run_id: str = "",
 ) -> StepRecord:
     """Apply one step atomically and return its record (use `store.rollback(record.id)`).
 
     `snapshot=True` first saves the user's uncommitted work as a git snapshot; a caller
     that already took one for the whole run passes False. `after_write(path)` runs after
     each file is renamed into place (progress reporting; tests use it to die mid-step).
+    `run_id` groups the step with the rest of its command for `mom undo` (default: the
+    store's current run, see `CheckpointStore.begin_run`).
     """
     changes = plan_edits(repo, blocks)
     store = store or CheckpointStore(repo)
     snapshot_ref = store.snapshot(f"mom: before {summary or 'edit'}") if snapshot else ""
-    record = store.begin_step(summary or _default_summary(changes), changes)
+    record = store.begin_step(summary or _default_summary(changes), changes, run_id=run_id)
     record.snapshot_ref = snapshot_ref
     root = store.repo
     try:

@@ -13,13 +13,18 @@ Two layers, because they answer different questions:
   finish the job after a crash or SIGKILL halfway through a step.
 
 Step status moves applying → applied → (committed) → rolled_back | undone.
+
+Every step also names the **run** (one mom command: a fix-build, a `mom run`, a milestone
+run) it belongs to, because a user thinks of "mom's last change" as the last command's
+changes; `mom undo` reverts a whole run (see `edits.runs`). A workflow calls
+`store.begin_run(run_id, command)` once at its start; a process that never does still gets
+one fresh run id, so its steps group together.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import secrets
@@ -32,6 +37,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mom_cli.edits.fileio import read_bytes as read_bytes
+from mom_cli.edits.fileio import sha256 as sha256
+from mom_cli.edits.fileio import write_atomic as write_atomic
 from mom_cli.errors import ExitCode, MomError
 from mom_cli.paths import repo_state_dir
 
@@ -86,6 +94,8 @@ class StepRecord:
     commit: str = ""
     files: list[FileRecord] = field(default_factory=list)
     created_dirs: list[str] = field(default_factory=list)
+    run_id: str = ""  # "" in records written before runs existed: a run of its own
+    command: str = ""  # "fix-build", "run", "milestone", ...
 
     @property
     def paths(self) -> list[str]:
@@ -100,36 +110,30 @@ class StepRecord:
         return cls(**{**data, "files": files})
 
 
-def sha256(data: bytes | None) -> str | None:
-    return None if data is None else hashlib.sha256(data).hexdigest()
+@dataclass(frozen=True)
+class RunInfo:
+    """The mom command a step belongs to."""
+
+    run_id: str
+    command: str
 
 
-def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Write via a temp file in the same folder, fsync, then rename over `path`."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".momtmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+_DEFAULT_COMMAND = "mom"
+_process_run = RunInfo(f"mom-{time.time_ns():020d}-{secrets.token_hex(3)}", _DEFAULT_COMMAND)
 
 
-def read_bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
+def current_run() -> RunInfo:
+    """The run this process's steps are recorded under (the last `begin_run`, else a
+    fresh id per process)."""
+    return _process_run
+
+
+def begin_run(run_id: str = "", command: str = "") -> RunInfo:
+    """Make `run_id` this process's current run, so every store (also ones made deep in a
+    workflow without a run id) records its steps under it. "" gets a fresh id."""
+    global _process_run
+    _process_run = RunInfo(run_id or f"{command or 'mom'}-{_new_id()}", command or _DEFAULT_COMMAND)
+    return _process_run
 
 
 class CheckpointStore:
@@ -141,6 +145,17 @@ class CheckpointStore:
         self.steps_dir = self.root / "steps"
         self.steps_dir.mkdir(parents=True, exist_ok=True)
         self._git_repo: Any = None
+        self._run: RunInfo | None = None
+
+    # ---- runs ----------------------------------------------------------------------
+    def begin_run(self, run_id: str = "", command: str = "") -> RunInfo:
+        """Record this store's next steps under `run_id` (and make it the process's run)."""
+        self._run = begin_run(run_id, command)
+        return self._run
+
+    @property
+    def run(self) -> RunInfo:
+        return self._run or current_run()
 
     # ---- locking -------------------------------------------------------------------
     @contextlib.contextmanager
@@ -190,7 +205,7 @@ class CheckpointStore:
             env = {"GIT_INDEX_FILE": str(index)}
             git.add("-A", "--", ":/", env=env)
             tree = git.write_tree(env=env)
-        head = self._head()
+        head = self.head()
         parents = ["-p", head] if head else []
         with contextlib.suppress(Exception):  # unmerged index: keep the worktree only
             index_tree = git.write_tree()
@@ -230,10 +245,11 @@ class CheckpointStore:
             for rel in filter(None, extra.split("\0")):
                 with contextlib.suppress(FileNotFoundError):
                     (self.repo / rel).unlink()
-        if len(parents) == 2 or (len(parents) == 1 and not self._head()):
+        if len(parents) == 2 or (len(parents) == 1 and not self.head()):
             git.read_tree(f"{parents[-1]}^{{tree}}")
 
-    def _head(self) -> str:
+    def head(self) -> str:
+        """The commit at HEAD ("" on an unborn branch)."""
         git = self.git
         try:
             return str(git.rev_parse("--verify", "-q", "HEAD"))
@@ -246,8 +262,13 @@ class CheckpointStore:
             self.git.update_ref("-d", ref)
 
     # ---- step records --------------------------------------------------------------
-    def begin_step(self, summary: str, changes: Sequence[PlannedChange]) -> StepRecord:
-        """Durably save every `before` before any write; status "applying"."""
+    def begin_step(
+        self, summary: str, changes: Sequence[PlannedChange], *, run_id: str = ""
+    ) -> StepRecord:
+        """Durably save every `before` before any write; status "applying".
+
+        The step joins `run_id` when given, else the store's current run."""
+        run = RunInfo(run_id, self.run.command) if run_id else self.run
         step_id = _new_id()
         folder = self.steps_dir / step_id
         (folder / "before").mkdir(parents=True)
@@ -267,7 +288,10 @@ class CheckpointStore:
                     blob=blob,
                 )
             )
-        record = StepRecord(step_id, summary, time.time(), "applying", os.getpid(), files=files)
+        record = StepRecord(
+            step_id, summary, time.time(), "applying", os.getpid(), files=files,
+            run_id=run.run_id, command=run.command,
+        )  # fmt: skip
         self.save(record)
         return record
 
@@ -313,7 +337,7 @@ class CheckpointStore:
                 raise UndoRefusedError(
                     "refusing to roll back: changed since mom's step: " + ", ".join(changed)
                 )
-            self._restore_files(record)
+            self.restore_files(record)
             record.status = "rolled_back"
             self.save(record)
             return record
@@ -333,7 +357,7 @@ class CheckpointStore:
                 )
             if record.status == "committed":
                 self._uncommit(record)
-            self._restore_files(record)
+            self.restore_files(record)
             record.status = "undone"
             self.save(record)
             return record
@@ -356,7 +380,7 @@ class CheckpointStore:
                             f"interrupted step {record.id}: {f.path} changed since; "
                             "restore it by hand from .mom/checkpoints"
                         )
-                self._restore_files(record)
+                self.restore_files(record)
                 record.status = "rolled_back"
                 self.save(record)
                 recovered.append(record)
@@ -371,21 +395,22 @@ class CheckpointStore:
             record = self.load(step_id)
             git.add("--", *record.paths)
             git.commit("-q", "--no-verify", "-m", message, "--", *record.paths)
-            record.commit = self._head()
+            record.commit = self.head()
             record.status = "committed"
             self.save(record)
             return record.commit
 
     def _uncommit(self, record: StepRecord) -> None:
         git = self.git
-        if self._head() != record.commit:
+        if self.head() != record.commit:
             raise UndoRefusedError(
                 f"refusing to undo: mom's commit {record.commit[:10]} is no longer HEAD"
             )
         git.update_ref("HEAD", f"{record.commit}^", record.commit)
         git.reset("-q", "HEAD", "--", *record.paths)
 
-    def _restore_files(self, record: StepRecord) -> None:
+    def restore_files(self, record: StepRecord) -> None:
+        """Put back the exact bytes (or absence) of every file `record` touched."""
         folder = self.steps_dir / record.id / "before"
         for f in record.files:
             target = self.repo / f.path

@@ -288,6 +288,7 @@ class RepoEditor:
         if self._snapshotted:
             return
         self._snapshotted = True
+        self.store.begin_run(self.run_id, "run")  # `mom undo` reverts the run whole
         try:
             self.snapshot_ref = self.store.snapshot("mom run: before changes")
         except Exception as exc:  # GitPython raises its own types; never block on this

@@ -13,6 +13,7 @@ The optional review stage takes a callable so this package never imports a provi
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import tempfile
 import time
@@ -150,14 +151,23 @@ def staged_files(repo: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def exported_index(repo: Path) -> Iterator[Path]:
+def exported_index(repo: Path, commit: str | None = None) -> Iterator[Path]:
     """A temp folder holding every file as staged (`git checkout-index`), plus links to the
-    repo's node_modules so JS tools resolve; removed afterwards."""
+    repo's node_modules so JS tools resolve; removed afterwards.
+
+    With `commit` (e.g. "HEAD"), that commit's files instead: read into a throwaway index
+    (GIT_INDEX_FILE), so the user's index and work tree are never touched. Unlike
+    `git archive`, this ignores `export-ignore`, which often drops a project's tests."""
     with tempfile.TemporaryDirectory(prefix="mom-staged-") as tmp:
-        tree = Path(tmp)
+        tree = Path(tmp) / "tree" if commit else Path(tmp)
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")} if commit else None
+        if commit:
+            git = ["git", "read-tree", commit]
+            subprocess.run(git, cwd=repo, env=env, check=True, capture_output=True)
         subprocess.run(
             ["git", "checkout-index", "--all", "--force", f"--prefix={tree}/"],
             cwd=repo,
+            env=env,
             check=True,
             capture_output=True,
         )

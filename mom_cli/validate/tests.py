@@ -9,6 +9,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from mom_cli.validate.build import cargo_env
@@ -119,51 +120,35 @@ def _pytest(ctx: StageContext, started: float) -> StageResult:
     result: CommandResult | None = None
     collected = False  # pytest exit 5 on every run: there are no tests to pass
     for targets in runs:
-        with tempfile.TemporaryDirectory(prefix="mom-junit-") as tmp:
-            xml = Path(tmp) / "report.xml"
-            cmd = python.command(
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "-o",
-                "junit_family=xunit1",
-                f"--junitxml={xml}",
-                "--no-header",
-                "-rfE",
-                *targets,
+        result, found = run_pytest(python, ctx.root, targets, timeout=ctx.timeout)
+        outputs.append(result.output)
+        if result.returncode == 5:
+            continue  # no tests collected is not a failure of the change
+        collected = True
+        if "No module named pytest" in result.output:
+            return StageResult(
+                "tests",
+                True,
+                time.monotonic() - started,
+                tool_used=python.describe(),
+                skipped=True,
+                note="pytest is not installed in the project's interpreter",
+                diagnostics=[
+                    Diagnostic(
+                        "tests",
+                        "",
+                        0,
+                        "pytest not installed; tests not run",
+                        "warning",
+                        tool="pytest",
+                    )
+                ],
             )
-            result = run_command(cmd, ctx.root, timeout=ctx.timeout, env=_pytest_env(ctx.root))
-            outputs.append(result.output)
-            if result.returncode == 5:
-                continue  # no tests collected is not a failure of the change
-            collected = True
-            if "No module named pytest" in result.output:
-                return StageResult(
-                    "tests",
-                    True,
-                    time.monotonic() - started,
-                    tool_used=python.describe(),
-                    skipped=True,
-                    note="pytest is not installed in the project's interpreter",
-                    diagnostics=[
-                        Diagnostic(
-                            "tests",
-                            "",
-                            0,
-                            "pytest not installed; tests not run",
-                            "warning",
-                            tool="pytest",
-                        )
-                    ],
-                )
-            found = parse_junit(xml, ctx.root)
-            if result.returncode not in (0, 5) and not found:
-                found = [failure_diagnostic("tests", result, "pytest")]
-            diagnostics += found
-            if found:
-                break  # affected tests failed: the full suite has nothing to add
+        if result.returncode not in (0, 5) and not found:
+            found = [failure_diagnostic("tests", result, "pytest")]
+        diagnostics += found
+        if found:
+            break  # affected tests failed: the full suite has nothing to add
     passed = not any(d.severity == "error" for d in diagnostics)
     label = (
         "affected tests" + (" + full suite" if len(runs) > 1 else "")
@@ -182,6 +167,40 @@ def _pytest(ctx: StageContext, started: float) -> StageResult:
         if collected
         else "pytest collected no tests",
     )
+
+
+def run_pytest(
+    python: Tool,
+    root: Path,
+    targets: Sequence[str],
+    *,
+    timeout: float,
+    pythonpath: Sequence[Path] = (),
+    env: Mapping[str, str] | None = None,
+) -> tuple[CommandResult, list[Diagnostic]]:
+    """One pytest run exactly as the validator makes it (quiet, no cache, a JUnit report
+    parsed into one diagnostic per failing test). Shared with the HEAD baseline (head_tests)
+    so that "fails at HEAD" means the same run, not a look-alike. `pythonpath` goes first on
+    PYTHONPATH (where a `-p` plugin among `targets` lives); `env` is added for it."""
+    with tempfile.TemporaryDirectory(prefix="mom-junit-") as tmp:
+        xml = Path(tmp) / "report.xml"
+        cmd = python.command(
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "junit_family=xunit1",
+            f"--junitxml={xml}",
+            "--no-header",
+            "-rfE",
+            *targets,
+        )
+        result = run_command(
+            cmd, root, timeout=timeout, env={**_pytest_env(root, pythonpath), **(env or {})}
+        )
+        return result, parse_junit(xml, root)
 
 
 def _cargo_test(ctx: StageContext, started: float) -> StageResult:
@@ -233,11 +252,12 @@ def _finish(
     )
 
 
-def _pytest_env(root: Path) -> dict[str, str]:
+def _pytest_env(root: Path, extra: Sequence[Path] = ()) -> dict[str, str]:
     """A src-layout project's tests import its package from `src/`; an uninstalled checkout
     (a fresh clone, a temp copy) only finds it there if we say so."""
     env = {"PYTHONDONTWRITEBYTECODE": "1"}
-    if (root / "src").is_dir():
+    paths = [str(p) for p in extra] + ([str(root / "src")] if (root / "src").is_dir() else [])
+    if paths:
         inherited = os.environ.get("PYTHONPATH", "")
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root / "src"), inherited) if p)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (*paths, inherited) if p)
     return env

@@ -8,6 +8,10 @@
    the climb stops at the first tier that is unconfigured or unavailable here;
 5. validate the whole project again; `passed` only if every stage passes.
 
+Test failures that HEAD already has are labelled `preexisting` (validate.head_tests), so
+the report does not blame the user's uncommitted change, or mom, for them; they are still
+fixed and still fail the run.
+
 The user's work is snapshotted (git) before anything is touched, and every edit, rule or
 model, is a checkpointed step that is rolled back when validation does not improve.
 The workflow emits events and returns a result; it never prints.
@@ -36,6 +40,7 @@ from mom_cli.rules.registry import RuleContext, propose
 from mom_cli.rules.steps import CheckpointApplier
 from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.head_tests import HeadBaseline, head_baseline, pytest_selection
 from mom_cli.validate.pipeline import validate_project
 from mom_cli.validate.result import ValidationResult
 from mom_cli.workflows.fix_contributions import fix_contributions
@@ -106,6 +111,7 @@ class StepReport:
     diagnostics: list[str] = field(default_factory=list)
     seconds: float = 0.0
     estimated_cost_usd: float | None = None
+    preexisting: list[str] = field(default_factory=list)  # its test ids failing at HEAD
 
     @property
     def tokens(self) -> int:
@@ -127,6 +133,7 @@ class StepReport:
             "tokens": self.tokens,
             "cost_usd": round(self.cost_usd, 6),
             "seconds": round(self.seconds, 2),
+            "preexisting": self.preexisting,
         }
         if self.estimated_cost_usd is not None:
             data["estimated_cost_usd"] = round(self.estimated_cost_usd, 6)
@@ -146,6 +153,14 @@ class FixBuildResult:
     run_id: str = ""
     validations: int = 0
     contributions: list[ContributionRecord] = field(default_factory=list)
+    head: HeadBaseline | None = None  # failing tests rerun at HEAD (None: not needed)
+
+    def preexisting(self, d: Diagnostic) -> bool:
+        """Did this failure already happen at HEAD, before the uncommitted changes?"""
+        return self.head is not None and self.head.is_preexisting(d)
+
+    def preexisting_ids(self, diags: list[Diagnostic]) -> list[str]:
+        return sorted({d.code for d in diags if self.preexisting(d)})
 
     @property
     def exit_code(self) -> int:
@@ -176,7 +191,12 @@ class FixBuildResult:
             "steps": [s.to_dict() for s in self.steps],
             "totals": self.totals(),
             "needs": self.needs,
-            "remaining": [d.to_dict() for d in self.remaining if d.severity == "error"],
+            "remaining": [
+                {**d.to_dict(), "preexisting": self.preexisting(d)}
+                for d in self.remaining
+                if d.severity == "error"
+            ],
+            "head_baseline": self.head.to_dict() if self.head is not None else None,
             "run_id": self.run_id,
             "snapshot": self.snapshot,
         }
@@ -224,14 +244,17 @@ class FixBuild:
         if self.checker.passed:
             result.passed = True
         elif dry_run:
-            result.steps = self._plan(diags)
+            result.head = await self._head_baseline(diags)
+            result.steps = self._plan(diags, result)
             result.remaining = diags
             result.needs = self._rungs()[1]
         else:
+            self.store.begin_run(self.run_id, "fix-build")  # `mom undo` reverts it whole
             result.snapshot = self._snapshot()
             state = ProjectState(diags)
             rules = await self._rules_tier(state)
             result.steps = self._rule_steps(rules)
+            result.head = await self._head_baseline(state.diagnostics)
             await self._model_tier(state, rules, result)
             self.sink(Notice("re-validating the whole project"))
             result.remaining = await asyncio.to_thread(self.checker)
@@ -256,6 +279,19 @@ class FixBuild:
                 Notice(f"no git snapshot ({type(exc).__name__}); step checkpoints only", "warning")
             )
             return ""
+
+    async def _head_baseline(self, diags: list[Diagnostic]) -> HeadBaseline | None:
+        """Rerun the failing pytest tests at HEAD (head_tests); None when there are none.
+
+        Called after tier 0 so that failures masked by a syntax error are known by id."""
+        if self.config.validation.test_command.strip() or not any(pytest_selection(diags)):
+            return None  # a configured test command has no test ids mom can select
+        self.sink(Notice("rerunning the failing tests on a clean export of HEAD"))
+        timeout = self.config.validation.timeout_seconds
+        head = await asyncio.to_thread(head_baseline, self.repo, diags, timeout=timeout)
+        if head.note:
+            self.sink(Notice(f"HEAD check: {head.note}", "warning"))
+        return head
 
     # -- tier 0 ---------------------------------------------------------------------------
     async def _rules_tier(self, state: ProjectState) -> RulesReport | None:
@@ -354,6 +390,7 @@ class FixBuild:
             step.id, step.file, RULES_TIER, "", "failed",
             attempts=[_rule_info(a) for a in prior if a.file == step.file],
             diagnostics=[_describe(d) for d in step.diagnostics],
+            preexisting=result.preexisting_ids(step.diagnostics),
         )  # fmt: skip
         live = {diag_key(d) for d in state.diagnostics}
         if not any(diag_key(d) in live for d in step.diagnostics):
@@ -404,7 +441,7 @@ class FixBuild:
         return report
 
     # -- --dry-run ------------------------------------------------------------------------
-    def _plan(self, diags: list[Diagnostic]) -> list[StepReport]:
+    def _plan(self, diags: list[Diagnostic], result: FixBuildResult) -> list[StepReport]:
         """What a run would do: rules that would be tried, then the first model rung and
         an estimated cost (labelled as an estimate). Nothing is written."""
         ctx = RuleContext(self.repo, tuple(project_files(self.repo)))
@@ -432,6 +469,7 @@ class FixBuild:
                         f"{d.location()}: [{d.stage}] {d.message[:200]}" for d in step.diagnostics
                     ],
                     estimated_cost_usd=0.0 if rules else estimate,
+                    preexisting=result.preexisting_ids(step.diagnostics),
                 )  # fmt: skip
             )
         return plans

@@ -126,6 +126,7 @@ class MilestoneRunner:
         path, milestone, _ = await self.checklist(number, write=True)
         run = previous or new_run(self.repo, number, path, test_first=test_first)
         run.pid, run.status = _pid(), "running"
+        store.begin_run(run.run_id, "milestone")  # a resumed run keeps its id: one undo
         if previous is None and (snap := store.snapshot(f"mom: before milestone {number}")):
             run.snapshot_ref = snap
         _sync_items(run, milestone)

@@ -1,0 +1,151 @@
+"""fix-build labels test failures HEAD already had: real temp git repos, real pytest.
+
+A failure present at HEAD is `preexisting` (still fixed, still exit 1); one the uncommitted
+change introduced is not; nothing of the user's work tree or index is touched to find out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from fix_build_helpers import FIVE_FAULTS, LOGIC_BUG, ScriptedProvider, make_project
+from typer.testing import CliRunner
+
+from mom_cli.cli.app import app
+from mom_cli.config import load_config
+from mom_cli.ledger.store import Ledger
+from mom_cli.providers.pool import ProviderPool
+from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.head_tests import MAX_IDS, head_baseline, pytest_selection
+from mom_cli.workflows.fix_build import FixBuild, FixBuildResult
+
+MEAN_ID = "tests/test_stats.py::test_mean"
+OPS_ID = "tests/test_ops.py::test_ops"
+NEW_ID = "tests/test_ops.py::test_new_in_worktree"
+# committed: the test asserts a wrong value, so HEAD already fails it
+BROKEN_OPS_TEST = {"tests/test_ops.py": [("add(2, 3) == 5", "add(2, 3) == 6")]}
+MISSING_COLON = FIVE_FAULTS["calc/ops.py"][:1]
+
+
+def _seed(repo: Path, swaps: list[tuple[str, str]], rel: str) -> None:
+    """An uncommitted edit by the user."""
+    text = (repo / rel).read_text()
+    for old, new in swaps:
+        assert old in text, (rel, old)
+        text = text.replace(old, new, 1)
+    (repo / rel).write_text(text)
+
+
+def _run(repo: Path, tmp_path: Path, *, dry_run: bool = False) -> FixBuildResult:
+    cfg = load_config(repo).config
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+
+    async def go() -> FixBuildResult:
+        pool = ProviderPool(cfg, ledger, adapters={"embedded": ScriptedProvider([])})
+        try:
+            return await FixBuild(repo, cfg, caller=pool, ledger=ledger).run(dry_run=dry_run)
+        finally:
+            await pool.aclose()
+
+    return asyncio.run(go())
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, check=True).stdout.decode()
+
+
+def _tests_left(result: FixBuildResult) -> dict[str, bool]:
+    return {d.code: result.preexisting(d) for d in result.remaining if d.stage == "tests"}
+
+
+def test_failure_already_at_head_is_labelled_preexisting(tmp_path: Path) -> None:
+    repo = make_project(tmp_path / "calc", BROKEN_OPS_TEST)
+    _seed(repo, MISSING_COLON, "calc/ops.py")  # masks the old failure until rules fix it
+    (repo / "README.md").write_bytes(b"my notes\r\n\x00 uncommitted\n")
+    result = _run(repo, tmp_path)
+    assert not result.passed and result.exit_code == 1  # the failure is real: still fails
+    assert _tests_left(result) == {OPS_ID: True}
+    assert result.head is not None and result.head.failing == [OPS_ID]
+    step = next(s for s in result.steps if s.file == "tests/test_ops.py")
+    assert step.preexisting == [OPS_ID] and step.attempts  # fix-build still worked on it
+    assert "def add(a: float, b: float) -> float:" in (repo / "calc/ops.py").read_text()
+    assert (repo / "README.md").read_bytes() == b"my notes\r\n\x00 uncommitted\n"
+
+
+def test_failure_from_the_uncommitted_change_is_not_preexisting(tmp_path: Path) -> None:
+    repo = make_project(tmp_path / "calc", BROKEN_OPS_TEST)
+    _seed(repo, LOGIC_BUG["calc/stats.py"], "calc/stats.py")  # the user's new bug
+    new_test = "\n\ndef test_new_in_worktree() -> None:\n    assert add(1, 1) == 3\n"
+    (repo / "tests/test_ops.py").write_text((repo / "tests/test_ops.py").read_text() + new_test)
+    result = _run(repo, tmp_path)
+    # a test id HEAD does not have must not abort the HEAD run for the others
+    assert _tests_left(result) == {OPS_ID: True, MEAN_ID: False, NEW_ID: False}
+    assert result.head is not None and result.head.failing == [OPS_ID]
+    assert sorted(result.head.checked) == sorted([OPS_ID, MEAN_ID, NEW_ID])
+    by_file = {s.file: s.preexisting for s in result.steps}
+    assert by_file["calc/stats.py" if "calc/stats.py" in by_file else "tests/test_stats.py"] == []
+
+
+def test_head_run_never_touches_work_tree_or_index(tmp_path: Path) -> None:
+    repo = make_project(tmp_path / "calc", BROKEN_OPS_TEST)
+    _seed(repo, [("add(2, 3) == 6", "add(2, 3) == 7")], "tests/test_ops.py")
+    (repo / "calc/stats.py").write_text("staged edit\n")
+    _git(repo, "add", "calc/stats.py")
+    index, status = (repo / ".git/index").read_bytes(), _git(repo, "status", "--porcelain")
+    diag = Diagnostic("tests", "tests/test_ops.py", 5, "failed", code=OPS_ID, tool="pytest")
+    head = head_baseline(repo, [diag], timeout=120)
+    assert head.failing == [OPS_ID] and head.note == ""
+    assert (repo / ".git/index").read_bytes() == index
+    assert _git(repo, "status", "--porcelain") == status
+    assert "== 7" in (repo / "tests/test_ops.py").read_text()
+
+
+def test_passing_at_head_and_no_head_commit(tmp_path: Path) -> None:
+    repo = make_project(tmp_path / "calc")
+    diag = Diagnostic("tests", "tests/test_ops.py", 5, "failed", code=OPS_ID, tool="pytest")
+    assert head_baseline(repo, [diag], timeout=120).failing == []
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=bare, check=True)
+    none = head_baseline(bare, [diag], timeout=120)
+    assert none.failing == [] and "no HEAD commit" in none.note
+
+
+def test_selection_reruns_ids_or_whole_files_for_collection_errors() -> None:
+    def fail(code: str, tool: str = "pytest") -> Diagnostic:
+        return Diagnostic("tests", code.split("::")[0], 1, "x", code=code, tool=tool)
+
+    collection = fail("tests/test_a.py::tests.test_a")
+    diags = [collection, fail("tests/test_a.py::test_x"), fail("tests/test_b.py::T::test_y")]
+    diags += [fail("", "pytest"), fail("src/lib.rs::t", "cargo")]
+    assert pytest_selection(diags) == (["tests/test_b.py::T::test_y"], ["tests/test_a.py"])
+    many = [fail(f"tests/test_{i % 3}.py::test_{i}") for i in range(MAX_IDS + 1)]
+    assert pytest_selection(many) == ([], [f"tests/test_{i}.py" for i in range(3)])
+
+
+def test_cli_json_and_dry_run_show_what_fails_at_head(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MOM_TIERS__DEFAULT", '["rules"]')  # no model: a fast, offline run
+    repo = make_project(tmp_path / "calc", BROKEN_OPS_TEST)
+    _seed(repo, LOGIC_BUG["calc/stats.py"], "calc/stats.py")
+    before = (repo / "calc/stats.py").read_bytes()
+    dry = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "(already failing at HEAD)" in dry.stdout and "test_ops" in dry.stdout
+    assert (repo / "calc/stats.py").read_bytes() == before
+    run = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--json"])
+    assert run.exit_code == 1, run.output
+    doc = json.loads(run.stdout)
+    assert {d["code"]: d["preexisting"] for d in doc["remaining"] if d["stage"] == "tests"} == {
+        OPS_ID: True,
+        MEAN_ID: False,
+    }
+    assert doc["head_baseline"]["failing_at_head"] == [OPS_ID]
+    assert set(doc["head_baseline"]) == {"checked", "failing_at_head", "note", "seconds"}
+    assert all(isinstance(s["preexisting"], list) for s in doc["steps"])
+    assert (repo / "calc/stats.py").read_bytes() == before  # nothing fixed: user's bug stays
