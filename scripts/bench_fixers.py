@@ -290,8 +290,26 @@ def make_project(name: str, work: Path) -> Project | None:
     _git(root, "init", "-q")
     _git(root, "add", "-A")
     _git(root, "commit", "-qm", "stdlib copy")
-    project = Project(name, root, f"{name}.py", src.read_text(encoding="utf-8"))
-    full = run_validation(root, None, config=FULL, early_exit=False)
+    return _with_baseline(Project(name, root, f"{name}.py", src.read_text(encoding="utf-8")))
+
+
+def make_repo_project(spec: str, work: Path) -> Project | None:
+    """`REPO:FILE`: a clone of a real project (with its own test suite) and the file to
+    mutate in it, e.g. a fetched open-source repository."""
+    repo, _, rel = spec.partition(":")
+    source = Path(repo).expanduser()
+    if not rel or not (source / rel).is_file():
+        print(f"skipping {spec!r}: expected REPO:FILE with FILE inside REPO", file=sys.stderr)
+        return None
+    root = work / f"{source.name}-{Path(rel).stem}"
+    subprocess.run(["git", "clone", "-q", str(source), str(root)], check=True)
+    original = (root / rel).read_text(encoding="utf-8")
+    return _with_baseline(Project(f"{source.name}/{Path(rel).name}", root, rel, original))
+
+
+def _with_baseline(project: Project) -> Project:
+    """Diagnostics the unmutated project already has are not credited to (or blamed on) rules."""
+    full = run_validation(project.root, None, config=FULL, early_exit=False)
     project.baseline = {diag_key(d) for d in full.diagnostics}
     project.tests_ok = not any(d.stage == "tests" for d in full.diagnostics)
     return project
@@ -356,6 +374,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-kind", type=int, default=5, help="faults per kind")
     parser.add_argument("--modules", default=",".join(MODULES))
+    parser.add_argument(
+        "--repo",
+        action="append",
+        default=[],
+        metavar="REPO:FILE",
+        help="also mutate FILE in a clone of the git repo REPO (a real project with tests)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated fault kinds")
     args = parser.parse_args()
@@ -363,9 +388,11 @@ def main() -> int:
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory(prefix="mom-bench-fixers-") as tmp:
         projects = [p for m in args.modules.split(",") if (p := make_project(m, Path(tmp)))]
+        projects += [p for spec in args.repo if (p := make_repo_project(spec, Path(tmp)))]
         projects = [p for p in projects if p.tests_ok]
         print(
-            f"corpus: {', '.join(p.name for p in projects)} (stdlib copies + their CPython tests)",
+            f"corpus: {', '.join(p.name for p in projects)} (stdlib copies + their CPython "
+            "tests, and any --repo projects with their own tests)",
             file=sys.stderr,
         )
         for kind, mutate in KINDS.items():

@@ -105,7 +105,8 @@ def _print_run_undo(done: RunUndo) -> None:
     if restored:
         console.print(f"  restored {escape(', '.join(restored))}")
     if removed:
-        console.print(f"  removed {escape(', '.join(removed))} (mom created them)")
+        them = "it" if len(removed) == 1 else "them"
+        console.print(f"  removed {escape(', '.join(removed))} (mom created {them})")
     if done.commits:
         k = len(done.commits)
         console.print(f"  dropped mom's {k} commit{'s' if k != 1 else ''} from HEAD")
