@@ -6,7 +6,6 @@ touches no database and keeps its output small and picklable.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -17,7 +16,6 @@ if TYPE_CHECKING:
 
 MAX_SIGNATURE = 200
 MAX_REF_LINES = 20
-_SPACE = re.compile(r"\s+")
 _CLASS_KINDS = frozenset({"class", "interface", "impl", "type"})
 
 
@@ -70,21 +68,20 @@ def extract(source: bytes, language: str) -> FileTags:
             if not capture.startswith("definition."):
                 continue
             node = nodes[0]
-            key = (node.start_byte, node.end_byte)
-            if key in seen:
+            start, end = node.start_byte, node.end_byte
+            if (start, end) in seen:
                 continue
-            seen.add(key)
+            seen.add((start, end))
             name_node = names[0]
-            name = source[name_node.start_byte : name_node.end_byte].decode("utf-8", "replace")
             found.append(
                 (
-                    node.start_byte,
-                    node.end_byte,
+                    start,
+                    end,
                     node.start_point[0] + 1,
                     node.end_point[0] + 1,
-                    capture[len("definition.") :],
-                    name,
-                    _signature(source, node),
+                    capture[11:],  # len("definition.")
+                    source[name_node.start_byte : name_node.end_byte].decode("utf-8", "replace"),
+                    _signature(source, node, start, end),
                 )
             )
     tags.definitions = _with_scopes(found)
@@ -134,16 +131,18 @@ def _with_scopes(found: list[tuple[int, int, int, int, str, str, str]]) -> list[
     return out
 
 
-def _signature(source: bytes, node: Node) -> str:
+def _signature(source: bytes, node: Node, start: int, end: int) -> str:
     """The definition's header: from its start up to its body, on one line."""
-    start = node.start_byte
     body = node.child_by_field_name("body")
-    end = body.start_byte if body is not None else node.end_byte
-    newline = source.find(b"\n", start, end)
-    if body is None and newline >= 0:
-        end = newline
+    if body is not None:
+        end = body.start_byte
+    else:
+        newline = source.find(b"\n", start, end)
+        if newline >= 0:
+            end = newline
     text = source[start : min(end, start + 4 * MAX_SIGNATURE)].decode("utf-8", "replace")
-    text = _SPACE.sub(" ", text).strip().rstrip("{").rstrip()
+    # str.split() and the regex's \s agree on what whitespace is; split+join is ~3x cheaper.
+    text = " ".join(text.split()).rstrip("{").rstrip()
     if len(text) > MAX_SIGNATURE:
         text = text[: MAX_SIGNATURE - 1] + "…"
     return text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
@@ -20,12 +21,16 @@ def split_identifier(name: str) -> list[str]:
     return [w.lower() for w in _PARTS.findall(name)]
 
 
+@lru_cache(maxsize=1 << 16)
+def _words_of(name: str) -> str:
+    """split_identifier as one space-joined string, cached: a cold index asks for the same
+    names in file after file (`self`, `len`, `assertEqual`, ...)."""
+    return " ".join(split_identifier(name))
+
+
 def identifier_words(names: list[str]) -> str:
     """Space-joined words of many identifiers (the FTS tokenizer splits on spaces)."""
-    out: list[str] = []
-    for name in names:
-        out.extend(split_identifier(name))
-    return " ".join(out)
+    return " ".join(filter(None, map(_words_of, names)))
 
 
 def path_words(path: str) -> str:

@@ -110,7 +110,7 @@ def head_baseline(repo: Path, diags: Sequence[Diagnostic], *, timeout: float) ->
         out.note = "no HEAD commit to compare with"
     else:
         try:
-            _run_at_head(repo, ids, files, timeout, out)
+            _run_at_head(repo, diags, timeout, out)
         except (OSError, subprocess.CalledProcessError) as exc:
             out.note = f"could not export HEAD: {exc}"
     out.seconds = time.monotonic() - started
@@ -118,8 +118,9 @@ def head_baseline(repo: Path, diags: Sequence[Diagnostic], *, timeout: float) ->
 
 
 def _run_at_head(
-    repo: Path, ids: list[str], files: list[str], timeout: float, out: HeadBaseline
+    repo: Path, diags: Sequence[Diagnostic], timeout: float, out: HeadBaseline
 ) -> None:
+    ids, files = pytest_selection(diags)
     with exported_index(repo, "HEAD") as tree, tempfile.TemporaryDirectory() as plugin_dir:
         (Path(plugin_dir) / f"{_PLUGIN}.py").write_text(_PLUGIN_SOURCE, encoding="utf-8")
         present = [f for f in {*files, *(i.split("::", 1)[0] for i in ids)} if (tree / f).is_file()]
@@ -141,4 +142,23 @@ def _run_at_head(
         out.note = "none of these tests exist at HEAD"
     elif result.returncode not in (0, 1) and not found:
         out.note = f"the run at HEAD failed (pytest exit {result.returncode})"
-    out.failing = sorted({d.code for d in found if d.severity == "error" and d.code})
+    out.failing = same_failures(diags, found)
+
+
+def same_failures(now: Sequence[Diagnostic], head: Sequence[Diagnostic]) -> list[str]:
+    """Test ids failing at HEAD the same way: a test that fails now but only errors at HEAD
+    (a fixture or file the export lacks, e.g. an untracked generated module) is not
+    evidence, and a test found by running a whole file counts only as a plain failure."""
+    kinds = {d.code: _kind(d) for d in now}
+    return sorted(
+        {
+            d.code
+            for d in head
+            if d.severity == "error" and d.code and _kind(d) == kinds.get(d.code, "failed")
+        }
+    )
+
+
+def _kind(d: Diagnostic) -> str:
+    """parse_junit's prefix: "failed" (an assertion) or "error" (in setup, collection)."""
+    return d.message.split(" ", 1)[0]

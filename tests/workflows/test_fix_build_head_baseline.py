@@ -20,7 +20,12 @@ from mom_cli.config import load_config
 from mom_cli.ledger.store import Ledger
 from mom_cli.providers.pool import ProviderPool
 from mom_cli.validate.diagnostics import Diagnostic
-from mom_cli.validate.head_tests import MAX_IDS, head_baseline, pytest_selection
+from mom_cli.validate.head_tests import (
+    MAX_IDS,
+    head_baseline,
+    pytest_selection,
+    same_failures,
+)
 from mom_cli.workflows.fix_build import FixBuild, FixBuildResult
 
 MEAN_ID = "tests/test_stats.py::test_mean"
@@ -149,3 +154,17 @@ def test_cli_json_and_dry_run_show_what_fails_at_head(
     assert set(doc["head_baseline"]) == {"checked", "failing_at_head", "note", "seconds"}
     assert all(isinstance(s["preexisting"], list) for s in doc["steps"])
     assert (repo / "calc/stats.py").read_bytes() == before  # nothing fixed: user's bug stays
+
+
+def test_a_head_error_is_no_evidence_for_a_failure() -> None:
+    def diag(code: str, message: str) -> Diagnostic:
+        return Diagnostic("tests", "tests/t.py", 1, message, code=code, tool="pytest")
+
+    now = [diag("tests/t.py::a", "failed a: assert 1 == 2"), diag("tests/t.py::b", "failed b")]
+    head = [
+        diag("tests/t.py::a", "failed a: assert 1 == 3"),  # fails the same way: counted
+        diag("tests/t.py::b", "error in b: FileNotFoundError: data.bin"),  # export lacks it
+        diag("tests/t.py::c", "failed c"),  # found by running the whole file
+        diag("tests/t.py::d", "error in d: fixture 'db' not found"),
+    ]
+    assert same_failures(now, head) == ["tests/t.py::a", "tests/t.py::c"]
