@@ -1,56 +1,5 @@
-"""Temp git repositories for edit and checkpoint tests (never /work/main itself)."""
+"""Temp git repositories for the edits tests: the shared fixtures in tests/git_repos.py."""
 
-from __future__ import annotations
+from git_repos import GIT_ENV, add_venv, git, make_repo, run_git
 
-import subprocess
-from collections.abc import Callable
-from pathlib import Path
-
-import pytest
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test User",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test User",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
-    ).stdout
-
-
-@pytest.fixture
-def make_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
-    """make_repo({"a.py": "x = 1\\n"}) -> a repo with those files committed."""
-    for key, value in GIT_ENV.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    counter = iter(range(1000))
-
-    def make(files: dict[str, str | bytes] | None = None, *, commit: bool = True) -> Path:
-        repo = tmp_path / f"repo{next(counter)}"
-        repo.mkdir()
-        git(repo, "init", "-q", "-b", "main")
-        for rel, content in (files or {}).items():
-            path = repo / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content)
-        if commit and files:
-            git(repo, "add", "-A")
-            git(repo, "commit", "-q", "-m", "initial")
-        return repo
-
-    return make
-
-
-@pytest.fixture
-def run_git() -> Callable[..., str]:
-    """run_git(repo, "status") -> stdout."""
-    return git
+__all__ = ["GIT_ENV", "add_venv", "git", "make_repo", "run_git"]
