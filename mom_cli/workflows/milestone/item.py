@@ -283,6 +283,7 @@ async def _apply_and_validate(
             env.run.save()
             return _Outcome(False, text)
         st.phase, st.repair_steps = "validated", []
+        st.diagnosis = untested_note(result)
         helped = f"with rules' help: {', '.join(repair.rules)}" if repair.ok else ""
         st.history += [Attempt(RULES_TIER, a.rule, a.outcome, a.reason) for a in repair.fixed]
         st.history.append(
@@ -420,3 +421,13 @@ def settle_item(env: ItemEnv, st: ItemState, item: planfile.PlanItem | None) -> 
 def _first_line(text: str) -> str:
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     return " / ".join(lines[:3])[:300]
+
+
+def untested_note(result: ValidationResult) -> str:
+    """Say so when no test judged the item: it passed syntax, build and lint only, and a
+    user reading "validated" would otherwise assume it was tested."""
+    tests = next((stage for stage in result.stages if stage.name == "tests"), None)
+    if tests is not None and not tests.skipped:
+        return ""
+    why = tests.note if tests is not None and tests.note else "the tests stage did not run"
+    return f"validated by syntax, build and lint only: no test covers it ({why})"
