@@ -348,7 +348,7 @@ def set_key(path: Path, dotted_key: str, raw_value: str) -> Any:
     base = tomllib.loads(packaged_default_text())
     validate_layer(deep_merge(base, candidate), f"{path}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(tomli_w.dumps(candidate), encoding="utf-8")
-    tmp.replace(path)
+    from mom_cli.edits.fileio import write_atomic  # lazy: the edits package is heavy
+
+    write_atomic(path, tomli_w.dumps(candidate).encode("utf-8"))
     return value

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from mom_cli.edits.fileio import write_atomic
 from mom_cli.providers.base import Completion
 from mom_cli.routing.ladder import Assist
 
@@ -84,7 +85,5 @@ def write_run_record(runs_dir: Path, run_id: str, document: dict[str, Any]) -> P
     """Store a run's document (plan, steps, contributions, totals) as runs/<run_id>.json."""
     runs_dir.mkdir(parents=True, exist_ok=True)
     path = runs_dir / f"{run_id}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(document, indent=2, default=str), encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, json.dumps(document, indent=2, default=str).encode("utf-8"))
     return path

@@ -9,7 +9,6 @@ rolled back by the engine like any other). Without cargo, the rule stands aside.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from mom_cli.edits.blocks import EditBlock
@@ -17,6 +16,7 @@ from mom_cli.rules.registry import RuleContext, rule
 from mom_cli.rules.textedit import minimal_block
 from mom_cli.rules.tools import find_tool, run_tool
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.parsers import cargo_messages as compiler_messages
 
 CARGO_TIMEOUT = 300.0
 
@@ -32,15 +32,7 @@ def cargo_messages(ctx: RuleContext, subcommand: str, source: str) -> list[dict[
     if cargo is not None and (ctx.repo / "Cargo.toml").is_file():
         argv = [cargo, subcommand, "--all-targets", "--message-format=json", "--quiet"]
         result = run_tool(argv, ctx.repo, timeout=CARGO_TIMEOUT)
-        for line in (result.stdout if result else "").splitlines():
-            if not line.startswith("{"):
-                continue
-            try:
-                data = json.loads(line)
-            except ValueError:
-                continue
-            if data.get("reason") == "compiler-message" and isinstance(data.get("message"), dict):
-                messages.append(data["message"])
+        messages = list(compiler_messages(result.stdout if result else ""))
     ctx.cache[key] = messages
     return messages
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from mom_cli.validate.diagnostics import Diagnostic
 
@@ -51,10 +53,8 @@ def parse_generic(text: str, stage: str, tool: str, root: Path) -> list[Diagnost
     return out
 
 
-def parse_cargo_json(text: str, stage: str, tool: str, root: Path) -> list[Diagnostic]:
-    """`cargo check|clippy --message-format=json` → diagnostics at the primary span."""
-    out = []
-    seen = set()
+def cargo_messages(text: str) -> Iterator[dict[str, Any]]:
+    """The compiler messages in cargo's `--message-format=json` stream (other lines skipped)."""
     for line in text.splitlines():
         if not line.startswith("{"):
             continue
@@ -62,9 +62,15 @@ def parse_cargo_json(text: str, stage: str, tool: str, root: Path) -> list[Diagn
             data = json.loads(line)
         except ValueError:
             continue
-        if data.get("reason") != "compiler-message":
-            continue
-        msg = data.get("message") or {}
+        if data.get("reason") == "compiler-message" and isinstance(data.get("message"), dict):
+            yield data["message"]
+
+
+def parse_cargo_json(text: str, stage: str, tool: str, root: Path) -> list[Diagnostic]:
+    """`cargo check|clippy --message-format=json` → diagnostics at the primary span."""
+    out = []
+    seen = set()
+    for msg in cargo_messages(text):
         level = msg.get("level", "")
         if level not in ("error", "warning"):
             continue

@@ -10,15 +10,13 @@ crash leaves either the old plan or the new one, never half of one.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
 
+from mom_cli.edits.fileio import write_atomic
 from mom_cli.errors import PlanError
 
 GENERATED_MARKER = "<!-- mom: generated checklist -->"
@@ -280,24 +278,12 @@ def _finish(current: dict[str, object], end_line: int, path: Path) -> Milestone:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same directory + fsync + os.replace, keeping the mode."""
+    """Atomic write (edits.fileio) that keeps the plan file's existing permissions."""
     try:
-        mode: int | None = path.stat().st_mode & 0o7777
+        mode: int | None = path.stat().st_mode
     except FileNotFoundError:
         mode = None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".mom-tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, data, mode)
 
 
 def check_off_bytes(data: bytes, line_no: int, comment: str = "") -> bytes:
