@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
-
-import platformdirs
 
 STATE_DIR_NAME = ".mom"
 
@@ -13,7 +12,12 @@ STATE_DIR_NAME = ".mom"
 def user_home() -> Path:
     """User-level state (the ledger). `MOM_HOME` overrides the platform data dir."""
     override = os.environ.get("MOM_HOME")
-    base = Path(override) if override else Path(platformdirs.user_data_dir("mom"))
+    if override:
+        base = Path(override)
+    else:
+        import platformdirs  # ~10 ms: only commands that touch user state pay for it
+
+        base = Path(platformdirs.user_data_dir("mom"))
     base.mkdir(parents=True, exist_ok=True)
     return base
 
@@ -21,7 +25,15 @@ def user_home() -> Path:
 def user_config_file() -> Path:
     """`~/.config/mom/routing.toml` (or the platform equivalent); may not exist."""
     override = os.environ.get("MOM_CONFIG_HOME")
-    base = Path(override) if override else Path(platformdirs.user_config_dir("mom"))
+    if override:
+        base = Path(override)
+    elif sys.platform == "linux":  # platformdirs' XDG rule, without its import on every step
+        xdg = os.environ.get("XDG_CONFIG_HOME", "")
+        base = Path(xdg if xdg.strip() else os.path.expanduser("~/.config")) / "mom"
+    else:
+        import platformdirs
+
+        base = Path(platformdirs.user_config_dir("mom"))
     return base / "routing.toml"
 
 

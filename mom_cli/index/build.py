@@ -115,7 +115,7 @@ def _write(
                 existing = {c.path: row for c, row in todo if row is not None}
                 _update(conn, root, report, jobs, existing, gone, workers)
             ensure_indexes(conn)
-            if head:
+            if needs_update(conn, head):  # git log only when HEAD moved
                 record_recent(conn, root, head)
             symbols = conn.execute("SELECT count(*) FROM symbols").fetchone()[0]
             set_meta(conn, "symbols", str(symbols))  # the no-change refresh reports it

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from index_helpers import SAMPLE_PY
 from typer.testing import CliRunner
 
 from mom_cli.cli.app import app
+from mom_cli.cli.fast import parse_fast, run_fast
 
 MakeRepo = Callable[[Mapping[str, str | bytes]], Path]
 runner = CliRunner()
@@ -55,3 +60,80 @@ def test_index_library_imports_no_front_end() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _fast(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    parsed = parse_fast(argv)
+    assert parsed is not None, argv
+    code = run_fast(*parsed)
+    return code, capsys.readouterr().out
+
+
+def test_fast_entry_matches_the_typer_app(
+    index_repo: MakeRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = str(index_repo(SAMPLE_PY))
+    cases = [
+        ["index", "--repo", repo, "--json"],
+        ["context", "RetryPolicy attempts", "--budget", "200", "--repo", repo, "--json"],
+        ["context", "HttpClient", f"--repo={repo}", "--file", "app/http.py"],
+        ["context", "x", "--budget", "0", "--repo", repo, "--json"],
+        ["context", "x", "--summarized", "--repo", repo, "--json", "--budget=300"],
+        ["index", "--repo", repo + "/missing", "--json"],
+    ]
+    _fast(["index", "--repo", repo], capsys)  # both sides then see the same warm cache
+    for argv in cases:
+        code, out = _fast(argv, capsys)
+        typer_result = runner.invoke(app, argv)
+        assert (code, _stable(out)) == (typer_result.exit_code, _stable(typer_result.stdout)), argv
+
+
+def _stable(out: str) -> str:
+    """Timings differ between two runs; everything else must not."""
+    return "\n".join(line for line in out.splitlines() if '"seconds"' not in line)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["index", "--help"],
+        ["index", "-h"],
+        ["index", "extra"],
+        ["index", "--jsn"],
+        ["index", "--repo"],
+        ["index", "--repo", "a", "--repo", "b"],
+        ["index", "--repo="],
+        ["index", "--json=1"],
+        ["context"],
+        ["context", "a", "b"],
+        ["context", "q", "--budget", "ten"],
+        ["context", "q", "--", "-x"],
+        ["context", ""],
+        ["doctor"],
+    ],
+)
+def test_anything_unusual_goes_to_the_typer_app(argv: list[str]) -> None:
+    assert parse_fast(argv) is None
+
+
+@given(st.lists(st.text(max_size=12), max_size=6))
+def test_parse_fast_never_raises(argv: list[str]) -> None:
+    parsed = parse_fast(["context", *argv])
+    if parsed is not None:
+        assert isinstance(parsed[1]["query"], str) and parsed[1]["query"]
+
+
+def test_installed_mom_index_skips_typer(index_repo: MakeRepo) -> None:
+    repo = index_repo(SAMPLE_PY)
+    mom = Path(sys.executable).parent / "mom"
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+    for _ in range(2):  # the first run validates the config (pydantic) and snapshots it
+        out = subprocess.run(
+            [str(mom), "context", "RetryPolicy", "--repo", str(repo), "--json"],
+            capture_output=True, text=True, env=env, check=True,
+        )  # fmt: skip
+    assert json.loads(out.stdout)["files"][0]["path"] == "app/retry.py"
+    imported = {line.split("|")[-1].strip() for line in out.stderr.splitlines() if "|" in line}
+    assert "mom_cli.index.api" in imported
+    assert not imported & {"typer", "rich", "pydantic", "click"}

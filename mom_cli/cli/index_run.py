@@ -1,0 +1,162 @@
+"""The bodies of `mom index` and `mom context`, with no Typer, rich or pydantic import.
+
+Both commands run before every step and from editor integrations, so they have a fast
+entry (`mom_cli.cli.fast`) that skips the ~0.3 s those libraries cost at start-up. The
+Typer commands call these same functions, so output and exit codes never differ.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mom_cli.errors import ExitCode, MomError, UsageError
+from mom_cli.paths import STATE_DIR_NAME, find_git_root
+
+if TYPE_CHECKING:
+    from mom_cli.index.build import IndexReport
+
+SHOW_SKIPPED = 10
+
+
+def run_index(repo: Path | None, config: Path | None, json_mode: bool) -> int:
+    """Build or refresh the index; prints a summary (or one JSON document)."""
+    try:
+        root = resolve_repo(repo)
+        _config(root, config)
+        from mom_cli.index.api import CodeIndex
+
+        report = CodeIndex(root).refresh()
+    except MomError as exc:
+        return _fail(exc, json_mode)
+    except KeyboardInterrupt:
+        return _interrupted()
+    if json_mode:
+        print_json(report_json(report))
+        return ExitCode.OK
+    _print_warnings(report)
+    _out(
+        f"indexed {report.files} files, {report.symbols} symbols in {report.seconds:.2f}s "
+        f"({report.parsed} parsed, {report.cache_hits} cache hits, {report.removed} removed)"
+    )
+    return ExitCode.OK
+
+
+def run_context(
+    query: str,
+    budget: int | None,
+    summarized: bool,
+    in_play: Sequence[str],
+    repo: Path | None,
+    config: Path | None,
+    json_mode: bool,
+) -> int:
+    """Print exactly what a step for `query` would be sent, within the token budget."""
+    try:
+        if budget is not None and budget < 1:
+            raise UsageError(f"--budget {budget}: must be a positive number of tokens")
+        root = resolve_repo(repo)
+        settings = _config(root, config)["context"]
+        if summarized and not settings["enable_summarized_context"]:
+            raise UsageError("summarized context is off (context.enable_summarized_context)")
+        from mom_cli.index.api import CodeIndex
+
+        index = CodeIndex(root)
+        report = index.refresh()
+        result = index.context(
+            query,
+            budget or int(settings["max_context_tokens"]),
+            mode="summarized" if summarized else "targeted",
+            files_in_play=in_play,
+        )
+    except MomError as exc:
+        return _fail(exc, json_mode)
+    except KeyboardInterrupt:
+        return _interrupted()
+    result.warnings[:0] = report.warnings
+    if json_mode:
+        print_json(result.to_json())
+        return ExitCode.OK
+    for line in result.warnings:
+        _err(f"warning: {line}")
+    _out(result.text)
+    _err(
+        f"{len(result.excerpts)} excerpts from {len(result.files)} ranked files, "
+        f"{result.bytes} bytes, ~{result.tokens}/{result.budget} tokens (estimate)"
+    )
+    return ExitCode.OK
+
+
+def resolve_repo(repo: Path | None) -> Path:
+    """The --repo directory as given, or the git root of the current directory, or it."""
+    if repo is not None:
+        path = repo.expanduser().resolve()
+        if not path.is_dir():
+            raise UsageError(f"--repo {repo}: no such directory")
+        return path
+    cwd = Path.cwd()
+    return find_git_root(cwd) or cwd.resolve()
+
+
+def report_json(report: IndexReport) -> dict[str, object]:
+    return {
+        "files": report.files,
+        "symbols": report.symbols,
+        "parsed": report.parsed,
+        "cache_hits": report.cache_hits,
+        "removed": report.removed,
+        "seconds": round(report.seconds, 4),
+        "edges_rebuilt": report.edges_rebuilt,
+        "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+        "partial": [{"path": s.path, "reason": s.reason} for s in report.partial],
+        "warnings": report.warnings,
+    }
+
+
+def print_json(document: Any) -> None:
+    """Exactly one JSON document on stdout."""
+    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def _config(root: Path, config: Path | None) -> dict[str, Any]:
+    """Validated before anything is written: a bad config changes nothing."""
+    from mom_cli.config_snapshot import effective_config
+
+    return effective_config(root, root / STATE_DIR_NAME, config)
+
+
+def _print_warnings(report: IndexReport) -> None:
+    for line in report.warnings:
+        _err(f"warning: {line}")
+    for title, items in (("skipped", report.skipped), ("partly indexed", report.partial)):
+        for item in items[:SHOW_SKIPPED]:
+            _err(f"{title}: {item.path}: {item.reason}")
+        if len(items) > SHOW_SKIPPED:
+            _err(f"{title}: … and {len(items) - SHOW_SKIPPED} more (see --json)")
+
+
+def _fail(exc: MomError, json_mode: bool) -> int:
+    if json_mode:
+        print_json({"error": str(exc), "kind": type(exc).__name__})
+    else:
+        _err(f"error: {exc}")
+    return exc.exit_code
+
+
+def _interrupted() -> int:
+    _err("interrupted")
+    return ExitCode.INTERRUPTED
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()

@@ -1,0 +1,91 @@
+"""The effective config as a plain dict, cached per repository once it has been validated.
+
+Validating routing.toml needs pydantic and the config models (~0.1–0.3 s per process).
+`mom index` and `mom context` run on every step and want to finish well under that, so
+the validated result is kept in `.mom/config-snapshot.json` with a fingerprint of every
+input: the packaged default, the user (or --config) file, the repo's routing.toml (their
+bytes, not their mtimes) and the MOM_* variables. Any difference means a full load, which
+raises the usual ConfigError for a bad layer and writes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mom_cli import __version__
+
+SNAPSHOT_NAME = "config-snapshot.json"
+_PACKAGED = Path(__file__).with_name("routing.toml")
+
+
+def effective_config(
+    repo: Path,
+    state_dir: Path,
+    config_path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The validated effective config for `repo`, from the snapshot when nothing changed."""
+    environ = os.environ if environ is None else environ
+    key = fingerprint(repo, config_path, environ)
+    snapshot = state_dir / SNAPSHOT_NAME
+    cached = _read(snapshot)
+    if cached is not None and cached.get("fingerprint") == key:
+        config = cached.get("config")
+        if isinstance(config, dict):
+            return config
+    from mom_cli.config import load_config  # raises ConfigError naming the bad layer
+
+    config = load_config(repo=repo, config_path=config_path, environ=environ).config
+    data = config.model_dump(mode="json")
+    _write(snapshot, {"fingerprint": key, "config": data})
+    return data
+
+
+def fingerprint(repo: Path, config_path: Path | None, environ: Mapping[str, str]) -> str:
+    """A digest of everything `load_config` reads."""
+    from mom_cli.paths import user_config_file
+
+    digest = hashlib.sha256(__version__.encode())
+    user_file = config_path if config_path is not None else user_config_file()
+    for label, path in (
+        ("packaged", _PACKAGED),
+        ("user", user_file),
+        ("repo", repo / "routing.toml"),
+    ):
+        digest.update(f"\0{label}\0{os.path.abspath(path)}\0".encode())
+        try:
+            data = path.read_bytes()
+        except OSError:
+            digest.update(b"absent")
+        else:
+            digest.update(b"present\0" + data)
+    for name in sorted(environ):
+        if name.startswith("MOM_") and "__" in name:
+            digest.update(f"\0{name}={environ[name]}".encode())
+    return digest.hexdigest()
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # missing or damaged: a full load rewrites it
+    return data if isinstance(data, dict) else None
+
+
+def _write(path: Path, document: dict[str, Any]) -> None:
+    """Best effort: a read-only .mom/ only costs the next run a full load."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(document), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
