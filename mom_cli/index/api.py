@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mom_cli.index.build import IndexReport, refresh
-from mom_cli.index.context import ContextResult, ContextSession, Mode, build_context
-from mom_cli.index.rank import rank
 from mom_cli.index.store import db_path, open_db
 from mom_cli.paths import repo_state_dir
+
+if TYPE_CHECKING:  # imported by the methods that use them: `mom index` never ranks
+    from mom_cli.index.context import ContextResult, ContextSession, Mode
 
 
 class CodeIndex:
@@ -40,6 +42,8 @@ class CodeIndex:
         self, query: str, files_in_play: Sequence[str] = (), limit: int = 20
     ) -> list[tuple[str, float]]:
         """The best files for a task, best first."""
+        from mom_cli.index.rank import rank
+
         conn, _ = open_db(db_path(self.state_dir))
         try:
             return rank(conn, query, files_in_play).top(limit)
@@ -55,6 +59,8 @@ class CodeIndex:
         session: ContextSession | None = None,
     ) -> ContextResult:
         """What a step for `query` would be sent (see `mom_cli.index.context`)."""
+        from mom_cli.index.context import build_context
+
         conn, warnings = open_db(db_path(self.state_dir))
         try:
             result = build_context(conn, self.root, query, budget, mode, files_in_play, session)

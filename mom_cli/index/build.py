@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,20 +38,49 @@ if TYPE_CHECKING:  # parsing is imported only when a file changed: a no-change r
 FULL_RELINK_FRACTION = 0.3
 
 
-@dataclass
 class IndexReport:
-    """What a build/refresh did; the CLI prints it, the engine may ignore it."""
+    """What a build/refresh did; the CLI prints it, the engine may ignore it.
 
-    files: int = 0
-    symbols: int = 0
-    parsed: int = 0
-    cache_hits: int = 0
-    removed: int = 0
-    edges_rebuilt: str = "none"  # none | partial | full
-    seconds: float = 0.0
-    skipped: list[Skipped] = field(default_factory=list)
-    partial: list[Skipped] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    Filled in field by field as the refresh goes, so a plain class (see `tags` for why
+    the index modules use no dataclasses).
+    """
+
+    __slots__ = (
+        "files",
+        "symbols",
+        "parsed",
+        "cache_hits",
+        "removed",
+        "edges_rebuilt",
+        "seconds",
+        "skipped",
+        "partial",
+        "warnings",
+    )
+
+    def __init__(
+        self,
+        files: int = 0,
+        symbols: int = 0,
+        parsed: int = 0,
+        cache_hits: int = 0,
+        removed: int = 0,
+        edges_rebuilt: str = "none",  # none | partial | full
+        seconds: float = 0.0,
+        skipped: list[Skipped] | None = None,
+        partial: list[Skipped] | None = None,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self.files = files
+        self.symbols = symbols
+        self.parsed = parsed
+        self.cache_hits = cache_hits
+        self.removed = removed
+        self.edges_rebuilt = edges_rebuilt
+        self.seconds = seconds
+        self.skipped: list[Skipped] = [] if skipped is None else skipped
+        self.partial: list[Skipped] = [] if partial is None else partial
+        self.warnings: list[str] = [] if warnings is None else warnings
 
 
 def refresh(root: Path, state_dir: Path, workers: int | None = None) -> IndexReport:

@@ -16,10 +16,9 @@ import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 from itertools import accumulate
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from mom_cli.index.rank import Ranking, rank
 from mom_cli.index.tokens import estimate_tokens
@@ -40,8 +39,9 @@ _TAIL_TOKENS = 1 + estimate_tokens("… ( more lines)")
 _MIN_PIECE_TOKENS = 10
 
 
-@dataclass
-class Excerpt:
+class Excerpt(NamedTuple):
+    """One piece of the rendered context: which lines of which definition, at what cost."""
+
     path: str
     start_line: int
     end_line: int
@@ -53,18 +53,34 @@ class Excerpt:
     already_sent: bool = False
 
 
-@dataclass
 class ContextResult:
-    """What a step would be sent: the rendered `text` and how it was chosen."""
+    """What a step would be sent: the rendered `text` and how it was chosen.
 
-    mode: str
-    query: str
-    budget: int
-    files: list[tuple[str, float]]
-    excerpts: list[Excerpt]
-    text: str
-    tokens: int
-    warnings: list[str] = field(default_factory=list)
+    A plain slotted class, as callers prepend their own warnings (see `tags` for why the
+    index modules use no dataclasses).
+    """
+
+    __slots__ = ("mode", "query", "budget", "files", "excerpts", "text", "tokens", "warnings")
+
+    def __init__(
+        self,
+        mode: str,
+        query: str,
+        budget: int,
+        files: list[tuple[str, float]],
+        excerpts: list[Excerpt],
+        text: str,
+        tokens: int,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self.mode = mode
+        self.query = query
+        self.budget = budget
+        self.files = files
+        self.excerpts = excerpts
+        self.text = text
+        self.tokens = tokens
+        self.warnings: list[str] = [] if warnings is None else warnings
 
     @property
     def bytes(self) -> int:
@@ -79,16 +95,18 @@ class ContextResult:
             "bytes": self.bytes,
             "tokens": self.tokens,
             "tokens_are_estimate": True,
-            "excerpts": [asdict(e) for e in self.excerpts],
+            "excerpts": [e._asdict() for e in self.excerpts],
             "warnings": self.warnings,
         }
 
 
-@dataclass
 class ContextSession:
     """What one run or conversation has already sent (differential context)."""
 
-    sent: set[str] = field(default_factory=set)
+    __slots__ = ("sent",)
+
+    def __init__(self, sent: set[str] | None = None) -> None:
+        self.sent: set[str] = set() if sent is None else sent
 
     def to_json(self) -> str:
         return json.dumps(sorted(self.sent))
@@ -98,15 +116,21 @@ class ContextSession:
         return cls(set(json.loads(text)))
 
 
-@dataclass
 class _Candidate:
-    file_id: int
-    path: str
-    name: str
-    kind: str
-    line: int
-    end_line: int
-    score: float
+    """A definition that may become an excerpt; `score` is discounted by its rank in its file."""
+
+    __slots__ = ("file_id", "path", "name", "kind", "line", "end_line", "score")
+
+    def __init__(
+        self, file_id: int, path: str, name: str, kind: str, line: int, end_line: int, score: float
+    ) -> None:
+        self.file_id = file_id
+        self.path = path
+        self.name = name
+        self.kind = kind
+        self.line = line
+        self.end_line = end_line
+        self.score = score
 
 
 def build_context(

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from mom_cli.index.languages import language_for
 
@@ -39,8 +39,7 @@ MINIFIED_SUFFIXES = (".min.js", ".bundle.js", "-min.js")
 _SPECIAL_DIRS = VENDORED_DIRS | {"venv"}  # a path with none of these needs no closer look
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A file we would index, with the stat we compare against the cache."""
 
     path: str  # repo-relative, forward slashes
@@ -49,16 +48,16 @@ class Candidate:
     size: int
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
+class Skipped(NamedTuple):
     """A file (or directory) left out, and why, for the caller to show."""
 
     path: str
     reason: str
 
 
-@dataclass
-class Discovery:
+class Discovery(NamedTuple):
+    """What `discover` found: the files to index, the ones left out, and why."""
+
     candidates: list[Candidate]
     skipped: list[Skipped]
     warnings: list[str]

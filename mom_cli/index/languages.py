@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from mom_cli.index import queries as q
 
@@ -21,8 +20,7 @@ if TYPE_CHECKING:
     from tree_sitter import Language, Parser, Query
 
 
-@dataclass(frozen=True)
-class LanguageSpec:
+class LanguageSpec(NamedTuple):
     """One language: where its grammar lives and what to ask of its trees."""
 
     name: str
@@ -65,8 +63,7 @@ def language_for(path: str) -> LanguageSpec | None:
     return BY_EXTENSION.get(path[dot:].lower())
 
 
-@dataclass(frozen=True)
-class Loaded:
+class Loaded(NamedTuple):
     """A language's compiled grammar, parser and queries (built once per process)."""
 
     language: Language

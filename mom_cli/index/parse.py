@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
 
 from mom_cli.index.tags import extract
 from mom_cli.index.words import identifier_words, path_words
@@ -16,21 +15,52 @@ from mom_cli.index.words import identifier_words, path_words
 BINARY_PROBE = 8192
 
 
-@dataclass(slots=True)
 class Parsed:
-    """The result for one file, ready to be written to the store."""
+    """The result for one file, ready to be written to the store.
 
-    path: str
-    language: str
-    mtime_ns: int
-    size: int
-    hash: str = ""
-    status: str = "ok"  # ok | partial | unreadable | binary | unchanged
-    note: str = ""
-    lines: int = 0
-    symbols: list[tuple[str, str, int, int, str, str]] = field(default_factory=list)
-    refs: list[tuple[str, int, str]] = field(default_factory=list)
-    words: tuple[str, str, str] = ("", "", "")
+    Filled in as the parse goes and pickled back from the workers: a plain slotted class,
+    which pickles as is (see `tags` for why the index modules use no dataclasses).
+    """
+
+    __slots__ = (
+        "path",
+        "language",
+        "mtime_ns",
+        "size",
+        "hash",
+        "status",
+        "note",
+        "lines",
+        "symbols",
+        "refs",
+        "words",
+    )
+
+    def __init__(
+        self,
+        path: str,
+        language: str,
+        mtime_ns: int,
+        size: int,
+        hash: str = "",
+        status: str = "ok",  # ok | partial | unreadable | binary | unchanged
+        note: str = "",
+        lines: int = 0,
+        symbols: list[tuple[str, str, int, int, str, str]] | None = None,
+        refs: list[tuple[str, int, str]] | None = None,
+        words: tuple[str, str, str] = ("", "", ""),
+    ) -> None:
+        self.path = path
+        self.language = language
+        self.mtime_ns = mtime_ns
+        self.size = size
+        self.hash = hash
+        self.status = status
+        self.note = note
+        self.lines = lines
+        self.symbols: list[tuple[str, str, int, int, str, str]] = [] if symbols is None else symbols
+        self.refs: list[tuple[str, int, str]] = [] if refs is None else refs
+        self.words = words
 
 
 def parse_file(
@@ -66,8 +96,7 @@ def parse_file(
         (d.name, d.kind, d.line, d.end_line, d.scope, d.signature) for d in tags.definitions
     ]
     out.refs = [
-        (name, tags.reference_counts[name], ",".join(map(str, lines)))
-        for name, lines in tags.references.items()
+        (name, tags.reference_counts[name], str(line)) for name, line in tags.references.items()
     ]
     out.words = (
         path_words(path),

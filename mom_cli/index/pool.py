@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from mom_cli.index.languages import load
 from mom_cli.index.parse import Parsed, parse_batch
 
 if TYPE_CHECKING:
@@ -32,7 +33,11 @@ def parse_all(root: str, jobs: list[Job], workers: int | None) -> Iterator[Parse
     from concurrent.futures import ProcessPoolExecutor
 
     batches = make_batches(jobs, count)
-    with ProcessPoolExecutor(max_workers=min(count, len(batches)), mp_context=_context()) as pool:
+    context = _context()
+    if context.get_start_method() == "fork":  # compiled once here, inherited by every worker
+        for language in sorted({job[1] for job in jobs}):
+            load(language)
+    with ProcessPoolExecutor(max_workers=min(count, len(batches)), mp_context=context) as pool:
         futures = [pool.submit(parse_batch, root, batch) for batch in batches]
         for future in futures:
             yield from future.result()

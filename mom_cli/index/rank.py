@@ -20,7 +20,6 @@ import re
 import sqlite3
 from collections import defaultdict, deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from mom_cli.index.graph import MAX_DEFINERS
 from mom_cli.index.pairs import partners_by_file
@@ -41,16 +40,29 @@ BM25_WEIGHTS = (3.0, 2.0, 1.0)  # path words, definition words, reference words
 _PATHLIKE = re.compile(r"[\w.-]+(?:/[\w.-]+)+|[\w-]+\.[A-Za-z]{1,4}\b")
 
 
-@dataclass
 class Ranking:
-    """Files best first, with the evidence used (for explaining and for context building)."""
+    """Files best first, with the evidence used (for explaining and for context building).
 
-    scores: dict[int, float]
-    paths: dict[int, str]
-    lexical: dict[int, float] = field(default_factory=dict)
-    seeds: dict[int, float] = field(default_factory=dict)
-    matched_names: set[str] = field(default_factory=set)
-    words: list[str] = field(default_factory=list)
+    A plain slotted class: see `tags` for why the index modules use no dataclasses.
+    """
+
+    __slots__ = ("scores", "paths", "lexical", "seeds", "matched_names", "words")
+
+    def __init__(
+        self,
+        scores: dict[int, float],
+        paths: dict[int, str],
+        lexical: dict[int, float] | None = None,
+        seeds: dict[int, float] | None = None,
+        matched_names: set[str] | None = None,
+        words: list[str] | None = None,
+    ) -> None:
+        self.scores = scores
+        self.paths = paths
+        self.lexical: dict[int, float] = {} if lexical is None else lexical
+        self.seeds: dict[int, float] = {} if seeds is None else seeds
+        self.matched_names: set[str] = set() if matched_names is None else matched_names
+        self.words: list[str] = [] if words is None else words
 
     def top(self, limit: int) -> list[tuple[str, float]]:
         best = sorted(self.scores.items(), key=lambda kv: (-kv[1], self.paths[kv[0]]))[:limit]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 SCHEMA_VERSION = "4"
 DB_NAME = "index.sqlite3"
@@ -45,7 +45,7 @@ CREATE TABLE refs (
     file_id INTEGER NOT NULL,
     name TEXT NOT NULL,
     count INTEGER NOT NULL,
-    lines TEXT NOT NULL            -- comma-separated 1-based lines (first few)
+    lines TEXT NOT NULL            -- the first line (1-based) where it is referenced
 );
 CREATE TABLE edges (src INTEGER NOT NULL, dst INTEGER NOT NULL, weight REAL NOT NULL);
 CREATE VIRTUAL TABLE lexicon USING fts5(
@@ -73,8 +73,9 @@ class CorruptIndex(Exception):
     """The cache file is unusable; the caller rebuilds it."""
 
 
-@dataclass(frozen=True, slots=True)
-class FileRow:
+class FileRow(NamedTuple):
+    """One row of the `files` table, as a refresh compares it with the work tree."""
+
     id: int
     path: str
     language: str
@@ -118,30 +119,32 @@ def open_db(path: Path) -> tuple[sqlite3.Connection, list[str]]:
 
 @contextlib.contextmanager
 def bulk_load(conn: sqlite3.Connection, enabled: bool) -> Iterator[None]:
-    """No fsync and an in-memory journal while the cache is built from nothing.
+    """An in-memory journal while the cache is built from nothing.
 
     A crash mid-build leaves a file `open_db` rejects and rebuilds, which is all a cache
-    needs; WAL and NORMAL sync come back afterwards for the small refreshes that follow.
+    needs; WAL comes back afterwards for the small refreshes that follow.
     """
     if not enabled:
         yield
         return
     with contextlib.suppress(sqlite3.OperationalError):  # another reader: stay in WAL
         conn.execute("PRAGMA journal_mode=MEMORY")
-    conn.execute("PRAGMA synchronous=OFF")
     try:
         yield
     finally:
         with contextlib.suppress(sqlite3.OperationalError):
             conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
+    """WAL, so `mom context` can read while a refresh writes. No fsync: this is a cache, and
+    an fsync per refresh would cost more than the whole one-file refresh. SQLite stays
+    consistent when a process dies; only an OS crash mid-write can damage the file, and
+    `open_db` rebuilds any file SQLite reports as damaged."""
     conn = sqlite3.connect(path, timeout=30, isolation_level=None)
     with contextlib.suppress(sqlite3.DatabaseError):  # not a database: open_db rebuilds it
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA synchronous=OFF")
     return conn
 
 

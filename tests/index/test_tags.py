@@ -131,9 +131,9 @@ def test_python_spans_scopes_and_signatures() -> None:
     assert defs["f"].scope == "" and defs["f"].line == 6
 
 
-def test_reference_lines_are_recorded() -> None:
+def test_reference_first_line_and_count_are_recorded() -> None:
     tags = extract(b"def a():\n    b()\n    b()\n", "python")
-    assert tags.references["b"] == [2, 3]
+    assert tags.references["b"] == 2
     assert tags.reference_counts["b"] == 2
 
 
