@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import math
 import sqlite3
+from array import array
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import TypeVar
@@ -73,10 +74,15 @@ def link_all(
 ) -> int:
     """Replace every edge, from refs and definers already in memory (the cold build)."""
     conn.execute("DELETE FROM edges")
+    conn.execute("DELETE FROM adjacency")
     rows: list[tuple[int, int, float]] = []
+    packed: list[tuple[int, bytes, bytes]] = []
     for src, items in refs.items():
-        rows.extend(out_edges(src, items, definers))
+        out = out_edges(src, items, definers)
+        rows.extend(out)
+        packed.append(pack_adjacency(src, out))
     conn.executemany("INSERT INTO edges VALUES (?, ?, ?)", rows)
+    conn.executemany("INSERT INTO adjacency VALUES (?, ?, ?)", packed)
     refresh_indegree(conn, None)
     return len(rows)
 
@@ -131,7 +137,23 @@ def rebuild_sources(
         rows = out_edges(src, refs[src], definers)
         dsts.update(dst for _, dst, _ in rows)
         conn.executemany("INSERT INTO edges VALUES (?, ?, ?)", rows)
+        conn.execute("INSERT OR REPLACE INTO adjacency VALUES (?, ?, ?)", pack_adjacency(src, rows))
     refresh_indegree(conn, dsts)
+
+
+def pack_adjacency(src: int, rows: Sequence[tuple[int, int, float]]) -> tuple[int, bytes, bytes]:
+    """(src, dst ids, shares summing to 1) as an `adjacency` row; see `unpack_adjacency`."""
+    total = sum(weight for _, _, weight in rows) or 1.0
+    dsts = array("q", [dst for _, dst, _ in rows])
+    shares = array("d", [weight / total for _, _, weight in rows])
+    return src, dsts.tobytes(), shares.tobytes()
+
+
+def unpack_adjacency(dsts: bytes, shares: bytes) -> list[tuple[int, float]]:
+    ids, weights = array("q"), array("d")
+    ids.frombytes(dsts)
+    weights.frombytes(shares)
+    return list(zip(ids, weights, strict=True))
 
 
 def referencing_files(conn: sqlite3.Connection, names: Collection[str]) -> set[int]:

@@ -21,7 +21,7 @@ import sqlite3
 from collections import defaultdict, deque
 from collections.abc import Sequence
 
-from mom_cli.index.graph import MAX_DEFINERS
+from mom_cli.index.graph import MAX_DEFINERS, unpack_adjacency
 from mom_cli.index.pairs import partners_by_file
 from mom_cli.index.words import STOPWORDS, identifiers_in, query_words
 
@@ -181,15 +181,13 @@ def _load_adjacency(
     """Normalized out-edges of `nodes` (up to ADJACENCY_BATCH not yet loaded), in one query:
     the push would otherwise ask SQLite once per node, hundreds of times a query."""
     batch = [n for n in dict.fromkeys(nodes) if n not in adjacency][:ADJACENCY_BATCH]
-    rows: dict[int, list[tuple[int, float]]] = {n: [] for n in batch}
+    for node in batch:
+        adjacency[node] = []  # a file with no out-edges has no row
     marks = ",".join("?" * len(batch))
-    for src, dst, weight in conn.execute(
-        f"SELECT src, dst, weight FROM edges WHERE src IN ({marks})", batch
+    for src, dsts, shares in conn.execute(
+        f"SELECT src, dsts, shares FROM adjacency WHERE src IN ({marks})", batch
     ):
-        rows[src].append((dst, weight))
-    for src, out in rows.items():
-        norm = sum(w for _, w in out) or 1.0
-        adjacency[src] = [(dst, w / norm) for dst, w in out]
+        adjacency[src] = unpack_adjacency(dsts, shares)
 
 
 def _damp_hubs(ppr: dict[int, float], indegree: dict[int, int]) -> dict[int, float]:

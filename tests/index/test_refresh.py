@@ -47,6 +47,26 @@ def _indegrees(state: Path) -> dict[str, tuple[int, float]]:
     return {path: (count, weight) for path, count, weight in rows}
 
 
+def _assert_adjacency_matches_edges(state: Path) -> None:
+    """The ranker's packed rows say what the edges table says, normalized per source."""
+    conn = sqlite3.connect(state / "index.sqlite3")
+    files = {r[0] for r in conn.execute("SELECT id FROM files")}
+    edges: dict[int, list[tuple[int, float]]] = {}
+    for src, dst, weight in conn.execute("SELECT src, dst, weight FROM edges ORDER BY rowid"):
+        edges.setdefault(src, []).append((dst, weight))
+    packed = {
+        src: graph.unpack_adjacency(dsts, shares)
+        for src, dsts, shares in conn.execute("SELECT src, dsts, shares FROM adjacency")
+    }
+    conn.close()
+    for src in files:
+        out = edges.get(src, [])
+        total = sum(w for _, w in out) or 1.0
+        want = sorted((dst, round(w / total, 9)) for dst, w in out)
+        got = sorted((dst, round(share, 9)) for dst, share in packed.get(src, []) if dst in files)
+        assert got == want, src
+
+
 def _relinked_from_tables(state: Path) -> tuple[set[tuple[str, str]], dict[str, tuple[int, float]]]:
     """Edges and in-degrees as a full rebuild from the stored symbols and refs makes them."""
     conn = sqlite3.connect(state / "index.sqlite3")
@@ -67,6 +87,7 @@ def test_cold_then_nothing_changed(index_repo: MakeRepo, tmp_path: Path) -> None
     built = (_edges(tmp_path / "state"), _indegrees(tmp_path / "state"))
     assert _indegrees(tmp_path / "state")["app/retry.py"][0] >= 1
     assert _relinked_from_tables(tmp_path / "state") == built
+    _assert_adjacency_matches_edges(tmp_path / "state")
     second = index.refresh()
     assert (second.parsed, second.cache_hits, second.edges_rebuilt) == (0, 3, "none")
 
@@ -116,7 +137,9 @@ def test_edit_touch_add_rename_delete(
 
     # The incrementally maintained graph (and in-degrees) equals a full rebuild.
     incremental = (_edges(state), _indegrees(state))
+    _assert_adjacency_matches_edges(state)
     assert _relinked_from_tables(state) == incremental
+    _assert_adjacency_matches_edges(state)
 
 
 def test_parallel_matches_serial(
