@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mom_cli.index import graph
-from mom_cli.index.discover import Candidate, Skipped, discover
-from mom_cli.index.recent import head_of, needs_update, record_recent
+from mom_cli.index.discover import Candidate, GitListing, Skipped, discover
+from mom_cli.index.recent import needs_update, record_recent
 from mom_cli.index.store import (
     FileRow,
     bulk_load,
@@ -100,10 +100,11 @@ def refresh(root: Path, state_dir: Path, workers: int | None = None) -> IndexRep
 def _refresh(
     conn: sqlite3.Connection, root: Path, report: IndexReport, workers: int | None
 ) -> None:
-    found = discover(root)
+    listing = GitListing(root)  # git runs while the cache is read
+    existing = load_files(conn)
+    found = discover(root, listing)
     report.warnings.extend(found.warnings)
     report.skipped.extend(found.skipped)
-    existing = load_files(conn)
     todo: list[tuple[Candidate, FileRow | None]] = []
     for cand in found.candidates:
         row = existing.get(cand.path)
@@ -112,7 +113,7 @@ def _refresh(
     report.cache_hits = len(found.candidates) - len(todo)
     present = {c.path for c in found.candidates}
     gone = [row for path, row in existing.items() if path not in present]
-    head = head_of(root) if found.is_git else ""
+    head = listing.head() if found.is_git else ""
     if todo or gone or needs_update(conn, head):
         _write(conn, root, report, todo, gone, head, workers)
     _finish_report(conn, report)

@@ -64,10 +64,10 @@ class Discovery(NamedTuple):
     is_git: bool
 
 
-def discover(root: Path) -> Discovery:
+def discover(root: Path, listing: GitListing | None = None) -> Discovery:
     """List indexable files under `root` with their (mtime, size)."""
     warnings: list[str] = []
-    paths = _git_paths(root)
+    paths = (listing or GitListing(root)).paths()
     is_git = paths is not None
     if paths is None:
         warnings.append(
@@ -120,23 +120,47 @@ def _vendored_prefix(rel: str, root: Path) -> str | None:
     return None
 
 
-def _git_paths(root: Path) -> list[str] | None:
-    """Tracked + untracked-but-not-ignored paths, or None when `root` is not in git."""
+class GitListing:
+    """`git ls-files` and `git rev-parse HEAD`, started together and read later, so the
+    caller can load its cache while git works (git is a third of a no-change refresh)."""
+
+    def __init__(self, root: Path) -> None:
+        self._files = _spawn(
+            root, ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"]
+        )
+        self._head = _spawn(root, ["git", "rev-parse", "-q", "--verify", "HEAD"])
+
+    def paths(self) -> list[str] | None:
+        """Tracked + untracked-but-not-ignored paths, or None when `root` is not in git."""
+        out = _collect(self._files)
+        if out is None:
+            return None
+        return list(dict.fromkeys(filter(None, os.fsdecode(out).split("\0"))))
+
+    def head(self) -> str:
+        """The commit HEAD points at, or "" (no git, no commits)."""
+        out = _collect(self._head)
+        return out.decode("ascii", "replace").strip() if out is not None else ""
+
+
+def _spawn(root: Path, args: list[str]) -> subprocess.Popen[bytes] | None:
     try:
-        out = subprocess.run(
-            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-            cwd=root,
-            capture_output=True,
-            check=True,
-            timeout=60,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
+        return subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError:
         return None
-    seen: dict[str, None] = {}
-    for raw in out.split(b"\0"):
-        if raw:
-            seen[os.fsdecode(raw)] = None
-    return list(seen)
+
+
+def _collect(proc: subprocess.Popen[bytes] | None) -> bytes | None:
+    """The command's stdout if it succeeded within a minute, else None."""
+    if proc is None:
+        return None
+    try:
+        out, _ = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return None
+    return out if proc.returncode == 0 else None
 
 
 def _walk_paths(root: Path) -> list[str]:

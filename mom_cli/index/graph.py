@@ -124,7 +124,9 @@ def rebuild_sources(
             f"SELECT file_id, name, count FROM refs WHERE file_id IN ({marks})", chunk
         ):
             refs[file_id].append((name, count))
-    names = {name for items in refs.values() for name, _ in items}
+    # Dunder names never weigh anything (see name_weight), and `__init__` alone has
+    # thousands of definers to read back.
+    names = {name for items in refs.values() for name, _ in items if not name.startswith("__")}
     definers = _definers(conn, names)
     dsts: set[int] = set(moved)
     for chunk in _chunks(src_list):

@@ -12,17 +12,6 @@ from mom_cli.index.store import get_meta, set_meta
 RECENT_COMMITS = 30
 
 
-def head_of(root: Path) -> str:
-    """The commit HEAD points at, or "" (no git, no commits)."""
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=root, capture_output=True,
-            text=True, timeout=30,
-        ).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return ""
-
-
 def needs_update(conn: sqlite3.Connection, head: str) -> bool:
     return bool(head) and get_meta(conn, "head") != head
 
