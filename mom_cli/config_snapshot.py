@@ -2,16 +2,16 @@
 
 Validating routing.toml needs pydantic and the config models (~0.1–0.3 s per process).
 `mom index` and `mom context` run on every step and want to finish well under that, so
-the validated result is kept in `.mom/config-snapshot.json` with a fingerprint of every
-input: the packaged default, the user (or --config) file, the repo's routing.toml (their
-bytes, not their mtimes) and the MOM_* variables. Any difference means a full load, which
-raises the usual ConfigError for a bad layer and writes nothing.
+the validated result is kept in `.mom/config-snapshot.json` beside a copy of every input:
+the packaged default, the user (or --config) file, the repo's routing.toml (their text, not
+their mtimes) and the MOM_* variables. Any difference means a full load, which raises the
+usual ConfigError for a bad layer and writes nothing. The inputs are compared as text, not
+hashed: they are a few KB, and hashlib's OpenSSL start-up would cost more than comparing.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -48,27 +48,27 @@ def effective_config(
 
 
 def fingerprint(repo: Path, config_path: Path | None, environ: Mapping[str, str]) -> str:
-    """A digest of everything `load_config` reads."""
+    """Everything `load_config` reads, as one string (absent files are marked as such)."""
     from mom_cli.paths import user_config_file
 
-    digest = hashlib.sha256(__version__.encode())
+    parts = [__version__]
     user_file = config_path if config_path is not None else user_config_file()
     for label, path in (
         ("packaged", _PACKAGED),
         ("user", user_file),
         ("repo", repo / "routing.toml"),
     ):
-        digest.update(f"\0{label}\0{os.path.abspath(path)}\0".encode())
+        parts.append(f"{label} {os.path.abspath(path)}")
         try:
-            data = path.read_bytes()
+            parts.append("present\n" + path.read_bytes().decode("utf-8", "surrogateescape"))
         except OSError:
-            digest.update(b"absent")
-        else:
-            digest.update(b"present\0" + data)
-    for name in sorted(environ):
-        if name.startswith("MOM_") and "__" in name:
-            digest.update(f"\0{name}={environ[name]}".encode())
-    return digest.hexdigest()
+            parts.append("absent")
+    parts.extend(
+        f"{name}={environ[name]}"
+        for name in sorted(environ)
+        if name.startswith("MOM_") and "__" in name
+    )
+    return "\0".join(parts)
 
 
 def _read(path: Path) -> dict[str, Any] | None:
