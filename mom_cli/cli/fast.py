@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 _FLAGS = {"index": {"--json"}, "context": {"--json", "--summarized"}}
-_VALUED = {"index": {"--repo", "--config"}, "context": {"--repo", "--config", "--budget", "--file"}}
+_VALUED = {
+    "index": {"--repo", "--config"},
+    "context": {"--repo", "--config", "--budget", "--file", "--session"},
+}
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
@@ -86,4 +89,5 @@ def run_fast(command: str, options: dict[str, Any]) -> int:
         repo,
         config,
         json_mode,
+        options.get("session"),
     )

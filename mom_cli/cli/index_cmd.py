@@ -48,6 +48,14 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--file", help="A file already in play (repeatable)."),
         ] = None,
+        session: Annotated[
+            str | None,
+            typer.Option(
+                "--session",
+                help="Differential context: excerpts this named session was already sent "
+                "(and that did not change) are only referenced. Kept in .mom/sessions/.",
+            ),
+        ] = None,
         repo: RepoOption = None,
         config: ConfigOption = None,
         json: JsonOption = False,
@@ -59,6 +67,6 @@ def register(app: typer.Typer) -> None:
         """
         from mom_cli.cli.index_run import run_context
 
-        code = run_context(query, budget, summarized, in_play or (), repo, config, json)
+        code = run_context(query, budget, summarized, in_play or (), repo, config, json, session)
         if code:
             raise typer.Exit(code)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ def run_index(repo: Path | None, config: Path | None, json_mode: bool) -> int:
         _config(root, config)
         from mom_cli.index.api import CodeIndex
 
-        report = CodeIndex(root).refresh()
+        report = CodeIndex(root).refresh(progress=_progress(json_mode))
     except MomError as exc:
         return _fail(exc, json_mode)
     except KeyboardInterrupt:
@@ -53,6 +54,7 @@ def run_context(
     repo: Path | None,
     config: Path | None,
     json_mode: bool,
+    session_name: str | None = None,
 ) -> int:
     """Print exactly what a step for `query` would be sent, within the token budget."""
     try:
@@ -62,16 +64,30 @@ def run_context(
         settings = _config(root, config)["context"]
         if summarized and not settings["enable_summarized_context"]:
             raise UsageError("summarized context is off (context.enable_summarized_context)")
+        session = None
+        if session_name is not None:
+            if summarized:
+                raise UsageError("--session applies to targeted context; drop --summarized")
+            if not settings["enable_differential_context"]:
+                raise UsageError(
+                    "differential context is off (context.enable_differential_context)"
+                )
+            from mom_cli.index.sessions import load_session
+
+            session = load_session(root / STATE_DIR_NAME, session_name)
         from mom_cli.index.api import CodeIndex
 
         index = CodeIndex(root)
-        report = index.refresh()
+        report = index.refresh(progress=_progress(json_mode))
         result = index.context(
             query,
             budget or int(settings["max_context_tokens"]),
             mode="summarized" if summarized else "targeted",
             files_in_play=in_play,
+            session=session.context if session is not None else None,
         )
+        if session is not None:
+            session.save()
     except MomError as exc:
         return _fail(exc, json_mode)
     except KeyboardInterrupt:
@@ -127,6 +143,26 @@ def _config(root: Path, config: Path | None) -> dict[str, Any]:
     from mom_cli.config_snapshot import effective_config
 
     return effective_config(root, root / STATE_DIR_NAME, config)
+
+
+def _progress(json_mode: bool) -> Callable[[int, int], None] | None:
+    """A one-line parse counter on an interactive stderr (a cold index takes seconds)."""
+    if json_mode or not sys.stderr.isatty():
+        return None
+    shown = [0.0]
+
+    def show(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == total:
+            sys.stderr.write("\r\033[K")
+        elif now - shown[0] >= 0.1:
+            sys.stderr.write(f"\rindexing: {done}/{total} files parsed")
+        else:
+            return
+        shown[0] = now
+        sys.stderr.flush()
+
+    return show
 
 
 def _print_warnings(report: IndexReport) -> None:

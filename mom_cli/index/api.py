@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mom_cli.index.build import IndexReport, refresh
+from mom_cli.index.build import IndexReport, Progress, refresh
 from mom_cli.index.store import db_path, open_db
 from mom_cli.paths import repo_state_dir
 
@@ -34,9 +34,10 @@ class CodeIndex:
             self._state_dir = repo_state_dir(self.root)
         return self._state_dir
 
-    def refresh(self, workers: int | None = None) -> IndexReport:
-        """Build the index, or bring it up to date with the work tree."""
-        return refresh(self.root, self.state_dir, workers)
+    def refresh(self, workers: int | None = None, progress: Progress | None = None) -> IndexReport:
+        """Build the index, or bring it up to date with the work tree; `progress(done,
+        total)` is called as files are parsed."""
+        return refresh(self.root, self.state_dir, workers, progress)
 
     def rank(
         self, query: str, files_in_play: Sequence[str] = (), limit: int = 20

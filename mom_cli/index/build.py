@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,8 @@ if TYPE_CHECKING:  # parsing is imported only when a file changed: a no-change r
     from mom_cli.index.pool import Job
 
 FULL_RELINK_FRACTION = 0.3
+# Called with (files parsed so far, files to parse) while a refresh parses; the CLI shows it.
+Progress = Callable[[int, int], None]
 
 
 class IndexReport:
@@ -83,14 +86,16 @@ class IndexReport:
         self.warnings: list[str] = [] if warnings is None else warnings
 
 
-def refresh(root: Path, state_dir: Path, workers: int | None = None) -> IndexReport:
+def refresh(
+    root: Path, state_dir: Path, workers: int | None = None, progress: Progress | None = None
+) -> IndexReport:
     """Bring `<state_dir>/index.sqlite3` up to date with the work tree under `root`."""
     start = time.perf_counter()
     report = IndexReport()
     conn, warnings = open_db(db_path(state_dir))
     report.warnings.extend(warnings)
     try:
-        _refresh(conn, root, report, workers)
+        _refresh(conn, root, report, workers, progress)
     finally:
         conn.close()
     report.seconds = time.perf_counter() - start
@@ -98,7 +103,11 @@ def refresh(root: Path, state_dir: Path, workers: int | None = None) -> IndexRep
 
 
 def _refresh(
-    conn: sqlite3.Connection, root: Path, report: IndexReport, workers: int | None
+    conn: sqlite3.Connection,
+    root: Path,
+    report: IndexReport,
+    workers: int | None,
+    progress: Progress | None,
 ) -> None:
     listing = GitListing(root)  # git runs while the cache is read
     existing = load_files(conn)
@@ -115,7 +124,7 @@ def _refresh(
     gone = [row for path, row in existing.items() if path not in present]
     head = listing.head() if found.is_git else ""
     if todo or gone or needs_update(conn, head):
-        _write(conn, root, report, todo, gone, head, workers)
+        _write(conn, root, report, todo, gone, head, workers, progress)
     _finish_report(conn, report)
 
 
@@ -127,6 +136,7 @@ def _write(
     gone: list[FileRow],
     head: str,
     workers: int | None,
+    progress: Progress | None,
 ) -> None:
     """One write transaction: a bulk load when the cache is empty, else an update."""
     cold = conn.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None and bool(todo)
@@ -139,10 +149,10 @@ def _write(
         conn.execute("BEGIN IMMEDIATE")
         try:
             if cold:
-                _cold(conn, root, report, jobs, workers)
+                _cold(conn, root, report, jobs, workers, progress)
             else:
                 existing = {c.path: row for c, row in todo if row is not None}
-                _update(conn, root, report, jobs, existing, gone, workers)
+                _update(conn, root, report, jobs, existing, gone, workers, progress)
             ensure_indexes(conn)
             if needs_update(conn, head):  # git log only when HEAD moved
                 record_recent(conn, root, head)
@@ -156,13 +166,17 @@ def _write(
 
 
 def _cold(
-    conn: sqlite3.Connection, root: Path, report: IndexReport, jobs: list[Job], workers: int | None
+    conn: sqlite3.Connection,
+    root: Path,
+    report: IndexReport,
+    jobs: list[Job],
+    workers: int | None,
+    progress: Progress | None,
 ) -> None:
     from mom_cli.index.bulk import BulkWriter
-    from mom_cli.index.pool import parse_all
 
     writer = BulkWriter(conn)
-    for parsed in parse_all(str(root), jobs, workers):
+    for parsed in _parsed(root, jobs, workers, progress):
         if parsed.status == "unreadable":  # not cached: retried on the next refresh
             report.skipped.append(Skipped(parsed.path, parsed.note))
             continue
@@ -180,16 +194,15 @@ def _update(
     existing: dict[str, FileRow],
     gone: list[FileRow],
     workers: int | None,
+    progress: Progress | None,
 ) -> None:
-    from mom_cli.index.pool import parse_all
-
     changed_names: set[str] = set()
     moved: set[int] = set()
     if gone:
         changed_names |= _def_names(conn, [r.id for r in gone])
         moved = delete_files(conn, [r.id for r in gone])
     touched: list[int] = []
-    for parsed in parse_all(str(root), jobs, workers):
+    for parsed in _parsed(root, jobs, workers, progress):
         if parsed.status == "unreadable":  # not cached: retried on the next refresh
             report.skipped.append(Skipped(parsed.path, parsed.note))
             continue
@@ -202,6 +215,18 @@ def _update(
         changed_names |= names
     report.removed = len(gone)
     _relink(conn, report, touched, changed_names, moved)
+
+
+def _parsed(
+    root: Path, jobs: list[Job], workers: int | None, progress: Progress | None
+) -> Iterator[Parsed]:
+    """Parse results as they arrive, telling `progress` (done, total) along the way."""
+    from mom_cli.index.pool import parse_all
+
+    for done, parsed in enumerate(parse_all(str(root), jobs, workers), start=1):
+        if progress is not None:
+            progress(done, len(jobs))
+        yield parsed
 
 
 def _finish_report(conn: sqlite3.Connection, report: IndexReport) -> None:

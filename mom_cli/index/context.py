@@ -203,7 +203,7 @@ def _targeted(
         body = lines[start - 1 : end]
         key = f"{cand.path}:{start}-{end}:{_digest(body)}"
         if session is not None and key in session.sent:
-            piece = f"== {cand.path}:{start}-{end} {label} (already sent in this run; unchanged)"
+            piece = f"== {cand.path}:{start}-{end} {label} (already sent; unchanged)"
             cost = estimate_tokens(piece)
             if not left.fits(cost):
                 continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -79,11 +80,15 @@ def test_fast_entry_matches_the_typer_app(
         ["context", "HttpClient", f"--repo={repo}", "--file", "app/http.py"],
         ["context", "x", "--budget", "0", "--repo", repo, "--json"],
         ["context", "x", "--summarized", "--repo", repo, "--json", "--budget=300"],
+        ["context", "RetryPolicy", "--repo", repo, "--json", "--session", "fast-1"],
         ["index", "--repo", repo + "/missing", "--json"],
     ]
     _fast(["index", "--repo", repo], capsys)  # both sides then see the same warm cache
+    sessions = Path(repo) / ".mom" / "sessions"
     for argv in cases:
+        shutil.rmtree(sessions, ignore_errors=True)  # each side starts a fresh session
         code, out = _fast(argv, capsys)
+        shutil.rmtree(sessions, ignore_errors=True)
         typer_result = runner.invoke(app, argv)
         assert (code, _stable(out)) == (typer_result.exit_code, _stable(typer_result.stdout)), argv
 
@@ -137,3 +142,35 @@ def test_installed_mom_index_skips_typer(index_repo: MakeRepo) -> None:
     imported = {line.split("|")[-1].strip() for line in out.stderr.splitlines() if "|" in line}
     assert "mom_cli.index.api" in imported
     assert not imported & {"typer", "rich", "pydantic", "click"}
+
+
+def test_session_sends_unchanged_excerpts_once(index_repo: MakeRepo) -> None:
+    repo = index_repo(SAMPLE_PY)
+    args = ["context", "RetryPolicy attempts", "--budget", "2000", "--repo", str(repo)]
+    first = json.loads(runner.invoke(app, [*args, "--session", "chat-1", "--json"]).stdout)
+    second = json.loads(runner.invoke(app, [*args, "--session", "chat-1", "--json"]).stdout)
+    assert not any(e["already_sent"] for e in first["excerpts"])
+    resent = [e for e in second["excerpts"] if e["already_sent"]]
+    assert resent and all(e["text"] == "" for e in resent)
+    assert second["tokens"] < first["tokens"]
+    other = json.loads(runner.invoke(app, [*args, "--session", "chat-2", "--json"]).stdout)
+    assert other["excerpts"] == first["excerpts"]  # sessions do not share what they sent
+
+
+def test_bad_sessions_exit_2_and_change_nothing(index_repo: MakeRepo) -> None:
+    repo = index_repo(SAMPLE_PY)
+    stored = repo / ".mom" / "sessions" / "s.json"
+    stored.parent.mkdir(parents=True)
+    stored.write_text('{"not": "a list"}')
+    for extra, message in (
+        (["--session", "s"], "not a context session"),
+        (["--session", "../escape"], "--session"),
+        (["--session", "t", "--summarized"], "drop --summarized"),
+    ):
+        result = runner.invoke(app, ["context", "x", "--repo", str(repo), "--json", *extra])
+        assert result.exit_code == 2, extra
+        assert message in json.loads(result.stdout)["error"]
+    assert stored.read_text() == '{"not": "a list"}'
+    (repo / "routing.toml").write_text("[context]\nenable_differential_context = false\n")
+    off = runner.invoke(app, ["context", "x", "--repo", str(repo), "--session", "u"])
+    assert off.exit_code == 2 and "enable_differential_context" in off.stderr

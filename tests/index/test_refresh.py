@@ -167,3 +167,14 @@ def test_gitignore_is_respected(index_repo: MakeRepo, tmp_path: Path) -> None:
     assert report.files == 3
     assert _definers(tmp_path / "state", "gen") == set()
     assert any(s.reason == "vendored directory" for s in report.skipped)
+
+
+def test_progress_counts_each_parsed_file(index_repo: MakeRepo, tmp_path: Path) -> None:
+    repo = index_repo(SAMPLE_PY)
+    index = CodeIndex(repo, _state(tmp_path))
+    seen: list[tuple[int, int]] = []
+    index.refresh(progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    seen.clear()
+    index.refresh(progress=lambda done, total: seen.append((done, total)))
+    assert seen == []  # nothing changed, nothing parsed
