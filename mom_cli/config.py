@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
-import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mom_cli.errors import ConfigError
@@ -329,26 +328,41 @@ def load_config(
 
 
 def set_key(path: Path, dotted_key: str, raw_value: str) -> Any:
-    """Set `section.key` in the TOML file at `path`, keeping every other key.
+    """Set `section.key` in the TOML file at `path`, keeping every other key, comment and
+    blank line where the user put them (tomlkit edits the document, not a dict of it).
 
     The value is parsed as TOML when it is one; the whole result is validated before
     anything is written, so a bad value changes nothing.
     """
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
     parts = dotted_key.split(".")
     if len(parts) < 2:
         raise ConfigError(f"{dotted_key}: expected SECTION.KEY, e.g. cost.daily_budget_usd")
-    existing = read_toml(path) if path.is_file() else {}
-    update: dict[str, Any] = {}
-    node = update
+    text = ""
+    if path.is_file():
+        read_toml(path)  # the same "cannot read" / "not valid TOML" errors as loading
+        text = path.read_text(encoding="utf-8")
+    try:
+        document = tomlkit.parse(text)
+    except TOMLKitError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    node: Any = document
     for part in parts[:-1]:
-        node = node.setdefault(part, {})
+        child = node.get(part)
+        if child is None:
+            child = tomlkit.table()
+            node[part] = child
+        elif not isinstance(child, Mapping):
+            raise ConfigError(f"{dotted_key}: {part} is a value in {path}, not a table")
+        node = child
     value = _parse_scalar(raw_value)
     node[parts[-1]] = value
-    candidate = deep_merge(existing, update)
     base = tomllib.loads(packaged_default_text())
-    validate_layer(deep_merge(base, candidate), f"{path}")
+    validate_layer(deep_merge(base, document.unwrap()), f"{path}")
     path.parent.mkdir(parents=True, exist_ok=True)
     from mom_cli.edits.fileio import write_atomic  # lazy: the edits package is heavy
 
-    write_atomic(path, tomli_w.dumps(candidate).encode("utf-8"))
+    write_atomic(path, tomlkit.dumps(document).encode("utf-8"))
     return value

@@ -85,6 +85,28 @@ def test_set_keeps_other_keys_and_refuses_bad_values(tmp_path: Path) -> None:
     assert target.read_bytes() == before
 
 
+def test_set_keeps_comments_and_layout(tmp_path: Path) -> None:
+    target = tmp_path / "routing.toml"
+    original = (
+        "# my team's limits\n"
+        "[cost]\n"
+        "daily_budget_usd = 2.0   # raise in December\n"
+        "\n"
+        "[routing]\n"
+        "max_retries = 1\n"
+    )
+    target.write_text(original)
+    set_key(target, "cost.daily_budget_usd", "4.5")
+    set_key(target, "context.max_context_tokens", "9000")
+    text = target.read_text()
+    assert text.startswith("# my team's limits\n[cost]\ndaily_budget_usd = 4.5   # raise in Dec")
+    assert "[routing]\nmax_retries = 1\n" in text
+    assert tomllib.loads(text)["context"] == {"max_context_tokens": 9000}
+    with pytest.raises(ConfigError, match="not a table"):
+        set_key(target, "cost.daily_budget_usd.x", "1")
+    assert target.read_text() == text
+
+
 def test_config_set_via_cli(tmp_path: Path) -> None:
     target = tmp_path / "mine.toml"
     result = runner.invoke(
