@@ -287,8 +287,7 @@ def _candidates(conn: sqlite3.Connection, ranking: Ranking) -> list[_Candidate]:
     per_file: dict[int, list[_Candidate]] = defaultdict(list)
     for file_id, name, kind, line, end_line, scope in rows:
         score = file_score[file_id] * KIND_WEIGHT.get(kind, 1.0)
-        if name in ranking.matched_names:
-            score *= 4.0
+        score *= 1.0 + 3.0 * ranking.matched_names.get(name, 0.0)  # ×4 for a sure match
         overlap = len(words.intersection(split_identifier(name)))
         score *= 1.0 + 0.5 * overlap
         if scope:

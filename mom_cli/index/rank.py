@@ -19,7 +19,7 @@ import math
 import re
 import sqlite3
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from mom_cli.index.graph import MAX_DEFINERS, unpack_adjacency
 from mom_cli.index.pairs import partners_by_file
@@ -33,10 +33,13 @@ LEXICAL_LIMIT = 200
 W_GRAPH, W_LEXICAL = 0.55, 0.45
 PAIR_SHARE = 0.7  # of a file's score lent to its test/source partner
 W_PRIOR = 0.01  # global prior: a tie-breaker and filler, never a match by itself
+WEAK_NAME = 0.25  # strength of a plain word that is also a module name (see name_strength)
 SEED_IDENT, SEED_PATH, SEED_IN_PLAY, SEED_RECENT, SEED_LEXICAL = 1.0, 2.0, 2.0, 0.3, 0.6
 RECENT_DECAY = 0.8
 RECENT_MAX_FILES = 40
 BM25_WEIGHTS = (3.0, 2.0, 1.0)  # path words, definition words, reference words
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_CODE_LIKE = re.compile(r"\w+(?:\.\w+)+|\w+\(")
 _PATHLIKE = re.compile(r"[\w.-]+(?:/[\w.-]+)+|[\w-]+\.[A-Za-z]{1,4}\b")
 
 
@@ -54,14 +57,15 @@ class Ranking:
         paths: dict[int, str],
         lexical: dict[int, float] | None = None,
         seeds: dict[int, float] | None = None,
-        matched_names: set[str] | None = None,
+        matched_names: dict[str, float] | None = None,
         words: list[str] | None = None,
     ) -> None:
         self.scores = scores
         self.paths = paths
         self.lexical: dict[int, float] = {} if lexical is None else lexical
         self.seeds: dict[int, float] = {} if seeds is None else seeds
-        self.matched_names: set[str] = set() if matched_names is None else matched_names
+        # name the task mentions → how surely it means that definition (0..1]
+        self.matched_names: dict[str, float] = {} if matched_names is None else matched_names
         self.words: list[str] = [] if words is None else words
 
     def top(self, limit: int) -> list[tuple[str, float]]:
@@ -100,7 +104,8 @@ def rank(conn: sqlite3.Connection, query: str, files_in_play: Sequence[str] = ()
     words = query_words(query)
     lexical = lexical_scores(conn, words)
     seeds: dict[int, float] = defaultdict(float)
-    matched = _seed_identifiers(conn, query, seeds)
+    weak = _module_words(paths.values()) - _written_as_code(query)
+    matched = _seed_identifiers(conn, query, seeds, weak)
     _seed_paths(query, files_in_play, by_path, seeds)
     _seed_recent(conn, by_path, seeds)
     if lexical:
@@ -196,25 +201,54 @@ def _damp_hubs(ppr: dict[int, float], indegree: dict[int, int]) -> dict[int, flo
     return {i: v / math.sqrt(1 + indegree.get(i, 0)) for i, v in ppr.items()}
 
 
-def _seed_identifiers(conn: sqlite3.Connection, query: str, seeds: dict[int, float]) -> set[str]:
-    """Files defining identifiers the task names (rarer names count more)."""
+def _module_words(paths: Iterable[str]) -> set[str]:
+    """Lower-case directory names and file stems: `json/decoder.py` → {json, decoder}."""
+    words: set[str] = set()
+    for path in paths:
+        *dirs, name = path.lower().split("/")
+        words.update(dirs)
+        words.add(name.rsplit(".", 1)[0])
+    return words
+
+
+def _written_as_code(query: str) -> set[str]:
+    """Names the task marks as code: in `backticks`, dotted (`Message.json`) or called."""
+    spans = _CODE_SPAN.findall(query) + _CODE_LIKE.findall(query)
+    return set(identifiers_in(" ".join(spans)))
+
+
+def name_strength(name: str, ambiguous: set[str]) -> float:
+    """How surely a task word names a definition. `JSONDecoder`, `max_age` or `v2` can only
+    be code; a plain lower-case word that is also a module name (`json` in "fix the json
+    decoder") more likely means the module than the one method somewhere called `json`,
+    unless the task writes it as code. `ambiguous`: such module words, minus the latter."""
+    plain = name.isalpha() and name.islower()
+    return WEAK_NAME if plain and name in ambiguous else 1.0
+
+
+def _seed_identifiers(
+    conn: sqlite3.Connection, query: str, seeds: dict[int, float], ambiguous: set[str]
+) -> dict[str, float]:
+    """Files defining identifiers the task names (rarer and surer names count more);
+    returns each matched name's strength (see `name_strength`)."""
     idents = [
         name for name in identifiers_in(query) if len(name) >= 3 and name.lower() not in STOPWORDS
     ]
     if not idents:
-        return set()
+        return {}
     marks = ",".join("?" * len(idents))
     definers: dict[str, set[int]] = defaultdict(set)
     for name, file_id in conn.execute(
         f"SELECT name, file_id FROM symbols WHERE name IN ({marks})", idents
     ):
         definers[name].add(file_id)
-    for files in definers.values():
+    strength = {name: name_strength(name, ambiguous) for name in definers}
+    for name, files in definers.items():
         if len(files) > MAX_DEFINERS:
             continue
         for file_id in files:
-            seeds[file_id] += SEED_IDENT / len(files)
-    return set(definers)
+            seeds[file_id] += SEED_IDENT * strength[name] / len(files)
+    return strength
 
 
 def _seed_paths(

@@ -107,3 +107,25 @@ def _tokens_by_pieces(text: str) -> int:
 @given(st.text(alphabet=st.sampled_from("ab_9é \t\n.(){}…日"), max_size=80))
 def test_token_estimate_matches_its_definition(text: str) -> None:
     assert estimate_tokens(text) == _tokens_by_pieces(text)
+
+
+def test_a_plain_word_that_names_a_module_does_not_pull_a_namesake_method(
+    index_repo: MakeRepo, tmp_path: Path
+) -> None:
+    repo = index_repo(
+        {
+            "json/decoder.py": "class JSONDecoder:\n    def decode(self, s):\n        return s\n",
+            "meta/adapters.py": (
+                "class Message:\n    @property\n    def json(self):\n        return {}\n"
+            ),
+            "meta/use.py": "from meta.adapters import Message\n\nMessage().json\n",
+        }
+    )
+    (tmp_path / "state").mkdir()
+    index = CodeIndex(repo, tmp_path / "state")
+    index.refresh()
+    ctx = index.context("the json decoder drops unicode escapes", budget=400)
+    assert ctx.excerpts[0].path == "json/decoder.py"
+    # Written as code, the same word is a sure match.
+    ctx = index.context("the `json` property drops unicode escapes", budget=400)
+    assert ctx.excerpts[0].path == "meta/adapters.py"
