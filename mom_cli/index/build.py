@@ -122,7 +122,7 @@ def _refresh(
     report.cache_hits = len(found.candidates) - len(todo)
     present = {c.path for c in found.candidates}
     gone = [row for path, row in existing.items() if path not in present]
-    head = listing.head() if found.is_git else ""
+    head = listing.head()  # "" outside git; always read, so no git process is left unreaped
     if todo or gone or needs_update(conn, head):
         _write(conn, root, report, todo, gone, head, workers, progress)
     _finish_report(conn, report)
