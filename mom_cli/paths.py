@@ -74,3 +74,24 @@ def _exclude_from_git(repo: Path) -> None:
         exclude.write_text(f"{existing}{sep}{line}\n", encoding="utf-8")
     except OSError:
         pass
+
+
+def resolve_repo(repo: Path | None, *, require_git: bool = False) -> Path:
+    """The --repo directory as given, or the git root of the current directory, or it."""
+    from mom_cli.errors import UsageError
+
+    if repo is not None:
+        path = repo.expanduser().resolve()
+        if not path.is_dir():
+            raise UsageError(f"--repo {repo}: no such directory")
+        if require_git and find_git_root(path) is None:
+            raise UsageError(f"{path}: not inside a git repository (run `git init` first)")
+        return path
+    root = find_git_root(Path.cwd())
+    if root is None:
+        if require_git:
+            raise UsageError(
+                f"{Path.cwd()}: not inside a git repository; pass --repo or run `git init`"
+            )
+        return Path.cwd().resolve()
+    return root

@@ -14,8 +14,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from mom_cli.errors import ExitCode, MomError, UsageError
-from mom_cli.paths import find_git_root
+from mom_cli.errors import ExitCode, MomError
+from mom_cli.paths import resolve_repo as resolve_repo  # the commands import it from here
 
 if TYPE_CHECKING:  # pydantic and the config models cost ~0.1 s: only commands that load pay
     from mom_cli.config import LoadedConfig
@@ -44,26 +44,6 @@ ConfigOption = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print exactly one JSON document on stdout.")
 ]
-
-
-def resolve_repo(repo: Path | None, *, require_git: bool = False) -> Path:
-    """The --repo path, or the git root of the current directory, or the current directory."""
-    if repo is not None:
-        path = repo.expanduser().resolve()
-        if not path.is_dir():
-            raise UsageError(f"--repo {repo}: no such directory")
-        root = find_git_root(path)
-        if require_git and root is None:
-            raise UsageError(f"{path}: not inside a git repository (run `git init` first)")
-        return path
-    root = find_git_root(Path.cwd())
-    if root is None:
-        if require_git:
-            raise UsageError(
-                f"{Path.cwd()}: not inside a git repository; pass --repo or run `git init`"
-            )
-        return Path.cwd().resolve()
-    return root
 
 
 def load(repo: Path | None, config: Path | None, **overrides: Any) -> LoadedConfig:

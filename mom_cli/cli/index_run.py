@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mom_cli.errors import ExitCode, MomError, UsageError
-from mom_cli.paths import STATE_DIR_NAME, find_git_root
+from mom_cli.paths import STATE_DIR_NAME, resolve_repo
 
 if TYPE_CHECKING:
     from mom_cli.index.build import IndexReport
@@ -104,17 +104,6 @@ def run_context(
         f"{result.bytes} bytes, ~{result.tokens}/{result.budget} tokens (estimate)"
     )
     return ExitCode.OK
-
-
-def resolve_repo(repo: Path | None) -> Path:
-    """The --repo directory as given, or the git root of the current directory, or it."""
-    if repo is not None:
-        path = repo.expanduser().resolve()
-        if not path.is_dir():
-            raise UsageError(f"--repo {repo}: no such directory")
-        return path
-    cwd = Path.cwd()
-    return find_git_root(cwd) or cwd.resolve()
 
 
 def report_json(report: IndexReport) -> dict[str, object]:
