@@ -56,6 +56,8 @@ def parse_fast(argv: Sequence[str]) -> tuple[str, dict[str, Any]] | None:
                 value = rest.pop(0)
             if not value or (name == "--budget" and not _INTEGER.fullmatch(value)):
                 return None
+            if not eq and value.startswith("-") and name != "--budget":
+                return None  # `--repo -x`: how Click reads that is Click's business
             if name == "--file":
                 options["files"].append(value)
             elif name[2:] in options:

@@ -109,6 +109,7 @@ def _stable(out: str) -> str:
         ["index", "--repo"],
         ["index", "--repo", "a", "--repo", "b"],
         ["index", "--repo="],
+        ["index", "--repo", "--json"],
         ["index", "--json=1"],
         ["context"],
         ["context", "a", "b"],
