@@ -26,7 +26,7 @@ from mom_cli.index.pairs import partners_by_file
 from mom_cli.index.words import STOPWORDS, identifiers_in, query_words
 
 ALPHA = 0.85  # probability of following an edge rather than jumping back to a seed
-PUSH_EPSILON = 1e-3  # top-10 files on the bench queries are the same as at 1e-4, at half the time
+PUSH_EPSILON = 4e-3  # vs 1e-3: same top-10 on the bench queries, same recall, ~30% faster
 MAX_PUSHES = 5_000
 ADJACENCY_BATCH = 400
 LEXICAL_LIMIT = 200
