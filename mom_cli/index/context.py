@@ -235,7 +235,8 @@ def _fit(
     Costs are additive over lines (see tokens.py), so a piece is priced from its parts: the
     header without its end line, each line, the "more lines" tail without its number. The
     whole excerpt is measured in one call; lines are priced one by one only when it does
-    not fit and a prefix must be chosen.
+    not fit and a prefix must be chosen. The piece's cost is that price, never a second pass
+    over its text (tests check it equals `estimate_tokens(piece)`).
     """
     limit = min(len(body), MAX_EXCERPT_LINES)
     if limit < 1:
@@ -248,7 +249,8 @@ def _fit(
         return fixed + _number_tokens(start + count - 1) + lines_cost + tail
 
     count = limit
-    if not left.fits(price(limit, estimate_tokens("\n".join(body[:limit])) + 1)):
+    lines_cost = estimate_tokens("\n".join(body[:limit])) + 1  # +1: the newline before it
+    if not left.fits(price(limit, lines_cost)):
         first = estimate_tokens(body[0]) + 1  # +1: its newline
         if not left.fits(price(1, first)):
             return None  # the common case once the budget runs low: decided in two calls
@@ -260,11 +262,11 @@ def _fit(
                 lo = mid
             else:
                 hi = mid - 1
-        count = lo
+        count, lines_cost = lo, costs[lo - 1]
     more = len(body) - count
     tail = [f"… ({more} more lines)"] if more else []
     piece = "\n".join([f"== {path}:{start}-{start + count - 1} {label}", *body[:count], *tail])
-    return piece, start + count - 1, estimate_tokens(piece)
+    return piece, start + count - 1, price(count, lines_cost)  # == estimate_tokens(piece)
 
 
 def _number_tokens(number: int) -> int:

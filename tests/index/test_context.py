@@ -81,6 +81,8 @@ def test_budget_is_never_exceeded(
     for path in ("app/http.py", "app/retry.py", "app/cli.py"):
         source_lines |= set((index_sample.root / path).read_text().splitlines())
     for excerpt in ctx.excerpts:  # cut only at line boundaries: every body line is whole
+        if excerpt.text:  # a piece is priced from its parts: the price is its estimate
+            assert excerpt.tokens == estimate_tokens(excerpt.text)
         if mode == "targeted" and excerpt.path.startswith("app/") and excerpt.text:
             for line in excerpt.text.splitlines()[1:]:
                 assert line in source_lines or line.startswith("… (")
