@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from mom_cli.index import graph
 from mom_cli.index.discover import Candidate, GitListing, Skipped, discover
+from mom_cli.index.pairs import store_partners
 from mom_cli.index.recent import needs_update, record_recent
 from mom_cli.index.store import (
     FileRow,
@@ -153,6 +154,8 @@ def _write(
             else:
                 existing = {c.path: row for c, row in todo if row is not None}
                 _update(conn, root, report, jobs, existing, gone, workers, progress)
+            if cold or gone or len(existing) < len(todo):  # the set of paths changed
+                store_partners(conn)
             ensure_indexes(conn)
             if needs_update(conn, head):  # git log only when HEAD moved
                 record_recent(conn, root, head)

@@ -2,14 +2,20 @@
 
 A change to a module usually changes its test too, and the test rarely shares the task's
 words or graph neighbourhood (tests reference the module, not the other way round), so the
-ranker lends each file a share of its partner's score.
+ranker lends each file a share of its partner's score. The pairs depend only on the set of
+paths, so a refresh that adds or removes files stores them (`store_partners`) and a query
+reads them back instead of re-deriving them from every path.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
 from collections import defaultdict
 from collections.abc import Mapping
+
+from mom_cli.index.store import get_meta, set_meta
 
 # Test markers around a file's stem, across the conventions of the indexed languages:
 # test_foo.py, foo_test.go, foo.test.ts, foo.spec.js, FooTest.java, FooTests.java.
@@ -42,3 +48,17 @@ def partners_by_file(paths: Mapping[int, str]) -> dict[int, list[int]]:
                 if a_test != b_test:
                     partners[a].append(b)
     return dict(partners)
+
+
+def store_partners(conn: sqlite3.Connection) -> None:
+    """Recompute the pairs of every indexed file (inside the caller's transaction)."""
+    paths = dict(conn.execute("SELECT id, path FROM files WHERE status != 'binary'"))
+    set_meta(conn, "partners", json.dumps(partners_by_file(paths)))
+
+
+def load_partners(conn: sqlite3.Connection, paths: Mapping[int, str]) -> dict[int, list[int]]:
+    """The stored pairs; derived from `paths` when an older cache has none."""
+    stored = get_meta(conn, "partners")
+    if not stored:
+        return partners_by_file(paths)
+    return {int(file_id): ids for file_id, ids in json.loads(stored).items()}

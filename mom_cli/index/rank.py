@@ -19,10 +19,10 @@ import math
 import re
 import sqlite3
 from collections import defaultdict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 
 from mom_cli.index.graph import MAX_DEFINERS, unpack_adjacency
-from mom_cli.index.pairs import partners_by_file
+from mom_cli.index.pairs import load_partners
 from mom_cli.index.words import STOPWORDS, identifiers_in, query_words
 
 ALPHA = 0.85  # probability of following an edge rather than jumping back to a seed
@@ -104,8 +104,7 @@ def rank(conn: sqlite3.Connection, query: str, files_in_play: Sequence[str] = ()
     words = query_words(query)
     lexical = lexical_scores(conn, words)
     seeds: dict[int, float] = defaultdict(float)
-    weak = _module_words(paths.values()) - _written_as_code(query)
-    matched = _seed_identifiers(conn, query, seeds, weak)
+    matched = _seed_identifiers(conn, query, seeds, _ModuleNames(paths.values()))
     _seed_paths(query, files_in_play, by_path, seeds)
     _seed_recent(conn, by_path, seeds)
     if lexical:
@@ -120,18 +119,18 @@ def rank(conn: sqlite3.Connection, query: str, files_in_play: Sequence[str] = ()
         scores[file_id] += W_GRAPH * value / top_ppr
     for file_id, value in lexical.items():
         scores[file_id] += W_LEXICAL * value / top_lex
-    _lend_to_partners(scores, paths)
+    _lend_to_partners(scores, load_partners(conn, paths))
     _add_prior(scores, paths, inweight)
     scores = {i: s for i, s in scores.items() if i in paths and s > 0}
     return Ranking(scores, paths, lexical, dict(seeds), matched, words)
 
 
-def _lend_to_partners(scores: dict[int, float], paths: dict[int, str]) -> None:
+def _lend_to_partners(scores: dict[int, float], partners_of: dict[int, list[int]]) -> None:
     """foo.py ↔ test_foo.py: each side gets PAIR_SHARE of the other's evidence score."""
     if not scores:
         return
     lent: dict[int, float] = defaultdict(float)
-    for file_id, partners in partners_by_file(paths).items():
+    for file_id, partners in partners_of.items():
         share = PAIR_SHARE * scores.get(file_id, 0.0)
         if share > 0:
             for other in partners:
@@ -201,14 +200,15 @@ def _damp_hubs(ppr: dict[int, float], indegree: dict[int, int]) -> dict[int, flo
     return {i: v / math.sqrt(1 + indegree.get(i, 0)) for i, v in ppr.items()}
 
 
-def _module_words(paths: Iterable[str]) -> set[str]:
-    """Lower-case directory names and file stems: `json/decoder.py` → {json, decoder}."""
-    words: set[str] = set()
-    for path in paths:
-        *dirs, name = path.lower().split("/")
-        words.update(dirs)
-        words.add(name.rsplit(".", 1)[0])
-    return words
+class _ModuleNames:
+    """Answers "is this word a directory name or a file stem?" for the indexed paths, by
+    substring search over one string (a set of every path's parts costs ~10 ms a query)."""
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self._text = "\n/" + "\n/".join(paths).lower() + "\n"
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and (f"/{word}/" in self._text or f"/{word}." in self._text)
 
 
 def _written_as_code(query: str) -> set[str]:
@@ -217,17 +217,17 @@ def _written_as_code(query: str) -> set[str]:
     return set(identifiers_in(" ".join(spans)))
 
 
-def name_strength(name: str, ambiguous: set[str]) -> float:
+def name_strength(name: str, modules: Container[str], as_code: Container[str]) -> float:
     """How surely a task word names a definition. `JSONDecoder`, `max_age` or `v2` can only
     be code; a plain lower-case word that is also a module name (`json` in "fix the json
     decoder") more likely means the module than the one method somewhere called `json`,
-    unless the task writes it as code. `ambiguous`: such module words, minus the latter."""
+    unless the task writes it as code (`as_code`)."""
     plain = name.isalpha() and name.islower()
-    return WEAK_NAME if plain and name in ambiguous else 1.0
+    return WEAK_NAME if plain and name not in as_code and name in modules else 1.0
 
 
 def _seed_identifiers(
-    conn: sqlite3.Connection, query: str, seeds: dict[int, float], ambiguous: set[str]
+    conn: sqlite3.Connection, query: str, seeds: dict[int, float], modules: Container[str]
 ) -> dict[str, float]:
     """Files defining identifiers the task names (rarer and surer names count more);
     returns each matched name's strength (see `name_strength`)."""
@@ -242,7 +242,8 @@ def _seed_identifiers(
         f"SELECT name, file_id FROM symbols WHERE name IN ({marks})", idents
     ):
         definers[name].add(file_id)
-    strength = {name: name_strength(name, ambiguous) for name in definers}
+    as_code = _written_as_code(query)
+    strength = {name: name_strength(name, modules, as_code) for name in definers}
     for name, files in definers.items():
         if len(files) > MAX_DEFINERS:
             continue

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from index_helpers import SAMPLE_PY, write
 
-from mom_cli.index import build, graph, pool
+from mom_cli.index import build, graph, pairs, pool
 from mom_cli.index.api import CodeIndex
 
 MakeRepo = Callable[[Mapping[str, str | bytes]], Path]
@@ -178,3 +178,36 @@ def test_progress_counts_each_parsed_file(index_repo: MakeRepo, tmp_path: Path) 
     seen.clear()
     index.refresh(progress=lambda done, total: seen.append((done, total)))
     assert seen == []  # nothing changed, nothing parsed
+
+
+def _stored_partners(state: Path) -> dict[str, set[str]]:
+    conn = sqlite3.connect(state / "index.sqlite3")
+    paths = dict(conn.execute("SELECT id, path FROM files"))
+    stored = pairs.load_partners(conn, {})
+    conn.close()
+    assert stored == pairs.partners_by_file(paths)  # what a query would derive itself
+    return {paths[a]: {paths[b] for b in bs} for a, bs in stored.items()}
+
+
+def test_source_test_pairs_follow_added_and_removed_files(
+    index_repo: MakeRepo, tmp_path: Path
+) -> None:
+    repo = index_repo(
+        {"app/a.py": "def a():\n    pass\n", "tests/test_a.py": "def test_a():\n    pass\n"}
+    )
+    state = _state(tmp_path)
+    index = CodeIndex(repo, state)
+    index.refresh()
+    assert _stored_partners(state) == {
+        "app/a.py": {"tests/test_a.py"},
+        "tests/test_a.py": {"app/a.py"},
+    }
+    write(
+        repo, {"app/b.py": "def b():\n    pass\n", "tests/test_b.py": "def test_b():\n    pass\n"}
+    )
+    (repo / "tests/test_a.py").unlink()
+    index.refresh()
+    assert _stored_partners(state) == {
+        "app/b.py": {"tests/test_b.py"},
+        "tests/test_b.py": {"app/b.py"},
+    }
