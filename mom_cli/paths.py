@@ -53,7 +53,13 @@ def find_git_root(start: Path) -> Path | None:
 def repo_state_dir(repo: Path) -> Path:
     """`<repo>/.mom/`, created on demand and kept out of git via `.git/info/exclude`."""
     state = repo / STATE_DIR_NAME
-    state.mkdir(parents=True, exist_ok=True)
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from mom_cli.errors import UsageError
+
+        reason = "it exists and is not a directory" if state.exists() else exc.strerror
+        raise UsageError(f"{state}: mom keeps its state here, but {reason}") from None
     _exclude_from_git(repo)
     return state
 

@@ -8,6 +8,7 @@ Typer commands call these same functions, so output and exit codes never differ.
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +34,8 @@ def run_index(repo: Path | None, config: Path | None, json_mode: bool) -> int:
         report = CodeIndex(root).refresh(progress=_progress(json_mode))
     except MomError as exc:
         return _fail(exc, json_mode)
+    except (OSError, sqlite3.Error) as exc:
+        return _fail(_cache_error(exc), json_mode)
     except KeyboardInterrupt:
         return _interrupted()
     if json_mode:
@@ -90,6 +93,8 @@ def run_context(
             session.save()
     except MomError as exc:
         return _fail(exc, json_mode)
+    except (OSError, sqlite3.Error) as exc:
+        return _fail(_cache_error(exc), json_mode)
     except KeyboardInterrupt:
         return _interrupted()
     result.warnings[:0] = report.warnings
@@ -162,6 +167,13 @@ def _print_warnings(report: IndexReport) -> None:
             _err(f"{title}: {item.path}: {item.reason}")
         if len(items) > SHOW_SKIPPED:
             _err(f"{title}: … and {len(items) - SHOW_SKIPPED} more (see --json)")
+
+
+def _cache_error(exc: OSError | sqlite3.Error) -> MomError:
+    """The disk or the index cache failed (full, unwritable, locked): say which, exit 1."""
+    where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+    detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return MomError(f"cannot read or write the code index{where}: {detail}")
 
 
 def _fail(exc: MomError, json_mode: bool) -> int:

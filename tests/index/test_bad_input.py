@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import pytest
 from index_helpers import SAMPLE_PY, write
 
 from mom_cli.index.api import CodeIndex
@@ -88,3 +89,21 @@ def test_interrupted_cold_build_is_redone(index_repo: MakeRepo, tmp_path: Path) 
     report = CodeIndex(repo, state).refresh()
     assert any("interrupted" in w and "rebuilding" in w for w in report.warnings)
     assert (report.parsed, report.files) == (3, 3)
+
+
+def test_unusable_state_dir_or_cache_is_an_error_line(
+    index_repo: MakeRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mom_cli.cli.fast import parse_fast, run_fast
+
+    repo = index_repo(SAMPLE_PY)
+    (repo / ".mom").write_text("not a directory")
+    parsed = parse_fast(["index", "--repo", str(repo), "--json"])
+    assert parsed is not None and run_fast(*parsed) == 2
+    assert "is not a directory" in capsys.readouterr().out
+    (repo / ".mom").unlink()
+    (repo / ".mom" / "index.sqlite3").mkdir(parents=True)  # SQLite cannot open a directory
+    parsed = parse_fast(["context", "RetryPolicy", "--repo", str(repo)])
+    assert parsed is not None and run_fast(*parsed) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot read or write the code index") and "Traceback" not in err
