@@ -30,6 +30,9 @@ PUSH_EPSILON = 4e-3  # vs 1e-3: same top-10 on the bench queries, same recall, ~
 MAX_PUSHES = 5_000
 ADJACENCY_BATCH = 400
 LEXICAL_LIMIT = 200
+# A pasted log or spec can name thousands of words; the first few hundred carry the task,
+# and SQLite caps a statement's parameters (32,766).
+MAX_QUERY_TERMS = 500
 W_GRAPH, W_LEXICAL = 0.55, 0.45
 PAIR_SHARE = 0.7  # of a file's score lent to its test/source partner
 W_PRIOR = 0.01  # global prior: a tie-breaker and filler, never a match by itself
@@ -77,7 +80,7 @@ def lexical_scores(conn: sqlite3.Connection, words: Sequence[str]) -> dict[int, 
     """BM25 (SQLite FTS5) over path words and identifier words; higher is better."""
     if not words:
         return {}
-    match = " OR ".join('"' + w.replace('"', "") + '"' for w in words)
+    match = " OR ".join('"' + w.replace('"', "") + '"' for w in words[:MAX_QUERY_TERMS])
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     try:
         rows = conn.execute(
@@ -233,7 +236,7 @@ def _seed_identifiers(
     returns each matched name's strength (see `name_strength`)."""
     idents = [
         name for name in identifiers_in(query) if len(name) >= 3 and name.lower() not in STOPWORDS
-    ]
+    ][:MAX_QUERY_TERMS]
     if not idents:
         return {}
     marks = ",".join("?" * len(idents))

@@ -131,3 +131,9 @@ def test_a_plain_word_that_names_a_module_does_not_pull_a_namesake_method(
     # Written as code, the same word is a sure match.
     ctx = index.context("the `json` property drops unicode escapes", budget=400)
     assert ctx.excerpts[0].path == "meta/adapters.py"
+
+
+def test_a_huge_task_text_is_answered(index_sample: CodeIndex) -> None:
+    words = " ".join(f"name{i}x" for i in range(40_000))  # more than SQLite's parameter cap
+    ctx = index_sample.context(f"RetryPolicy {words}", budget=300)
+    assert ctx.excerpts and ctx.tokens <= 300
