@@ -67,12 +67,12 @@ class Discovery(NamedTuple):
 def discover(root: Path, listing: GitListing | None = None) -> Discovery:
     """List indexable files under `root` with their (mtime, size)."""
     warnings: list[str] = []
-    paths = (listing or GitListing(root)).paths()
+    listing = listing or GitListing(root)
+    paths = listing.paths()
     is_git = paths is not None
     if paths is None:
-        warnings.append(
-            f"{root}: not a git repository; .gitignore is not applied (walked the directory)"
-        )
+        why = "git is not on PATH" if listing.no_git else "not a git repository"
+        warnings.append(f"{root}: {why}; .gitignore is not applied (walked the directory)")
         paths = _walk_paths(root)
     candidates: list[Candidate] = []
     skipped: list[Skipped] = []
@@ -129,6 +129,7 @@ class GitListing:
             root, ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"]
         )
         self._head = _spawn(root, ["git", "rev-parse", "-q", "--verify", "HEAD"])
+        self.no_git = self._files is None  # git could not be started at all
 
     def paths(self) -> list[str] | None:
         """Tracked + untracked-but-not-ignored paths, or None when `root` is not in git."""

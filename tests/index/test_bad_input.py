@@ -66,6 +66,17 @@ def test_no_git_repository(tmp_path: Path) -> None:
     assert any("not a git repository" in w for w in report.warnings)
 
 
+def test_git_not_installed_is_said_so(
+    index_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = index_repo(SAMPLE_PY)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools-here"))
+    (tmp_path / "state").mkdir()
+    report = CodeIndex(repo, tmp_path / "state").refresh()
+    assert report.files == 3
+    assert any("git is not on PATH" in w for w in report.warnings)
+
+
 def test_corrupt_cache_is_rebuilt(index_repo: MakeRepo, tmp_path: Path) -> None:
     repo = index_repo(SAMPLE_PY)
     state = tmp_path / "state"
