@@ -1,7 +1,8 @@
 """The `mom` entry point: `mom index` and `mom context` skip Typer when their arguments are plain.
 
 Those two commands are meant to be invisible (the engine and editor integrations call
-them before every step), and importing Typer, rich and pydantic alone costs ~0.3 s. When
+them before every step), and Typer, rich and pydantic cost ~0.3 s a call (imports plus
+Typer's pydantic-based option coercion; measured with scripts/bench_index.py). When
 every argument is one this parser understands for certain, the command runs from
 `index_run` directly; anything else (--help, a typo, an unusual form) goes to the Typer
 app, which owns help text and usage errors. Both paths run the same functions.

@@ -1,7 +1,7 @@
 """The bodies of `mom index` and `mom context`, with no Typer, rich or pydantic import.
 
 Both commands run before every step and from editor integrations, so they have a fast
-entry (`mom_cli.cli.fast`) that skips the ~0.3 s those libraries cost at start-up. The
+entry (`mom_cli.cli.fast`) that skips the ~0.3 s those libraries cost per call. The
 Typer commands call these same functions, so output and exit codes never differ.
 """
 
