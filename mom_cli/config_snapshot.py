@@ -81,11 +81,8 @@ def _read(path: Path) -> dict[str, Any] | None:
 
 def _write(path: Path, document: dict[str, Any]) -> None:
     """Best effort: a read-only .mom/ only costs the next run a full load."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    from mom_cli.edits.fileio import write_atomic  # only after a full load: never hot
+
+    with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(document), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        write_atomic(path, json.dumps(document).encode("utf-8"))

@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+from mom_cli.errors import UsageError
+
 STATE_DIR_NAME = ".mom"
 
 
@@ -56,8 +58,6 @@ def repo_state_dir(repo: Path) -> Path:
     try:
         state.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        from mom_cli.errors import UsageError
-
         reason = "it exists and is not a directory" if state.exists() else exc.strerror
         raise UsageError(f"{state}: mom keeps its state here, but {reason}") from None
     _exclude_from_git(repo)
@@ -84,8 +84,6 @@ def _exclude_from_git(repo: Path) -> None:
 
 def resolve_repo(repo: Path | None, *, require_git: bool = False) -> Path:
     """The --repo directory as given, or the git root of the current directory, or it."""
-    from mom_cli.errors import UsageError
-
     if repo is not None:
         path = repo.expanduser().resolve()
         if not path.is_dir():

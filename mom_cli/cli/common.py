@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from mom_cli.cli.plain import print_json as print_json  # the commands import it from here
 from mom_cli.errors import ExitCode, MomError
 from mom_cli.paths import resolve_repo as resolve_repo  # the commands import it from here
 
@@ -50,12 +50,6 @@ def load(repo: Path | None, config: Path | None, **overrides: Any) -> LoadedConf
     from mom_cli.config import load_config
 
     return load_config(repo=repo, config_path=config, overrides=overrides or None)
-
-
-def print_json(document: Any) -> None:
-    """Exactly one JSON document on stdout."""
-    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
-    sys.stdout.flush()
 
 
 @contextmanager

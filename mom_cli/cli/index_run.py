@@ -7,7 +7,6 @@ Typer commands call these same functions, so output and exit codes never differ.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import sys
 import time
@@ -15,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mom_cli.cli.plain import print_json
 from mom_cli.errors import ExitCode, MomError, UsageError
 from mom_cli.paths import STATE_DIR_NAME, resolve_repo
 
@@ -126,12 +126,6 @@ def report_json(report: IndexReport) -> dict[str, object]:
     }
 
 
-def print_json(document: Any) -> None:
-    """Exactly one JSON document on stdout."""
-    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
-    sys.stdout.flush()
-
-
 def _config(root: Path, config: Path | None) -> dict[str, Any]:
     """Validated before anything is written: a bad config changes nothing."""
     from mom_cli.config_snapshot import effective_config
@@ -143,17 +137,18 @@ def _progress(json_mode: bool) -> Callable[[int, int], None] | None:
     """A one-line parse counter on an interactive stderr (a cold index takes seconds)."""
     if json_mode or not sys.stderr.isatty():
         return None
-    shown = [0.0]
+    last_shown = 0.0
 
     def show(done: int, total: int) -> None:
+        nonlocal last_shown
         now = time.monotonic()
         if done == total:
             sys.stderr.write("\r\033[K")
-        elif now - shown[0] >= 0.1:
+        elif now - last_shown >= 0.1:
             sys.stderr.write(f"\rindexing: {done}/{total} files parsed")
         else:
             return
-        shown[0] = now
+        last_shown = now
         sys.stderr.flush()
 
     return show
