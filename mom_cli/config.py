@@ -90,12 +90,30 @@ class MilestonesSection(_Section):
     provenance_comments: bool = False
 
 
+class SandboxSection(_Section):
+    """How processes that run project or model code are confined (mom_cli.sandbox)."""
+
+    allow_env: list[str] = Field(default_factory=list)
+    network: bool = False
+
+
+class SafetySection(_Section):
+    """Which files a model's edit may touch and how big it may make them (edits/guard.py)."""
+
+    protected: list[str] = Field(default_factory=list)
+    allow_edit: list[str] = Field(default_factory=list)
+    max_file_bytes: int = Field(1_000_000, ge=1)
+    max_removed_definitions: float = Field(0.5, gt=0, le=1)
+
+
 class ProviderConfig(_Section):
     kind: ProviderKind
     base_url: str = ""
     hosts: list[str] = Field(default_factory=list)
     api_key_env: str = ""
     timeout: float = Field(60, gt=0)
+    deadline: float = Field(300, gt=0)
+    stream_idle: float = Field(60, gt=0)
     requests_per_day: int = Field(0, ge=0)
 
     def endpoints(self) -> list[str]:
@@ -128,6 +146,8 @@ class MomConfig(_Section):
     context: ContextSection = Field(default_factory=ContextSection)
     cost: CostSection = Field(default_factory=CostSection)
     milestones: MilestonesSection = Field(default_factory=MilestonesSection)
+    sandbox: SandboxSection = Field(default_factory=SandboxSection)
+    safety: SafetySection = Field(default_factory=SafetySection)
     providers: dict[str, ProviderConfig] = Field(default_factory=dict)
     models: dict[str, ModelConfig] = Field(default_factory=dict)
 
@@ -287,6 +307,18 @@ class LoadedConfig(BaseModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
     config: MomConfig
     sources: list[str]
+    untrusted_file: str = ""  # the repo routing.toml whose risky keys were dropped
+    ignored_keys: list[str] = Field(default_factory=list)
+
+    def trust_warning(self) -> str:
+        """The one warning naming what an untrusted repo config tried to set ("" if none)."""
+        if not self.ignored_keys:
+            return ""
+        return (
+            f"{self.untrusted_file} is not trusted, so these keys were ignored: "
+            f"{', '.join(self.ignored_keys)}. Review the file, then run `mom trust` "
+            "(or set MOM_TRUST_REPO_CONFIG=1 in CI)."
+        )
 
 
 def load_config(
@@ -309,12 +341,21 @@ def load_config(
         user_file = user_config_file()
         if user_file.is_file():
             files.append(user_file)
-    if repo is not None and (repo / "routing.toml").is_file():
-        files.append(repo / "routing.toml")
     for path in files:
         data = deep_merge(data, read_toml(path))
         cfg = validate_layer(data, str(path))
         sources.append(str(path))
+    ignored: list[str] = []
+    repo_file = repo / "routing.toml" if repo is not None else None
+    if repo_file is not None and repo_file.is_file() and repo_file not in files:
+        layer = read_toml(repo_file)
+        from mom_cli import trust
+
+        if not trust.is_trusted(repo_file, environ):
+            layer, ignored = trust.split_untrusted(data, layer)
+        data = deep_merge(data, layer)
+        cfg = validate_layer(data, str(repo_file))
+        sources.append(str(repo_file) + ("" if not ignored else " (untrusted keys ignored)"))
     env = env_overrides(environ)
     if env:
         data = deep_merge(data, env)
@@ -324,7 +365,26 @@ def load_config(
         data = deep_merge(data, overrides)
         cfg = validate_layer(data, "command-line flags")
         sources.append("flags")
-    return LoadedConfig(config=cfg, sources=sources)
+    from mom_cli import sandbox
+
+    sandbox.configure(cfg)
+    global _active_safety
+    _active_safety = cfg.safety
+    return LoadedConfig(
+        config=cfg,
+        sources=sources,
+        untrusted_file=str(repo_file) if ignored else "",
+        ignored_keys=ignored,
+    )
+
+
+_active_safety: SafetySection | None = None
+
+
+def active_safety() -> SafetySection:
+    """The `[safety]` section of the config this process loaded last (defaults before any):
+    edits are guarded by it even where a caller has no config object to pass."""
+    return _active_safety or SafetySection()
 
 
 def set_key(path: Path, dotted_key: str, raw_value: str) -> Any:

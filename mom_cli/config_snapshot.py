@@ -68,6 +68,9 @@ def fingerprint(repo: Path, config_path: Path | None, environ: Mapping[str, str]
         for name in sorted(environ)
         if name.startswith("MOM_") and "__" in name
     )
+    from mom_cli.trust import trust_fingerprint  # `mom trust` changes what the repo may set
+
+    parts.append(trust_fingerprint(repo / "routing.toml", environ))
     return "\0".join(parts)
 
 

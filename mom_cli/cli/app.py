@@ -16,6 +16,7 @@ from mom_cli.cli import (
     milestone_cmd,
     models_cmd,
     run_cmd,
+    trust_cmd,
     undo_cmd,
     validate_cmd,
 )
@@ -45,6 +46,7 @@ for module in (
     models_cmd,
     config_cmd,
     hook_cmd,
+    trust_cmd,
     undo_cmd,
 ):
     module.register(app)

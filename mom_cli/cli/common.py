@@ -49,7 +49,15 @@ JsonOption = Annotated[
 def load(repo: Path | None, config: Path | None, **overrides: Any) -> LoadedConfig:
     from mom_cli.config import load_config
 
-    return load_config(repo=repo, config_path=config, overrides=overrides or None)
+    loaded = load_config(repo=repo, config_path=config, overrides=overrides or None)
+    warning = loaded.trust_warning()
+    if warning and warning not in _warned:
+        _warned.add(warning)  # one warning per process, however often config is loaded
+        err_console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+    return loaded
+
+
+_warned: set[str] = set()
 
 
 @contextmanager

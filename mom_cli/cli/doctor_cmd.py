@@ -150,8 +150,33 @@ def _print(report: dict[str, Any]) -> None:
     )
     for tool, skipped in report["tools"]["rules_skipped"].items():
         console.print(f"rules tier: {tool} missing, so these repairs are skipped: {skipped}")
+    safety = report["safety"]
+    console.print(f"sandbox network: {safety['network']}")
+    scrubbed = ", ".join(safety["scrubbed_here"]) or "none set here"
+    console.print(f"sandbox environment: secrets removed ({scrubbed})")
+    if safety["allow_env"]:
+        console.print(f"sandbox allow_env: {', '.join(safety['allow_env'])}")
+    console.print(f"repo config: {safety['repo_config']}")
+    console.print(f"protected paths: {', '.join(safety['protected'])}")
     verdict = "[green]ok[/]" if report["ok"] else "[red]no model tier is usable[/]"
     console.print(f"doctor: {verdict}")
+
+
+def _safety_report(root: Path, cfg: MomConfig) -> dict[str, object]:
+    """Which protections are active here (mom_cli.sandbox, mom_cli.trust, edits/guard)."""
+    from mom_cli import sandbox, trust
+    from mom_cli.edits.guard import protected_patterns
+
+    state = trust.trust_status(root / "routing.toml")
+    if state != "absent" and trust.env_trusts():
+        state += f" ({trust.TRUST_ENV} set: trusted for this run)"
+    return {
+        **sandbox.describe(),
+        "repo_config": state,
+        "protected": protected_patterns(cfg.safety),
+        "allowed_edits": list(cfg.safety.allow_edit),
+        "max_file_bytes": cfg.safety.max_file_bytes,
+    }
 
 
 def doctor(
@@ -181,6 +206,7 @@ def doctor(
                 "used_for": dict(TOOLS),
                 "rules_skipped": missing_rule_tools(root),
             },
+            "safety": _safety_report(root, cfg),
         }
         if json_out:
             print_json(report)

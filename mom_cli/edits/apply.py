@@ -3,7 +3,9 @@
 Order of work, so that no failure can leave half a step behind:
 1. resolve every path (must stay in the repo; no `..`, absolute paths, symlink escapes,
    `.git/` or mom's own `.mom/`) and compute every new file content in memory;
-2. refuse a rewrite that would delete more than half of a file of 10+ lines unless the
+2. refuse protected files, control characters in paths, a file grown past the size cap,
+   and a rewrite that removes most of a file's definitions (edits/guard.py; files
+   tree-sitter does not parse fall back to: more than half of 10+ lines) unless the
    block asked for it;
 3. save the exact old bytes in a step record (and, optionally, a git snapshot);
 4. write each file to a temp file and rename it into place;
@@ -19,6 +21,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
 from mom_cli.edits.blocks import EditBlock
+from mom_cli.config import SafetySection, active_safety
+from mom_cli.edits import guard
 from mom_cli.edits.checkpoint import (
     CheckpointStore,
     PlannedChange,
@@ -64,6 +68,9 @@ def resolve_repo_path(repo: Path, raw: str) -> tuple[Path, str]:
 def _lexical_problem(text: str) -> str:
     if not text or "\0" in text:
         return "it is empty or contains a NUL byte"
+    bad = guard.control_character(text)
+    if bad:
+        return f"it contains a {bad}"
     if text.startswith(("/", "~")) or re.match(r"^[A-Za-z]:", text):
         return "it is absolute; paths must be relative to the repository root"
     parts = PurePosixPath(text).parts
@@ -82,18 +89,23 @@ def _escape(raw: str, why: str) -> PathEscapeError:
     )
 
 
-def plan_edits(repo: Path, blocks: Sequence[EditBlock]) -> list[PlannedChange]:
+def plan_edits(
+    repo: Path, blocks: Sequence[EditBlock], *, safety: SafetySection | None = None
+) -> list[PlannedChange]:
     """Every file's exact old and new bytes, computed in memory; nothing is written.
 
     Blocks for the same file apply in order to the evolving text. Raises EditError
-    (or PathEscapeError) for the first block that cannot be applied.
+    (or PathEscapeError) for the first block that cannot be applied. `safety` defaults to
+    the section of the config loaded last in this process (config.active_safety).
     """
+    safety = safety or active_safety()
     if not blocks:
         raise EditError("no edit blocks", detail="The reply contained no edit blocks.")
     order: list[str] = []
     state: dict[str, tuple[Path, bytes | None, str | None, bool]] = {}
     for block in blocks:
         target, rel = resolve_repo_path(repo, block.path)
+        guard.check_protected(rel, safety)
         if rel not in state:
             before = read_bytes(target)
             text = None if before is None else _decode(before)
@@ -106,10 +118,13 @@ def plan_edits(repo: Path, blocks: Sequence[EditBlock]) -> list[PlannedChange]:
     for rel in order:
         target, before, text, allow = state[rel]
         after = (text or "").encode("utf-8", errors="surrogateescape")
-        if before is not None and not allow:
-            _check_large_deletion(rel, _decode(before), text or "")
         if after == before:
             continue
+        guard.check_size(rel, before, after, safety)
+        if before is not None and not allow:
+            old = _decode(before)
+            if not guard.check_definitions(rel, old, text or "", safety):
+                _check_large_deletion(rel, old, text or "")
         mode = target.stat().st_mode if before is not None else None
         changes.append(PlannedChange(rel, before, after, mode))
     return changes
@@ -144,6 +159,7 @@ def apply_edits(
     snapshot: bool = True,
     after_write: Callable[[str], None] | None = None,
     run_id: str = "",
+    safety: SafetySection | None = None,
 ) -> StepRecord:
     """Apply one step atomically and return its record (use `store.rollback(record.id)`).
 
@@ -153,7 +169,7 @@ def apply_edits(
     `run_id` groups the step with the rest of its command for `mom undo` (default: the
     store's current run, see `CheckpointStore.begin_run`).
     """
-    changes = plan_edits(repo, blocks)
+    changes = plan_edits(repo, blocks, safety=safety)
     store = store or CheckpointStore(repo)
     snapshot_ref = store.snapshot(f"mom: before {summary or 'edit'}") if snapshot else ""
     record = store.begin_step(summary or _default_summary(changes), changes, run_id=run_id)

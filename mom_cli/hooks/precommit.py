@@ -25,7 +25,10 @@ def run_hook(
     repo: Path, config_path: Path | None = None, reviewer: Reviewer | None = None
 ) -> ValidationResult:
     """Validate the index of `repo`; pass `reviewer` only when hook_use_model is set."""
-    cfg = load_config(repo=repo, config_path=config_path).config.validation
+    loaded = load_config(repo=repo, config_path=config_path)
+    if loaded.trust_warning():
+        sys.stderr.write(f"mom pre-commit: warning: {loaded.trust_warning()}\n")
+    cfg = loaded.config.validation
     return validate_staged(repo, config=cfg, reviewer=reviewer if cfg.hook_use_model else None)
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from mom_cli.validate.runner import die_with_parent
+from mom_cli.validate.runner import run_command
 
 TOOL_TIMEOUT = 60.0
 
@@ -36,21 +35,15 @@ class ToolResult:
 def run_tool(
     argv: list[str], cwd: Path, stdin: str | None = None, timeout: float = TOOL_TIMEOUT
 ) -> ToolResult | None:
-    """Run `argv` in its own process group; None when it cannot run or times out."""
+    """Run `argv` sandboxed in its own process group (the whole group is killed on
+    timeout, as validation does); None when it cannot run or times out."""
     try:
-        proc = subprocess.run(
-            argv,
-            cwd=cwd,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            start_new_session=True,
-            preexec_fn=die_with_parent,
-        )
-    except (OSError, subprocess.TimeoutExpired, ValueError):
+        result = run_command(argv, cwd, timeout=timeout, stdin=stdin)
+    except (OSError, ValueError):
         return None
-    return ToolResult(proc.returncode, proc.stdout, proc.stderr)
+    if result.timed_out:
+        return None
+    return ToolResult(result.returncode, result.stdout, result.stderr)
 
 
 RULE_TOOLS = {

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from mom_cli import sandbox
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.result import trim
 
@@ -64,8 +65,11 @@ def run_command(
     env: Mapping[str, str] | None = None,
     stdin: str | None = None,
 ) -> CommandResult:
-    """Run `command` (a str runs through the shell) and kill its whole group on timeout."""
-    full_env = {**os.environ, **(env or {})}
+    """Run `command` (a str runs through the shell) in the sandbox (mom_cli.sandbox:
+    no secrets in its environment, no network where the OS allows) and kill its whole
+    process group on timeout. `env` is mom's own additions and is passed as given."""
+    full_env = {**sandbox.scrubbed_env(), **(env or {})}
+    steps = sandbox.preexec_for()
     started = time.monotonic()
     proc = subprocess.Popen(
         command if isinstance(command, str) else list(command),
@@ -76,7 +80,7 @@ def run_command(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # own process group: killpg reaches grandchildren too
-        preexec_fn=die_with_parent,
+        preexec_fn=_chain(die_with_parent, *steps),  # type: ignore[arg-type]
     )
     timed_out = False
     try:
@@ -112,6 +116,18 @@ def die_with_parent() -> None:
 
 
 _PR_SET_PDEATHSIG = 1
+
+
+def _chain(*steps: object) -> object:
+    """One pre-exec callable running `steps` in order (Popen takes a single one)."""
+    if len(steps) == 1:
+        return steps[0]
+
+    def run() -> None:
+        for step in steps:
+            step()  # type: ignore[operator]
+
+    return run
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

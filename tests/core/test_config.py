@@ -30,9 +30,9 @@ def test_layers_user_then_repo_then_env_then_flags(tmp_path: Path) -> None:
     user.write_text("[cost]\ndaily_budget_usd = 1.5\nwarn_threshold_usd = 1.0\n")
     repo = tmp_path / "repo"
     repo.mkdir()
-    (repo / "routing.toml").write_text("[cost]\ndaily_budget_usd = 2.5\n")
+    (repo / "routing.toml").write_text("[cost]\ndaily_budget_usd = 1.25\n")
     loaded = load_config(repo, user, environ={})
-    assert loaded.config.cost.daily_budget_usd == 2.5
+    assert loaded.config.cost.daily_budget_usd == 1.25
     assert loaded.config.cost.warn_threshold_usd == 1.0
     env = {"MOM_COST__DAILY_BUDGET_USD": "3.5"}
     assert load_config(repo, user, environ=env).config.cost.daily_budget_usd == 3.5

@@ -1,0 +1,132 @@
+"""Guards on what a model's edit may do, beyond staying inside the repository.
+
+- Protected files: mom's own config (`routing.toml`, `.mom/`), CI and hook definitions
+  (`.github/workflows/`, `.pre-commit-config.yaml`, `.ci/`, `.git*`) and whatever the user
+  lists in `safety.protected` are refused unless `safety.allow_edit` names them. A model
+  that could edit these could choose the commands mom runs or raise its own budget.
+- Paths: control characters other than tab and newline are refused (a CR in a name shows
+  as a different file in a terminal).
+- Size: a created or grown file may not pass `safety.max_file_bytes`.
+- Structure: removing more than `safety.max_removed_definitions` of a file's functions,
+  classes and methods (counted with tree-sitter, so padding the file with comments hides
+  nothing) is refused unless the block asked for a large deletion.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import Counter
+from pathlib import PurePosixPath
+
+from mom_cli.config import SafetySection
+from mom_cli.errors import EditError
+
+DEFAULT_PROTECTED = (
+    "routing.toml",
+    ".mom/",
+    ".github/workflows/",
+    ".pre-commit-config.yaml",
+    ".ci/",
+    ".git*",
+)
+MIN_DEFINITIONS = 4  # below this, a file's definitions are too few for a share to mean much
+_KINDS = ("function", "class", "method", "interface", "struct", "enum", "trait", "module",
+          "type", "impl", "macro", "constructor")  # fmt: skip
+
+
+def protected_patterns(safety: SafetySection) -> list[str]:
+    return [*DEFAULT_PROTECTED, *safety.protected]
+
+
+def matches(rel: str, pattern: str) -> bool:
+    """`dir/` covers a folder at the root; a pattern without `/` matches a file name at any
+    depth; anything else is an fnmatch over the repo-relative path (`**` = `*`)."""
+    pattern = pattern.strip()
+    pattern = pattern[2:] if pattern.startswith("./") else pattern
+    if not pattern:
+        return False
+    if pattern.endswith("/"):
+        return rel.startswith(pattern) or rel == pattern.rstrip("/")
+    if "/" not in pattern:
+        return any(fnmatch.fnmatchcase(part, pattern) for part in PurePosixPath(rel).parts)
+    return fnmatch.fnmatchcase(rel, pattern.replace("**", "*"))
+
+
+def check_protected(rel: str, safety: SafetySection) -> None:
+    """EditError when `rel` is protected and not allowed."""
+    hit = next((p for p in protected_patterns(safety) if matches(rel, p)), None)
+    if hit is None or any(matches(rel, a) for a in safety.allow_edit):
+        return
+    raise EditError(
+        f"refused edit of protected file {rel} (matches {hit!r})",
+        detail=f"{rel} is protected (it matches {hit!r}): mom's config, CI and hook files "
+        "are never edited by a model unless the user allows it. Leave this file alone and "
+        "change only source files. (User: allow it with safety.allow_edit in your own "
+        "config or MOM_SAFETY__ALLOW_EDIT.)",
+    )
+
+
+def control_character(text: str) -> str:
+    """A description of the first forbidden character in a path ("" if none)."""
+    for ch in text:
+        code = ord(ch)
+        if ch in "\t\n":
+            continue
+        if code < 32 or 127 <= code < 160:
+            return f"control character {ch!r}"
+        if 0xD800 <= code <= 0xDFFF:
+            return f"lone surrogate {ch!r} (not valid UTF-8)"
+    return ""
+
+
+def check_size(rel: str, before: bytes | None, after: bytes, safety: SafetySection) -> None:
+    limit = safety.max_file_bytes
+    if len(after) <= limit or (before is not None and len(after) <= len(before)):
+        return
+    verb = "create" if before is None else "grow"
+    raise EditError(
+        f"{rel}: edit would {verb} it to {len(after):,} bytes (limit {limit:,})",
+        detail=f"The edit would {verb} {rel} to {len(after):,} bytes, over the limit of "
+        f"{limit:,} (safety.max_file_bytes). Write only the code the task needs.",
+    )
+
+
+def definitions(path: str, text: str) -> Counter[tuple[str, str, str]] | None:
+    """(scope, kind, name) of every function/class/method, or None for a language tree-sitter
+    does not handle here (the caller falls back to counting lines)."""
+    from mom_cli.index.languages import language_for
+
+    spec = language_for(path)
+    if spec is None:
+        return None
+    try:
+        from mom_cli.index.tags import extract
+
+        tags = extract(text.encode("utf-8", "surrogateescape"), spec.name)
+    except Exception:  # noqa: BLE001 - a missing grammar wheel must not block edits
+        return None
+    return Counter(
+        (d.scope, d.kind, d.name) for d in tags.definitions if d.kind.startswith(_KINDS)
+    )
+
+
+def check_definitions(rel: str, before: str, after: str, safety: SafetySection) -> bool:
+    """EditError when too many definitions vanish; False when structure cannot judge (a
+    language not parsed here, or fewer than MIN_DEFINITIONS): the caller counts lines."""
+    old = definitions(rel, before)
+    if old is None:
+        return False
+    total = sum(old.values())
+    if total < MIN_DEFINITIONS:
+        return False
+    new = definitions(rel, after) or Counter()
+    removed = sorted(name for (_, _, name) in (old - new).elements())
+    if len(removed) > safety.max_removed_definitions * total:
+        shown = ", ".join(removed[:8]) + (" …" if len(removed) > 8 else "")
+        raise EditError(
+            f"{rel}: edit would remove {len(removed)} of {total} definitions",
+            detail=f"The edit to {rel} would remove {len(removed)} of its {total} functions, "
+            f"classes and methods ({shown}). Edit only the code that must change "
+            "(SEARCH/REPLACE); keep every definition the task does not ask to delete.",
+        )
+    return True
