@@ -24,7 +24,7 @@ import socket
 import struct
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -89,7 +89,9 @@ class SandboxPolicy:
 
     def is_secret(self, name: str) -> bool:
         upper = name.upper()
-        if upper in NOT_SECRET or any(fnmatch.fnmatchcase(upper, a.upper()) for a in self.allow_env):
+        if upper in NOT_SECRET:
+            return False
+        if any(fnmatch.fnmatchcase(upper, a.upper()) for a in self.allow_env):
             return False
         if upper in self.key_names or name in self.key_names:
             return True
@@ -186,7 +188,7 @@ def _probe() -> tuple[bool, str]:
     return True, ""
 
 
-def preexec_for(policy: SandboxPolicy | None = None) -> list[object]:
+def preexec_for(policy: SandboxPolicy | None = None) -> list[Callable[[], None]]:
     """The pre-exec steps a sandboxed child needs (network isolation when on and possible)."""
     policy = policy or _policy
     if policy.network or not network_isolation()[0]:

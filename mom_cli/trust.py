@@ -25,6 +25,11 @@ from typing import Any
 TRUST_ENV = "MOM_TRUST_REPO_CONFIG"
 TRUST_FILE = "trusted-configs.json"
 COMMAND_KEYS = ("build_command", "test_command", "lint_command")
+NEEDS_TRUST = {
+    *(("validation", key) for key in COMMAND_KEYS),
+    ("safety", "allow_edit"),
+    ("local_models", "embedded_model_path"),
+}
 DOWNWARD_ONLY = {
     "cost": ("daily_budget_usd", "warn_threshold_usd", "stop_threshold_usd"),
     "safety": ("max_file_bytes",),
@@ -62,7 +67,7 @@ def env_trusts(environ: Mapping[str, str] | None = None) -> bool:
 
 
 def trust_status(config_file: Path) -> str:
-    """"trusted" | "changed" (trusted once, edited since) | "untrusted" | "absent"."""
+    """ "trusted" | "changed" (trusted once, edited since) | "untrusted" | "absent"."""
     if not config_file.is_file():
         return "absent"
     recorded = _read_store().get(str(config_file.resolve()))
@@ -137,13 +142,9 @@ def _section(
         dotted = f"{name}.{key}"
         if new == old:
             out[key] = new
-        elif name == "validation" and key in COMMAND_KEYS:
-            ignored.append(dotted)
-        elif name == "safety" and key == "allow_edit":
-            ignored.append(dotted)
-        elif name == "local_models" and key == "embedded_model_path":
-            ignored.append(dotted)
-        elif key in DOWNWARD_ONLY.get(name, ()) and not _not_higher(new, old):
+        elif (name, key) in NEEDS_TRUST or (
+            key in DOWNWARD_ONLY.get(name, ()) and not _not_higher(new, old)
+        ):
             ignored.append(dotted)
         else:
             out[key] = new

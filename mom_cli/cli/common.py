@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
@@ -58,6 +58,16 @@ def load(repo: Path | None, config: Path | None, **overrides: Any) -> LoadedConf
 
 
 _warned: set[str] = set()
+
+
+def repo_lock(root: Path, purpose: str, *, dry_run: bool = False) -> AbstractContextManager[Any]:
+    """The repo lock every editing command holds (mom_cli.edits.lock); a second editing
+    process exits at once with code 2 naming this one. A dry run edits nothing: no lock."""
+    if dry_run:
+        return nullcontext()
+    from mom_cli.edits.lock import RepoLock
+
+    return RepoLock(root, purpose)
 
 
 @contextmanager

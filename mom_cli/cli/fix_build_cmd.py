@@ -17,6 +17,7 @@ from mom_cli.cli.common import (
     err_console,
     load,
     print_json,
+    repo_lock,
     resolve_repo,
 )
 
@@ -186,12 +187,13 @@ def register(app: typer.Typer) -> None:
             root = resolve_repo(repo, require_git=not dry_run)
             cfg = load(root, config).config
             progress = _Progress(quiet=json_out)
-            if json_out:
-                result = asyncio.run(_run(root, cfg, max_tier, dry_run, progress))
-            else:
-                with err_console.status("fix-build", spinner="dots") as status:
-                    progress.status = status
+            with repo_lock(root, "fix-build", dry_run=dry_run):
+                if json_out:
                     result = asyncio.run(_run(root, cfg, max_tier, dry_run, progress))
+                else:
+                    with err_console.status("fix-build", spinner="dots") as status:
+                        progress.status = status
+                        result = asyncio.run(_run(root, cfg, max_tier, dry_run, progress))
             if json_out:
                 print_json(result.to_dict())
             else:

@@ -25,6 +25,7 @@ from mom_cli.cli.common import (
     err_console,
     load,
     print_json,
+    repo_lock,
     resolve_repo,
 )
 from mom_cli.paths import repo_state_dir
@@ -331,9 +332,11 @@ def register(app: typer.Typer) -> None:
         with cli_errors(json_out):
             repo_path = resolve_repo(repo)
             cfg = load(repo_path, config).config
-            code = asyncio.run(
-                execute_run(
-                    cfg, repo_path, request, dry_run=dry_run, max_tier=max_tier, json_mode=json_out
-                )
-            )
+            with repo_lock(repo_path, "run", dry_run=dry_run):
+                code = asyncio.run(
+                    execute_run(
+                        cfg, repo_path, request, dry_run=dry_run, max_tier=max_tier,
+                        json_mode=json_out,
+                    )
+                )  # fmt: skip
         raise typer.Exit(code)

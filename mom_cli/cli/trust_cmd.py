@@ -48,8 +48,9 @@ def trust_command(
             raise UsageError(f"{path}: no repo config to trust")
         if revoke:
             done = trust.revoke(path)
-            state, message = "untrusted", (
-                f"trust revoked for {path}" if done else f"{path} was not trusted"
+            state, message = (
+                "untrusted",
+                (f"trust revoked for {path}" if done else f"{path} was not trusted"),
             )
         elif status:
             state = trust.trust_status(path)

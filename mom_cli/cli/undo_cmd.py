@@ -16,6 +16,7 @@ from mom_cli.cli.common import (
     console,
     load,
     print_json,
+    repo_lock,
     resolve_repo,
 )
 from mom_cli.errors import UsageError
@@ -58,12 +59,13 @@ def register(app: typer.Typer) -> None:
             if list_runs:
                 _list(store, limit, json_out)
                 return
-            recovered = store.recover_interrupted()
-            if step:
-                record = store.undo_last() if not recovered else None
-                _print_step(record, recovered, json_out)
-                return
-            _undo_run(store, recovered, json_out)
+            with repo_lock(root, "undo"):
+                recovered = store.recover_interrupted()
+                if step:
+                    record = store.undo_last() if not recovered else None
+                    _print_step(record, recovered, json_out)
+                    return
+                _undo_run(store, recovered, json_out)
 
 
 def _undo_run(store: CheckpointStore, recovered: list[StepRecord], json_out: bool) -> None:

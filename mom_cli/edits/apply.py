@@ -20,9 +20,9 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 
-from mom_cli.edits.blocks import EditBlock
 from mom_cli.config import SafetySection, active_safety
 from mom_cli.edits import guard
+from mom_cli.edits.blocks import EditBlock
 from mom_cli.edits.checkpoint import (
     CheckpointStore,
     PlannedChange,

@@ -105,9 +105,7 @@ def definitions(path: str, text: str) -> Counter[tuple[str, str, str]] | None:
         tags = extract(text.encode("utf-8", "surrogateescape"), spec.name)
     except Exception:  # noqa: BLE001 - a missing grammar wheel must not block edits
         return None
-    return Counter(
-        (d.scope, d.kind, d.name) for d in tags.definitions if d.kind.startswith(_KINDS)
-    )
+    return Counter((d.scope, d.kind, d.name) for d in tags.definitions if d.kind.startswith(_KINDS))
 
 
 def check_definitions(rel: str, before: str, after: str, safety: SafetySection) -> bool:

@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +80,7 @@ def run_command(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # own process group: killpg reaches grandchildren too
-        preexec_fn=_chain(die_with_parent, *steps),  # type: ignore[arg-type]
+        preexec_fn=_chain(die_with_parent, *steps),
     )
     timed_out = False
     try:
@@ -118,14 +118,14 @@ def die_with_parent() -> None:
 _PR_SET_PDEATHSIG = 1
 
 
-def _chain(*steps: object) -> object:
+def _chain(*steps: Callable[[], object]) -> Callable[[], object]:
     """One pre-exec callable running `steps` in order (Popen takes a single one)."""
     if len(steps) == 1:
         return steps[0]
 
     def run() -> None:
         for step in steps:
-            step()  # type: ignore[operator]
+            step()
 
     return run
 

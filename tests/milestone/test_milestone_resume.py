@@ -164,7 +164,7 @@ def test_second_process_is_refused_with_the_holders_pid(tmp_path: Path) -> None:
     )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
-        with pytest.raises(LockedError, match=rf"pid {proc.pid} milestone 1"):
+        with pytest.raises(LockedError, match=rf"pid {proc.pid}, `mom milestone 1`"):
             RepoLock(repo).acquire()
         runner = MilestoneRunner(
             repo, fake_config(), ScriptedCaller(script), validator=compile_validator
