@@ -9,6 +9,8 @@ from the config's price table and emits CostRecorded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
@@ -19,6 +21,7 @@ from mom_cli.events import AttemptFailed, CostRecorded, EventSink, null_sink
 from mom_cli.ledger.budget import BudgetGuard
 from mom_cli.ledger.store import Ledger, LedgerEntry
 from mom_cli.providers.base import Availability, Completion, CompletionRequest, Provider
+from mom_cli.providers.deadline import within_deadline
 from mom_cli.providers.retry import EndpointHealth, RetryPolicy
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -47,6 +50,19 @@ def make_adapter(
     from mom_cli.providers.openai_compat import OpenAICompatProvider
 
     return OpenAICompatProvider(name, cfg, environ)
+
+
+_SDK_MODULES = {"groq": "groq", "openai_compat": "openai", "anthropic": "anthropic",
+                "ollama": "ollama"}  # fmt: skip
+
+
+def _import_sdk(kind: str) -> None:
+    """Import a provider's SDK (seconds, once per process) before a call's deadline clock
+    starts: the adapters import lazily, and a cold import must not eat the deadline."""
+    name = _SDK_MODULES.get(kind)
+    if name:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
 
 
 def estimate_tokens(request: CompletionRequest) -> int:
@@ -133,6 +149,7 @@ class ProviderPool:
         """`complete` plus the request's category for the ledger row."""
         cfg = self.model(model)
         adapter = self.adapter(cfg.provider)
+        _import_sdk(self.config.providers[cfg.provider].kind)
         attempt = 0
         while True:
             attempt += 1
@@ -145,8 +162,11 @@ class ProviderPool:
             self._in_flight[key] += 1
             started = time.perf_counter()
             try:
-                content, tokens_in, tokens_out, finish = await adapter.complete(
-                    request, cfg, endpoint
+                content, tokens_in, tokens_out, finish = await within_deadline(
+                    adapter.complete(request, cfg, endpoint),
+                    self.config.providers[cfg.provider],
+                    provider=cfg.provider,
+                    model=cfg.model_id,
                 )
             except ProviderError as exc:
                 latency = (time.perf_counter() - started) * 1000

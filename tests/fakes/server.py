@@ -21,13 +21,15 @@ from typing import Any, Protocol
 class Reply:
     """What the server does with the next chat request."""
 
-    kind: str = "ok"  # ok | stream | status | hang | malformed | truncated | truncated_stream
+    # ok | stream | status | hang | malformed | truncated | truncated_stream | trickle
+    kind: str = "ok"
     content: str = "Hello from the fake server."
     status: int = 200
     message: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     hang_seconds: float = 3.0  # "hang": wait this long (or until the server stops), send nothing
     delay: float = 0.0  # seconds to wait before any reply (to hold a call in flight)
+    trickle_seconds: float = 2.0  # "trickle": one byte of the body (or one stream piece) per
 
     @classmethod
     def status_code(cls, status: int, message: str = "", **headers: str) -> Reply:
@@ -154,6 +156,9 @@ def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 server._stop.wait(reply.delay)
             if kind == "ok" and wire.wants_stream(body):
                 kind = "stream"
+            if kind == "trickle":
+                self._trickle(reply, body)
+                return
             if kind == "hang":
                 server._stop.wait(reply.hang_seconds)
                 self.close_connection = True
@@ -188,6 +193,33 @@ def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 return
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
+
+        def _trickle(self, reply: Reply, body: Any) -> None:
+            """A slow-loris reply: headers at once, then one byte (or one stream piece) every
+            `trickle_seconds`, so no single read ever waits long enough to time out."""
+            streaming = wire.wants_stream(body)
+            self.send_response(200)
+            if streaming:
+                self.send_header("Content-Type", wire.stream_type())
+                self.send_header("Transfer-Encoding", "chunked")
+                chunks = [f"{len(p):x}\r\n".encode() + p + b"\r\n"
+                          for p in wire.stream_parts(reply.content * 50, body)]  # fmt: skip
+            else:
+                data = json.dumps(wire.reply_body(reply.content, body)).encode() + b" " * 100
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                chunks = [data[i : i + 1] for i in range(len(data))]
+            self.end_headers()
+            self.wfile.flush()
+            try:
+                for chunk in chunks:
+                    if server._stop.wait(reply.trickle_seconds):
+                        break
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+            except OSError:
+                pass  # the client gave up: that is the point
+            self.close_connection = True
 
         def _hang_up(self) -> None:
             self.close_connection = True
