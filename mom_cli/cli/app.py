@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+
 import typer
 
 from mom_cli import __version__
@@ -65,6 +68,11 @@ def root(
     ),
 ) -> None:
     """mom (Mixture of Models)."""
+    for stream in (sys.stdout, sys.stderr):  # a model's lone surrogate must print, not crash
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="backslashreplace")
 
 
 def main() -> None:

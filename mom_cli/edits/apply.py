@@ -117,7 +117,7 @@ def plan_edits(
     changes = []
     for rel in order:
         target, before, text, allow = state[rel]
-        after = (text or "").encode("utf-8", errors="surrogateescape")
+        after = _encode(rel, text or "")
         if after == before:
             continue
         guard.check_size(rel, before, after, safety)
@@ -132,6 +132,22 @@ def plan_edits(
 
 def _with_path(block: EditBlock, rel: str) -> EditBlock:
     return EditBlock(rel, block.search, block.replace, block.whole_file, block.allow_large_deletion)
+
+
+def _encode(rel: str, text: str) -> bytes:
+    """The new bytes; EditError (with where) for text no file can hold: a lone surrogate
+    that is not one of surrogateescape's stand-ins for an undecodable byte of the file."""
+    try:
+        return text.encode("utf-8", errors="surrogateescape")
+    except UnicodeEncodeError as exc:
+        line = text.count("\n", 0, exc.start) + 1
+        code = f"U+{ord(text[exc.start]):04X}"
+        raise EditError(
+            f"{rel}: the edit's text holds a lone surrogate ({code}) at line {line}",
+            detail=f"The new content of {rel} holds a lone UTF-16 surrogate ({code}) at line "
+            f"{line}, which is not valid UTF-8, so nothing was written. Send plain UTF-8 "
+            "text (write the character itself, or an escape sequence in the code).",
+        ) from None
 
 
 def _decode(data: bytes) -> str:

@@ -178,9 +178,15 @@ class RepoEditor:
             self._verdict(completion, False)
             return self._failed(step, completion, where, "no edit blocks", [NO_BLOCKS])
         async with self._guard():
-            checked = await asyncio.to_thread(
-                self._apply_and_validate, step, task, blocks, completion
-            )
+            try:
+                checked = await asyncio.to_thread(
+                    self._apply_and_validate, step, task, blocks, completion
+                )
+            except (MomError, asyncio.CancelledError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - the step says why, not "pending"
+                reason = f"{type(exc).__name__}: {exc}".encode("utf-8", "backslashreplace")
+                checked = self._failed(step, completion, where, "error", [reason.decode()])
         self._verdict(completion, checked.ok)
         return checked
 

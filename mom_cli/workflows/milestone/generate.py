@@ -72,6 +72,30 @@ def deterministic_checklist(milestone: Milestone) -> list[str]:
     return items or [milestone.title or f"Complete milestone {milestone.number}"]
 
 
+def dry_run_checklist(config: MomConfig, caller: ModelCaller, milestone: Milestone) -> Checklist:
+    """What a dry run shows for a milestone without a checklist: no model is called (a dry
+    run is free); the items come from the milestone's own sentences, and the note says
+    which model drafting would use and what that call is estimated to cost."""
+    tier = config.local_models.decomposer
+    usable = [m for m in tier_models(config, tier, "structured") if caller.availability(m).ok]
+    try:
+        items = validate_items(deterministic_checklist(milestone))
+    except MomError:
+        items = [milestone.title or f"Complete milestone {milestone.number}"]
+    if not usable:
+        note = f"a real run would draft it with a model, but none is usable on the {tier} tier"
+    else:
+        prompt = _PROMPT.format(title=milestone.title, prose=milestone.prose or milestone.title)
+        tokens_in = (len(prompt) + len(_SYSTEM)) // 4
+        cost = config.models[usable[0]].cost_usd(tokens_in, 300)
+        note = (
+            f"a real run drafts it with {usable[0]} ({tier} tier), estimated "
+            f"${cost:.4f} for ~{tokens_in} + 300 tokens; a dry run makes no model call, so "
+            "these items are drafted from the milestone's own text"
+        )
+    return Checklist(tuple(items), "deterministic", note)
+
+
 async def generate_checklist(
     config: MomConfig, caller: ModelCaller, milestone: Milestone, *, run_id: str = ""
 ) -> Checklist:

@@ -25,7 +25,11 @@ from mom_cli.providers.base import ModelCaller
 from mom_cli.validate.pipeline import validate_paths
 from mom_cli.validate.result import ValidationResult
 from mom_cli.workflows.milestone import plan as planfile
-from mom_cli.workflows.milestone.generate import Checklist, generate_checklist
+from mom_cli.workflows.milestone.generate import (
+    Checklist,
+    dry_run_checklist,
+    generate_checklist,
+)
 from mom_cli.workflows.milestone.item import Hook, ItemEnv, Validator, run_item, settle_item
 from mom_cli.workflows.milestone.lock import RepoLock
 from mom_cli.workflows.milestone.prompts import targeted_context
@@ -73,13 +77,17 @@ class MilestoneRunner:
         return path, planfile.load_plan(path).milestone(number)
 
     async def checklist(
-        self, number: int, *, write: bool, run_id: str = ""
+        self, number: int, *, write: bool, run_id: str = "", dry_run: bool = False
     ) -> tuple[Path, planfile.Milestone, Checklist | None]:
-        """The milestone, with a checklist generated (and written back if `write`)."""
+        """The milestone, with a checklist generated (and written back if `write`). A dry
+        run never calls a model: it drafts from the text and says what a model would cost."""
         path, milestone = self.load(number)
         if milestone.items:
             return path, milestone, None
-        drafted = await generate_checklist(self.config, self.caller, milestone, run_id=run_id)
+        if dry_run:
+            drafted = dry_run_checklist(self.config, self.caller, milestone)
+        else:
+            drafted = await generate_checklist(self.config, self.caller, milestone, run_id=run_id)
         self.sink(
             Notice(
                 f"milestone {number} had no checklist; generated "
@@ -97,7 +105,7 @@ class MilestoneRunner:
 
     async def dry_run(self, number: int) -> RunReport:
         """Checklist, graph, planned tier per item and an estimated cost; writes nothing."""
-        _, milestone, drafted = await self.checklist(number, write=False)
+        _, milestone, drafted = await self.checklist(number, write=False, dry_run=True)
         return plan_report(self.repo, self.config, self.caller, milestone, drafted)
 
     async def run(

@@ -1,0 +1,14 @@
+"""Safety tests: a hostile model and a hostile repo (see hostile.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hostile import FakeServer, OpenAIWire
+
+
+@pytest.fixture
+def hostile_model() -> Iterator[FakeServer]:
+    with FakeServer(OpenAIWire()) as server:
+        yield server
