@@ -27,6 +27,8 @@ from mom_cli.cli.app import app
 from mom_cli.config import load_config
 from mom_cli.validate.runner import run_command
 
+PRINT_ENV = "import os, json; print(json.dumps(dict(os.environ)))"
+PRINT_KEY = "import os; print(os.environ.get('GROQ_API_KEY', 'absent'))"
 SPY = """import json, os, socket
 from pathlib import Path
 
@@ -96,8 +98,7 @@ def test_allow_env_lets_a_named_variable_through(
     monkeypatch.setenv("GROQ_API_KEY", "gsk-never")
     load_config(config_path=user, environ={})
     try:
-        out = run_command([sys.executable, "-c", "import os, json; print(json.dumps(dict(os.environ)))"],
-                          tmp_path, timeout=30)  # fmt: skip
+        out = run_command([sys.executable, "-c", PRINT_ENV], tmp_path, timeout=30)
         env = json.loads(out.stdout)
         assert env["NPM_TOKEN"] == "npm-needed"
         assert "GROQ_API_KEY" not in env
@@ -138,7 +139,7 @@ def test_rule_tools_run_sandboxed_and_their_whole_group_dies_on_timeout(
         subprocess.run(["sleep", "0.1"], check=False)
     else:
         raise AssertionError("the tool's grandchild outlived the timeout")
-    done = run_tool([sys.executable, "-c", "import os; print(os.environ.get('GROQ_API_KEY', 'absent'))"], tmp_path)  # fmt: skip
+    done = run_tool([sys.executable, "-c", PRINT_KEY], tmp_path)
     assert done is not None and done.stdout.strip() == "absent"
 
 
