@@ -368,8 +368,8 @@ def load_config(
     from mom_cli import sandbox
 
     sandbox.configure(cfg)
-    global _active_safety
-    _active_safety = cfg.safety
+    if repo is not None:
+        _active_safety[_repo_key(repo)] = cfg.safety
     return LoadedConfig(
         config=cfg,
         sources=sources,
@@ -378,13 +378,18 @@ def load_config(
     )
 
 
-_active_safety: SafetySection | None = None
+_active_safety: dict[str, SafetySection] = {}
 
 
-def active_safety() -> SafetySection:
-    """The `[safety]` section of the config this process loaded last (defaults before any):
-    edits are guarded by it even where a caller has no config object to pass."""
-    return _active_safety or SafetySection()
+def _repo_key(repo: Path) -> str:
+    return os.path.realpath(repo)
+
+
+def active_safety(repo: Path) -> SafetySection:
+    """The `[safety]` section of the config this process last loaded for `repo` (the
+    defaults before any): edits are guarded by it even where a caller has no config
+    object to pass."""
+    return _active_safety.get(_repo_key(repo)) or SafetySection()
 
 
 def set_key(path: Path, dotted_key: str, raw_value: str) -> Any:

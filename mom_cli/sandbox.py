@@ -113,6 +113,12 @@ def configure(config: MomConfig) -> SandboxPolicy:
     return _policy
 
 
+def reset() -> None:
+    """Back to the built-in policy (tests; a long-lived process switching users)."""
+    global _policy
+    _policy = SandboxPolicy()
+
+
 def current_policy() -> SandboxPolicy:
     return _policy
 

@@ -96,9 +96,9 @@ def plan_edits(
 
     Blocks for the same file apply in order to the evolving text. Raises EditError
     (or PathEscapeError) for the first block that cannot be applied. `safety` defaults to
-    the section of the config loaded last in this process (config.active_safety).
+    the section of the config this process last loaded for `repo` (config.active_safety).
     """
-    safety = safety or active_safety()
+    safety = safety or active_safety(repo)
     if not blocks:
         raise EditError("no edit blocks", detail="The reply contained no edit blocks.")
     order: list[str] = []
