@@ -354,7 +354,15 @@ def load_config(
         if not trust.is_trusted(repo_file, environ):
             layer, ignored = trust.split_untrusted(data, layer)
         data = deep_merge(data, layer)
-        cfg = validate_layer(data, str(repo_file))
+        try:
+            cfg = validate_layer(data, str(repo_file))
+        except ConfigError as exc:
+            if not ignored:
+                raise
+            raise ConfigError(
+                f"{exc} (this file is not trusted, so these keys were ignored: "
+                f"{', '.join(ignored)}; review it and run `mom trust` if it is yours)"
+            ) from None
         sources.append(str(repo_file) + ("" if not ignored else " (untrusted keys ignored)"))
     env = env_overrides(environ)
     if env:

@@ -32,7 +32,7 @@ NEEDS_TRUST = {
 }
 DOWNWARD_ONLY = {
     "cost": ("daily_budget_usd", "warn_threshold_usd", "stop_threshold_usd"),
-    "safety": ("max_file_bytes",),
+    "safety": ("max_file_bytes", "max_removed_definitions"),
 }
 
 

@@ -152,3 +152,25 @@ def test_trusting_an_invalid_file_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["trust", "--repo", str(repo)])
     assert result.exit_code == 2
     assert trust.trust_status(repo / "routing.toml") == "untrusted"
+
+
+def test_a_reference_to_an_ignored_model_says_why(tmp_path: Path) -> None:
+    from mom_cli.errors import ConfigError
+
+    repo = make_repo(tmp_path / "repo")
+    (repo / "routing.toml").write_text(
+        '[models.opus]\nprovider = "anthropic"\ntier = "opus"\nmodel_id = "opus"\n'
+        '[tiers]\ndefault = ["opus"]\n'
+    )
+    with pytest.raises(ConfigError, match=r"unknown tier 'opus'.*ignored: models.opus"):
+        load_config(repo, environ={})
+
+
+def test_the_config_snapshot_follows_trust(tmp_path: Path, evil: FakeServer) -> None:
+    from mom_cli.config_snapshot import effective_config
+
+    repo = hostile_repo(tmp_path / "repo", evil.url)
+    state = repo / ".mom"
+    assert effective_config(repo, state, environ={})["validation"]["test_command"] == ""
+    trust.trust(repo / "routing.toml")
+    assert effective_config(repo, state, environ={})["validation"]["test_command"] == "touch PWNED"
