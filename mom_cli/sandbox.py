@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import fnmatch
 import os
 import socket
@@ -152,10 +153,10 @@ def _unshare_network() -> None:
 
     As root a plain CLONE_NEWNET works; otherwise a user namespace that maps the caller to
     itself (so file ownership looks the same to git and the tools) comes with it."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.unshare(_CLONE_NEWNET) != 0:
+    lib = libc()
+    if lib.unshare(_CLONE_NEWNET) != 0:
         uid, gid = os.getuid(), os.getgid()
-        if libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
+        if lib.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
             raise OSError(ctypes.get_errno(), "unshare refused")
         for name, text in (
             ("setgroups", "deny"),
@@ -165,9 +166,18 @@ def _unshare_network() -> None:
             with contextlib.suppress(OSError), open(f"/proc/self/{name}", "w") as fh:
                 fh.write(text)
     with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        import fcntl
-
         fcntl.ioctl(s, _SIOCSIFFLAGS, struct.pack("16sh", b"lo", _IFF_UP_LOOPBACK_RUNNING))
+
+
+_LIBC: ctypes.CDLL | None = None
+
+
+def libc() -> ctypes.CDLL:
+    """libc, loaded in the parent: a forked child of a threaded process must not dlopen."""
+    global _LIBC
+    if _LIBC is None:
+        _LIBC = ctypes.CDLL(None, use_errno=True)
+    return _LIBC
 
 
 def network_isolation() -> tuple[bool, str]:
@@ -197,6 +207,8 @@ def _probe() -> tuple[bool, str]:
 def preexec_for(policy: SandboxPolicy | None = None) -> list[Callable[[], None]]:
     """The pre-exec steps a sandboxed child needs (network isolation when on and possible)."""
     policy = policy or _policy
+    if sys.platform == "linux":
+        libc()  # loaded here, before the fork (die_with_parent uses it too)
     if policy.network or not network_isolation()[0]:
         return []
     return [_unshare_network_quietly]

@@ -4,7 +4,6 @@ recording which toolchain was chosen (configured command → project venv → PA
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import shlex
 import shutil
@@ -111,8 +110,7 @@ def die_with_parent() -> None:
     if sys.platform != "linux":
         return
     with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        sandbox.libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 _PR_SET_PDEATHSIG = 1

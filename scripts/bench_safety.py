@@ -1,0 +1,131 @@
+#!/usr/bin/env python
+"""Safety benchmarks: what the sandbox and the structural edit guard cost.
+
+    .venv/bin/python scripts/bench_safety.py [--reps 30]
+
+1. Starting one validator command (`true`, then `python -c pass`) through run_command:
+   sandboxed (scrubbed env + private network namespace), sandboxed with the network left
+   on (scrub only), and a bare subprocess.run, median ms over --reps.
+2. plan_edits on the largest .py files of the standard library (a real corpus): a one-line
+   change, with the tree-sitter definition guard (the default) against the line-count
+   guard alone, median ms per file.
+
+Prints a table, then one JSON line with every figure. Timings on a shared machine are noisy:
+compare medians, not single runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from mom_cli import sandbox
+from mom_cli.config import SafetySection
+from mom_cli.edits import apply as apply_mod
+from mom_cli.edits import guard
+from mom_cli.edits.apply import plan_edits
+from mom_cli.edits.blocks import EditBlock
+from mom_cli.validate.runner import run_command
+
+
+def median_ms(fn: Callable[[], object], reps: int) -> float:
+    times = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def bench_processes(reps: int, cwd: Path) -> dict[str, float]:
+    out: dict[str, float] = {}
+    isolated, why = sandbox.network_isolation()
+    for label, argv in (("true", ["true"]), ("python", [sys.executable, "-c", "pass"])):
+        sandbox._policy = sandbox.SandboxPolicy()  # network off: namespace where possible
+        out[f"{label}_sandboxed_ms"] = median_ms(
+            lambda argv=argv: run_command(argv, cwd, timeout=30), reps
+        )
+        sandbox._policy = sandbox.SandboxPolicy(network=True)
+        out[f"{label}_scrub_only_ms"] = median_ms(
+            lambda argv=argv: run_command(argv, cwd, timeout=30), reps
+        )
+        out[f"{label}_bare_ms"] = median_ms(
+            lambda argv=argv: subprocess.run(argv, cwd=cwd, capture_output=True, check=False), reps
+        )
+    sandbox._policy = sandbox.SandboxPolicy()
+    out["network_namespace"] = 1.0 if isolated else 0.0
+    if not isolated:
+        print(f"note: no network namespace here ({why}); sandboxed = scrub only")
+    return out
+
+
+def bench_guard(files: int, reps: int) -> dict[str, float]:
+    stdlib = Path(sysconfig.get_path("stdlib"))
+    biggest = sorted(stdlib.glob("*.py"), key=lambda p: p.stat().st_size, reverse=True)[:files]
+    structural, lines_only, defs = [], [], 0
+    safety = SafetySection()
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        for source in biggest:
+            text = source.read_text(encoding="utf-8", errors="surrogateescape")
+            (root / source.name).write_text(text, encoding="utf-8", errors="surrogateescape")
+            first = text.splitlines(keepends=True)[0]
+            block = EditBlock(source.name, first, first.rstrip("\n") + "  # edited\n")
+            counted = guard.definitions(source.name, text)
+            defs += sum(counted.values()) if counted else 0
+            structural.append(
+                median_ms(lambda block=block: plan_edits(root, [block], safety=safety), reps)
+            )
+            original = guard.check_definitions
+            guard.check_definitions = lambda *a: False  # type: ignore[assignment]
+            try:
+                lines_only.append(
+                    median_ms(lambda block=block: plan_edits(root, [block], safety=safety), reps)
+                )
+            finally:
+                guard.check_definitions = original  # type: ignore[assignment]
+    assert apply_mod.guard is guard
+    return {
+        "guard_files": float(len(biggest)),
+        "guard_kb_median": statistics.median(p.stat().st_size / 1024 for p in biggest),
+        "guard_definitions": float(defs),
+        "plan_structural_ms": statistics.median(structural),
+        "plan_lines_only_ms": statistics.median(lines_only),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=30)
+    parser.add_argument("--files", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        procs = bench_processes(args.reps, Path(folder))
+    guard_figures = bench_guard(args.files, max(3, args.reps // 10))
+    print(f"{'process start (median ms)':<28}{'sandboxed':>11}{'scrub only':>12}{'bare':>8}")
+    for label in ("true", "python"):
+        print(
+            f"{label:<28}{procs[label + '_sandboxed_ms']:>11.1f}"
+            f"{procs[label + '_scrub_only_ms']:>12.1f}{procs[label + '_bare_ms']:>8.1f}"
+        )
+    print(
+        f"\nplan_edits, {guard_figures['guard_files']:.0f} largest stdlib files "
+        f"(median {guard_figures['guard_kb_median']:.0f} KB, "
+        f"{guard_figures['guard_definitions']:.0f} definitions in all):"
+    )
+    print(f"  tree-sitter definition guard  {guard_figures['plan_structural_ms']:>8.1f} ms/file")
+    print(f"  line-count guard only         {guard_figures['plan_lines_only_ms']:>8.1f} ms/file")
+    figures = {**procs, **guard_figures, "reps": args.reps}
+    print(json.dumps({"bench": "safety", **{k: round(v, 2) for k, v in figures.items()}}))
+
+
+if __name__ == "__main__":
+    main()
