@@ -40,9 +40,11 @@ def protected_patterns(safety: SafetySection) -> list[str]:
 
 def matches(rel: str, pattern: str) -> bool:
     """`dir/` covers a folder at the root; a pattern without `/` matches a file name at any
-    depth; anything else is an fnmatch over the repo-relative path (`**` = `*`)."""
-    pattern = pattern.strip()
+    depth; anything else is an fnmatch over the repo-relative path (`**` = `*`). Case is
+    ignored (on macOS and Windows `Routing.TOML` is the same file)."""
+    pattern = pattern.strip().lower()
     pattern = pattern[2:] if pattern.startswith("./") else pattern
+    rel = rel.lower()
     if not pattern:
         return False
     if pattern.endswith("/"):

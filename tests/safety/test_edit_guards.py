@@ -40,6 +40,8 @@ DEFAULT = SafetySection()
         ".gitignore",
         ".gitattributes",
         "sub/.gitmodules",
+        "Routing.TOML",
+        ".GitHub/Workflows/x.yml",
     ],
 )
 def test_protected_files_are_refused(tmp_path: Path, path: str) -> None:
