@@ -95,24 +95,64 @@ def check_size(rel: str, before: bytes | None, after: bytes, safety: SafetySecti
 
 def definitions(path: str, text: str) -> Counter[tuple[str, str, str]] | None:
     """(scope, kind, name) of every function/class/method, or None for a language tree-sitter
-    does not handle here (the caller falls back to counting lines)."""
-    from mom_cli.index.languages import language_for
+    does not handle here (the caller falls back to counting lines). Only the index's
+    definitions query runs: references and signatures would double the cost."""
+    from mom_cli.index.languages import BY_NAME, language_for
 
     spec = language_for(path)
     if spec is None:
         return None
     try:
-        from mom_cli.index.tags import extract
+        from tree_sitter import QueryCursor
 
-        tags = extract(text.encode("utf-8", "surrogateescape"), spec.name)
+        from mom_cli.index.languages import load
+
+        loaded = load(spec.name)
+        tree = loaded.parser.parse(text.encode("utf-8", "surrogateescape"))
+        cursor = QueryCursor(loaded.defs)
+        depth = BY_NAME[spec.name].def_depth
+        if depth is not None:
+            cursor.set_max_start_depth(depth)
+        found: dict[tuple[int, int], tuple[str, str]] = {}
+        for _pattern, captures in cursor.matches(tree.root_node):
+            names = captures.get("name")
+            for capture, nodes in captures.items():
+                if names and capture.startswith("definition."):
+                    node, name = nodes[0], names[0].text or b""
+                    found.setdefault((node.start_byte, node.end_byte),
+                                     (capture[11:], name.decode("utf-8", "replace")))  # fmt: skip
     except Exception:  # noqa: BLE001 - a missing grammar wheel must not block edits
         return None
-    return Counter((d.scope, d.kind, d.name) for d in tags.definitions if d.kind.startswith(_KINDS))
+    return Counter(_scoped(found))
+
+
+def _scoped(found: dict[tuple[int, int], tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """Each definition with its enclosing definition's name (nesting by byte span)."""
+    stack: list[tuple[int, str]] = []
+    out = []
+    for (start, end), (kind, name) in sorted(found.items(), key=lambda i: (i[0][0], -i[0][1])):
+        while stack and stack[-1][0] <= start:
+            stack.pop()
+        if kind.startswith(_KINDS):
+            out.append((stack[-1][1] if stack else "", kind, name))
+        stack.append((end, name))
+    return out
+
+
+def removed_lines(before: str, after: str) -> int:
+    """Lines of `before` missing from `after`, counted as a multiset (a changed line counts)."""
+    return sum((Counter(before.splitlines()) - Counter(after.splitlines())).values())
 
 
 def check_definitions(rel: str, before: str, after: str, safety: SafetySection) -> bool:
     """EditError when too many definitions vanish; False when structure cannot judge (a
     language not parsed here, or fewer than MIN_DEFINITIONS): the caller counts lines."""
+    from mom_cli.index.languages import language_for  # lazy: the index package is heavy
+
+    if language_for(rel) is None:
+        return False
+    if removed_lines(before, after) <= safety.max_removed_definitions * MIN_DEFINITIONS:
+        return True  # too few lines gone to take more than the share of 4+ definitions
     old = definitions(rel, before)
     if old is None:
         return False
