@@ -62,16 +62,18 @@ def run_validation(
     diff: str | None = None,
     early_exit: bool = True,
     staged: bool = False,
+    lint_baseline: bool = True,
 ) -> ValidationResult:
     """Run `stages` (default: enabled by config) over `files` under `root`.
 
     `files=None` validates the whole project. `early_exit=False` runs every stage even
-    after a failure (fix-build wants all diagnostics at once).
+    after a failure (fix-build wants all diagnostics at once). `lint_baseline=False` keeps
+    lint findings HEAD already has as errors (fix-build scopes them itself, from its base).
     """
     repo = (repo or root).resolve()
     root = root.resolve()
     rels = None if files is None else sorted(dict.fromkeys(_rel(root, f) for f in files))
-    ctx = StageContext(root, repo, rels, detect_project(root, rels), config, staged)
+    ctx = StageContext(root, repo, rels, detect_project(root, rels), config, staged, lint_baseline)
     wanted = list(stages) if stages is not None else enabled_stages(config)
     results: list[StageResult] = []
     not_run: list[str] = []
