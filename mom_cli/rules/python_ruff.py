@@ -50,7 +50,7 @@ def _ruff_fix(diag: Diagnostic, source: str, ctx: RuleContext, *, unsafe: bool) 
         location = item.get("location") or {}
         if item.get("code") != diag.code or location.get("row") != diag.line:
             continue
-        if diag.column and location.get("column") != diag.column:
+        if diag.column and diag.tool != "flake8" and location.get("column") != diag.column:
             continue
         fix = item.get("fix") or {}
         if fix.get("applicability") != wanted:

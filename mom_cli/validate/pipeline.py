@@ -15,12 +15,12 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from mom_cli.config import ValidationSection
+from mom_cli.tempdirs import temp_dir
 from mom_cli.validate.build import run_build_stage
 from mom_cli.validate.detect import detect_project
 from mom_cli.validate.diagnostics import Diagnostic
@@ -160,7 +160,7 @@ def exported_index(repo: Path, commit: str | None = None) -> Iterator[Path]:
     With `commit` (e.g. "HEAD"), that commit's files instead: read into a throwaway index
     (GIT_INDEX_FILE), so the user's index and work tree are never touched. Unlike
     `git archive`, this ignores `export-ignore`, which often drops a project's tests."""
-    with tempfile.TemporaryDirectory(prefix="mom-staged-") as tmp:
+    with temp_dir("staged") as tmp:
         tree = Path(tmp) / "tree" if commit else Path(tmp)
         env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")} if commit else None
         if commit:

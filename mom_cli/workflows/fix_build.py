@@ -40,6 +40,7 @@ from mom_cli.routing.selector import ModelSelector, StepProfile
 from mom_cli.rules.engine import RuleAttempt, RulesEngine, RulesReport, StepApplier, diag_key
 from mom_cli.rules.registry import RuleContext, propose
 from mom_cli.rules.steps import CheckpointApplier
+from mom_cli.tempdirs import sweep_stale
 from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.head_tests import HeadBaseline, head_baseline, pytest_selection
@@ -288,6 +289,7 @@ class FixBuild:
         result = FixBuildResult(passed=False, dry_run=dry_run, run_id=self.run_id)
         if not dry_run:
             self.store.recover_interrupted()
+        await asyncio.to_thread(sweep_stale)  # temp dirs of killed mom runs (tempdirs)
         self.user_files = UserFiles(self.repo)
         self._set_scope(result)
         self.sink(Notice("validating the project with its own toolchain"))
