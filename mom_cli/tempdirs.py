@@ -50,7 +50,7 @@ def sweep_stale(root: Path | None = None, now: float | None = None) -> list[Path
     """Remove the temp dirs of mom processes that no longer run; return what was removed."""
     root = Path(root or tempfile.gettempdir())
     now = time.time() if now is None else now
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(root.iterdir())
     except OSError:
