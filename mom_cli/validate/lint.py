@@ -90,6 +90,16 @@ def _counts(diagnostics: list[Diagnostic]) -> str:
 Outcome = tuple[Tool, CommandResult, list[Diagnostic]] | None
 
 
+def _python_targets(ctx: StageContext) -> tuple[list[str], list[str]]:
+    """(Python files to lint, the linter's arguments): `ctx.lint_files` when the caller
+    narrowed lint to them (fix-build: the changed files), else the stage's files."""
+    if ctx.lint_files is not None:
+        files = [f for f in ctx.lint_files if f in set(ctx.files_of("python"))]
+        return files, files
+    files = ctx.files_of("python")
+    return files, files if ctx.files is not None else ["."]
+
+
 def _flake8_instead(root: Path, repo: Path) -> Tool | None:
     """flake8, when the project runs it and not ruff, and flake8 can run here."""
     linters = project_linters(root, has_ruff_config(root))
@@ -98,13 +108,12 @@ def _flake8_instead(root: Path, repo: Path) -> Tool | None:
 
 def _flake8(ctx: StageContext) -> Outcome:
     """The project's own flake8 (lint_project), with its own config."""
-    files = ctx.files_of("python")
+    files, targets = _python_targets(ctx)
     if not files:
         return None
     flake8 = _flake8_instead(ctx.root, ctx.repo)
     if flake8 is None:
         return None
-    targets = files if ctx.files is not None else ["."]
     result = run_command(flake8.command(*targets), ctx.root, timeout=ctx.timeout)
     found = parse_flake8(result.output, ctx.root)
     if result.returncode != 0 and not found:
@@ -150,13 +159,12 @@ def lint_python_text(
 
 
 def _ruff(ctx: StageContext) -> Outcome:
-    files = ctx.files_of("python")
+    files, targets = _python_targets(ctx)
     if not files:
         return None
     if not has_ruff_config(ctx.root) and _flake8_instead(ctx.root, ctx.repo) is not None:
         return None  # the project lints with flake8 (and not ruff): _flake8 runs it
     ruff = ruff_tool(ctx.repo)
-    targets = files if ctx.files is not None else ["."]
     cmd = ruff.command(
         "check", "--output-format=json", "--no-fix", "--no-cache", "--force-exclude",
         *ruff_rule_args(ctx.root), *targets,

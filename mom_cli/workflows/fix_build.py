@@ -47,7 +47,7 @@ from mom_cli.validate.head_tests import HeadBaseline, head_baseline, pytest_sele
 from mom_cli.validate.pipeline import enabled_stages, validate_project
 from mom_cli.validate.result import ValidationResult
 from mom_cli.workflows.fix_contributions import fix_contributions
-from mom_cli.workflows.fix_scope import Scope, UserFiles, find_base
+from mom_cli.workflows.fix_scope import Scope, UserFiles, changed_lines, find_base
 from mom_cli.workflows.model_step import (
     FixStep,
     ModelAttempt,
@@ -70,12 +70,13 @@ class ProjectChecker:
         self.runs = 0
         self.quick_runs = 0
         self.scope: Scope | None = None  # fix_scope: out-of-scope findings become "info"
+        self.narrow_lint = False  # lint only the changed files (debt elsewhere is known)
 
     def __call__(self) -> list[Diagnostic]:
         self.runs += 1
         self.last = validate_project(
             self.repo, config=self.config.validation, early_exit=False,
-            lint_baseline=self.scope is None,
+            lint_baseline=self.scope is None, lint_files=self._lint_files(),
         )  # fmt: skip
         self.current = self._scoped(self.last.diagnostics)
         return self.current
@@ -87,9 +88,14 @@ class ProjectChecker:
         stages = [s for s in enabled_stages(self.config.validation) if s != "tests"]
         result = validate_project(
             self.repo, config=self.config.validation, early_exit=False, stages=stages,
-            lint_baseline=self.scope is None,
+            lint_baseline=self.scope is None, lint_files=self._lint_files(),
         )  # fmt: skip
         return self._scoped(result.diagnostics)
+
+    def _lint_files(self) -> list[str] | None:
+        if self.scope is None or not self.narrow_lint:
+            return None
+        return sorted(changed_lines(self.repo, self.scope.base))
 
     def _scoped(self, diags: list[Diagnostic]) -> list[Diagnostic]:
         return self.scope.classify(diags) if self.scope is not None else diags
@@ -294,6 +300,8 @@ class FixBuild:
         self._set_scope(result)
         self.sink(Notice("validating the project with its own toolchain"))
         diags = await asyncio.to_thread(self.checker)
+        first_debt = [d for d in diags if _is_debt(d) and d.stage == "lint"]
+        self.checker.narrow_lint = True  # the whole project's debt is known now
         if self.checker.passed and self.lint != "all":
             result.passed = True
             result.remaining = diags
@@ -320,7 +328,7 @@ class FixBuild:
             if result.passed:
                 result.needs = []
             result.contributions = fix_contributions(result.steps, self.config)
-        result.debt = [d for d in result.remaining if d.severity == "info" and _is_debt(d)]
+        result.debt = self._debt(result.remaining, first_debt)
         result.user_files_edited = self.user_files.edited()
         result.validations = self.checker.runs
         result.seconds = time.monotonic() - started
@@ -373,6 +381,16 @@ class FixBuild:
         self.checker.scope = self.scope
         result.base = base.label
         self.sink(Notice(f"scope: changes since {base.label}, and the working tree"))
+
+    def _debt(self, remaining: list[Diagnostic], first: list[Diagnostic]) -> list[Diagnostic]:
+        """Debt now, plus the first check's lint debt in files later checks did not lint."""
+        now = [d for d in remaining if d.severity == "info" and _is_debt(d)]
+        if not self.checker.narrow_lint:
+            return now  # the last check linted everything
+        linted = {d.file for d in remaining if d.stage == "lint"}
+        if self.scope is not None:
+            linted |= set(changed_lines(self.repo, self.scope.base))
+        return now + [d for d in first if d.file not in linted]
 
     def _rescope(self, diags: list[Diagnostic]) -> list[Diagnostic]:
         return self.scope.classify(diags) if self.scope is not None else diags
