@@ -28,7 +28,10 @@ and an optional extra check of the fix. `FAULTS` holds the mechanical ones; anot
 module can extend it and call `main()` with its own list, `mom_args` and `env`.
 
     .venv/bin/python scripts/bench_fixbuild.py [--projects pluggy,pyflakes] [--faults colon]
-        [--modes uncommitted,committed] [--seed 1] [--max-tier rules]
+        [--modes uncommitted,committed] [--seed 1] [--ladder rules] [--max-tier T]
+
+The mechanical faults run with the ladder limited to the rules tier (`--ladder rules`, the
+default): the target is "fixed by rules at $0", and no model is reachable here anyway.
 """
 
 from __future__ import annotations
@@ -280,7 +283,7 @@ def work_tree(project: Project, parent: Path) -> Path:
     return tree
 
 
-USER_LINES = "\n# the user's work in progress (must survive byte for byte)\nUSER_WIP = 1\n"
+USER_LINES = "\n\n# the user's work in progress (must survive byte for byte)\nUSER_WIP = 1\n"
 
 
 def add_user_work(tree: Path, project: Project) -> dict[str, bytes]:
@@ -499,10 +502,18 @@ def main(
     parser.add_argument("--faults", default=",".join(f.name for f in faults))
     parser.add_argument("--modes", default="uncommitted,committed")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--max-tier", default="rules", help='passed to mom ("": none)')
+    parser.add_argument(
+        "--ladder",
+        default="rules",
+        help='tiers mom may use, comma-separated (MOM_TIERS__DEFAULT); "" = the configured',
+    )
+    parser.add_argument("--max-tier", default="", help="passed to mom")
     args = parser.parse_args(argv)
     wanted = [f for f in faults if f.name in args.faults.split(",")]
     extra = [*mom_args, *(["--max-tier", args.max_tier] if args.max_tier else [])]
+    env = dict(env or {})
+    if args.ladder:
+        env["MOM_TIERS__DEFAULT"] = json.dumps(args.ladder.split(","))
     outcomes = []
     for name in args.projects.split(","):
         project = PROJECTS[name]
@@ -513,7 +524,7 @@ def main(
         baseline = lint_baseline(project)
         for fault in wanted:
             for mode in args.modes.split(","):
-                outcome = run_one(project, fault, mode, args.seed, baseline, extra, env or {})
+                outcome = run_one(project, fault, mode, args.seed, baseline, extra, env)
                 print(
                     f"{name} {fault.name} {mode}: exit {outcome.exit_code}, "
                     f"fixed={outcome.fixed}, {outcome.seconds:.1f}s {outcome.note}",
