@@ -430,7 +430,7 @@ class FixBuild:
             self.repo,
             self.checker,
             self.applier,
-            quick_check=self.checker.quick,
+            quick_check=getattr(self.checker, "quick", None),
             ledger=self.ledger,
             sink=self.sink,
             run_id=self.run_id,
