@@ -14,6 +14,7 @@ from mom_cli.validate.build import cargo_env
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.lint_baseline import PREEXISTING_NOTE, mark_preexisting
 from mom_cli.validate.lint_config import apply_flake8_config, read_flake8_config
+from mom_cli.validate.lint_project import flake8_tool, parse_flake8, project_linters
 from mom_cli.validate.parsers import cargo_rendered, parse_cargo_json, parse_generic, relpath
 from mom_cli.validate.result import StageContext, StageResult, trim
 from mom_cli.validate.runner import (
@@ -46,7 +47,7 @@ def run_lint_stage(ctx: StageContext) -> StageResult:
         tools.append(tool.describe())
         raw.append(result.output)
     else:
-        for runner in (_ruff, _clippy, _eslint, _go_vet):
+        for runner in (_ruff, _flake8, _clippy, _eslint, _go_vet):
             outcome = runner(ctx)
             if outcome is None:
                 continue
@@ -89,12 +90,87 @@ def _counts(diagnostics: list[Diagnostic]) -> str:
 Outcome = tuple[Tool, CommandResult, list[Diagnostic]] | None
 
 
-def _ruff(ctx: StageContext) -> Outcome:
+def _python_targets(ctx: StageContext) -> tuple[list[str], list[str]]:
+    """(Python files to lint, the linter's arguments): `ctx.lint_files` when the caller
+    narrowed lint to them (fix-build: the changed files), else the stage's files."""
+    if ctx.lint_files is not None:
+        files = [f for f in ctx.lint_files if f in set(ctx.files_of("python"))]
+        return files, files
     files = ctx.files_of("python")
+    return files, files if ctx.files is not None else ["."]
+
+
+def _flake8_instead(root: Path, repo: Path) -> Tool | None:
+    """flake8, when the project runs it and not ruff, and flake8 can run here."""
+    linters = project_linters(root, has_ruff_config(root))
+    return flake8_tool(repo) if linters.flake8 else None
+
+
+def _flake8(ctx: StageContext) -> Outcome:
+    """The project's own flake8 (lint_project), with its own config."""
+    files, targets = _python_targets(ctx)
     if not files:
         return None
+    flake8 = _flake8_instead(ctx.root, ctx.repo)
+    if flake8 is None:
+        return None
+    result = run_command(flake8.command(*targets), ctx.root, timeout=ctx.timeout)
+    found = parse_flake8(result.output, ctx.root)
+    if result.returncode != 0 and not found:
+        # flake8 cannot run here as configured (a plugin it lacks, a config it rejects):
+        # mom's ruff stands in, with the flake8 settings applied (lint_config)
+        return _ruff(ctx, stand_in=True)
+    if ctx.lint_baseline:
+
+        def lint_head(rel: str, text: str) -> list[Diagnostic]:
+            argv = flake8.command("--stdin-display-name", rel, "-")
+            head = run_command(argv, ctx.root, timeout=ctx.timeout, stdin=text)
+            return parse_flake8(head.output, ctx.root, display=rel)
+
+        found = mark_preexisting(found, ctx.root, ctx.repo, lint_head)
+    return flake8, result, found
+
+
+def lint_python_text(
+    root: Path, repo: Path, rel: str, text: str, timeout: float
+) -> list[Diagnostic]:
+    """Lint `text` as if it were `rel`, with the linters the stage would run (for a base
+    version of a file: fix-build's scope compares findings with it)."""
+    found: list[Diagnostic] = []
+    flake8 = _flake8_instead(root, repo)
+    if flake8 is not None:
+        argv = flake8.command("--stdin-display-name", rel, "-")
+        head = run_command(argv, root, timeout=timeout, stdin=text)
+        found += parse_flake8(head.output, root, rel)
+        if head.returncode != 0 and not found:
+            flake8 = None  # it cannot run as configured: ruff stands in, as in the stage
+    if flake8 is None or has_ruff_config(root):
+        ruff = ruff_tool(repo)
+        argv = ruff.command(
+            "check", "--output-format=json", "--no-fix", "--no-cache", "--force-exclude",
+            *ruff_rule_args(root), "--stdin-filename", rel, "-",
+        )  # fmt: skip
+        result = run_command(argv, root, timeout=timeout, stdin=text)
+        try:
+            items = _ruff_findings(result.stdout, root)
+        except ValueError:
+            items = []
+        found += (
+            items if has_ruff_config(root) else apply_flake8_config(items, read_flake8_config(root))
+        )
+    return found
+
+
+def _ruff(ctx: StageContext, *, stand_in: bool = False) -> Outcome:
+    files, targets = _python_targets(ctx)
+    if not files:
+        return None
+    if stand_in and has_ruff_config(ctx.root):
+        return None  # the project's own ruff has run already
+    flake8_runs = not stand_in and _flake8_instead(ctx.root, ctx.repo) is not None
+    if not has_ruff_config(ctx.root) and flake8_runs:
+        return None  # the project lints with flake8 (and not ruff): _flake8 runs it
     ruff = ruff_tool(ctx.repo)
-    targets = files if ctx.files is not None else ["."]
     cmd = ruff.command(
         "check", "--output-format=json", "--no-fix", "--no-cache", "--force-exclude",
         *ruff_rule_args(ctx.root), *targets,
@@ -123,7 +199,8 @@ def _ruff(ctx: StageContext) -> Outcome:
             except ValueError:
                 return []
 
-        found = mark_preexisting(found, ctx.root, ctx.repo, lint_head)
+        if ctx.lint_baseline:
+            found = mark_preexisting(found, ctx.root, ctx.repo, lint_head)
     return ruff, result, found
 
 
