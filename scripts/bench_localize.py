@@ -77,7 +77,9 @@ _HOUSEKEEPING = re.compile(
 _TRAILER = re.compile(r"^[A-Za-z-]+-by:.*$|^\(cherry picked from.*\)$", re.MULTILINE)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CODE_SHAPED = re.compile(r"_|[a-z][A-Z]|[0-9]")
-_DEFINED = re.compile(r"\b(?:def|class|func|fn|function|type|struct|interface)\s+(?:\([^)]*\)\s*)?([A-Za-z_]\w*)")
+_DEFINED = re.compile(
+    r"\b(?:def|class|func|fn|function|type|struct|interface)\s+(?:\([^)]*\)\s*)?([A-Za-z_]\w*)"
+)
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _CODE_LIKE = re.compile(r"\w+(?:\.\w+)+|\w+\(")
 
@@ -345,18 +347,39 @@ def print_table(title: str, summaries: dict[str, dict[str, Any]]) -> None:
         print(f"{name:<9} {summary['commits']:>3}  " + "  ".join(f"{c:<30}" for c in cells))
 
 
+def override(item: str) -> None:
+    """`rank.W_HISTORY=0.5`, `rank.BM25_WEIGHTS.3=2` or `roles.TARGET_WEIGHT.test=0.3`."""
+    import importlib
+
+    target, _, value = item.partition("=")
+    module_name, name, *key = target.split(".")
+    module = importlib.import_module(f"mom_cli.index.{module_name}")
+    if key:
+        container = getattr(module, name)
+        container[int(key[0]) if isinstance(container, list) else key[0]] = float(value)
+    else:
+        setattr(module, name, float(value))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", default=",".join(PROJECTS), help="comma-separated")
     parser.add_argument("--commits", type=int, default=30, help="commits per project")
     parser.add_argument("--split", choices=("held", "dev", "all"), default="held")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/mom-bench-localize"))
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="MODULE.NAME[.KEY]=VALUE",
+        help="override a ranking constant for this run (tuning on --split dev), "
+        "e.g. rank.W_HISTORY=0.5 or roles.TARGET_WEIGHT.test=0.3",
+    )  # fmt: skip
     parser.add_argument("-v", "--verbose", action="store_true", help="show each de-leaked miss")
     args = parser.parse_args()
     names = [n.strip() for n in args.projects.split(",") if n.strip()]
     unknown = [n for n in names if n not in PROJECTS]
     if unknown:
         raise SystemExit(f"unknown project(s): {', '.join(unknown)} (known: {', '.join(PROJECTS)})")
+    for item in args.set:
+        override(item)
     start = time.perf_counter()
     rows: list[dict[str, Any]] = []
     for name in names:

@@ -20,6 +20,7 @@ from mom_cli.paths import STATE_DIR_NAME, resolve_repo
 
 if TYPE_CHECKING:
     from mom_cli.index.build import IndexReport
+    from mom_cli.index.context import Mode
 
 SHOW_SKIPPED = 10
 
@@ -81,14 +82,25 @@ def run_context(
         from mom_cli.index.api import CodeIndex
 
         index = CodeIndex(root)
-        report = index.refresh(progress=_progress(json_mode))
-        result = index.context(
-            query,
-            budget or int(settings["max_context_tokens"]),
-            mode="summarized" if summarized else "targeted",
-            files_in_play=in_play,
-            session=session.context if session is not None else None,
-        )
+        budget = budget or int(settings["max_context_tokens"])
+        mode: Mode = "summarized" if summarized else "targeted"
+        context = session.context if session is not None else None
+        warnings: list[str] = []
+        result = None
+        if not index.is_built():  # never indexed: answer now, build in the background
+            result = index.first_context(query, budget, mode, in_play, context)
+        if result is not None:
+            where = (
+                "is being built in the background"
+                if index.build_in_background()
+                else ("will be built by the next call")
+            )
+            warnings.append(
+                f"no code index yet: answered from a quick text scan; the full index {where}"
+            )
+        else:
+            warnings = index.refresh(progress=_progress(json_mode)).warnings
+            result = index.context(query, budget, mode, in_play, context)
         if session is not None:
             session.save()
     except MomError as exc:
@@ -97,7 +109,7 @@ def run_context(
         return _fail(_cache_error(exc), json_mode)
     except KeyboardInterrupt:
         return _interrupted()
-    result.warnings[:0] = report.warnings
+    result.warnings[:0] = warnings
     if json_mode:
         print_json(result.to_json())
         return ExitCode.OK

@@ -10,7 +10,7 @@ import hashlib
 import os
 
 from mom_cli.index.tags import extract
-from mom_cli.index.words import identifier_words, path_words
+from mom_cli.index.words import identifier_words, path_words, text_words
 
 BINARY_PROBE = 8192
 
@@ -48,7 +48,7 @@ class Parsed:
         lines: int = 0,
         symbols: list[tuple[str, str, int, int, str, str]] | None = None,
         refs: list[tuple[str, int, str]] | None = None,
-        words: tuple[str, str, str] = ("", "", ""),
+        words: tuple[str, str, str, str] = ("", "", "", ""),
     ) -> None:
         self.path = path
         self.language = language
@@ -102,6 +102,7 @@ def parse_file(
         path_words(path),
         identifier_words([d.name for d in tags.definitions]),
         identifier_words(list(tags.references)),
+        text_words(tags.text),
     )
     return out
 

@@ -50,3 +50,12 @@ def query_words(text: str) -> list[str]:
     for ident in identifiers_in(text):
         words.extend(split_identifier(ident))
     return [w for w in dict.fromkeys(words) if w not in STOPWORDS and len(w) > 1]
+
+
+MAX_TEXT_WORDS = 20_000
+
+
+def text_words(text: str) -> str:
+    """Words of natural-language text (comments, docstrings, strings), identifiers split,
+    repeats kept (BM25 counts them), at most MAX_TEXT_WORDS."""
+    return identifier_words(_IDENT.findall(text)[:MAX_TEXT_WORDS])
