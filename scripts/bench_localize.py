@@ -301,28 +301,36 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run_project(
-    name: str, limit: int, split: str, cache: Path, verbose: bool
+    name: str, limit: int, split: str, cache: Path, verbose: bool, reindex: bool
 ) -> list[dict[str, Any]]:
     repo = source_repo(name)
     commits = load_commits(name, repo, limit, cache)
     if split != "all":
         commits = [c for c in commits if c["held"] == (split == "held")]
     clone = replay_clone(name, repo, cache)
-    state = cache / name / "state"
-    state.mkdir(parents=True, exist_ok=True)
+    state = cache / name / "states"
     base_path = cache / name / f"baselines-{BASELINE_VERSION}.json"
     cached: dict[str, Any] = json.loads(base_path.read_text()) if base_path.exists() else {}
     corpus = Bm25Corpus()
     rows: list[dict[str, Any]] = []
     for commit in reversed(commits):  # oldest first: each checkout moves a little forward
-        check_out_parent(clone, commit)
-        index = CodeIndex(clone, state)
-        index.refresh()
+        # One index per parent, kept: a rerun (tuning on --split dev) only re-ranks.
+        index = CodeIndex(clone, state / commit["parent"][:12])
+        checked_out = False
+        if reindex or not index.is_built():
+            check_out_parent(clone, commit)
+            checked_out = True
+            shutil.rmtree(index.state_dir, ignore_errors=True)
+            index.state_dir.mkdir(parents=True)
+            index.refresh()
         result: dict[str, Any] = {}
         for kind in ("raw", "deleaked"):
             query = commit[kind]
             key = f"{commit['sha']}:{kind}"
             if key not in cached:
+                if not checked_out:
+                    check_out_parent(clone, commit)
+                    checked_out = True
                 cached[key] = baselines(corpus.docs(clone), query, commit["sha"])
             ranked = {"ours": [p for p, _ in index.rank(query, limit=10)], **cached[key]}
             result[kind] = {r: metrics(commit["gold"], ranked[r]) for r in RANKERS}
@@ -358,7 +366,7 @@ def override(item: str) -> None:
         container = getattr(module, name)
         container[int(key[0]) if isinstance(container, list) else key[0]] = float(value)
     else:
-        setattr(module, name, float(value))
+        setattr(module, name, value if name == "FUSION" else float(value))
 
 
 def main() -> None:
@@ -372,6 +380,9 @@ def main() -> None:
         help="override a ranking constant for this run (tuning on --split dev), "
         "e.g. rank.W_HISTORY=0.5 or roles.TARGET_WEIGHT.test=0.3",
     )  # fmt: skip
+    parser.add_argument(
+        "--reindex", action="store_true", help="rebuild the kept per-commit indexes"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="show each de-leaked miss")
     args = parser.parse_args()
     names = [n.strip() for n in args.projects.split(",") if n.strip()]
@@ -383,7 +394,7 @@ def main() -> None:
     start = time.perf_counter()
     rows: list[dict[str, Any]] = []
     for name in names:
-        rows += run_project(name, args.commits, args.split, args.cache, args.verbose)
+        rows += run_project(name, args.commits, args.split, args.cache, args.verbose, args.reindex)
     per_project = {n: summarize([r for r in rows if r["project"] == n]) for n in names}
     per_project["overall"] = summarize(rows)
     beat = {}

@@ -10,7 +10,7 @@ import hashlib
 import os
 
 from mom_cli.index.tags import extract
-from mom_cli.index.words import identifier_words, path_words, text_words
+from mom_cli.index.words import code_words, identifier_words, path_words, text_words
 
 BINARY_PROBE = 8192
 
@@ -101,7 +101,7 @@ def parse_file(
     out.words = (
         path_words(path),
         identifier_words([d.name for d in tags.definitions]),
-        identifier_words(list(tags.references)),
+        code_words(data),
         text_words(tags.text),
     )
     return out

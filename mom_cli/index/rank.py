@@ -36,15 +36,17 @@ LEXICAL_LIMIT = 200
 MAX_QUERY_TERMS = 500
 # Weights of the fused signals (each scaled to its best file = 1), fitted on the dev split
 # of scripts/bench_localize.py (never on its held-aside split).
-W_GRAPH, W_LEXICAL, W_HISTORY = 0.55, 0.45, 0.3
-PAIR_SHARE = 0.7  # of a file's score lent to its test/source partner
+W_GRAPH, W_LEXICAL, W_HISTORY = 0.2, 0.45, 0.3
+FUSION = "max"
+RRF_K = 10.0
+PAIR_SHARE = 0.1  # of a file's score lent to its test/source partner
 COCHANGE_SHARE = 0.15  # of a file's score lent to the files it most often changes with
 W_PRIOR = 0.01  # global prior: a tie-breaker and filler, never a match by itself
 WEAK_NAME = 0.25  # strength of a plain word that is also a module name (see name_strength)
 SEED_IDENT, SEED_PATH, SEED_IN_PLAY, SEED_RECENT, SEED_LEXICAL = 1.0, 2.0, 2.0, 0.3, 0.6
 RECENT_DECAY = 0.8
 RECENT_MAX_FILES = 40
-BM25_WEIGHTS = [3.0, 2.0, 1.0, 1.0]  # path, definition, reference and text (NL) words
+BM25_WEIGHTS = [3.0, 1.0, 0.3, 0.1]  # path, definition, code and text (NL) words
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _CODE_LIKE = re.compile(r"\w+(?:\.\w+)+|\w+\(")
 _PATHLIKE = re.compile(r"[\w.-]+(?:/[\w.-]+)+|[\w-]+\.[A-Za-z]{1,4}\b")
@@ -144,17 +146,10 @@ def rank(conn: sqlite3.Connection, query: str, files_in_play: Sequence[str] = ()
         for file_id, score in sorted(lexical.items(), key=lambda kv: -kv[1])[:10]:
             seeds[file_id] += SEED_LEXICAL * score / top_lex
     ppr = _damp_hubs(personalized_pagerank(conn, seeds) if seeds else {}, indegree)
-    scores: dict[int, float] = defaultdict(float)
-    top_ppr = max(ppr.values(), default=0.0) or 1.0
-    top_lex = max(lexical.values(), default=0.0) or 1.0
-    for file_id, value in ppr.items():
-        scores[file_id] += W_GRAPH * value / top_ppr
-    for file_id, value in lexical.items():
-        scores[file_id] += W_LEXICAL * value / top_lex
     history = history_scores(conn, words, by_path)
-    top_hist = max(history.values(), default=0.0) or 1.0
-    for file_id, value in history.items():
-        scores[file_id] += W_HISTORY * value / top_hist
+    scores: dict[int, float] = defaultdict(float)
+    for weight, signal in ((W_GRAPH, ppr), (W_LEXICAL, lexical), (W_HISTORY, history)):
+        _fuse(scores, weight, signal)
     _lend_cochange(conn, scores, paths, by_path)
     _lend_to_partners(scores, load_partners(conn, paths))
     ranking = Ranking({}, paths, lexical, dict(seeds), matched, words)
@@ -163,6 +158,21 @@ def rank(conn: sqlite3.Connection, query: str, files_in_play: Sequence[str] = ()
     _add_prior(scores, paths, inweight)
     ranking.scores = {i: s for i, s in scores.items() if i in paths and s > 0}
     return ranking
+
+
+def _fuse(scores: dict[int, float], weight: float, signal: dict[int, float]) -> None:
+    """Add one signal: scaled to its best file = 1 (FUSION "max"), or by reciprocal rank
+    (FUSION "rrf", weight / (RRF_K + rank))."""
+    if not signal:
+        return
+    if FUSION == "rrf":
+        ordered = sorted(signal.items(), key=lambda kv: -kv[1])
+        for place, (file_id, _value) in enumerate(ordered, start=1):
+            scores[file_id] += weight * (RRF_K + 1) / (RRF_K + place)
+        return
+    top = max(signal.values()) or 1.0
+    for file_id, value in signal.items():
+        scores[file_id] += weight * value / top
 
 
 def _lend_cochange(

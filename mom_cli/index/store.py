@@ -52,7 +52,7 @@ CREATE TABLE edges (src INTEGER NOT NULL, dst INTEGER NOT NULL, weight REAL NOT 
 -- ranker reads a few hundred of these per query, one row each instead of 24.
 CREATE TABLE adjacency (src INTEGER PRIMARY KEY, dsts BLOB NOT NULL, shares BLOB NOT NULL);
 CREATE VIRTUAL TABLE lexicon USING fts5(
-    path_words, def_words, ref_words, text_words, tokenize = 'porter unicode61'
+    path_words, def_words, code_words, text_words, tokenize = 'porter unicode61'
 );
 -- Past commit messages per file, from history reachable from HEAD only (see history.py).
 CREATE VIRTUAL TABLE history USING fts5(path UNINDEXED, messages, tokenize = 'porter unicode61');
@@ -230,7 +230,7 @@ def insert_refs(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) ->
 
 def insert_lexicon(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> None:
     conn.executemany(
-        "INSERT INTO lexicon (rowid, path_words, def_words, ref_words, text_words) "
+        "INSERT INTO lexicon (rowid, path_words, def_words, code_words, text_words) "
         "VALUES (?, ?, ?, ?, ?)",
         rows,
     )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IDENT_BYTES = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _STOP_TEXT = """
 a an and are as at be but by do does for from has have how i if in into is it its make me my
@@ -59,3 +61,17 @@ def text_words(text: str) -> str:
     """Words of natural-language text (comments, docstrings, strings), identifiers split,
     repeats kept (BM25 counts them), at most MAX_TEXT_WORDS."""
     return identifier_words(_IDENT.findall(text)[:MAX_TEXT_WORDS])
+
+
+CODE_TF_CAP = 3  # repeats of one name that still count: `self` 400 times is not 400× evidence
+
+
+def code_words(source: bytes) -> str:
+    """Words of every identifier in a file (names of variables, parameters, keys, calls:
+    what full-text search finds), each name's repeats capped at CODE_TF_CAP."""
+    counts = Counter(_IDENT_BYTES.findall(source))
+    return " ".join(
+        " ".join([words] * min(count, CODE_TF_CAP))
+        for name, count in counts.items()
+        if (words := _words_of(name.decode("ascii")))
+    )
