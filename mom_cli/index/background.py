@@ -7,6 +7,7 @@ builds, and prints nothing. If it cannot start or dies, the next call builds ins
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -35,6 +36,8 @@ def main(argv: list[str]) -> int:
     from mom_cli.index.api import CodeIndex
 
     root, state_dir = Path(argv[0]), Path(argv[1])
+    with contextlib.suppress(OSError):
+        os.nice(10)  # the user's next command comes first
     CodeIndex(root, state_dir).refresh()
     return 0
 

@@ -24,7 +24,7 @@ from mom_cli.index.words import query_words
 if TYPE_CHECKING:
     from mom_cli.index.context import ContextResult, ContextSession, Mode
 
-QUICK_FILES = 30
+QUICK_FILES = 20
 # Below this many files a full build is about as quick as the first answer: just build.
 QUICK_MIN_FILES = 300
 MAX_WORDS = 16
