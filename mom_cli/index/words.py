@@ -23,7 +23,7 @@ def split_identifier(name: str) -> list[str]:
     return [w.lower() for w in _PARTS.findall(name)]
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 18)
 def _words_of(name: str) -> str:
     """split_identifier as one space-joined string, cached: a cold index asks for the same
     names in file after file (`self`, `len`, `assertEqual`, ...)."""
