@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/bench_localize.py                      # held-aside split, all projects
     .venv/bin/python scripts/bench_localize.py --split dev --projects click,jinja --commits 20
+    .venv/bin/python scripts/bench_localize.py --split dev --set rank.W_HISTORY=0.45   # tuning
 
 For each project (a clone under /work/real/<name>, made from the `fetch` mirror when
 missing) it picks commits, newest first, that modify 1–3 existing non-test source files,
@@ -372,7 +373,7 @@ def override(item: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", default=",".join(PROJECTS), help="comma-separated")
-    parser.add_argument("--commits", type=int, default=30, help="commits per project")
+    parser.add_argument("--commits", type=int, default=50, help="commits per project")
     parser.add_argument("--split", choices=("held", "dev", "all"), default="held")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/mom-bench-localize"))
     parser.add_argument(
