@@ -4,6 +4,7 @@ full index is finished by a detached child holding the index lock."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -72,3 +73,22 @@ def test_lock_is_seen_by_other_openers(tmp_path: Path) -> None:
     with index_lock(tmp_path):
         assert is_locked(tmp_path)
     assert not is_locked(tmp_path)
+
+
+def test_old_cache_gets_a_first_answer_that_says_so(
+    index_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(quick, "QUICK_MIN_FILES", 1)
+    repo = index_repo({**SAMPLE_PY, **FILLER})
+    index = CodeIndex(repo)
+    index.refresh(workers=1)
+    conn = sqlite3.connect(repo / ".mom" / "index.sqlite3")
+    conn.execute("UPDATE meta SET value='5' WHERE key='schema'")  # as an older mom wrote it
+    conn.commit()
+    conn.close()
+    assert not index.is_built()
+    code = run_context("backoff delay of the retry policy", 2000, False, (), repo, None, True)
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert doc["warnings"][0].startswith("the code index cache is from another mom version")
+    wait_built(index)  # rebuilt once, in the background
