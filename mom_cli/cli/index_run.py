@@ -19,7 +19,9 @@ from mom_cli.errors import ExitCode, MomError, UsageError
 from mom_cli.paths import STATE_DIR_NAME, resolve_repo
 
 if TYPE_CHECKING:
+    from mom_cli.index.api import CodeIndex
     from mom_cli.index.build import IndexReport
+    from mom_cli.index.context import Mode
 
 SHOW_SKIPPED = 10
 
@@ -81,14 +83,18 @@ def run_context(
         from mom_cli.index.api import CodeIndex
 
         index = CodeIndex(root)
-        report = index.refresh(progress=_progress(json_mode))
-        result = index.context(
-            query,
-            budget or int(settings["max_context_tokens"]),
-            mode="summarized" if summarized else "targeted",
-            files_in_play=in_play,
-            session=session.context if session is not None else None,
-        )
+        budget = budget or int(settings["max_context_tokens"])
+        mode: Mode = "summarized" if summarized else "targeted"
+        context = session.context if session is not None else None
+        warnings: list[str] = []
+        result = None
+        if not index.is_built():  # never indexed: answer now, build in the background
+            result = index.first_context(query, budget, mode, in_play, context)
+        if result is not None:
+            warnings.append(_first_answer_note(index))
+        else:
+            warnings = index.refresh(progress=_progress(json_mode)).warnings
+            result = index.context(query, budget, mode, in_play, context)
         if session is not None:
             session.save()
     except MomError as exc:
@@ -97,7 +103,7 @@ def run_context(
         return _fail(_cache_error(exc), json_mode)
     except KeyboardInterrupt:
         return _interrupted()
-    result.warnings[:0] = report.warnings
+    result.warnings[:0] = warnings
     if json_mode:
         print_json(result.to_json())
         return ExitCode.OK
@@ -109,6 +115,23 @@ def run_context(
         f"{result.bytes} bytes, ~{result.tokens}/{result.budget} tokens (estimate)"
     )
     return ExitCode.OK
+
+
+def _first_answer_note(index: CodeIndex) -> str:
+    """Say why the answer came from a quick scan, and where the full index stands."""
+    from mom_cli.index.store import db_path
+
+    why = (
+        "the code index cache is from another mom version or unfinished"
+        if db_path(index.state_dir).exists()
+        else "no code index yet"
+    )
+    where = (
+        "is being built in the background"
+        if index.build_in_background()
+        else "will be built by the next call"
+    )
+    return f"{why}: answered from a quick text scan; the full index {where}"
 
 
 def report_json(report: IndexReport) -> dict[str, object]:

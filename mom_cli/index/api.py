@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mom_cli.index.build import IndexReport, Progress, refresh
-from mom_cli.index.store import db_path, open_db
+from mom_cli.index.store import db_path, is_complete, open_db
 from mom_cli.paths import repo_state_dir
 
 if TYPE_CHECKING:  # imported by the methods that use them: `mom index` never ranks
@@ -38,6 +38,32 @@ class CodeIndex:
         """Build the index, or bring it up to date with the work tree; `progress(done,
         total)` is called as files are parsed."""
         return refresh(self.root, self.state_dir, workers, progress)
+
+    def is_built(self) -> bool:
+        """Whether a finished index of this version exists (it may still be stale: a
+        `refresh` brings it up to date cheaply). False while a background build runs."""
+        return is_complete(db_path(self.state_dir))
+
+    def first_context(
+        self,
+        query: str,
+        budget: int,
+        mode: Mode = "targeted",
+        files_in_play: Sequence[str] = (),
+        session: ContextSession | None = None,
+    ) -> ContextResult | None:
+        """Context without the index: a lexical scan of the raw text picks candidates and
+        only those are parsed (see `mom_cli.index.quick`). For a never-indexed repo; None
+        when the repo is small enough that `refresh` + `context` is as quick."""
+        from mom_cli.index.quick import first_context
+
+        return first_context(self.root, query, budget, mode, files_in_play, session)
+
+    def build_in_background(self) -> bool:
+        """Start (or join) a detached build of the full index; True when one is running."""
+        from mom_cli.index.background import start_build
+
+        return start_build(self.root, self.state_dir)
 
     def rank(
         self, query: str, files_in_play: Sequence[str] = (), limit: int = 20

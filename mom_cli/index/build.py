@@ -91,14 +91,17 @@ def refresh(
     root: Path, state_dir: Path, workers: int | None = None, progress: Progress | None = None
 ) -> IndexReport:
     """Bring `<state_dir>/index.sqlite3` up to date with the work tree under `root`."""
+    from mom_cli.index.lock import index_lock
+
     start = time.perf_counter()
     report = IndexReport()
-    conn, warnings = open_db(db_path(state_dir))
-    report.warnings.extend(warnings)
-    try:
-        _refresh(conn, root, report, workers, progress)
-    finally:
-        conn.close()
+    with index_lock(state_dir):  # a background build finishes first; never two writers
+        conn, warnings = open_db(db_path(state_dir))
+        report.warnings.extend(warnings)
+        try:
+            _refresh(conn, root, report, workers, progress)
+        finally:
+            conn.close()
     report.seconds = time.perf_counter() - start
     return report
 

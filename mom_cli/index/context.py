@@ -199,7 +199,8 @@ def _targeted(
         end = min(cand.end_line, len(lines))
         if any(start <= b and a <= end for a, b in taken[cand.path]):
             continue
-        label = f"{cand.kind} {cand.name}"
+        role = ranking.role(cand.file_id)  # a test (or docs, ...) is context, labelled so
+        label = f"{cand.kind} {cand.name}" + ("" if role == "source" else f" [{role}]")
         body = lines[start - 1 : end]
         key = f"{cand.path}:{start}-{end}:{_digest(body)}"
         if session is not None and key in session.sent:

@@ -77,6 +77,25 @@ class Loaded(NamedTuple):
 _REFERENCE_KIND = re.compile(r"@reference\.[\w.]+")
 
 
+# Natural-language text (comments, docstrings, string literals) is captured as `@text` in
+# the same pass as the references: the cursor walks every node once either way.
+NL_NODES = {
+    "python": ("comment", "string"),
+    "javascript": ("comment", "string", "template_string"),
+    "typescript": ("comment", "string", "template_string"),
+    "tsx": ("comment", "string", "template_string"),
+    "rust": ("line_comment", "block_comment", "string_literal", "raw_string_literal"),
+    "go": ("comment", "interpreted_string_literal", "raw_string_literal"),
+    "java": ("line_comment", "block_comment", "string_literal"),
+    "c": ("comment", "string_literal"),
+    "cpp": ("comment", "string_literal", "raw_string_literal"),
+}
+
+
+def _with_text(name: str, refs_query: str) -> str:
+    return refs_query + "".join(f"\n({node}) @text" for node in NL_NODES.get(name, ()))
+
+
 @cache
 def load(name: str) -> Loaded:
     """Import the grammar wheel and compile the queries for one language."""
@@ -89,5 +108,5 @@ def load(name: str) -> Loaded:
         language=language,
         parser=Parser(language),
         defs=Query(language, spec.defs_query),
-        refs=Query(language, _REFERENCE_KIND.sub("", spec.refs_query)),
+        refs=Query(language, _with_text(name, _REFERENCE_KIND.sub("", spec.refs_query))),
     )

@@ -10,7 +10,7 @@ import hashlib
 import os
 
 from mom_cli.index.tags import extract
-from mom_cli.index.words import identifier_words, path_words
+from mom_cli.index.words import code_words, identifier_words, path_words, text_words
 
 BINARY_PROBE = 8192
 
@@ -48,7 +48,7 @@ class Parsed:
         lines: int = 0,
         symbols: list[tuple[str, str, int, int, str, str]] | None = None,
         refs: list[tuple[str, int, str]] | None = None,
-        words: tuple[str, str, str] = ("", "", ""),
+        words: tuple[str, str, str, str] = ("", "", "", ""),
     ) -> None:
         self.path = path
         self.language = language
@@ -101,7 +101,8 @@ def parse_file(
     out.words = (
         path_words(path),
         identifier_words([d.name for d in tags.definitions]),
-        identifier_words(list(tags.references)),
+        code_words(data),
+        text_words(tags.text),
     )
     return out
 

@@ -23,6 +23,7 @@ from collections.abc import Container, Iterable, Sequence
 
 from mom_cli.index.graph import MAX_DEFINERS, unpack_adjacency
 from mom_cli.index.pairs import load_partners
+from mom_cli.index.roles import TARGET_WEIGHT, file_role
 from mom_cli.index.words import STOPWORDS, identifiers_in, query_words
 
 ALPHA = 0.85  # probability of following an edge rather than jumping back to a seed
@@ -33,14 +34,19 @@ LEXICAL_LIMIT = 200
 # A pasted log or spec can name thousands of words; the first few hundred carry the task,
 # and SQLite caps a statement's parameters (32,766).
 MAX_QUERY_TERMS = 500
-W_GRAPH, W_LEXICAL = 0.55, 0.45
-PAIR_SHARE = 0.7  # of a file's score lent to its test/source partner
+# Weights of the fused signals (each scaled to its best file = 1), fitted on the dev split
+# of scripts/bench_localize.py (never on its held-aside split).
+W_GRAPH, W_LEXICAL, W_HISTORY = 0.2, 0.45, 0.3
+FUSION = "max"
+RRF_K = 10.0
+PAIR_SHARE = 0.1  # of a file's score lent to its test/source partner
+COCHANGE_SHARE = 0.02  # of a file's score lent to the files it most often changes with
 W_PRIOR = 0.01  # global prior: a tie-breaker and filler, never a match by itself
 WEAK_NAME = 0.25  # strength of a plain word that is also a module name (see name_strength)
 SEED_IDENT, SEED_PATH, SEED_IN_PLAY, SEED_RECENT, SEED_LEXICAL = 1.0, 2.0, 2.0, 0.3, 0.6
 RECENT_DECAY = 0.8
 RECENT_MAX_FILES = 40
-BM25_WEIGHTS = (3.0, 2.0, 1.0)  # path words, definition words, reference words
+BM25_WEIGHTS = [3.0, 1.0, 0.3, 0.1]  # path, definition, code and text (NL) words
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _CODE_LIKE = re.compile(r"\w+(?:\.\w+)+|\w+\(")
 _PATHLIKE = re.compile(r"[\w.-]+(?:/[\w.-]+)+|[\w-]+\.[A-Za-z]{1,4}\b")
@@ -52,7 +58,7 @@ class Ranking:
     A plain slotted class: see `tags` for why the index modules use no dataclasses.
     """
 
-    __slots__ = ("scores", "paths", "lexical", "seeds", "matched_names", "words")
+    __slots__ = ("scores", "paths", "lexical", "seeds", "matched_names", "words", "roles")
 
     def __init__(
         self,
@@ -70,6 +76,13 @@ class Ranking:
         # name the task mentions → how surely it means that definition (0..1]
         self.matched_names: dict[str, float] = {} if matched_names is None else matched_names
         self.words: list[str] = [] if words is None else words
+        self.roles: dict[int, str] = {}  # file id → role, for the files that were scored
+
+    def role(self, file_id: int) -> str:
+        """source | test | docs | example | script | build (see `roles`)."""
+        if file_id not in self.roles:
+            self.roles[file_id] = file_role(self.paths[file_id])
+        return self.roles[file_id]
 
     def top(self, limit: int) -> list[tuple[str, float]]:
         best = sorted(self.scores.items(), key=lambda kv: (-kv[1], self.paths[kv[0]]))[:limit]
@@ -91,6 +104,24 @@ def lexical_scores(conn: sqlite3.Connection, words: Sequence[str]) -> dict[int, 
     except sqlite3.OperationalError:
         return {}
     return {int(rowid): -float(score) for rowid, score in rows}
+
+
+def history_scores(
+    conn: sqlite3.Connection, words: Sequence[str], by_path: dict[str, int]
+) -> dict[int, float]:
+    """BM25 of each file's past commit messages (history reachable from HEAD)."""
+    if not words:
+        return {}
+    match = " OR ".join('"' + w.replace('"', "") + '"' for w in words[:MAX_QUERY_TERMS])
+    try:
+        rows = conn.execute(
+            f"SELECT path, bm25(history) AS s FROM history WHERE history MATCH ? "
+            f"ORDER BY s LIMIT {LEXICAL_LIMIT}",
+            (match,),
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return {}
+    return {by_path[p]: -float(s) for p, s in rows if p in by_path}
 
 
 def rank(conn: sqlite3.Connection, query: str, files_in_play: Sequence[str] = ()) -> Ranking:
@@ -115,17 +146,62 @@ def rank(conn: sqlite3.Connection, query: str, files_in_play: Sequence[str] = ()
         for file_id, score in sorted(lexical.items(), key=lambda kv: -kv[1])[:10]:
             seeds[file_id] += SEED_LEXICAL * score / top_lex
     ppr = _damp_hubs(personalized_pagerank(conn, seeds) if seeds else {}, indegree)
+    history = history_scores(conn, words, by_path)
     scores: dict[int, float] = defaultdict(float)
-    top_ppr = max(ppr.values(), default=0.0) or 1.0
-    top_lex = max(lexical.values(), default=0.0) or 1.0
-    for file_id, value in ppr.items():
-        scores[file_id] += W_GRAPH * value / top_ppr
-    for file_id, value in lexical.items():
-        scores[file_id] += W_LEXICAL * value / top_lex
+    for weight, signal in ((W_GRAPH, ppr), (W_LEXICAL, lexical), (W_HISTORY, history)):
+        _fuse(scores, weight, signal)
+    _lend_cochange(conn, scores, paths, by_path)
     _lend_to_partners(scores, load_partners(conn, paths))
+    ranking = Ranking({}, paths, lexical, dict(seeds), matched, words)
+    for file_id, value in scores.items():  # edit targets: source first (see `roles`)
+        scores[file_id] = value * TARGET_WEIGHT[ranking.role(file_id)]
     _add_prior(scores, paths, inweight)
-    scores = {i: s for i, s in scores.items() if i in paths and s > 0}
-    return Ranking(scores, paths, lexical, dict(seeds), matched, words)
+    ranking.scores = {i: s for i, s in scores.items() if i in paths and s > 0}
+    return ranking
+
+
+def _fuse(scores: dict[int, float], weight: float, signal: dict[int, float]) -> None:
+    """Add one signal: scaled to its best file = 1 (FUSION "max"), or by reciprocal rank
+    (FUSION "rrf", weight / (RRF_K + rank))."""
+    if not signal:
+        return
+    if FUSION == "rrf":
+        ordered = sorted(signal.items(), key=lambda kv: -kv[1])
+        for place, (file_id, _value) in enumerate(ordered, start=1):
+            scores[file_id] += weight * (RRF_K + 1) / (RRF_K + place)
+        return
+    top = max(signal.values()) or 1.0
+    for file_id, value in signal.items():
+        scores[file_id] += weight * value / top
+
+
+def _lend_cochange(
+    conn: sqlite3.Connection,
+    scores: dict[int, float],
+    paths: dict[int, str],
+    by_path: dict[str, int],
+) -> None:
+    """A file lends COCHANGE_SHARE of its score, split by pair count, to the files it most
+    often changed with (from history reachable from HEAD)."""
+    stored = get_meta_value(conn, "cochange")
+    if not stored or not scores:
+        return
+    partners = json.loads(stored)
+    lent: dict[int, float] = defaultdict(float)
+    for file_id, value in sorted(scores.items(), key=lambda kv: -kv[1])[:50]:
+        others = partners.get(paths.get(file_id, ""), [])
+        total = sum(n for _p, n in others) or 1
+        for other, n in others:
+            other_id = by_path.get(other)
+            if other_id is not None:
+                lent[other_id] += COCHANGE_SHARE * value * n / total
+    for file_id, value in lent.items():
+        scores[file_id] += value
+
+
+def get_meta_value(conn: sqlite3.Connection, key: str) -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+    return str(row[0]) if row else ""
 
 
 def _lend_to_partners(scores: dict[int, float], partners_of: dict[int, list[int]]) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 DB_NAME = "index.sqlite3"
 
 _SCHEMA = """
@@ -52,8 +52,10 @@ CREATE TABLE edges (src INTEGER NOT NULL, dst INTEGER NOT NULL, weight REAL NOT 
 -- ranker reads a few hundred of these per query, one row each instead of 24.
 CREATE TABLE adjacency (src INTEGER PRIMARY KEY, dsts BLOB NOT NULL, shares BLOB NOT NULL);
 CREATE VIRTUAL TABLE lexicon USING fts5(
-    path_words, def_words, ref_words, tokenize = 'porter unicode61'
+    path_words, def_words, code_words, text_words, tokenize = 'porter unicode61'
 );
+-- Past commit messages per file, from history reachable from HEAD only (see history.py).
+CREATE VIRTUAL TABLE history USING fts5(path UNINDEXED, messages, tokenize = 'porter unicode61');
 """
 
 # Created after the first bulk load (cheaper than maintaining them row by row).
@@ -114,10 +116,33 @@ def open_db(path: Path) -> tuple[sqlite3.Connection, list[str]]:
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
     conn = _connect(path)
+    create_schema(conn)
+    return conn, warnings
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    """The empty tables (also used for the in-memory index of a first answer)."""
     with conn:
         conn.executescript(_SCHEMA)
         conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-    return conn, warnings
+
+
+def is_complete(path: Path) -> bool:
+    """Whether `path` holds a finished index of this schema, read-only: unlike `open_db`,
+    this never rebuilds, so it is safe while another process is building the file."""
+    if not path.exists():
+        return False
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error:
+        return False
+    try:
+        rows = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('schema', 'complete')"))
+        return rows.get("schema") == SCHEMA_VERSION and rows.get("complete") == "1"
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
 
 
 @contextlib.contextmanager
@@ -205,5 +230,7 @@ def insert_refs(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) ->
 
 def insert_lexicon(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> None:
     conn.executemany(
-        "INSERT INTO lexicon (rowid, path_words, def_words, ref_words) VALUES (?, ?, ?, ?)", rows
+        "INSERT INTO lexicon (rowid, path_words, def_words, code_words, text_words) "
+        "VALUES (?, ?, ?, ?, ?)",
+        rows,
     )

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from tree_sitter import Node, Query
 
 MAX_SIGNATURE = 200
+MAX_TEXT_NODES = 4000  # comments and strings kept per file for the NL field
+MAX_TEXT_BYTES = 200_000
 _CLASS_KINDS = frozenset({"class", "interface", "impl", "type"})
 
 
@@ -36,7 +38,14 @@ class Definition(NamedTuple):
 class FileTags:
     """Everything the index keeps about one parsed file (filled in as `extract` goes)."""
 
-    __slots__ = ("definitions", "references", "reference_counts", "error_line", "line_count")
+    __slots__ = (
+        "definitions",
+        "references",
+        "reference_counts",
+        "error_line",
+        "line_count",
+        "text",
+    )
 
     def __init__(
         self,
@@ -52,6 +61,8 @@ class FileTags:
         self.reference_counts: dict[str, int] = {} if reference_counts is None else reference_counts
         self.error_line = error_line  # first line with a syntax error, if any
         self.line_count = line_count
+        # comments, docstrings and string literals, joined by newlines (the NL field)
+        self.text = ""
 
 
 def extract(source: bytes, language: str) -> FileTags:
@@ -97,17 +108,22 @@ def extract(source: bytes, language: str) -> FileTags:
             )
     tags.definitions = _with_scopes(found)
 
-    tags.references, tags.reference_counts = _references(source, loaded.refs, root)
+    tags.references, tags.reference_counts, tags.text = _references(source, loaded.refs, root)
     return tags
 
 
-def _references(source: bytes, query: Query, root: Node) -> tuple[dict[str, int], dict[str, int]]:
-    """name → first line, name → count. The hot loop of a cold index (600k captures on the
-    stdlib): names are sliced once, counted in C, and only the first occurrence of each
-    pays for a line number."""
+def _references(
+    source: bytes, query: Query, root: Node
+) -> tuple[dict[str, int], dict[str, int], str]:
+    """name → first line, name → count, and the comment/string text. The hot loop of a
+    cold index (600k captures on the stdlib): names are sliced once, counted in C, and only
+    the first occurrence of each pays for a line number."""
     from tree_sitter import QueryCursor
 
-    nodes = QueryCursor(query).captures(root).get("name", [])
+    captures = QueryCursor(query).captures(root)
+    nodes = captures.get("name", [])
+    pieces = [source[n.start_byte : n.end_byte] for n in captures.get("text", ())[:MAX_TEXT_NODES]]
+    text = b"\n".join(pieces)[:MAX_TEXT_BYTES].decode("utf-8", "replace")
     keys = [source[node.start_byte : node.end_byte] for node in nodes]
     counts = Counter(keys)
     first = dict(zip(reversed(keys), reversed(nodes), strict=True))  # the earliest wins
@@ -115,6 +131,7 @@ def _references(source: bytes, query: Query, root: Node) -> tuple[dict[str, int]
     return (
         {decode[k]: node.start_point.row + 1 for k, node in first.items()},
         {decode[k]: v for k, v in counts.items()},
+        text,
     )
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IDENT_BYTES = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _STOP_TEXT = """
 a an and are as at be but by do does for from has have how i if in into is it its make me my
@@ -21,7 +23,7 @@ def split_identifier(name: str) -> list[str]:
     return [w.lower() for w in _PARTS.findall(name)]
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 18)
 def _words_of(name: str) -> str:
     """split_identifier as one space-joined string, cached: a cold index asks for the same
     names in file after file (`self`, `len`, `assertEqual`, ...)."""
@@ -50,3 +52,26 @@ def query_words(text: str) -> list[str]:
     for ident in identifiers_in(text):
         words.extend(split_identifier(ident))
     return [w for w in dict.fromkeys(words) if w not in STOPWORDS and len(w) > 1]
+
+
+MAX_TEXT_WORDS = 20_000
+
+
+def text_words(text: str) -> str:
+    """Words of natural-language text (comments, docstrings, strings), identifiers split,
+    repeats kept (BM25 counts them), at most MAX_TEXT_WORDS."""
+    return identifier_words(_IDENT.findall(text)[:MAX_TEXT_WORDS])
+
+
+CODE_TF_CAP = 3  # repeats of one name that still count: `self` 400 times is not 400× evidence
+
+
+def code_words(source: bytes) -> str:
+    """Words of every identifier in a file (names of variables, parameters, keys, calls:
+    what full-text search finds), each name's repeats capped at CODE_TF_CAP."""
+    counts = Counter(_IDENT_BYTES.findall(source))
+    return " ".join(
+        " ".join([words] * min(count, CODE_TF_CAP))
+        for name, count in counts.items()
+        if (words := _words_of(name.decode("ascii")))
+    )
