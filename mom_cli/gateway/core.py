@@ -193,17 +193,20 @@ class GatewayCore:
         )
 
     def contenders(self, request: CompletionRequest) -> tuple[list[Rung], str | None, str]:
+        """The critic is the strongest usable model (or gateway.critic); the N best-fitting
+        other tiers answer. With a single usable model there is no critic: it answers."""
         profile = self.profile(request)
         selector = ModelSelector(self.config, self.pool)
-        rungs = selector.contenders(profile, self.config.gateway.compete_models)
-        if not rungs:
-            raise UnavailableError("mom-compete: no model is usable here")
         critic: str | None = self.config.gateway.critic or None
         if critic is None:
-            pick = selector.select(
-                replace(profile, quality="critical"), exclude=[r.model for r in rungs]
-            )
+            pick = selector.select(replace(profile, quality="critical"))
             critic = pick.model if pick.available else None
+        n = self.config.gateway.compete_models
+        rungs = [r for r in selector.contenders(profile, n + 1) if r.model != critic][:n]
+        if not rungs and critic is not None:
+            rungs, critic = [Rung(self.config.models[critic].tier, critic)], None
+        if not rungs:
+            raise UnavailableError("mom-compete: no model is usable here")
         return rungs, critic, profile.category
 
     async def _compete(self, request: CompletionRequest) -> Answer:
