@@ -82,6 +82,22 @@ class GatewayCore:
         ttl = 2 * slowest * self.pool.policy.max_attempts + 60
         self.pool.budget = ReservingBudget(config.cost, self.ledger, reservations, ttl)
 
+    def warm_up(self) -> None:
+        """Import the SDKs and the analyzer now: a first request should not wait seconds
+        for imports while holding the event loop (embedded models still load lazily)."""
+        import importlib
+
+        sdks = {"openai_compat": "openai", "groq": "groq", "anthropic": "anthropic",
+                "ollama": "ollama"}  # fmt: skip
+        used = {self.config.providers[m.provider].kind for m in self.config.models.values()}
+        for kind in sorted(used):
+            if kind in sdks:
+                try:
+                    importlib.import_module(sdks[kind])
+                except ImportError:
+                    continue
+        self.profile(CompletionRequest.from_prompt("warm up"))
+
     # -- bookkeeping -----------------------------------------------------------------------
     def _observe(self, entry: LedgerEntry) -> None:
         m = self.metrics

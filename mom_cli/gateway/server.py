@@ -53,6 +53,7 @@ def create_app(spec: ServeSpec, policy: RetryPolicy | None = None):  # type: ign
     tokens = load_tokens(spec)
     check_bind(spec.host, tokens, cfg.gateway.token_env)
     core = GatewayCore(cfg, spec.ledger, policy=policy)
+    core.warm_up()
     g = cfg.gateway
     return build_app(core, tokens, Limits(g.max_body_bytes, g.max_concurrent, g.default_max_tokens))
 
