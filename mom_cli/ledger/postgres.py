@@ -92,7 +92,10 @@ class PostgresLedger:
         return [LedgerRow(**dict(zip(names, row, strict=True))) for row in found]
 
     def outcomes(self, since_ts: float | None = None) -> list[tuple[str, str, bool]]:
-        sql = "SELECT model, category, outcome FROM calls WHERE category != '' AND ts >= %s"
+        sql = (
+            "SELECT model, category, outcome FROM calls WHERE category != '' AND ts >= %s "
+            "ORDER BY id"
+        )
         with self._lock:
             found = self._conn.execute(sql, (since_ts or 0.0,)).fetchall()
         return [(m, cat, out in OK_OUTCOMES) for m, cat, out in found]

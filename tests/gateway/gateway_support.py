@@ -27,12 +27,13 @@ def write_config(path: Path, urls: list[str], extra: dict[str, Any] | None = Non
     prices = [(0.5, 1.0), (1.0, 2.0), (3.0, 15.0)]
     affinity = [0.8, 0.8, 0.9]
     doc: dict[str, Any] = {
-        "tiers": {k: TIERS for k in
-                  ("default", "simple_edit", "refactor", "architecture", "critical")},
+        "tiers": {
+            k: TIERS for k in ("default", "simple_edit", "refactor", "architecture", "critical")
+        },
         "providers": {},
         "models": {},
         "cost": {"warn_threshold_usd": 100.0, "stop_threshold_usd": 100.0},
-    }  # fmt: skip
+    }
     for i, (tier, url) in enumerate(zip(TIERS, urls, strict=True)):
         doc["providers"][f"up{i}"] = {
             "kind": "openai_compat",
@@ -63,8 +64,9 @@ def running(app: Any, port: int | None = None) -> Iterator[str]:
     import uvicorn
 
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            access_log=False, lifespan="on")  # fmt: skip
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -36,8 +36,10 @@ def test_fan_out_then_critic_merges(gateway: Gateway, fakes: list[FakeServer]) -
     assert meta["method"] == "critic" and meta["critic"] == "m-top"
     records = meta["contributions"]
     assert [(r["role"], r["model"]) for r in records] == [
-        ("answer", "m-cheap"), ("answer", "m-mid"), ("critic", "m-top")
-    ]  # fmt: skip
+        ("answer", "m-cheap"),
+        ("answer", "m-mid"),
+        ("critic", "m-top"),
+    ]
     assert abs(sum(r["weight"] for r in records) - 1) < 0.01
     assert all(r["weight"] > 0 and r["output_tokens"] > 0 for r in records)
     rows = Ledger().rows()
@@ -68,8 +70,13 @@ def test_compete_streams_the_merged_answer(gateway: Gateway, fakes: list[FakeSer
     fakes[2].script(Reply(content="merged"))
     with gateway() as base:
         c = openai.OpenAI(base_url=base, api_key="x", max_retries=0)
-        chunks = list(c.chat.completions.create(
-            model="mom-compete", messages=[{"role": "user", "content": "q"}], stream=True,
-            stream_options={"include_usage": True}))  # fmt: skip
+        chunks = list(
+            c.chat.completions.create(
+                model="mom-compete",
+                messages=[{"role": "user", "content": "q"}],
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+        )
     assert "".join(ch.choices[0].delta.content or "" for ch in chunks if ch.choices) == "merged"
     assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0

@@ -54,9 +54,11 @@ def test_streaming_chunks_and_usage_chunk(gateway: Gateway, fakes: list[FakeServ
     fakes[0].script(Reply(content="one two three four"))
     with gateway() as base:
         stream = client(base).chat.completions.create(
-            model="mom", messages=[{"role": "user", "content": "hi"}], stream=True,
+            model="mom",
+            messages=[{"role": "user", "content": "hi"}],
+            stream=True,
             stream_options={"include_usage": True},
-        )  # fmt: skip
+        )
         chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == "one two three four"
@@ -71,8 +73,11 @@ def test_streaming_chunks_and_usage_chunk(gateway: Gateway, fakes: list[FakeServ
 
 def test_streaming_without_usage_has_no_usage_chunk(gateway: Gateway) -> None:
     with gateway() as base:
-        chunks = list(client(base).chat.completions.create(
-            model="m-mid", messages=[{"role": "user", "content": "hi"}], stream=True))  # fmt: skip
+        chunks = list(
+            client(base).chat.completions.create(
+                model="m-mid", messages=[{"role": "user", "content": "hi"}], stream=True
+            )
+        )
     assert all(c.usage is None for c in chunks)
     assert chunks[-1].choices[0].finish_reason == "stop"
 
