@@ -80,3 +80,59 @@ def running(app: Any, port: int | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def serve_command(config: Path, port: int, *extra: str) -> list[str]:
+    """`mom serve` as a separate process, on this checkout's code."""
+    import sys
+
+    return [sys.executable, "-c", "from mom_cli.cli.fast import main; main()", "serve",
+            "--config", str(config), "--port", str(port), *extra]  # fmt: skip
+
+
+@contextmanager
+def serve_process(
+    config: Path, workdir: Path, *extra: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[Any, str]]:
+    """Start `mom serve`, wait for /health, yield (Popen, base URL); kill it afterwards."""
+    import os
+    import subprocess
+
+    import httpx
+
+    import mom_cli
+
+    port = free_port()
+    environ = dict(os.environ, **(env or {}))
+    root = str(Path(mom_cli.__file__).resolve().parents[1])
+    environ["PYTHONPATH"] = root + os.pathsep + environ.get("PYTHONPATH", "")
+    log = open(workdir / f"serve-{port}.log", "wb")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(serve_command(config, port, *extra), cwd=workdir, env=environ,
+                            stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"mom serve exited {proc.returncode}: "
+                    + (workdir / f"serve-{port}.log").read_text(errors="replace")[-2000:]
+                )
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("mom serve did not come up in 90 s")
+            time.sleep(0.1)
+        yield proc, base + "/v1"
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        log.close()
