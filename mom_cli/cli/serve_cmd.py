@@ -6,6 +6,7 @@ import importlib.util
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from mom_cli.cli.common import ConfigOption, RepoOption, cli_errors, err_console, load, resolve_repo
 from mom_cli.errors import ExitCode
@@ -44,7 +45,9 @@ def serve(
     any configured model. Point any OpenAI client's base URL at http://HOST:PORT/v1."""
     missing = [m for m in ("starlette", "uvicorn") if importlib.util.find_spec(m) is None]
     if missing:
-        err_console.print(f"[bold red]error:[/] {INSTALL_HINT} (missing: {', '.join(missing)})")
+        err_console.print(
+            f"[bold red]error:[/] {escape(INSTALL_HINT)} (missing: {', '.join(missing)})"
+        )
         raise typer.Exit(ExitCode.USAGE)
     with cli_errors():
         from mom_cli.gateway.auth import build_tokens, check_bind, digest
@@ -72,6 +75,7 @@ def serve(
             f"mom serve: http://{spec.host}:{spec.port}/v1 · {auth} · ledger: {where} · "
             f"models: mom, mom-compete, {', '.join(sorted(cfg.models))}",
             highlight=False,
+            markup=False,
         )
         run(spec, app if workers == 1 else None)
 
