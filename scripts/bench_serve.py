@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -51,13 +52,34 @@ async def upstream_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     doc = json.loads(raw or b"{}")
     head = {"id": "chatcmpl-up", "created": 0, "model": doc.get("model", "x")}
     if doc.get("stream"):
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"text/event-stream")]})  # fmt: skip
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/event-stream")],
+            }
+        )
         chunk = {**head, "object": "chat.completion.chunk"}
-        parts = [_sse({**chunk, "choices": [{"index": 0, "delta": {"role": "assistant",
-                                             "content": ""}, "finish_reason": None}]})]  # fmt: skip
-        parts += [_sse({**chunk, "choices": [{"index": 0, "delta": {"content": w},
-                                              "finish_reason": None}]}) for w in WORDS]  # fmt: skip
+        parts = [
+            _sse(
+                {
+                    **chunk,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "delta": {"role": "assistant", "content": ""},
+                            "finish_reason": None,
+                        }
+                    ],
+                }
+            )
+        ]
+        parts += [
+            _sse(
+                {**chunk, "choices": [{"index": 0, "delta": {"content": w}, "finish_reason": None}]}
+            )
+            for w in WORDS
+        ]
         parts.append(
             _sse({**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
         )
@@ -66,20 +88,42 @@ async def upstream_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             await send({"type": "http.response.body", "body": part, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         return
-    body = json.dumps({**head, "object": "chat.completion", "choices": [{"index": 0,
-                       "message": {"role": "assistant", "content": "".join(WORDS)},
-                       "finish_reason": "stop"}], "usage": {"prompt_tokens": 3,
-                       "completion_tokens": 8, "total_tokens": 11}}).encode()  # fmt: skip
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+    body = json.dumps(
+        {
+            **head,
+            "object": "chat.completion",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "".join(WORDS)},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 8, "total_tokens": 11},
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
 def run_upstream(port: int) -> None:
     import uvicorn
 
-    uvicorn.run(upstream_app, host="127.0.0.1", port=port, log_level="warning",
-                access_log=False, loop="uvloop", http="httptools")  # fmt: skip
+    uvicorn.run(
+        upstream_app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+    )
 
 
 # -- processes --------------------------------------------------------------------------
@@ -108,60 +152,114 @@ def write_config(path: Path, upstream: str) -> None:
     import tomli_w
 
     doc = {
-        "tiers": {k: ["bench"] for k in ("default", "simple_edit", "refactor", "architecture",
-                                          "critical")},
-        "providers": {"up": {"kind": "openai_compat", "base_url": upstream + "/v1",
-                             "api_key_env": "BENCH_UPSTREAM_KEY", "timeout": 30}},
-        "models": {"bench": {"provider": "up", "tier": "bench", "model_id": "bench-1",
-                             "affinity": {"general": 0.9}}},
+        "tiers": {
+            k: ["bench"] for k in ("default", "simple_edit", "refactor", "architecture", "critical")
+        },
+        "providers": {
+            "up": {
+                "kind": "openai_compat",
+                "base_url": upstream + "/v1",
+                "api_key_env": "BENCH_UPSTREAM_KEY",
+                "timeout": 30,
+            }
+        },
+        "models": {
+            "bench": {
+                "provider": "up",
+                "tier": "bench",
+                "model_id": "bench-1",
+                "affinity": {"general": 0.9},
+            }
+        },
         "gateway": {"max_concurrent": 256},
-    }  # fmt: skip
+    }
     path.write_text(tomli_w.dumps(doc), encoding="utf-8")
 
 
-# -- the client -------------------------------------------------------------------------
-async def one(client: Any, url: str, body: dict[str, Any], stream: bool) -> tuple[float, float]:
-    """(total seconds, seconds to the first non-empty content delta; = total for JSON)."""
-    started = time.perf_counter()
-    if not stream:
-        response = await client.post(url, json=body)
-        response.raise_for_status()
-        response.json()
-        took = time.perf_counter() - started
-        return took, took
-    first = 0.0
-    async with client.stream("POST", url, json={**body, "stream": True}) as response:
-        response.raise_for_status()
-        async for line in response.aiter_lines():
-            if not first and line.startswith("data: {") and '"content":"' in line:
-                delta = json.loads(line[6:])["choices"]
-                if delta and delta[0]["delta"].get("content"):
-                    first = time.perf_counter() - started
-    return time.perf_counter() - started, first
+# -- the client: a bare asyncio HTTP/1.1 client, so it costs the CPU as little as possible --
+FIRST = re.compile(rb'"content": ?"[^"]')
 
 
-async def phase(base: str, model: str, stream: bool, clients: int, per_client: int
-                ) -> tuple[list[float], list[float], float]:  # fmt: skip
-    import httpx
+class Conn:
+    """One keep-alive connection; requests on it are sequential, like one client's."""
 
-    limits = httpx.Limits(max_connections=clients * 2, max_keepalive_connections=clients * 2)
-    url = base + "/v1/chat/completions"
-    body = {**BODY, "model": model}
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, base: str) -> Conn:
+        host, port = base.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return cls(reader, writer)
+
+    async def post(self, body: bytes) -> tuple[float, float]:
+        """(total seconds, seconds to the first non-empty content; = total for JSON)."""
+        started = time.perf_counter()
+        self.writer.write(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: bench\r\n"
+            b"Content-Type: application/json\r\nContent-Length: "
+            + str(len(body)).encode()
+            + b"\r\n\r\n"
+            + body
+        )
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(head.split(b"\r\n", 1)[0].decode())
+        lower = head.lower()
+        if b"transfer-encoding: chunked" not in lower:
+            length = int(lower.split(b"content-length: ", 1)[1].split(b"\r\n", 1)[0])
+            await self.reader.readexactly(length)
+            took = time.perf_counter() - started
+            return took, took
+        first = 0.0
+        while True:
+            size = int((await self.reader.readuntil(b"\r\n"))[:-2], 16)
+            data = await self.reader.readexactly(size + 2)
+            if size == 0:
+                break
+            if not first and FIRST.search(data):
+                first = time.perf_counter() - started
+        return time.perf_counter() - started, first
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def phase(
+    base: str, model: str, stream: bool, clients: int, per_client: int
+) -> tuple[list[float], list[float], float]:
+    body = json.dumps({**BODY, "model": model, "stream": stream}).encode()
+    conns = [await Conn.open(base) for _ in range(clients)]
     totals: list[float] = []
     firsts: list[float] = []
-    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-        await asyncio.gather(*(one(client, url, body, stream) for _ in range(clients)))  # warm
+    await asyncio.gather(*(c.post(body) for c in conns))  # warm-up
 
-        async def worker() -> None:
-            for _ in range(per_client):
-                total, first = await one(client, url, body, stream)
-                totals.append(total)
-                firsts.append(first)
+    async def worker(conn: Conn) -> None:
+        for _ in range(per_client):
+            total, first = await conn.post(body)
+            totals.append(total)
+            firsts.append(first)
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        wall = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in conns))
+    wall = time.perf_counter() - started
+    for c in conns:
+        c.close()
     return totals, firsts, len(totals) / wall
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU of a process so far (Linux /proc): the gateway's own cost per
+    request, which machine load does not inflate the way wall-clock latency is."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -173,16 +271,23 @@ def ms(x: float) -> float:
     return round(x * 1000, 2)
 
 
-async def measure(up: str, gw: str, args: argparse.Namespace) -> dict[str, Any]:
+async def measure(
+    up: str, gw: str, args: argparse.Namespace, gw_pid: int | None = None
+) -> dict[str, Any]:
     runs: dict[str, dict[str, list[float]]] = {}
     for _ in range(args.rounds):  # interleave so load spikes hit every variant alike
         for name, base, model, stream in (
-            ("direct json", up, "bench", False), ("gateway json", gw, "bench", False),
+            ("direct json", up, "bench", False),
+            ("gateway json", gw, "bench", False),
             ("gateway json (mom)", gw, "mom", False),
-            ("direct stream", up, "bench", True), ("gateway stream", gw, "bench", True),
-        ):  # fmt: skip
+            ("direct stream", up, "bench", True),
+            ("gateway stream", gw, "bench", True),
+        ):
+            cpu = cpu_seconds(gw_pid)
             totals, firsts, rate = await phase(base, model, stream, args.clients, args.requests)
-            slot = runs.setdefault(name, {"totals": [], "firsts": [], "rates": []})
+            used = cpu_seconds(gw_pid) - cpu if base == gw else 0.0
+            slot = runs.setdefault(name, {"totals": [], "firsts": [], "rates": [], "cpu": []})
+            slot["cpu"].append(used / max(1, len(totals) + args.clients))
             slot["totals"] += totals
             slot["firsts"] += firsts
             slot["rates"].append(rate)
@@ -194,6 +299,7 @@ async def measure(up: str, gw: str, args: argparse.Namespace) -> dict[str, Any]:
             "first_token_median_ms": ms(statistics.median(slot["firsts"])),
             "req_per_s": round(statistics.median(slot["rates"]), 1),
             "requests": len(slot["totals"]),
+            "gateway_cpu_ms_per_request": ms(statistics.median(slot["cpu"])),
         }
     return out
 
@@ -209,8 +315,13 @@ def main() -> None:
         run_upstream(args.upstream)
         return
     home = tempfile.mkdtemp(prefix="mom-bench-")
-    env = dict(os.environ, MOM_HOME=home, MOM_CONFIG_HOME=home, BENCH_UPSTREAM_KEY="sk-bench",
-               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))  # fmt: skip
+    env = dict(
+        os.environ,
+        MOM_HOME=home,
+        MOM_CONFIG_HOME=home,
+        BENCH_UPSTREAM_KEY="sk-bench",
+        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
     up_port, gw_port = free_port(), free_port()
     up_url, gw_url = f"http://127.0.0.1:{up_port}", f"http://127.0.0.1:{gw_port}"
     cfg = Path(home) / "routing.toml"
@@ -218,12 +329,25 @@ def main() -> None:
     procs = [subprocess.Popen([sys.executable, __file__, "--upstream", str(up_port)], env=env)]
     try:
         wait_up(up_url + "/", procs[0])
-        procs.append(subprocess.Popen(
-            [sys.executable, "-c", "from mom_cli.cli.fast import main; main()", "serve",
-             "--config", str(cfg), "--port", str(gw_port)], env=env, cwd=home,
-            stderr=subprocess.DEVNULL))  # fmt: skip
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "from mom_cli.cli.fast import main; main()",
+                    "serve",
+                    "--config",
+                    str(cfg),
+                    "--port",
+                    str(gw_port),
+                ],
+                env=env,
+                cwd=home,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         wait_up(gw_url + "/health", procs[1])
-        results = asyncio.run(measure(up_url, gw_url, args))
+        results = asyncio.run(measure(up_url, gw_url, args, procs[1].pid))
     finally:
         for proc in procs:
             proc.terminate()
@@ -236,18 +360,32 @@ def main() -> None:
         "json_req_per_s": g_json["req_per_s"],
         "stream_req_per_s": g_str["req_per_s"],
         "added_first_token_median_ms": round(
-            g_str["first_token_median_ms"] - d_str["first_token_median_ms"], 2),
+            g_str["first_token_median_ms"] - d_str["first_token_median_ms"], 2
+        ),
+        "gateway_cpu_ms_per_json_request": g_json["gateway_cpu_ms_per_request"],
         "routed_overhead_median_ms": round(
-            results["gateway json (mom)"]["median_ms"] - d_json["median_ms"], 2),
-    }  # fmt: skip
-    print(f"mom serve bench: {args.clients} concurrent clients, {os.cpu_count()} cores, "
-          "loopback upstream (noisy on a shared machine: medians of interleaved rounds)")  # fmt: skip
-    print(f"{'variant':<22}{'median ms':>10}{'p99 ms':>10}{'1st tok ms':>11}{'req/s':>9}{'n':>7}")
+            results["gateway json (mom)"]["median_ms"] - d_json["median_ms"], 2
+        ),
+    }
+    print(
+        f"mom serve bench: {args.clients} concurrent clients, {os.cpu_count()} cores, "
+        "loopback upstream (noisy on a shared machine: medians of interleaved rounds)"
+    )
+    print(
+        f"{'variant':<22}{'median ms':>10}{'p99 ms':>10}{'1st tok ms':>11}{'req/s':>9}"
+        f"{'gw CPU ms/req':>14}{'n':>7}"
+    )
     for name, r in results.items():
-        print(f"{name:<22}{r['median_ms']:>10.2f}{r['p99_ms']:>10.2f}"
-              f"{r['first_token_median_ms']:>11.2f}{r['req_per_s']:>9.1f}{r['requests']:>7}")  # fmt: skip
-    targets = {"overhead_median_ms": 3.0, "overhead_p99_ms": 15.0,
-               "added_first_token_median_ms": 5.0}  # fmt: skip
+        print(
+            f"{name:<22}{r['median_ms']:>10.2f}{r['p99_ms']:>10.2f}"
+            f"{r['first_token_median_ms']:>11.2f}{r['req_per_s']:>9.1f}"
+            f"{r['gateway_cpu_ms_per_request']:>14.2f}{r['requests']:>7}"
+        )
+    targets = {
+        "overhead_median_ms": 3.0,
+        "overhead_p99_ms": 15.0,
+        "added_first_token_median_ms": 5.0,
+    }
     for key, value in summary.items():
         mark = ""
         if key in targets:
@@ -255,8 +393,7 @@ def main() -> None:
         elif key == "json_req_per_s":
             mark = "ok" if value >= 300 else "below the 300 req/s aim"
         print(f"  {key:<30}{value:>10}  {mark}")
-    print(json.dumps({"bench": "serve", "clients": args.clients, **summary,
-                      "variants": results}))  # fmt: skip
+    print(json.dumps({"bench": "serve", "clients": args.clients, **summary, "variants": results}))
 
 
 if __name__ == "__main__":
