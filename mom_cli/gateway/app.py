@@ -174,9 +174,9 @@ class Gateway:
                 return Response(status_code=499)
             try:
                 answer = work.result()
-            except (MomError, ApiError) as exc:
+            except Exception as exc:  # a bug must still answer in OpenAI's shape
                 err = to_api_error(exc)
-                self._log_error(scope, err)
+                self._log_error(scope, err, exc)
                 self._count(chat.model, err.status, err, started)
                 return error_response(err)
         finally:
@@ -203,8 +203,19 @@ class Gateway:
             },
         )
 
-    def _log_error(self, scope: RequestScope, err: ApiError) -> None:
-        log.warning("client %s: %s %s: %s", scope.client, err.status, err.type, err.message)
+    def _log_error(
+        self, scope: RequestScope, err: ApiError, exc: BaseException | None = None
+    ) -> None:
+        """One line per failed request: the client's id, never its token."""
+        unexpected = exc is not None and not isinstance(exc, MomError | ApiError)
+        log.warning(
+            "client %s: %s %s: %s",
+            scope.client,
+            err.status,
+            err.type,
+            err.message,
+            exc_info=exc if unexpected else None,
+        )
 
     async def models(self, request: Request) -> Response:
         try:
@@ -274,9 +285,9 @@ class StreamResponse(Response):
         writer = ChunkWriter(completion_id(), chat.model)
         try:
             first = await anext(stream)
-        except (MomError, ApiError) as exc:
+        except Exception as exc:
             err = to_api_error(exc)
-            gw._log_error(self.scope, err)
+            gw._log_error(self.scope, err, exc)
             gw._count(chat.model, err.status, err, self.started)
             headers = [(b"content-type", JSON.encode())]
             headers += [(k.encode(), v.encode()) for k, v in err.headers.items()]
@@ -305,9 +316,9 @@ class StreamResponse(Response):
                         }
                     )
                     body = b""
-        except (MomError, ApiError) as exc:
+        except Exception as exc:
             failed = to_api_error(exc)
-            gw._log_error(self.scope, failed)
+            gw._log_error(self.scope, failed, exc)
         if failed is not None:
             tail = body + ChunkWriter.error(failed)
             gw._count(chat.model, failed.status, failed, self.started)

@@ -233,3 +233,23 @@ def test_health_and_metrics(gateway: Gateway) -> None:
     assert 'mom_gateway_upstream_calls_total{model="m-cheap",outcome="ok",tier="cheap"} 1' in text
     assert "mom_gateway_cost_usd_total" in text and "mom_gateway_upstream_seconds_bucket" in text
     assert "tok" not in text.replace("tokens", "")
+
+
+def test_tokens_and_keys_stay_out_of_ledger_metrics_and_logs(
+    gateway: Gateway, fakes: list[FakeServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    token = "client-token-XYZ-987"
+    for fake in fakes:  # upstream echoes its key in the error, as some providers do
+        fake.script(*[Reply.status_code(401, f"invalid key {FAKE_KEY}")] * 3)
+    with gateway(token=token) as base:
+        with pytest.raises(openai.APIStatusError):
+            ask(client(base, token))
+        root = base.removesuffix("/v1")
+        metrics = httpx.get(root + "/metrics", headers={"authorization": f"Bearer {token}"}).text
+    rows = Ledger().rows()
+    assert rows and all(r.client == "cli" for r in rows)
+    dump = json.dumps([r.__dict__ for r in rows]) + metrics + caplog.text
+    assert token not in dump and FAKE_KEY not in dump
