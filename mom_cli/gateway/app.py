@@ -161,7 +161,12 @@ class Gateway:
         self, request: Request, chat: ChatRequest, scope: RequestScope, started: float
     ) -> Response:
         work = asyncio.ensure_future(
-            self.core.answer(chat.model, chat.request, client_max=chat.client_max_tokens)
+            self.core.answer(
+                chat.model,
+                chat.request,
+                client_max=chat.client_max_tokens,
+                critic_check=chat.critic_check,
+            )
         )
         watch = asyncio.ensure_future(_until_disconnect(request.receive))
         try:

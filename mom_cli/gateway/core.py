@@ -36,6 +36,10 @@ from mom_cli.routing.analyzer import analyze
 from mom_cli.routing.ladder import Rung
 from mom_cli.routing.selector import ModelSelector, StepProfile
 
+CRITIC_CHECK_SYSTEM = (
+    "You review another assistant's answer. Be strict about correctness, lenient about style. "
+    "Start your reply with PASS or FAIL."
+)
 ROUTED = "mom"
 COMPETE = "mom-compete"
 
@@ -145,12 +149,22 @@ class GatewayCore:
         return list(selection.rungs), profile.category
 
     # -- non-streaming ---------------------------------------------------------------------
-    async def answer(self, model: str, request: CompletionRequest, *, client_max: bool) -> Answer:
+    async def answer(
+        self,
+        model: str,
+        request: CompletionRequest,
+        *,
+        client_max: bool,
+        critic_check: bool = False,
+    ) -> Answer:
         if model == COMPETE:
             return await self._compete(request)
         if model == ROUTED:
             rungs, category = self.rungs(request)
-            return await self._routed(request, rungs, category, client_max=client_max)
+            critic = self._checker(rungs) if critic_check else None
+            return await self._routed(
+                request, rungs, category, client_max=client_max, critic=critic
+            )
         cfg = self.pool.model(model)
         completion = await self.pool.call(request, model=model)
         return Answer(
@@ -158,11 +172,18 @@ class GatewayCore:
         )
 
     async def _routed(
-        self, request: CompletionRequest, rungs: list[Rung], category: str, *, client_max: bool
+        self,
+        request: CompletionRequest,
+        rungs: list[Rung],
+        category: str,
+        *,
+        client_max: bool,
+        critic: str | None = None,
     ) -> Answer:
         escalations: list[dict[str, str]] = []
         tried: list[str] = []
         last: Completion | None = None
+        checked = False
         for index, rung in enumerate(rungs):
             tried.append(rung.model)
             reason = ""
@@ -176,8 +197,11 @@ class GatewayCore:
                     reason = "empty answer"
                 elif completion.finish_reason == "length" and not client_max:
                     reason = "truncated answer (finish_reason=length)"
-                else:
-                    return self._routed_answer(completion, tried, escalations)
+                elif critic and critic != rung.model:
+                    checked = True
+                    reason = await self._critic_verdict(critic, request, completion)
+                if not reason:
+                    return self._routed_answer(completion, tried, escalations, checked, critic)
             if index + 1 < len(rungs):
                 nxt = rungs[index + 1]
                 escalations.append(
@@ -188,25 +212,52 @@ class GatewayCore:
                     }
                 )
             elif last is not None:
-                return self._routed_answer(last, tried, escalations)
+                return self._routed_answer(last, tried, escalations, checked, critic)
             else:
                 raise UnavailableError(f"every tier failed; last: {reason}")
         raise UnavailableError("no model to try")
 
+    def _checker(self, rungs: list[Rung]) -> str | None:
+        """The model that vets routed answers: gateway.critic, else the strongest usable."""
+        if self.config.gateway.critic:
+            return self.config.gateway.critic
+        profile = StepProfile(quality="critical")
+        pick = ModelSelector(self.config, self.pool).select(profile)
+        return pick.model if pick.available else (rungs[-1].model if rungs else None)
+
+    async def _critic_verdict(
+        self, critic: str, request: CompletionRequest, answer: Completion
+    ) -> str:
+        """ "" when the critic passes the answer, else why it failed it (escalate)."""
+        prompt = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
+        check = CompletionRequest.from_prompt(
+            f"Request:\n{prompt}\n\nAnswer:\n{answer.content}\n\nDoes the answer correctly "
+            "and completely satisfy the request? Reply PASS or FAIL, then one short reason.",
+            system=CRITIC_CHECK_SYSTEM,
+            max_tokens=64,
+        )
+        try:
+            verdict = await self.pool.call(check, model=critic, category="critic")
+        except ProviderError:  # no verdict: keep the answer rather than fail it
+            return ""
+        text = verdict.content.strip()
+        if text.upper().startswith("FAIL"):
+            return f"critic {critic}: {text[:200]}"
+        return ""
+
     def _routed_answer(
-        self, c: Completion, tried: list[str], escalations: list[dict[str, str]]
+        self,
+        c: Completion,
+        tried: list[str],
+        escalations: list[dict[str, str]],
+        checked: bool = False,
+        critic: str | None = None,
     ) -> Answer:
         tiers = [self.config.models[m].tier for m in tried]
-        return Answer(
-            c.content,
-            c.finish_reason,
-            "mom",
-            c,
-            tiers,
-            tried,
-            escalations,
-            {"tier": c.tier, "model": c.model, "escalations": escalations},
-        )
+        models = tried + ([critic] if checked and critic else [])
+        meta = {"tier": c.tier, "model": c.model, "escalations": escalations,
+                "critic": critic if checked else None}  # fmt: skip
+        return Answer(c.content, c.finish_reason, "mom", c, tiers, models, escalations, meta)
 
     def contenders(self, request: CompletionRequest) -> tuple[list[Rung], str | None, str]:
         """The critic is the strongest usable model (or gateway.critic); the N best-fitting

@@ -61,6 +61,7 @@ class ChatRequest:
     stream: bool
     include_usage: bool
     client_max_tokens: bool  # the client set max_tokens (then "length" is what it asked for)
+    critic_check: bool = False  # `"mom": {"critic": true}`: a stronger model vets the answer
 
 
 def _bad(message: str, param: str | None = None) -> ApiError:
@@ -150,7 +151,15 @@ def parse_chat(raw: bytes, default_max_tokens: int) -> ChatRequest:
         stop=tuple(stop),
         json_mode=json_mode,
     )
-    return ChatRequest(model, request, stream, bool(options.get("include_usage")), client_max)
+    extension = doc.get("mom") or {}
+    if not isinstance(extension, dict):
+        raise _bad('mom: expected an object such as {"critic": true}', "mom")
+    critic = extension.get("critic", False)
+    if not isinstance(critic, bool):
+        raise _bad("mom.critic: expected true or false", "mom")
+    return ChatRequest(
+        model, request, stream, bool(options.get("include_usage")), client_max, critic
+    )
 
 
 def completion_id() -> str:

@@ -253,3 +253,25 @@ def test_tokens_and_keys_stay_out_of_ledger_metrics_and_logs(
     assert rows and all(r.client == "cli" for r in rows)
     dump = json.dumps([r.__dict__ for r in rows]) + metrics + caplog.text
     assert token not in dump and FAKE_KEY not in dump
+
+
+def test_failed_critic_check_escalates_when_asked(
+    gateway: Gateway, fakes: list[FakeServer]
+) -> None:
+    fakes[0].script(Reply(content="2 + 2 = 5"))
+    fakes[1].script(Reply(content="2 + 2 = 4"))
+    fakes[2].script(Reply(content="FAIL: arithmetic is wrong"), Reply(content="PASS: correct"))
+    with gateway() as base:
+        raw = ask(client(base), text="what is 2 + 2?", extra_body={"mom": {"critic": True}})
+    assert raw.parse().choices[0].message.content == "2 + 2 = 4"
+    assert raw.headers["x-mom-tier"] == "mid"
+    assert raw.headers["x-mom-models"] == "m-cheap,m-mid,m-top"
+    meta = json.loads(raw.text)["mom"]
+    assert meta["critic"] == "m-top"
+    assert meta["escalations"][0]["reason"].startswith("critic m-top: FAIL")
+    reviewed = [json.dumps(r.body["messages"]) for r in fakes[2].chat_requests]
+    assert "2 + 2 = 5" in reviewed[0] and "2 + 2 = 4" in reviewed[1]
+    # without the flag nobody reviews the cheap answer
+    fakes[0].script(Reply(content="2 + 2 = 5"))
+    with gateway() as base:
+        assert ask(client(base), text="what is 2 + 2?").headers["x-mom-tier"] == "cheap"
