@@ -111,7 +111,7 @@ def serve_process(
                             stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180
         while True:
             if proc.poll() is not None:
                 raise RuntimeError(
@@ -124,7 +124,7 @@ def serve_process(
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("mom serve did not come up in 90 s")
+                raise RuntimeError("mom serve did not come up in 180 s")
             time.sleep(0.1)
         yield proc, base + "/v1"
     finally:

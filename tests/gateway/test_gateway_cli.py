@@ -82,3 +82,25 @@ def test_cost_groups_by_client() -> None:
     table = runner.invoke(app, ["cost", "--by", "client"])
     assert "alice" in table.output and "(cli)" in table.output
     assert runner.invoke(app, ["cost", "--by", "team"]).exit_code == 2
+
+
+@pytest.mark.slow
+def test_workers_share_the_sqlite_ledger(fakes: list[FakeServer], tmp_path: Path) -> None:
+    import openai
+    from gateway_support import FAKE_KEY, serve_process
+
+    cfg = write_config(tmp_path / "r.toml", [f.url for f in fakes])
+    home = tmp_path / "home"
+    env = {"FAKE_UPSTREAM_KEY": FAKE_KEY, "MOM_HOME": str(home)}
+    with serve_process(cfg, tmp_path, "--workers", "2", env=env) as (_, base):
+        c = openai.OpenAI(base_url=base, api_key="x", max_retries=0, timeout=20)
+        for _ in range(6):
+            assert (
+                c.chat.completions.create(
+                    model="m-cheap", messages=[{"role": "user", "content": "hi"}]
+                )
+                .choices[0]
+                .message.content
+            )
+    rows = Ledger(home / "ledger.sqlite3").rows()
+    assert len(rows) == 6 and {r.client for r in rows} == {"local"}
