@@ -4,13 +4,18 @@
 Three processes: a minimal upstream (raw ASGI on uvicorn answering OpenAI JSON and SSE
 instantly), `mom serve` in front of it (one configured model, `bench`, priced $0 so the
 figures are the gateway's own work: auth, parsing, the pool, the openai SDK upstream,
-the SQLite ledger row, rendering), and this client (httpx, asyncio). Direct and gateway
-runs alternate in blocks so machine noise hits both alike.
+the SQLite ledger row, rendering), and this client (a bare asyncio HTTP/1.1 client:
+httpx itself could not drive more than ~70 req/s here). Direct and gateway runs alternate
+in rounds so machine noise hits both alike.
 
 Figures: per-request latency overhead (median and p99 of gateway minus direct; targets
 ≤ 3 ms and ≤ 15 ms), requests/s through the gateway for JSON (aim ≥ 300) and streaming,
 and the time to first streamed token the gateway adds (target ≤ 5 ms median). Also the
-routed model `mom` (analyzer + selector on top). Prints a table, then one JSON line.
+routed model `mom` (analyzer + selector on top), the same with one client (c=1: the
+latency a request gains with no queueing), and the gateway's CPU per request from /proc,
+which machine load inflates least. With 32 clients in a closed loop, latency is about
+32 / throughput, so the 32-client overhead is mostly queueing behind the gateway's CPU
+per request. Prints a table, then one JSON line.
 Usage: .venv/bin/python scripts/bench_serve.py [--clients 32] [--requests 20] [--rounds 3]
 """
 
@@ -275,19 +280,25 @@ async def measure(
     up: str, gw: str, args: argparse.Namespace, gw_pid: int | None = None
 ) -> dict[str, Any]:
     runs: dict[str, dict[str, list[float]]] = {}
+    solo = args.requests * 3
+    variants = [
+        ("direct json", up, "bench", False, args.clients, args.requests),
+        ("gateway json", gw, "bench", False, args.clients, args.requests),
+        ("gateway json (mom)", gw, "mom", False, args.clients, args.requests),
+        ("direct stream", up, "bench", True, args.clients, args.requests),
+        ("gateway stream", gw, "bench", True, args.clients, args.requests),
+        ("direct json c=1", up, "bench", False, 1, solo),
+        ("gateway json c=1", gw, "bench", False, 1, solo),
+        ("direct stream c=1", up, "bench", True, 1, solo),
+        ("gateway stream c=1", gw, "bench", True, 1, solo),
+    ]
     for _ in range(args.rounds):  # interleave so load spikes hit every variant alike
-        for name, base, model, stream in (
-            ("direct json", up, "bench", False),
-            ("gateway json", gw, "bench", False),
-            ("gateway json (mom)", gw, "mom", False),
-            ("direct stream", up, "bench", True),
-            ("gateway stream", gw, "bench", True),
-        ):
+        for name, base, model, stream, clients, per_client in variants:
             cpu = cpu_seconds(gw_pid)
-            totals, firsts, rate = await phase(base, model, stream, args.clients, args.requests)
+            totals, firsts, rate = await phase(base, model, stream, clients, per_client)
             used = cpu_seconds(gw_pid) - cpu if base == gw else 0.0
             slot = runs.setdefault(name, {"totals": [], "firsts": [], "rates": [], "cpu": []})
-            slot["cpu"].append(used / max(1, len(totals) + args.clients))
+            slot["cpu"].append(used / max(1, len(totals) + clients))
             slot["totals"] += totals
             slot["firsts"] += firsts
             slot["rates"].append(rate)
@@ -363,6 +374,17 @@ def main() -> None:
             g_str["first_token_median_ms"] - d_str["first_token_median_ms"], 2
         ),
         "gateway_cpu_ms_per_json_request": g_json["gateway_cpu_ms_per_request"],
+        "overhead_median_ms_c1": round(
+            results["gateway json c=1"]["median_ms"] - results["direct json c=1"]["median_ms"], 2
+        ),
+        "overhead_p99_ms_c1": round(
+            results["gateway json c=1"]["p99_ms"] - results["direct json c=1"]["p99_ms"], 2
+        ),
+        "added_first_token_median_ms_c1": round(
+            results["gateway stream c=1"]["first_token_median_ms"]
+            - results["direct stream c=1"]["first_token_median_ms"],
+            2,
+        ),
         "routed_overhead_median_ms": round(
             results["gateway json (mom)"]["median_ms"] - d_json["median_ms"], 2
         ),
@@ -385,6 +407,9 @@ def main() -> None:
         "overhead_median_ms": 3.0,
         "overhead_p99_ms": 15.0,
         "added_first_token_median_ms": 5.0,
+        "overhead_median_ms_c1": 3.0,
+        "overhead_p99_ms_c1": 15.0,
+        "added_first_token_median_ms_c1": 5.0,
     }
     for key, value in summary.items():
         mark = ""

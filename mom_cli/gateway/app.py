@@ -57,8 +57,16 @@ async def _until_disconnect(receive: Receive) -> None:
             return
 
 
+def _header(request: Request, name: bytes) -> str | None:
+    """One raw header, without building Starlette's Headers object (hot path)."""
+    for key, value in request.scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
 async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+    declared = _header(request, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ApiError(
             413,
@@ -96,7 +104,7 @@ class Gateway:
 
     # -- plumbing --------------------------------------------------------------------------
     def _client(self, request: Request) -> Client:
-        client = self.tokens.client_for(request.headers.get("authorization"))
+        client = self.tokens.client_for(_header(request, b"authorization"))
         if client is None:
             raise ApiError(
                 401,

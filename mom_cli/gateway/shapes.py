@@ -6,6 +6,7 @@ in OpenAI's error JSON, so the `openai` SDK raises BadRequestError.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import time
@@ -162,8 +163,13 @@ def parse_chat(raw: bytes, default_max_tokens: int) -> ChatRequest:
     )
 
 
+_ID_PREFIX = "chatcmpl-mom" + os.urandom(6).hex()
+_ids = itertools.count(1)
+
+
 def completion_id() -> str:
-    return "chatcmpl-mom" + os.urandom(12).hex()
+    """Unique per process start and request, without a syscall per request."""
+    return f"{_ID_PREFIX}{next(_ids):x}"
 
 
 def usage(tokens_in: int, tokens_out: int) -> dict[str, int]:
