@@ -275,3 +275,30 @@ def test_failed_critic_check_escalates_when_asked(
     fakes[0].script(Reply(content="2 + 2 = 5"))
     with gateway() as base:
         assert ask(client(base), text="what is 2 + 2?").headers["x-mom-tier"] == "cheap"
+
+
+def test_each_token_has_its_own_daily_budget(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mom_cli.gateway.auth import digest
+
+    monkeypatch.setenv("MOM_TOKEN_BOB", "bob-token")
+    extra = {
+        "models": {"m-cheap": {"price_input": 1000.0, "price_output": 1000.0}},
+        "gateway": {"tokens": {
+            "alice": {"sha256": digest("alice-token"), "daily_budget_usd": 0.025},
+            "bob": {"token_env": "MOM_TOKEN_BOB", "daily_budget_usd": 10.0},
+        }},
+    }  # fmt: skip
+    with gateway(extra=extra) as base:
+        alice, bob = client(base, "alice-token"), client(base, "bob-token")
+        kw = {"model": "m-cheap", "max_tokens": 10}
+        ask(alice, **kw)  # estimate $0.016, cost $0.007: the third would pass $0.025
+        ask(alice, **kw)
+        with pytest.raises(openai.RateLimitError) as info:
+            ask(alice, **kw)
+        assert info.value.code == "insufficient_quota" and "client 'alice'" in info.value.message
+        for _ in range(3):
+            ask(bob, **kw)
+    rows = Ledger().rows()
+    assert [r.client for r in rows] == ["alice", "alice", "bob", "bob", "bob"]
