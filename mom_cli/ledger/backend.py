@@ -41,8 +41,9 @@ class Reservations(Protocol):
         global_limit_usd: float,
         ttl_seconds: float,
     ) -> int:
-        """Atomically check spent + reserved + amount against both limits (0 = no limit)
-        and hold `amount_usd`; return the reservation id or raise BudgetExceededError."""
+        """Atomically check today's spent + reserved + amount against the global limit and
+        the client's (client limit 0 = none) and hold `amount_usd`; return the reservation
+        id or raise BudgetExceededError."""
         ...
 
     def release(self, reservation_id: int) -> None: ...
