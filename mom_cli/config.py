@@ -104,6 +104,26 @@ class SafetySection(_Section):
     allow_edit: list[str] = Field(default_factory=list)
     max_file_bytes: int = Field(1_000_000, ge=1)
     max_removed_definitions: float = Field(0.5, gt=0, le=1)
+class GatewayToken(_Section):
+    """One client of `mom serve`: the token itself never lives in the file (a sha256 of it,
+    or the environment variable that holds it), only its id, which the ledger records."""
+
+    sha256: str = Field("", pattern=r"^([0-9a-fA-F]{64})?$")
+    token_env: str = ""
+    daily_budget_usd: float = Field(0.0, ge=0)  # 0 = only the global cost thresholds
+
+
+class GatewaySection(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8787, ge=0, le=65535)
+    token_env: str = "MOM_SERVE_TOKEN"
+    token_budget_usd: float = Field(0.0, ge=0)
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    max_concurrent: int = Field(64, ge=1)
+    default_max_tokens: int = Field(1024, ge=1)
+    compete_models: int = Field(2, ge=1, le=8)
+    critic: str = ""
+    tokens: dict[str, GatewayToken] = Field(default_factory=dict)
 
 
 class ProviderConfig(_Section):
@@ -148,6 +168,7 @@ class MomConfig(_Section):
     milestones: MilestonesSection = Field(default_factory=MilestonesSection)
     sandbox: SandboxSection = Field(default_factory=SandboxSection)
     safety: SafetySection = Field(default_factory=SafetySection)
+    gateway: GatewaySection = Field(default_factory=GatewaySection)
     providers: dict[str, ProviderConfig] = Field(default_factory=dict)
     models: dict[str, ModelConfig] = Field(default_factory=dict)
 

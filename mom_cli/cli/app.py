@@ -20,6 +20,7 @@ from mom_cli.cli import (
     models_cmd,
     run_cmd,
     trust_cmd,
+    serve_cmd,
     undo_cmd,
     validate_cmd,
 )
@@ -51,6 +52,7 @@ for module in (
     hook_cmd,
     trust_cmd,
     undo_cmd,
+    serve_cmd,
 ):
     module.register(app)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -37,6 +37,20 @@ def register(app: typer.Typer) -> None:
         since: Annotated[
             str | None, typer.Option("--since", help="Only calls on or after DATE (YYYY-MM-DD).")
         ] = None,
+        by: Annotated[
+            str,
+            typer.Option(
+                "--by",
+                help="Group by 'model' (tier and model) or 'client' (the `mom serve` token id).",
+            ),
+        ] = "model",
+        ledger_url: Annotated[
+            str | None,
+            typer.Option(
+                "--ledger",
+                help="Ledger to read: a SQLite path or postgresql://… (default: the user ledger).",
+            ),
+        ] = None,
         repo: RepoOption = None,
         config: ConfigOption = None,
         json_out: JsonOption = False,
@@ -44,20 +58,28 @@ def register(app: typer.Typer) -> None:
         """Ledger report: calls, tokens and $ per tier and model, and savings vs all-sonnet."""
         from rich.table import Table
 
+        from mom_cli.ledger.backend import open_ledger
         from mom_cli.ledger.report import build_report
-        from mom_cli.ledger.store import Ledger
 
         with cli_errors(json_out):
+            if by not in ("model", "client"):
+                raise UsageError(f"--by {by!r}: expected 'model' or 'client'")
             cfg = load(resolve_repo(repo), config).config
             since_ts = _parse_since(since)
-            ledger = Ledger()
+            ledger, _ = open_ledger(ledger_url)
             rows = ledger.rows(since_ts)
             today = {name: ledger.requests_today(name) for name in cfg.providers}
             report = build_report(rows, cfg, today)
+            if by == "client":
+                _print_clients(rows, json_out, since)
+                return
             if json_out:
                 print_json(report.to_dict())
                 return
-            table = Table(title=f"mom cost — {ledger.path}" + (f" since {since}" if since else ""))
+            table = Table(
+                title=f"mom cost — {getattr(ledger, 'path', '')}"
+                + (f" since {since}" if since else "")
+            )
             for col in (
                 "tier",
                 "model",
@@ -100,3 +122,32 @@ def register(app: typer.Typer) -> None:
                 console.print(
                     f"[yellow]{name}: daily request quota used up; skipped as unavailable[/]"
                 )
+
+
+def _print_clients(rows: list[Any], json_out: bool, since: str | None) -> None:
+    """`mom cost --by client`: spend per gateway token id (never the token)."""
+    from dataclasses import asdict
+
+    from rich.table import Table
+
+    from mom_cli.ledger.report import by_client
+
+    lines = by_client(rows)
+    if json_out:
+        print_json(
+            {"clients": [asdict(ln) for ln in lines], "cost_usd": sum(ln.cost_usd for ln in lines)}
+        )
+        return
+    table = Table(title="mom cost by client" + (f" since {since}" if since else ""))
+    for col in ("client", "calls", "tokens in", "tokens out", "$", "failed"):
+        table.add_column(col, justify="left" if col == "client" else "right")
+    for ln in lines:
+        table.add_row(
+            ln.client or "(cli)",
+            str(ln.calls),
+            f"{ln.input_tokens:,}",
+            f"{ln.output_tokens:,}",
+            f"{ln.cost_usd:.4f}",
+            str(ln.failures),
+        )
+    console.print(table)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from mom_cli.config import CostSection
 from mom_cli.errors import BudgetExceededError
 from mom_cli.events import EventSink, Notice, null_sink
-from mom_cli.ledger.store import Ledger
+from mom_cli.ledger.backend import LedgerStore
 
 
 class BudgetGuard:
     """Warns past `warn_threshold_usd`, refuses past `stop_threshold_usd` (today's spend)."""
 
-    def __init__(self, cost: CostSection, ledger: Ledger, sink: EventSink = null_sink) -> None:
+    def __init__(self, cost: CostSection, ledger: LedgerStore, sink: EventSink = null_sink) -> None:
         self.cost = cost
         self.ledger = ledger
         self.sink = sink

@@ -37,6 +37,30 @@ class CostReport:
         return asdict(self)
 
 
+@dataclass
+class ClientLine:
+    client: str  # the gateway client's id ("" = calls made outside `mom serve`)
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    failures: int = 0
+
+
+def by_client(rows: list[LedgerRow]) -> list[ClientLine]:
+    """Spend per gateway client id, biggest spender first."""
+    grouped: dict[str, ClientLine] = {}
+    for row in rows:
+        client = getattr(row, "client", "")
+        line = grouped.setdefault(client, ClientLine(client))
+        line.calls += 1
+        line.input_tokens += row.input_tokens
+        line.output_tokens += row.output_tokens
+        line.cost_usd += row.cost_usd
+        line.failures += row.outcome not in ("ok", "validated")
+    return sorted(grouped.values(), key=lambda ln: (-ln.cost_usd, ln.client))
+
+
 def build_report(
     rows: list[LedgerRow], config: MomConfig, requests_today: dict[str, int] | None = None
 ) -> CostReport:

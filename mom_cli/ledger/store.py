@@ -43,6 +43,19 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE calls ADD COLUMN detail TEXT NOT NULL DEFAULT '';
     CREATE INDEX calls_provider_ts ON calls(provider, ts);
     """,
+    # 3: the gateway's client id per call, and spend reserved before paid calls
+    # (ledger/migrations.py holds the PostgreSQL text of every step, in lockstep).
+    """
+    ALTER TABLE calls ADD COLUMN client TEXT NOT NULL DEFAULT '';
+    CREATE INDEX calls_client_ts ON calls(client, ts);
+    CREATE TABLE reservations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        client TEXT NOT NULL DEFAULT '',
+        amount_usd REAL NOT NULL,
+        ts REAL NOT NULL,
+        expires REAL NOT NULL
+    );
+    """,
 )
 
 OK_OUTCOMES = frozenset({"ok", "validated"})
@@ -67,6 +80,7 @@ class LedgerEntry:
     category: str = ""
     detail: str = ""
     ts: float = field(default_factory=time.time)
+    client: str = ""  # the gateway client's id (never its token); "" outside `mom serve`
 
 
 @dataclass(frozen=True)

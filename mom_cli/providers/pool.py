@@ -18,8 +18,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from mom_cli.config import ModelConfig, MomConfig, ProviderConfig
 from mom_cli.errors import ProviderError, QuotaExhaustedError, UnavailableError, UsageError
 from mom_cli.events import AttemptFailed, CostRecorded, EventSink, null_sink
+from mom_cli.ledger.backend import LedgerStore
 from mom_cli.ledger.budget import BudgetGuard
-from mom_cli.ledger.store import Ledger, LedgerEntry
+from mom_cli.ledger.store import LedgerEntry
 from mom_cli.providers.base import Availability, Completion, CompletionRequest, Provider
 from mom_cli.providers.deadline import within_deadline
 from mom_cli.providers.retry import EndpointHealth, RetryPolicy
@@ -76,7 +77,7 @@ class ProviderPool:
     def __init__(
         self,
         config: MomConfig,
-        ledger: Ledger | None = None,
+        ledger: LedgerStore | None = None,
         sink: EventSink = null_sink,
         *,
         policy: RetryPolicy | None = None,

@@ -30,6 +30,7 @@ class Reply:
     hang_seconds: float = 3.0  # "hang": wait this long (or until the server stops), send nothing
     delay: float = 0.0  # seconds to wait before any reply (to hold a call in flight)
     trickle_seconds: float = 2.0  # "trickle": one byte of the body (or one stream piece) per
+    chunk_delay: float = 0.0  # seconds between streamed parts (a slow, mid-stream reply)
 
     @classmethod
     def status_code(cls, status: int, message: str = "", **headers: str) -> Reply:
@@ -176,16 +177,18 @@ def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 parts = wire.stream_parts(reply.content, body)
                 if kind == "truncated_stream":
                     parts = parts[: max(1, len(parts) // 2)]
-                self._stream(parts, truncated=kind == "truncated_stream")
+                self._stream(parts, truncated=kind == "truncated_stream", pause=reply.chunk_delay)
             else:
                 self._send_json(200, wire.reply_body(reply.content, body), reply.headers)
 
-        def _stream(self, parts: list[bytes], *, truncated: bool) -> None:
+        def _stream(self, parts: list[bytes], *, truncated: bool, pause: float = 0.0) -> None:
             self.send_response(200)
             self.send_header("Content-Type", wire.stream_type())
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
-            for part in parts:
+            for index, part in enumerate(parts):
+                if pause and index:
+                    server._stop.wait(pause)
                 self.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
                 self.wfile.flush()
             if truncated:

@@ -1,0 +1,390 @@
+"""The Starlette app: /v1/chat/completions, /v1/models, /health, /metrics.
+
+Thin on purpose: check the caller (auth, concurrency, body size), parse, hand the request
+to GatewayCore, render OpenAI shapes. A client that goes away cancels the upstream work:
+both response kinds watch the ASGI `http.disconnect` message while the core runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from mom_cli.errors import MomError
+from mom_cli.gateway.auth import Client, TokenTable
+from mom_cli.gateway.core import COMPETE, ROUTED, GatewayCore, StreamStart
+from mom_cli.gateway.errors import to_api_error
+from mom_cli.gateway.scope import RequestScope
+from mom_cli.gateway.shapes import (
+    ApiError,
+    ChatRequest,
+    ChunkWriter,
+    completion_body,
+    completion_id,
+    parse_chat,
+    usage,
+)
+
+log = logging.getLogger("mom.gateway")
+JSON = "application/json"
+
+
+@dataclass
+class Limits:
+    max_body_bytes: int
+    max_concurrent: int
+    default_max_tokens: int
+
+
+def error_response(exc: ApiError) -> Response:
+    return Response(exc.body(), exc.status, headers=exc.headers, media_type=JSON)
+
+
+async def _until_disconnect(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+def _header(request: Request, name: bytes) -> str | None:
+    """One raw header, without building Starlette's Headers object (hot path)."""
+    for key, value in request.scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = _header(request, b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(
+            413,
+            f"request body of {declared} bytes exceeds the {limit}-byte limit",
+            "invalid_request_error",
+            "request_too_large",
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(
+                413,
+                f"request body exceeds the {limit}-byte limit",
+                "invalid_request_error",
+                "request_too_large",
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _strategy(model: str) -> str:
+    return {ROUTED: "mom", COMPETE: "compete"}.get(model, "direct")
+
+
+class Gateway:
+    def __init__(self, core: GatewayCore, tokens: TokenTable, limits: Limits) -> None:
+        self.core = core
+        self.tokens = tokens
+        self.limits = limits
+        self.active = 0
+        self.metrics = core.metrics
+        self.started = time.time()
+
+    # -- plumbing --------------------------------------------------------------------------
+    def _client(self, request: Request) -> Client:
+        client = self.tokens.client_for(_header(request, b"authorization"))
+        if client is None:
+            raise ApiError(
+                401,
+                "missing or invalid bearer token (Authorization: Bearer …)",
+                "invalid_request_error",
+                "invalid_api_key",
+            )
+        return client
+
+    def _count(self, model: str, status: int, err: ApiError | None, started: float) -> None:
+        label = model if self.core.knows(model) else "unknown"
+        self.metrics.inc("mom_gateway_requests_total", model=label, status=str(status))
+        self.metrics.observe(
+            "mom_gateway_request_seconds", time.perf_counter() - started, strategy=_strategy(model)
+        )
+        if err is not None:
+            self.metrics.inc("mom_gateway_errors_total", type=err.type)
+
+    # -- endpoints -------------------------------------------------------------------------
+    async def chat(self, request: Request) -> Response:
+        started = time.perf_counter()
+        model = ""
+        if self.active >= self.limits.max_concurrent:
+            err = ApiError(
+                429,
+                f"too many concurrent requests (limit {self.limits.max_concurrent}); retry shortly",
+                "rate_limit_exceeded",
+                headers={"retry-after": "1"},
+            )
+            self._count(model, 429, err, started)
+            return error_response(err)
+        self.active += 1
+        handed_off = False
+        try:
+            client = self._client(request)
+            chat = parse_chat(
+                await _read_body(request, self.limits.max_body_bytes),
+                self.limits.default_max_tokens,
+            )
+            model = chat.model
+            if not self.core.knows(model):
+                raise ApiError(
+                    404,
+                    f"model {model!r} does not exist; try {', '.join(self.core.model_names())}",
+                    "invalid_request_error",
+                    "model_not_found",
+                    "model",
+                )
+            scope = self.core.open_scope(client.id, client.daily_budget_usd)
+            if chat.stream:
+                handed_off = True
+                return StreamResponse(self, chat, scope, started)
+            return await self._json(request, chat, scope, started)
+        except ApiError as exc:
+            self._count(model, exc.status, exc, started)
+            return error_response(exc)
+        finally:
+            if not handed_off:
+                self.active -= 1
+
+    async def _json(
+        self, request: Request, chat: ChatRequest, scope: RequestScope, started: float
+    ) -> Response:
+        work = asyncio.ensure_future(
+            self.core.answer(
+                chat.model,
+                chat.request,
+                client_max=chat.client_max_tokens,
+                critic_check=chat.critic_check,
+            )
+        )
+        watch = asyncio.ensure_future(_until_disconnect(request.receive))
+        try:
+            await asyncio.wait((work, watch), return_when=asyncio.FIRST_COMPLETED)
+            if not work.done():  # the client went away: stop paying for its answer
+                work.cancel()
+                await asyncio.gather(work, return_exceptions=True)
+                log.info("client %s disconnected; upstream call cancelled", scope.client)
+                self._count(chat.model, 499, None, started)
+                return Response(status_code=499)
+            try:
+                answer = work.result()
+            except Exception as exc:  # a bug must still answer in OpenAI's shape
+                err = to_api_error(exc)
+                self._log_error(scope, err, exc)
+                self._count(chat.model, err.status, err, started)
+                return error_response(err)
+        finally:
+            watch.cancel()
+            self.core.close_scope(scope)
+        tokens = scope.tokens
+        meta = {**answer.metadata, "strategy": answer.strategy, "cost_usd": scope.cost_usd}
+        body = completion_body(
+            completion_id(), chat.model, answer.text, answer.finish_reason, tokens, meta
+        )
+        self._count(chat.model, 200, None, started)
+        return Response(
+            body,
+            200,
+            media_type=JSON,
+            headers={
+                "x-mom-tier": ",".join(
+                    dict.fromkeys(
+                        answer.tiers[-1:] if answer.strategy != "compete" else answer.tiers
+                    )
+                ),
+                "x-mom-models": ",".join(answer.models),
+                "x-mom-cost-usd": f"{scope.cost_usd:.6f}",
+            },
+        )
+
+    def _log_error(
+        self, scope: RequestScope, err: ApiError, exc: BaseException | None = None
+    ) -> None:
+        """One line per failed request: the client's id, never its token."""
+        unexpected = exc is not None and not isinstance(exc, MomError | ApiError)
+        log.warning(
+            "client %s: %s %s: %s",
+            scope.client,
+            err.status,
+            err.type,
+            err.message,
+            exc_info=exc if unexpected else None,
+        )
+
+    async def models(self, request: Request) -> Response:
+        try:
+            self._client(request)
+        except ApiError as exc:
+            return error_response(exc)
+        now = int(self.started)
+        data = [
+            {"id": name, "object": "model", "created": now, "owned_by": "mom"}
+            for name in self.core.model_names()
+        ]
+        return JSONResponse({"object": "list", "data": data})
+
+    async def health(self, request: Request) -> Response:
+        return JSONResponse(
+            {
+                "status": "ok",
+                "in_flight": self.active,
+                "ledger_schema": self.core.ledger.schema_version,
+            }
+        )
+
+    async def metrics_text(self, request: Request) -> Response:
+        try:
+            self._client(request)
+        except ApiError as exc:
+            return error_response(exc)
+        extra = f"# TYPE mom_gateway_in_flight gauge\nmom_gateway_in_flight {self.active}\n"
+        return PlainTextResponse(
+            self.metrics.render() + extra, media_type="text/plain; version=0.0.4"
+        )
+
+
+class StreamResponse(Response):
+    """SSE in OpenAI's chunk shape. Headers wait for the first piece, so an error before
+    any text (budget, every tier down) is a real HTTP error the SDK can raise, and
+    x-mom-tier names the tier that actually answered."""
+
+    def __init__(
+        self, gateway: Gateway, chat: ChatRequest, scope: RequestScope, started: float
+    ) -> None:
+        self.gateway = gateway
+        self.chat = chat
+        self.scope = scope
+        self.started = started
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        pump = asyncio.ensure_future(self._pump(send))
+        watch = asyncio.ensure_future(_until_disconnect(receive))
+        try:
+            await asyncio.wait((pump, watch), return_when=asyncio.FIRST_COMPLETED)
+            if not pump.done():
+                pump.cancel()
+                await asyncio.gather(pump, return_exceptions=True)
+                log.info("client %s disconnected mid-stream; upstream cancelled", self.scope.client)
+                self.gateway._count(self.chat.model, 499, None, self.started)
+            else:
+                pump.result()
+        finally:
+            watch.cancel()
+            self.gateway.core.close_scope(self.scope)
+            self.gateway.active -= 1
+
+    async def _pump(self, send: Send) -> None:
+        chat, gw = self.chat, self.gateway
+        stream = gw.core.stream(chat.model, chat.request, client_max=chat.client_max_tokens)
+        writer = ChunkWriter(completion_id(), chat.model)
+        try:
+            first = await anext(stream)
+        except Exception as exc:
+            err = to_api_error(exc)
+            gw._log_error(self.scope, err, exc)
+            gw._count(chat.model, err.status, err, self.started)
+            headers = [(b"content-type", JSON.encode())]
+            headers += [(k.encode(), v.encode()) for k, v in err.headers.items()]
+            await send({"type": "http.response.start", "status": err.status, "headers": headers})
+            await send({"type": "http.response.body", "body": err.body(), "more_body": False})
+            return
+        assert isinstance(first, StreamStart)
+        headers = [
+            (b"content-type", b"text/event-stream; charset=utf-8"),
+            (b"cache-control", b"no-cache"),
+            (b"x-accel-buffering", b"no"),
+            (b"x-mom-tier", first.tier.encode()),
+            (b"x-mom-models", first.model.encode()),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        body = writer.delta({"role": "assistant", "content": ""})
+        failed: ApiError | None = None
+        try:
+            async for piece in stream:
+                if isinstance(piece, str) and piece:
+                    await send(
+                        {
+                            "type": "http.response.body",
+                            "body": body + writer.delta({"content": piece}),
+                            "more_body": True,
+                        }
+                    )
+                    body = b""
+        except Exception as exc:
+            failed = to_api_error(exc)
+            gw._log_error(self.scope, failed, exc)
+        if failed is not None:
+            tail = body + ChunkWriter.error(failed)
+            gw._count(chat.model, failed.status, failed, self.started)
+        else:
+            tail = body + writer.delta({}, "stop")
+            if chat.include_usage:
+                meta = {
+                    "tier": first.tier,
+                    "model": first.model,
+                    "escalations": first.escalations,
+                    "cost_usd": self.scope.cost_usd,
+                }
+                tail += writer.usage(self.scope.tokens, meta)
+            tail += ChunkWriter.DONE
+            gw._count(chat.model, 200, None, self.started)
+        await send({"type": "http.response.body", "body": tail, "more_body": False})
+
+
+def build_app(core: GatewayCore, tokens: TokenTable, limits: Limits) -> Starlette:
+    gw = Gateway(core, tokens, limits)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await core.aclose()
+            core.close()
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 404)
+        return error_response(
+            ApiError(
+                status,
+                f"no route {request.method} {request.url.path}",
+                "invalid_request_error",
+                "not_found",
+            )
+        )
+
+    routes = [
+        Route("/v1/chat/completions", gw.chat, methods=["POST"]),
+        Route("/chat/completions", gw.chat, methods=["POST"]),
+        Route("/v1/models", gw.models, methods=["GET"]),
+        Route("/health", gw.health, methods=["GET"]),
+        Route("/metrics", gw.metrics_text, methods=["GET"]),
+    ]
+    app = Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_found}
+    )
+    app.state.gateway = gw
+    return app
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+__all__ = ["Gateway", "Limits", "build_app", "usage"]

@@ -1,0 +1,425 @@
+#!/usr/bin/env python
+"""What `mom serve` adds on the way to a model, at 32 concurrent clients, on loopback.
+
+Three processes: a minimal upstream (raw ASGI on uvicorn answering OpenAI JSON and SSE
+instantly), `mom serve` in front of it (one configured model, `bench`, priced $0 so the
+figures are the gateway's own work: auth, parsing, the pool, the openai SDK upstream,
+the SQLite ledger row, rendering), and this client (a bare asyncio HTTP/1.1 client:
+httpx itself could not drive more than ~70 req/s here). Direct and gateway runs alternate
+in rounds so machine noise hits both alike.
+
+Figures: per-request latency overhead (median and p99 of gateway minus direct; targets
+≤ 3 ms and ≤ 15 ms), requests/s through the gateway for JSON (aim ≥ 300) and streaming,
+and the time to first streamed token the gateway adds (target ≤ 5 ms median). Also the
+routed model `mom` (analyzer + selector on top), the same with one client (c=1: the
+latency a request gains with no queueing), and the gateway's CPU per request from /proc,
+which machine load inflates least. With 32 clients in a closed loop, latency is about
+32 / throughput, so the 32-client overhead is mostly queueing behind the gateway's CPU
+per request. Prints a table, then one JSON line.
+Usage: .venv/bin/python scripts/bench_serve.py [--clients 32] [--requests 20] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BODY = {"model": "bench", "messages": [{"role": "user", "content": "say hello"}]}
+WORDS = ["Hello", " from", " the", " loopback", " upstream", " model", " at", " speed."]
+
+
+# -- the upstream: answers at once, in OpenAI's shapes ------------------------------------
+def _sse(doc: Any) -> bytes:
+    return b"data: " + json.dumps(doc).encode() + b"\n\n"
+
+
+async def upstream_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] != "http":
+        return
+    raw = b""
+    while True:
+        message = await receive()
+        raw += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    doc = json.loads(raw or b"{}")
+    head = {"id": "chatcmpl-up", "created": 0, "model": doc.get("model", "x")}
+    if doc.get("stream"):
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/event-stream")],
+            }
+        )
+        chunk = {**head, "object": "chat.completion.chunk"}
+        parts = [
+            _sse(
+                {
+                    **chunk,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "delta": {"role": "assistant", "content": ""},
+                            "finish_reason": None,
+                        }
+                    ],
+                }
+            )
+        ]
+        parts += [
+            _sse(
+                {**chunk, "choices": [{"index": 0, "delta": {"content": w}, "finish_reason": None}]}
+            )
+            for w in WORDS
+        ]
+        parts.append(
+            _sse({**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        )
+        parts.append(b"data: [DONE]\n\n")
+        for part in parts:
+            await send({"type": "http.response.body", "body": part, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return
+    body = json.dumps(
+        {
+            **head,
+            "object": "chat.completion",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": "".join(WORDS)},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 8, "total_tokens": 11},
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def run_upstream(port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        upstream_app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+    )
+
+
+# -- processes --------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 90) -> None:
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{url}: process exited {proc.returncode}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit(f"{url}: did not come up")
+
+
+def write_config(path: Path, upstream: str) -> None:
+    import tomli_w
+
+    doc = {
+        "tiers": {
+            k: ["bench"] for k in ("default", "simple_edit", "refactor", "architecture", "critical")
+        },
+        "providers": {
+            "up": {
+                "kind": "openai_compat",
+                "base_url": upstream + "/v1",
+                "api_key_env": "BENCH_UPSTREAM_KEY",
+                "timeout": 30,
+            }
+        },
+        "models": {
+            "bench": {
+                "provider": "up",
+                "tier": "bench",
+                "model_id": "bench-1",
+                "affinity": {"general": 0.9},
+            }
+        },
+        "gateway": {"max_concurrent": 256},
+    }
+    path.write_text(tomli_w.dumps(doc), encoding="utf-8")
+
+
+# -- the client: a bare asyncio HTTP/1.1 client, so it costs the CPU as little as possible --
+FIRST = re.compile(rb'"content": ?"[^"]')
+
+
+class Conn:
+    """One keep-alive connection; requests on it are sequential, like one client's."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, base: str) -> Conn:
+        host, port = base.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return cls(reader, writer)
+
+    async def post(self, body: bytes) -> tuple[float, float]:
+        """(total seconds, seconds to the first non-empty content; = total for JSON)."""
+        started = time.perf_counter()
+        self.writer.write(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: bench\r\n"
+            b"Content-Type: application/json\r\nContent-Length: "
+            + str(len(body)).encode()
+            + b"\r\n\r\n"
+            + body
+        )
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(head.split(b"\r\n", 1)[0].decode())
+        lower = head.lower()
+        if b"transfer-encoding: chunked" not in lower:
+            length = int(lower.split(b"content-length: ", 1)[1].split(b"\r\n", 1)[0])
+            await self.reader.readexactly(length)
+            took = time.perf_counter() - started
+            return took, took
+        first = 0.0
+        while True:
+            size = int((await self.reader.readuntil(b"\r\n"))[:-2], 16)
+            data = await self.reader.readexactly(size + 2)
+            if size == 0:
+                break
+            if not first and FIRST.search(data):
+                first = time.perf_counter() - started
+        return time.perf_counter() - started, first
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def phase(
+    base: str, model: str, stream: bool, clients: int, per_client: int
+) -> tuple[list[float], list[float], float]:
+    body = json.dumps({**BODY, "model": model, "stream": stream}).encode()
+    conns = [await Conn.open(base) for _ in range(clients)]
+    totals: list[float] = []
+    firsts: list[float] = []
+    await asyncio.gather(*(c.post(body) for c in conns))  # warm-up
+
+    async def worker(conn: Conn) -> None:
+        for _ in range(per_client):
+            total, first = await conn.post(body)
+            totals.append(total)
+            firsts.append(first)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(c) for c in conns))
+    wall = time.perf_counter() - started
+    for c in conns:
+        c.close()
+    return totals, firsts, len(totals) / wall
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU of a process so far (Linux /proc): the gateway's own cost per
+    request, which machine load does not inflate the way wall-clock latency is."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def ms(x: float) -> float:
+    return round(x * 1000, 2)
+
+
+async def measure(
+    up: str, gw: str, args: argparse.Namespace, gw_pid: int | None = None
+) -> dict[str, Any]:
+    runs: dict[str, dict[str, list[float]]] = {}
+    solo = args.requests * 3
+    variants = [
+        ("direct json", up, "bench", False, args.clients, args.requests),
+        ("gateway json", gw, "bench", False, args.clients, args.requests),
+        ("gateway json (mom)", gw, "mom", False, args.clients, args.requests),
+        ("direct stream", up, "bench", True, args.clients, args.requests),
+        ("gateway stream", gw, "bench", True, args.clients, args.requests),
+        ("direct json c=1", up, "bench", False, 1, solo),
+        ("gateway json c=1", gw, "bench", False, 1, solo),
+        ("direct stream c=1", up, "bench", True, 1, solo),
+        ("gateway stream c=1", gw, "bench", True, 1, solo),
+    ]
+    for _ in range(args.rounds):  # interleave so load spikes hit every variant alike
+        for name, base, model, stream, clients, per_client in variants:
+            cpu = cpu_seconds(gw_pid)
+            totals, firsts, rate = await phase(base, model, stream, clients, per_client)
+            used = cpu_seconds(gw_pid) - cpu if base == gw else 0.0
+            slot = runs.setdefault(name, {"totals": [], "firsts": [], "rates": [], "cpu": []})
+            slot["cpu"].append(used / max(1, len(totals) + clients))
+            slot["totals"] += totals
+            slot["firsts"] += firsts
+            slot["rates"].append(rate)
+    out: dict[str, Any] = {}
+    for name, slot in runs.items():
+        out[name] = {
+            "median_ms": ms(statistics.median(slot["totals"])),
+            "p99_ms": ms(pct(slot["totals"], 0.99)),
+            "first_token_median_ms": ms(statistics.median(slot["firsts"])),
+            "req_per_s": round(statistics.median(slot["rates"]), 1),
+            "requests": len(slot["totals"]),
+            "gateway_cpu_ms_per_request": ms(statistics.median(slot["cpu"])),
+        }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--requests", type=int, default=20, help="per client per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--upstream", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.upstream:
+        run_upstream(args.upstream)
+        return
+    home = tempfile.mkdtemp(prefix="mom-bench-")
+    env = dict(
+        os.environ,
+        MOM_HOME=home,
+        MOM_CONFIG_HOME=home,
+        BENCH_UPSTREAM_KEY="sk-bench",
+        PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
+    up_port, gw_port = free_port(), free_port()
+    up_url, gw_url = f"http://127.0.0.1:{up_port}", f"http://127.0.0.1:{gw_port}"
+    cfg = Path(home) / "routing.toml"
+    write_config(cfg, up_url)
+    procs = [subprocess.Popen([sys.executable, __file__, "--upstream", str(up_port)], env=env)]
+    try:
+        wait_up(up_url + "/", procs[0])
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "from mom_cli.cli.fast import main; main()",
+                    "serve",
+                    "--config",
+                    str(cfg),
+                    "--port",
+                    str(gw_port),
+                ],
+                env=env,
+                cwd=home,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        wait_up(gw_url + "/health", procs[1])
+        results = asyncio.run(measure(up_url, gw_url, args, procs[1].pid))
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(10)
+    d_json, g_json = results["direct json"], results["gateway json"]
+    d_str, g_str = results["direct stream"], results["gateway stream"]
+    summary = {
+        "overhead_median_ms": round(g_json["median_ms"] - d_json["median_ms"], 2),
+        "overhead_p99_ms": round(g_json["p99_ms"] - d_json["p99_ms"], 2),
+        "json_req_per_s": g_json["req_per_s"],
+        "stream_req_per_s": g_str["req_per_s"],
+        "added_first_token_median_ms": round(
+            g_str["first_token_median_ms"] - d_str["first_token_median_ms"], 2
+        ),
+        "gateway_cpu_ms_per_json_request": g_json["gateway_cpu_ms_per_request"],
+        "overhead_median_ms_c1": round(
+            results["gateway json c=1"]["median_ms"] - results["direct json c=1"]["median_ms"], 2
+        ),
+        "overhead_p99_ms_c1": round(
+            results["gateway json c=1"]["p99_ms"] - results["direct json c=1"]["p99_ms"], 2
+        ),
+        "added_first_token_median_ms_c1": round(
+            results["gateway stream c=1"]["first_token_median_ms"]
+            - results["direct stream c=1"]["first_token_median_ms"],
+            2,
+        ),
+        "routed_overhead_median_ms": round(
+            results["gateway json (mom)"]["median_ms"] - d_json["median_ms"], 2
+        ),
+    }
+    print(
+        f"mom serve bench: {args.clients} concurrent clients, {os.cpu_count()} cores, "
+        "loopback upstream (noisy on a shared machine: medians of interleaved rounds)"
+    )
+    print(
+        f"{'variant':<22}{'median ms':>10}{'p99 ms':>10}{'1st tok ms':>11}{'req/s':>9}"
+        f"{'gw CPU ms/req':>14}{'n':>7}"
+    )
+    for name, r in results.items():
+        print(
+            f"{name:<22}{r['median_ms']:>10.2f}{r['p99_ms']:>10.2f}"
+            f"{r['first_token_median_ms']:>11.2f}{r['req_per_s']:>9.1f}"
+            f"{r['gateway_cpu_ms_per_request']:>14.2f}{r['requests']:>7}"
+        )
+    targets = {
+        "overhead_median_ms": 3.0,
+        "overhead_p99_ms": 15.0,
+        "added_first_token_median_ms": 5.0,
+        "overhead_median_ms_c1": 3.0,
+        "overhead_p99_ms_c1": 15.0,
+        "added_first_token_median_ms_c1": 5.0,
+    }
+    for key, value in summary.items():
+        mark = ""
+        if key in targets:
+            mark = "ok" if value <= targets[key] else f"MISSES target ≤ {targets[key]}"
+        elif key == "json_req_per_s":
+            mark = "ok" if value >= 300 else "below the 300 req/s aim"
+        print(f"  {key:<30}{value:>10}  {mark}")
+    print(json.dumps({"bench": "serve", "clients": args.clients, **summary, "variants": results}))
+
+
+if __name__ == "__main__":
+    main()
