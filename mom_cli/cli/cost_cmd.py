@@ -44,16 +44,14 @@ def register(app: typer.Typer) -> None:
         """Ledger report: calls, tokens and $ per tier and model, and savings vs all-sonnet."""
         from rich.table import Table
 
-        from mom_cli.ledger.report import build_report
         from mom_cli.ledger.store import Ledger
+        from mom_cli.service.info import cost as cost_report
 
         with cli_errors(json_out):
             cfg = load(resolve_repo(repo), config).config
             since_ts = _parse_since(since)
             ledger = Ledger()
-            rows = ledger.rows(since_ts)
-            today = {name: ledger.requests_today(name) for name in cfg.providers}
-            report = build_report(rows, cfg, today)
+            report = cost_report(cfg, since_ts, ledger)
             if json_out:
                 print_json(report.to_dict())
                 return
