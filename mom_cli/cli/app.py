@@ -16,6 +16,7 @@ from mom_cli.cli import (
     milestone_cmd,
     models_cmd,
     run_cmd,
+    tui_cmd,
     undo_cmd,
     validate_cmd,
 )
@@ -46,6 +47,7 @@ for module in (
     config_cmd,
     hook_cmd,
     undo_cmd,
+    tui_cmd,
 ):
     module.register(app)
 

@@ -136,3 +136,11 @@ def doctor_report(root: Path, cfg: MomConfig) -> dict[str, Any]:
             "rules_skipped": missing_rule_tools(root),
         },
     }
+
+
+def tiers_report(cfg: MomConfig) -> list[dict[str, Any]]:
+    """Which tiers are usable and why not (no tool probing: cheap enough for a header)."""
+    from mom_cli.ledger.store import Ledger
+    from mom_cli.providers.pool import ProviderPool
+
+    return _tiers_report(cfg, _models_report(ProviderPool(cfg, Ledger())))
