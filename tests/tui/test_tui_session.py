@@ -25,6 +25,8 @@ from mom_cli.tui.app import MomApp
 from mom_cli.tui.screens.budget_screen import BudgetStopScreen
 from mom_cli.tui.screens.confirm_quit import ConfirmQuit
 from mom_cli.tui.screens.error_screen import ErrorScreen
+from mom_cli.tui.widgets.checklist import Checklist
+from mom_cli.tui.widgets.diff_panel import DiffPanel
 from mom_cli.tui.widgets.plan_panel import PlanPanel
 from mom_cli.tui.widgets.too_small import TooSmall
 from mom_cli.workflows.milestone.lock import RepoLock
@@ -61,7 +63,7 @@ async def test_request_escalates_then_accept_one_change_and_reject_another(
         second = app.state.steps["t1"]
         assert second.review == "held" and second.files == ("calc/more.py",)
         assert "def two" in (project / "calc/more.py").read_text()
-        assert "+def two() -> int:" in str(app.query_one("#diff-body").render())
+        assert "+def two() -> int:" in app.query_one(DiffPanel).diff_text
         await pilot.press("f2", "r")  # reject it: rolled back through its checkpoint
         assert second.review == "rejected"
     assert (project / "calc/more.py").read_text() == MORE
@@ -127,7 +129,7 @@ async def test_milestone_checklist_ticks(project: Path, paid: Paid) -> None:
         assert code == 0, log_text(app)
         seen.append(app.state.checklist[0].status)
         assert app.query_one("#checklist").display
-        assert "[x] 1. Add a function double" in str(app.query_one("#checklist").render())
+        assert "[x] 1. Add a function double" in app.query_one(Checklist).plain
     assert seen[0] in ("pending", "running") and seen[-1] == "validated"
     assert "- [x] Add a function double" in (project / "MILESTONES.md").read_text()
     assert (project / "calc/ops.py").read_text() == GOOD_OPS

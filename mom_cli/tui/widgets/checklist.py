@@ -23,6 +23,7 @@ class Checklist(Static):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("", **kwargs)
         self._seen = -1
+        self.plain = ""
 
     def refresh_from(self, state: SessionState) -> None:
         if state.version == self._seen:
@@ -35,4 +36,5 @@ class Checklist(Static):
         for item in state.checklist:
             mark, style = MARK.get(item.status, ("[ ]", ""))
             text.append(f" {mark} {item.index}. {item.text[:90]}\n", style=style)
+        self.plain = text.plain
         self.update(text)
