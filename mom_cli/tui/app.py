@@ -38,7 +38,8 @@ from mom_cli.tui.widgets.request_box import RequestBox
 from mom_cli.tui.widgets.too_small import TooSmall
 
 DRAIN_SECONDS = 0.05
-LOG_LINES_PER_TICK = 200  # a burst beyond this is summarised in one line
+LOG_LINES_PER_TICK = 40  # a burst beyond this is summarised in one line
+PANEL_SECONDS = 0.25  # the plan table redraws at most 4×/s while events stream
 
 
 class MomApp(App[None]):
@@ -74,6 +75,7 @@ class MomApp(App[None]):
         self.load_status = load_status
         self.last_exit: int | None = None
         self.paint_time: float | None = None
+        self._panels_at = 0.0
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -113,18 +115,21 @@ class MomApp(App[None]):
         self.query_one(TooSmall).check(event.size.width, event.size.height)
 
     # -- events from the engine -----------------------------------------------------------
-    def drain(self) -> None:
+    def drain(self, force: bool = False) -> None:
+        """Fold queued events into the state; redraw the log now (one write, capped) and
+        the panels at most every PANEL_SECONDS, so keys stay responsive in a burst."""
         events = self.pump.drain()
-        if not events:
+        if events:
+            lines = [line for line in map(self.state.apply, events) if line]
+            if len(lines) > LOG_LINES_PER_TICK:
+                skipped = len(lines) - LOG_LINES_PER_TICK
+                lines = [f"… {skipped} more event lines (burst)", *lines[-LOG_LINES_PER_TICK:]]
+            if lines:
+                self.query_one(EventLog).write("\n".join(lines))
+        now = time.monotonic()
+        if not force and now - self._panels_at < PANEL_SECONDS:
             return
-        lines = [line for line in map(self.state.apply, events) if line]
-        log = self.query_one(EventLog)
-        if len(lines) > LOG_LINES_PER_TICK:
-            skipped = len(lines) - LOG_LINES_PER_TICK
-            log.write(f"… {skipped} more event lines (burst)")
-            lines = lines[-LOG_LINES_PER_TICK:]
-        for line in lines:
-            log.write(line)
+        self._panels_at = now
         self.query_one(PlanPanel).refresh_from(self.state)
         self.query_one(Checklist).refresh_from(self.state)
         self._refresh_diff()
@@ -174,13 +179,13 @@ class MomApp(App[None]):
 
     @on(Output)
     def output(self, message: Output) -> None:
-        self.drain()
+        self.drain(force=True)
         for line in message.text.splitlines() or [""]:
             self.log_line(line)
 
     @on(WorkDone)
     def work_done(self, message: WorkDone) -> None:
-        self.drain()
+        self.drain(force=True)
         self.busy = max(0, self.busy - 1)
         if not self.busy:
             self.token = None

@@ -25,24 +25,35 @@ class PlanPanel(DataTable[Any]):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self._seen = -1
+        self._shown: dict[str, tuple[str, ...]] = {}  # plain text of each row's cells
 
     def on_mount(self) -> None:
         for name in COLUMNS:
             self.add_column(name, key=name)
 
+    def clear(self, columns: bool = False) -> PlanPanel:
+        self._shown.clear()
+        super().clear(columns)
+        return self
+
     def refresh_from(self, state: SessionState) -> None:
         if state.version == self._seen:
             return
         self._seen = state.version
-        for row in state.steps.values():
-            cells = self.cells(row)
-            if row.task_id in self.rows:
-                for name, value in zip(COLUMNS, cells, strict=True):
-                    self.update_cell(row.task_id, name, value)
-            else:
-                self.add_row(*cells, key=row.task_id)
         for key in [k for k in self.rows if k.value not in state.steps]:
             self.remove_row(key)
+            self._shown.pop(str(key.value), None)
+        for row in state.steps.values():
+            cells = self.cells(row)
+            plain = tuple(str(c) for c in cells)
+            old = self._shown.get(row.task_id)
+            if old is None:
+                self.add_row(*cells, key=row.task_id)
+            else:  # only the cells that changed: each update re-renders the table
+                for name, value, before, now in zip(COLUMNS, cells, old, plain, strict=True):
+                    if before != now:
+                        self.update_cell(row.task_id, name, value)
+            self._shown[row.task_id] = plain
 
     @staticmethod
     def cells(row: StepRow) -> tuple[Text | str, ...]:
