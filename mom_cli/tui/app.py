@@ -8,6 +8,7 @@ engine's events reach the UI through an EventPump drained on a timer.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -60,12 +61,17 @@ class MomApp(App[None]):
         self,
         workspace: Workspace | None,
         *,
+        repo: Path | None = None,
+        config_path: Path | None = None,
         startup_error: str = "",
         clock: Callable[[], float] = time.monotonic,
         load_status: bool = True,
     ) -> None:
         super().__init__()
         self.ws = workspace
+        self.repo = workspace.repo if workspace is not None else repo
+        self.config_path = config_path
+        self.pending: list[Command] = []  # typed before the config finished loading
         self.startup_error = startup_error
         self.state = SessionState(clock)
         self.pump = EventPump()
@@ -79,7 +85,7 @@ class MomApp(App[None]):
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        name = self.ws.repo.name if self.ws is not None else "-"
+        name = self.repo.name if self.repo is not None else "-"
         yield MoneyBar(name, id="money")
         with Horizontal(id="main"):
             with Vertical(id="left"):
@@ -104,12 +110,45 @@ class MomApp(App[None]):
         self.query_one(RequestBox).focus()
         self.query_one(TooSmall).check(self.size.width, self.size.height)
         self.log_line("mom: type a request, or /help for commands. Ctrl+Q quits.")
-        if self.load_status:
-            self.run_worker(self._load_status, thread=True, group="status")
         self.call_after_refresh(self._painted)
 
+    def _open_workspace(self) -> None:
+        from mom_cli.errors import MomError
+
+        assert self.repo is not None
+        try:
+            ws = Workspace.open(self.repo, self.config_path)
+        except MomError as exc:
+            self._from_thread(self._cannot_open, str(exc))
+            return
+        self._from_thread(self._opened, ws)
+
+    def _from_thread(self, callback: Callable[..., object], *args: object) -> None:
+        """call_from_thread, unless the app has quit meanwhile (its loop is closed)."""
+        if not self.is_running:
+            return
+        with contextlib.suppress(RuntimeError):  # it exited between the check and the call
+            self.call_from_thread(callback, *args)
+
+    def _opened(self, ws: Workspace) -> None:
+        self.ws = ws
+        if self.load_status:
+            self.run_worker(self._load_status, thread=True, group="status")
+        pending, self.pending = self.pending, []
+        for cmd in pending:
+            self.start(cmd)
+
+    def _cannot_open(self, problem: str) -> None:
+        self.startup_error = problem
+        self.push_screen(ErrorScreen(problem, _hint(problem)))
+
     def _painted(self) -> None:
+        """After the first frame: load the config (the slow import) and the money data."""
         self.paint_time = time.perf_counter()
+        if self.ws is None and self.repo is not None:
+            self.run_worker(self._open_workspace, thread=True, group="status")
+        elif self.load_status:
+            self.run_worker(self._load_status, thread=True, group="status")
 
     def on_resize(self, event: Any) -> None:
         self.query_one(TooSmall).check(event.size.width, event.size.height)
@@ -149,6 +188,8 @@ class MomApp(App[None]):
 
     def start(self, cmd: Command) -> None:
         if self.ws is None:
+            if not self.startup_error:
+                self.pending.append(cmd)  # runs once the config has loaded
             return
         editing = cmd.name in EDITING
         if editing and cmd.name == "undo" and self.busy:
@@ -218,7 +259,7 @@ class MomApp(App[None]):
         assert self.ws is not None
         status = money(self.ws.config)
         tiers = tiers_report(self.ws.config)
-        self.call_from_thread(self.show_status, status, tiers)
+        self._from_thread(self.show_status, status, tiers)
 
     def show_status(self, status: Any, tiers: list[dict[str, Any]]) -> None:
         bar = self.query_one(MoneyBar)
@@ -336,11 +377,15 @@ def _hint(problem: str) -> str:
 
 
 def open_app(repo: Path | None, config: Path | None, **kwargs: Any) -> MomApp:
-    """The app for `repo`, or one that opens on the error screen naming the problem."""
+    """The app for `repo`, or one that opens on the error screen naming the problem.
+
+    Only the repository is resolved here (cheap); the config loads in a worker after the
+    first paint, and a broken one opens the error screen then."""
     from mom_cli.errors import MomError
+    from mom_cli.paths import resolve_repo
 
     try:
-        ws = Workspace.open(repo, config)
+        root = resolve_repo(repo, require_git=True)
     except MomError as exc:
         return MomApp(None, startup_error=str(exc), **kwargs)
-    return MomApp(ws, **kwargs)
+    return MomApp(None, repo=root, config_path=config, **kwargs)

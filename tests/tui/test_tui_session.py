@@ -162,6 +162,7 @@ async def test_broken_config_opens_the_error_screen(project: Path, tmp_path: Pat
     bad.write_text("[cost]\ndaily_budget_usd = 'lots'\n")
     app = app_for(project, bad)
     async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ErrorScreen), timeout=30)
         assert isinstance(app.screen, ErrorScreen)
         assert "daily_budget_usd" in app.screen.problem
         await pilot.press("ctrl+q")
