@@ -93,6 +93,22 @@ async def test_cancel_mid_run_rolls_back_and_leaves_the_users_work(
     assert tree_state(project) == before
 
 
+async def test_quit_during_a_run_cancels_it_then_exits_0(project: Path, paid: Paid) -> None:
+    (project / "SLOW").write_text("3")
+    before = tree_state(project)
+    paid.openai.script(Reply(content=GOOD_EDIT))
+    app = app_for(project, paid.config)
+    async with app.run_test(size=SIZE) as pilot:
+        await submit(pilot, REQUEST)
+        await until(pilot, lambda: (project / "calc/ops.py").read_text() == GOOD_OPS)
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, ConfirmQuit)
+        await pilot.press("y")
+        await until(pilot, lambda: not app.is_running, timeout=120)
+    assert app.return_code == 0
+    assert tree_state(project) == before
+
+
 async def test_budget_stop_screen(project: Path, paid: Paid, tmp_path: Path) -> None:
     config = write_config(
         tmp_path / "tight.toml",
