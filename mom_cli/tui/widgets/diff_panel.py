@@ -56,14 +56,14 @@ class DiffPanel(VerticalScroll):
                 name, _, status = label.partition(":")
                 stages.append(f"{name} {status}  ", style=STAGE_STYLE.get(status, ""))
             parts.append(stages)
-        for line in row.escalations:
-            parts.append(Text(f"↑ escalated {line}", style="yellow"))
-        for line in row.failures[-6:]:
-            parts.append(Text(f"✗ {line}"[:400], style="red"))
         if diff:
             parts.append(Syntax(diff, "diff", theme="ansi_dark", word_wrap=True))
         elif row.record_id:
             parts.append(Text("(the change is no longer on disk)", style="dim"))
         else:
             parts.append(Text("no validated change for this step", style="dim"))
+        for line in row.escalations:
+            parts.append(Text(f"↑ escalated {line}"[:300], style="yellow"))
+        for line in row.failures[-6:]:
+            parts.append(Text(f"✗ {line}"[:300], style="red"))
         return Group(*parts)
