@@ -52,7 +52,7 @@ class PlanPanel(DataTable[Any]):
             else:  # only the cells that changed: each update re-renders the table
                 for name, value, before, now in zip(COLUMNS, cells, old, plain, strict=True):
                     if before != now:
-                        self.update_cell(row.task_id, name, value)
+                        self.update_cell(row.task_id, name, value, update_width=True)
             self._shown[row.task_id] = plain
 
     @staticmethod
