@@ -81,34 +81,42 @@ class MomApp(App[None]):
         self.load_status = load_status
         self.last_exit: int | None = None
         self.paint_time: float | None = None
+        # The main screen's widgets, held directly: while a modal screen is up,
+        # app.query_one would search that screen instead.
+        self.money_bar = MoneyBar(self.repo.name if self.repo is not None else "-", id="money")
+        self.plan = PlanPanel(id="plan")
+        self.checklist = Checklist(id="checklist")
+        self.log_view = EventLog(id="log")
+        self.diff = DiffPanel(id="diff")
+        self.request_box = RequestBox(id="request")
+        self.too_small = TooSmall(id="too-small")
         self._panels_at = 0.0
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        name = self.repo.name if self.repo is not None else "-"
-        yield MoneyBar(name, id="money")
+        yield self.money_bar
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield PlanPanel(id="plan")
-                yield Checklist(id="checklist")
-                yield EventLog(id="log")
-            yield DiffPanel(id="diff")
-        yield RequestBox(id="request")
+                yield self.plan
+                yield self.checklist
+                yield self.log_view
+            yield self.diff
+        yield self.request_box
         yield Footer()
-        yield TooSmall(id="too-small")
+        yield self.too_small
 
     def on_mount(self) -> None:
-        self.query_one(PlanPanel).border_title = "plan"
-        self.query_one(EventLog).border_title = "log"
-        self.query_one(DiffPanel).border_title = "change"
-        self.query_one(RequestBox).border_title = "request · Enter sends · /help"
-        self.query_one(Checklist).display = False
+        self.plan.border_title = "plan"
+        self.log_view.border_title = "log"
+        self.diff.border_title = "change"
+        self.request_box.border_title = "request · Enter sends · /help"
+        self.checklist.display = False
         if self.startup_error:
             self.push_screen(ErrorScreen(self.startup_error, _hint(self.startup_error)))
             return
         self.set_interval(DRAIN_SECONDS, self.drain)
-        self.query_one(RequestBox).focus()
-        self.query_one(TooSmall).check(self.size.width, self.size.height)
+        self.request_box.focus()
+        self.too_small.check(self.size.width, self.size.height)
         self.log_line("mom: type a request, or /help for commands. Ctrl+Q quits.")
         self.call_after_refresh(self._painted)
 
@@ -151,7 +159,7 @@ class MomApp(App[None]):
             self.run_worker(self._load_status, thread=True, group="status")
 
     def on_resize(self, event: Any) -> None:
-        self.query_one(TooSmall).check(event.size.width, event.size.height)
+        self.too_small.check(event.size.width, event.size.height)
 
     # -- events from the engine -----------------------------------------------------------
     def drain(self, force: bool = False) -> None:
@@ -164,17 +172,17 @@ class MomApp(App[None]):
                 skipped = len(lines) - LOG_LINES_PER_TICK
                 lines = [f"… {skipped} more event lines (burst)", *lines[-LOG_LINES_PER_TICK:]]
             if lines:
-                self.query_one(EventLog).write("\n".join(lines))
+                self.log_view.write("\n".join(lines))
         now = time.monotonic()
         if not force and now - self._panels_at < PANEL_SECONDS:
             return
         self._panels_at = now
-        self.query_one(PlanPanel).refresh_from(self.state)
-        self.query_one(Checklist).refresh_from(self.state)
+        self.plan.refresh_from(self.state)
+        self.checklist.refresh_from(self.state)
         self._refresh_diff()
 
     def log_line(self, text: str) -> None:
-        self.query_one(EventLog).write(text)
+        self.log_view.write(text)
 
     # -- requests and commands ------------------------------------------------------------
     @on(Submitted)
@@ -197,12 +205,12 @@ class MomApp(App[None]):
             return
         if editing and not self.busy:
             self.state.reset()
-            self.query_one(PlanPanel).clear()
+            self.plan.clear()
         token = CancelToken()
         if editing and not self.busy:
             self.token = token
         self.busy += 1
-        self.query_one(MoneyBar).show(busy=f"{cmd.name} running · Ctrl+C cancels")
+        self.money_bar.show(busy=f"{cmd.name} running · Ctrl+C cancels")
         self.run_worker(lambda: self._work(cmd, token), thread=True, group="work")
 
     def _work(self, cmd: Command, token: CancelToken) -> None:
@@ -230,14 +238,12 @@ class MomApp(App[None]):
         self.busy = max(0, self.busy - 1)
         if not self.busy:
             self.token = None
-            self.query_one(MoneyBar).show(busy="")
+            self.money_bar.show(busy="")
         self.last_exit = message.exit_code
         mark = "✓" if message.exit_code == ExitCode.OK else "✗"
         self.log_line(f"{mark} {message.summary}")
         if message.kind == "context" and message.payload is not None:
-            self.query_one(DiffPanel).show_text(
-                f"context: {message.payload.query}", message.payload.text
-            )
+            self.diff.show_text(f"context: {message.payload.query}", message.payload.text)
         held = self.state.held
         if held and not self.busy:
             self.log_line(
@@ -262,7 +268,7 @@ class MomApp(App[None]):
         self._from_thread(self.show_status, status, tiers)
 
     def show_status(self, status: Any, tiers: list[dict[str, Any]]) -> None:
-        bar = self.query_one(MoneyBar)
+        bar = self.money_bar
         before = bar.money.level if bar.money is not None else "ok"
         bar.show(money=status, tiers=tiers)
         if status.level == "warn" and before != "warn":
@@ -287,9 +293,9 @@ class MomApp(App[None]):
     def _refresh_diff(self, force: bool = False) -> None:
         from mom_cli.service.review import step_diff
 
-        step_id = self.query_one(PlanPanel).selected_id
+        step_id = self.plan.selected_id
         row = self.state.steps.get(step_id or "")
-        panel = self.query_one(DiffPanel)
+        panel = self.diff
         if row is None or self.ws is None:
             return
         if not force and panel.shown_record == row.record_id:
@@ -321,14 +327,14 @@ class MomApp(App[None]):
             by_id[d.record_id].review = d.action
             self.log_line(f"{'✓' if d.action != 'refused' else '✗'} {d.action}: {d.message}")
         self.state.version += 1
-        self.query_one(PlanPanel).refresh_from(self.state)
+        self.plan.refresh_from(self.state)
         self._refresh_diff(force=True)
 
     def action_accept(self) -> None:
-        self._decide([self.query_one(PlanPanel).selected_id or ""], True)
+        self._decide([self.plan.selected_id or ""], True)
 
     def action_reject(self) -> None:
-        self._decide([self.query_one(PlanPanel).selected_id or ""], False)
+        self._decide([self.plan.selected_id or ""], False)
 
     def action_accept_all(self) -> None:
         self._decide([r.task_id for r in self.state.held], True)
@@ -337,10 +343,10 @@ class MomApp(App[None]):
         self._decide([r.task_id for r in self.state.held], False)
 
     def action_focus_plan(self) -> None:
-        self.query_one(PlanPanel).focus()
+        self.plan.focus()
 
     def action_focus_request(self) -> None:
-        self.query_one(RequestBox).focus()
+        self.request_box.focus()
 
     # -- control --------------------------------------------------------------------------
     def action_cancel_run(self) -> None:
