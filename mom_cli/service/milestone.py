@@ -6,7 +6,8 @@ carries the checklist so a front end can tick it live from the item events.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, Literal
 
 from mom_cli.events import ChecklistLoaded, EventSink, null_sink
 from mom_cli.service.cancel import CancelToken, run_async
@@ -37,8 +38,17 @@ def milestone(
     runner = MilestoneRunner(ws.repo, ws.config, pool, ledger=ledger, sink=sink)
     _announce(runner, number, sink)
     if dry_run:
-        return run_async(runner.dry_run(number), token)
-    return run_async(runner.run(number, stale=stale, test_first=test_first), token)
+        return run_async(_closing(runner.dry_run(number), pool), token)
+    return run_async(_closing(runner.run(number, stale=stale, test_first=test_first), pool), token)
+
+
+async def _closing(work: Coroutine[Any, Any, RunReport], pool: Any) -> RunReport:
+    """The pool's HTTP clients are closed on the loop that opened them (a client left
+    for the garbage collector would try to close on a loop that no longer exists)."""
+    try:
+        return await work
+    finally:
+        await pool.aclose()
 
 
 def _announce(runner: object, number: int, sink: EventSink) -> None:
