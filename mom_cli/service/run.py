@@ -90,6 +90,7 @@ def run_request(
     outcome = RunOutcome(dry_run=dry_run)
     state: dict[str, Any] = {}
     with repo_lock(ws.repo, "run", enabled=not dry_run):
+        interrupt: KeyboardInterrupt | None = None
         try:
             run_async(
                 _run(ws, request, finished, outcome, state, dry_run, max_tier, caller_factory),
@@ -97,6 +98,8 @@ def run_request(
             )
         except Cancelled:
             outcome.cancelled = True
+        except KeyboardInterrupt as exc:  # Ctrl+C in a terminal: roll back, then re-raise
+            outcome.cancelled, interrupt = True, exc
         editor: RepoEditor | None = state.get("editor")
         if editor is not None:
             interrupted = outcome.cancelled or (
@@ -108,6 +111,8 @@ def run_request(
             outcome.held = [
                 s.record_id for s in editor.steps.values() if s.status == "applied" and s.record_id
             ]
+        if interrupt is not None:
+            raise interrupt
     if outcome.result is not None and not dry_run:
         _finish_document(ws, request, outcome, state)
     return outcome
