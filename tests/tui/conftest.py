@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fakes import AnthropicWire, FakeServer, OpenAIWire
-from tui_project import make_project, write_config
+from tui_project import Paid, make_project, write_config
 
 FAKE_KEY = "sk-test-tui-0123456789"
 
@@ -47,10 +46,3 @@ def paid(
         monkeypatch.setenv(name, FAKE_KEY)
     path = write_config(tmp_path / "routing.toml", openai_server.url, anthropic_server.url)
     return Paid(openai_server, anthropic_server, path)
-
-
-@dataclass
-class Paid:
-    openai: FakeServer
-    anthropic: FakeServer
-    config: Path

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Paid
 from fakes import Reply
 from pilot_helpers import SIZE, app_for, finish, log_text, submit, until
 from tui_project import (
@@ -17,6 +16,7 @@ from tui_project import (
     REQUEST,
     REQUEST2,
     USER_EDIT,
+    Paid,
     tree_state,
     write_config,
 )

@@ -4,7 +4,9 @@ loopback fakes (the real `openai`/`groq` SDKs talk to tests/fakes) with no local
 from __future__ import annotations
 
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import tomli_w
 
@@ -109,3 +111,12 @@ def tree_state(repo: Path) -> dict[str, bytes]:
         for p in sorted(repo.rglob("*"))
         if p.is_file() and not skip.intersection(p.relative_to(repo).parts)
     }
+
+
+@dataclass
+class Paid:
+    """The loopback fakes answering the paid tiers, and the config pointing at them."""
+
+    openai: Any  # fakes.FakeServer (OpenAI wire: groq, deepseek)
+    anthropic: Any  # fakes.FakeServer (Anthropic wire: haiku, sonnet)
+    config: Path
