@@ -104,6 +104,8 @@ class SafetySection(_Section):
     allow_edit: list[str] = Field(default_factory=list)
     max_file_bytes: int = Field(1_000_000, ge=1)
     max_removed_definitions: float = Field(0.5, gt=0, le=1)
+
+
 class GatewayToken(_Section):
     """One client of `mom serve`: the token itself never lives in the file (a sha256 of it,
     or the environment variable that holds it), only its id, which the ledger records."""

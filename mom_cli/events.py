@@ -67,6 +67,26 @@ class Notice(Event):
     data: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ChangeHeld(Event):
+    """A step's validated change is on disk and held for review (accept keeps it, reject
+    rolls it back through checkpoint `record_id`)."""
+
+    task_id: str
+    record_id: str
+    files: tuple[str, ...]
+    stages: tuple[str, ...] = ()  # "syntax:passed", "tests:skipped", ...
+
+
+@dataclass(frozen=True)
+class ChecklistLoaded(Event):
+    """A milestone's checklist, before its items run (front ends draw it to tick live)."""
+
+    milestone: int
+    title: str
+    items: tuple[tuple[int, str, str], ...]  # (index, text, status)
+
+
 EventSink = Callable[[Event], None]
 
 

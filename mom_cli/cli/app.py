@@ -19,8 +19,9 @@ from mom_cli.cli import (
     milestone_cmd,
     models_cmd,
     run_cmd,
-    trust_cmd,
     serve_cmd,
+    trust_cmd,
+    tui_cmd,
     undo_cmd,
     validate_cmd,
 )
@@ -53,6 +54,7 @@ for module in (
     trust_cmd,
     undo_cmd,
     serve_cmd,
+    tui_cmd,
 ):
     module.register(app)
 

@@ -18,12 +18,10 @@ from mom_cli.cli.common import (
     print_json,
     resolve_repo,
 )
-from mom_cli.errors import UsageError
 
 if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` stays fast
     from mom_cli.config import MomConfig
     from mom_cli.events import Event
-    from mom_cli.providers.base import CompletionRequest
     from mom_cli.providers.ladder_call import LadderResult
 
 
@@ -64,27 +62,6 @@ def _category(prompt: str, config: MomConfig) -> str:
     return str(category or "")
 
 
-async def _ask(
-    config: MomConfig, request: CompletionRequest, tier: str | None, model: str | None, prompt: str
-) -> LadderResult:
-    from mom_cli.ledger.store import Ledger
-    from mom_cli.providers.ladder_call import complete_on_ladder, first_usable_tier
-    from mom_cli.providers.ladder_call import model_tiers as ladder_tiers
-    from mom_cli.providers.pool import ProviderPool
-
-    pool = ProviderPool(config, Ledger(), _render)
-    try:
-        if tier is None and model is None:
-            tier = first_usable_tier(pool, ladder_tiers(config))
-            if tier is None:
-                raise UsageError("no model tier is usable here; run `mom doctor` to see why")
-        return await complete_on_ladder(
-            pool, request, tier=tier, model=model, sink=_render, category=_category(prompt, config)
-        )
-    finally:
-        await pool.aclose()
-
-
 def _document(result: LadderResult) -> dict[str, Any]:
     c = result.completion
     return {
@@ -120,15 +97,16 @@ def ask(
     json_out: JsonOption = False,
 ) -> None:
     """One routed request. Escalates up the tier ladder when a tier fails, and says so."""
-    import asyncio
-
-    from mom_cli.providers.base import CompletionRequest
+    from mom_cli.service.ask import ask as ask_service
+    from mom_cli.service.workspace import Workspace
 
     with cli_errors(json_out):
         root: Path = resolve_repo(repo)
         cfg = load(root, config).config
-        request = CompletionRequest.from_prompt(prompt, system=system, max_tokens=max_tokens)
-        result = asyncio.run(_ask(cfg, request, tier, model, prompt))
+        result = ask_service(
+            Workspace(root, cfg), prompt, sink=_render, tier=tier, model=model, system=system,
+            max_tokens=max_tokens, category=_category(prompt, config=cfg),
+        )  # fmt: skip
         if json_out:
             print_json(_document(result))
             return

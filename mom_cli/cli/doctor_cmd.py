@@ -5,11 +5,7 @@ Exit 0 when at least one model tier works (missing cloud keys are normal); 1 whe
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
@@ -24,106 +20,6 @@ from mom_cli.cli.common import (
     resolve_repo,
 )
 from mom_cli.errors import ExitCode
-
-if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` stays fast
-    from mom_cli.config import MomConfig
-    from mom_cli.providers.pool import ProviderPool
-
-# Tools later stages use: (name, what needs it). clippy is a cargo subcommand.
-TOOLS: tuple[tuple[str, str], ...] = (
-    ("git", "checkpoints and undo"),
-    ("ruff", "Python lint"),
-    ("cargo", "Rust build/test"),
-    ("rustc", "Rust syntax"),
-    ("clippy", "Rust lint"),
-    ("node", "JavaScript syntax/tests"),
-    ("tsc", "TypeScript build"),
-    ("eslint", "JavaScript lint"),
-    ("go", "Go build/test"),
-    ("gofmt", "Go syntax"),
-    ("goimports", "Go imports"),
-    ("javac", "Java build"),
-    ("mvn", "Java tests"),
-)
-
-
-def _tool_present(name: str) -> bool:
-    if name == "clippy":
-        if _which("cargo-clippy"):
-            return True
-        if not _which("cargo"):
-            return False
-        try:
-            done = subprocess.run(
-                ["cargo", "clippy", "--version"], capture_output=True, timeout=10, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return False
-        return done.returncode == 0
-    return _which(name) is not None
-
-
-def _which(name: str) -> str | None:
-    """On PATH, or beside this interpreter (tools installed into mom's own venv)."""
-    return shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
-
-
-def _models_report(pool: ProviderPool) -> list[dict[str, Any]]:
-    rows = []
-    for name, model in pool.config.models.items():
-        verdict = pool.availability(name)
-        rows.append(
-            {
-                "model": name,
-                "tier": model.tier,
-                "provider": model.provider,
-                "kind": pool.config.providers[model.provider].kind,
-                "usable": verdict.ok,
-                "reason": verdict.reason,
-                "endpoints": list(verdict.endpoints),
-            }
-        )
-    return rows
-
-
-def _tiers_report(config: MomConfig, models: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from mom_cli.config import RULES_TIER
-    from mom_cli.providers.ladder_call import model_tiers
-
-    tiers = [
-        {"tier": RULES_TIER, "usable": True, "models": [], "reason": "no model needed"},
-    ]
-    for tier in model_tiers(config):
-        members = [m for m in models if m["tier"] == tier]
-        usable = [m["model"] for m in members if m["usable"]]
-        reason = "; ".join(f"{m['model']}: {m['reason']}" for m in members if not m["usable"])
-        tiers.append(
-            {
-                "tier": tier,
-                "usable": bool(usable),
-                "models": usable,
-                "reason": "" if usable else (reason or "no models configured"),
-            }
-        )
-    return tiers
-
-
-def _providers_report(models: list[dict[str, Any]], config: MomConfig) -> list[dict[str, Any]]:
-    out = []
-    for name, provider in config.providers.items():
-        members = [m for m in models if m["provider"] == name]
-        usable = any(m["usable"] for m in members)
-        reasons = sorted({m["reason"] for m in members if not m["usable"]})
-        out.append(
-            {
-                "provider": name,
-                "kind": provider.kind,
-                "usable": usable,
-                "reason": "" if usable else "; ".join(reasons) or "no models use it",
-                "endpoints": provider.endpoints() if provider.kind != "embedded" else [],
-            }
-        )
-    return out
 
 
 def _print(report: dict[str, Any]) -> None:
@@ -162,52 +58,16 @@ def _print(report: dict[str, Any]) -> None:
     console.print(f"doctor: {verdict}")
 
 
-def _safety_report(root: Path, cfg: MomConfig) -> dict[str, object]:
-    """Which protections are active here (mom_cli.sandbox, mom_cli.trust, edits/guard)."""
-    from mom_cli import sandbox, trust
-    from mom_cli.edits.guard import protected_patterns
-
-    state = trust.trust_status(root / "routing.toml")
-    if state != "absent" and trust.env_trusts():
-        state += f" ({trust.TRUST_ENV} set: trusted for this run)"
-    return {
-        **sandbox.describe(),
-        "repo_config": state,
-        "protected": protected_patterns(cfg.safety),
-        "allowed_edits": list(cfg.safety.allow_edit),
-        "max_file_bytes": cfg.safety.max_file_bytes,
-    }
-
-
 def doctor(
     repo: RepoOption = None, config: ConfigOption = None, json_out: JsonOption = False
 ) -> None:
     """Which tiers, providers, models and tools are usable here, and exactly why not."""
-    from mom_cli.config import RULES_TIER
-    from mom_cli.ledger.store import Ledger
-    from mom_cli.providers.pool import ProviderPool
-    from mom_cli.rules.tools import missing_rule_tools
+    from mom_cli.service.doctor import doctor_report
 
     with cli_errors(json_out):
         root = resolve_repo(repo)
         cfg = load(root, config).config
-        pool = ProviderPool(cfg, Ledger())  # the ledger only answers quota questions here
-        models = _models_report(pool)
-        tiers = _tiers_report(cfg, models)
-        present = [name for name, _ in TOOLS if _tool_present(name)]
-        report = {
-            "ok": any(t["usable"] for t in tiers if t["tier"] != RULES_TIER),
-            "tiers": tiers,
-            "providers": _providers_report(models, cfg),
-            "models": models,
-            "tools": {
-                "present": present,
-                "missing": [name for name, _ in TOOLS if name not in present],
-                "used_for": dict(TOOLS),
-                "rules_skipped": missing_rule_tools(root),
-            },
-            "safety": _safety_report(root, cfg),
-        }
+        report = doctor_report(root, cfg)
         if json_out:
             print_json(report)
         else:

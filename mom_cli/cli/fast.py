@@ -25,7 +25,12 @@ _INTEGER = re.compile(r"-?[0-9]+")
 
 
 def main() -> None:
-    """Console-script entry: fast path when it applies, the Typer app otherwise."""
+    """Console-script entry: fast path when it applies, the Typer app otherwise.
+    `mom` alone opens the interactive session (Textual loads only then)."""
+    if not sys.argv[1:]:
+        from mom_cli.tui import launch
+
+        sys.exit(launch())
     parsed = parse_fast(sys.argv[1:])
     if parsed is not None:
         sys.exit(run_fast(*parsed))

@@ -17,7 +17,6 @@ from mom_cli.cli.common import (
     err_console,
     load,
     print_json,
-    repo_lock,
     resolve_repo,
 )
 
@@ -76,7 +75,7 @@ def _describe(event: Event) -> str | None:
     return None
 
 
-async def _run(
+def _run(
     root: Path,
     cfg: MomConfig,
     max_tier: str | None,
@@ -84,19 +83,14 @@ async def _run(
     progress: _Progress,
     lint: str = "changed",
 ) -> FixBuildResult:
-    from mom_cli.ledger.store import Ledger
-    from mom_cli.providers.pool import ProviderPool
-    from mom_cli.workflows.fix_build import FixBuild
+    from mom_cli.service.fix import fix_build
+    from mom_cli.service.workspace import Workspace
 
-    ledger = Ledger()
-    pool = ProviderPool(cfg, ledger, progress)
-    try:
-        flow = FixBuild(
-            root, cfg, caller=pool, ledger=ledger, sink=progress, max_tier=max_tier, lint=lint
-        )
-        return await flow.run(dry_run=dry_run)
-    finally:
-        await pool.aclose()
+    result = fix_build(
+        Workspace(root, cfg), sink=progress, dry_run=dry_run, max_tier=max_tier, lint=lint
+    )
+    assert result is not None  # only a cancel token makes it None; the CLI has none
+    return result
 
 
 def _summary(result: FixBuildResult) -> None:
@@ -222,8 +216,6 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOption = False,
     ) -> None:
         """Make build, tests and lint pass: rules first ($0), then the model ladder."""
-        import asyncio
-
         with cli_errors(json_out):
             if lint not in ("changed", "all"):
                 from mom_cli.errors import UsageError
@@ -232,13 +224,12 @@ def register(app: typer.Typer) -> None:
             root = resolve_repo(repo, require_git=not dry_run)
             cfg = load(root, config).config
             progress = _Progress(quiet=json_out)
-            with repo_lock(root, "fix-build", dry_run=dry_run):
-                if json_out:
-                    result = asyncio.run(_run(root, cfg, max_tier, dry_run, progress, lint))
-                else:
-                    with err_console.status("fix-build", spinner="dots") as status:
-                        progress.status = status
-                        result = asyncio.run(_run(root, cfg, max_tier, dry_run, progress, lint))
+            if json_out:  # the service holds the repo lock (not on a dry run)
+                result = _run(root, cfg, max_tier, dry_run, progress, lint)
+            else:
+                with err_console.status("fix-build", spinner="dots") as status:
+                    progress.status = status
+                    result = _run(root, cfg, max_tier, dry_run, progress, lint)
             if json_out:
                 print_json(result.to_dict())
             else:

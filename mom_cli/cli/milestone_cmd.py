@@ -23,13 +23,13 @@ from mom_cli.cli.common import (
 from mom_cli.errors import ExitCode
 
 if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` stays fast
-    from rich.live import Live
     from rich.table import Table
 
     from mom_cli.config import MomConfig
     from mom_cli.events import Event
+    from mom_cli.service.workspace import Workspace
     from mom_cli.workflows.milestone.report import RunReport
-    from mom_cli.workflows.milestone.runner import MilestoneRunner, StalePolicy
+    from mom_cli.workflows.milestone.runner import StalePolicy
 
 _STYLE = {"validated": "green", "done": "green", "failed": "red", "skipped": "yellow"}
 
@@ -133,30 +133,29 @@ def render(report: RunReport) -> None:
 
 
 def _run(
-    runner: MilestoneRunner,
+    ws: Workspace,
     number: int,
     stale: StalePolicy,
     test_first: bool,
     json_out: bool,
-    live: Live | None = None,
+    progress: Progress,
 ) -> RunReport:
-    import asyncio
-
+    from mom_cli.service.milestone import milestone
     from mom_cli.workflows.milestone.runner import StaleRunError
 
     try:
-        return asyncio.run(runner.run(number, stale=stale, test_first=test_first))
+        return milestone(ws, number, sink=progress, stale=stale, test_first=test_first)
     except StaleRunError as exc:
         if json_out or not sys.stdin.isatty():
             raise
-        if live is not None:
-            live.stop()  # a prompt under a live display would be overdrawn
+        if progress.live is not None:
+            progress.live.stop()  # a prompt under a live display would be overdrawn
         err_console.print(f"[yellow]{escape(str(exc))}[/]")
         choice = typer.confirm(
             "Resume it? (no = roll back its unfinished item, start over)", default=True
         )
         policy: StalePolicy = "resume" if choice else "discard"
-        return asyncio.run(runner.run(number, stale=policy, test_first=test_first))
+        return milestone(ws, number, sink=progress, stale=policy, test_first=test_first)
 
 
 def register(app: typer.Typer) -> None:
@@ -177,33 +176,22 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOption = False,
     ) -> None:
         """Checklist-driven milestone: every item routed, validated, checked off."""
-        import asyncio
-
-        from mom_cli.ledger.store import Ledger
-        from mom_cli.providers.pool import ProviderPool
-        from mom_cli.workflows.milestone.runner import MilestoneRunner
+        from mom_cli.service.milestone import milestone as plan_milestone
+        from mom_cli.service.workspace import Workspace
 
         with cli_errors(json_out):
             root: Path = resolve_repo(repo)
             cfg: MomConfig = load(root, config).config
-            ledger = Ledger()
+            ws = Workspace(root, cfg)
             progress = Progress(enabled=not json_out and not dry_run)
-            pool = ProviderPool(cfg, ledger=ledger, sink=progress)
-            runner = MilestoneRunner(root, cfg, pool, ledger=ledger, sink=progress)
+            stale: StalePolicy = "resume" if resume else "error"
             if dry_run:
-                report = asyncio.run(runner.dry_run(number))
+                report = plan_milestone(ws, number, sink=progress, dry_run=True)
             elif progress.live is not None:
                 with progress.live:
-                    report = _run(
-                        runner,
-                        number,
-                        "resume" if resume else "error",
-                        test_first,
-                        json_out,
-                        progress.live,
-                    )
+                    report = _run(ws, number, stale, test_first, json_out, progress)
             else:
-                report = _run(runner, number, "resume" if resume else "error", test_first, json_out)
+                report = _run(ws, number, stale, test_first, json_out, progress)
             if json_out:
                 print_json(report.to_dict())
             else:

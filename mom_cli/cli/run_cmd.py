@@ -25,10 +25,8 @@ from mom_cli.cli.common import (
     err_console,
     load,
     print_json,
-    repo_lock,
     resolve_repo,
 )
-from mom_cli.paths import repo_state_dir
 
 if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` stays fast
     from rich.console import Group
@@ -36,8 +34,6 @@ if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` 
 
     from mom_cli.config import MomConfig
     from mom_cli.engine.diagnosis import StepDiagnosis
-    from mom_cli.engine.edit_checker import RepoEditor
-    from mom_cli.engine.edit_prompt import IndexContext
     from mom_cli.engine.pipeline import PlannedRun, RunResult
     from mom_cli.events import Event, EventSink
     from mom_cli.providers.base import ModelCaller
@@ -166,7 +162,7 @@ def _print_result(result: RunResult) -> None:
     )
 
 
-async def execute_run(
+def execute_run(
     config: MomConfig,
     repo: Path,
     request: str,
@@ -175,107 +171,42 @@ async def execute_run(
     max_tier: str | None,
     json_mode: bool,
 ) -> int:
-    from mom_cli.engine.contributions import write_run_record
-    from mom_cli.engine.diagnosis import diagnose_failures
-    from mom_cli.engine.edit_checker import RepoEditor
-    from mom_cli.engine.edit_prompt import IndexContext
-    from mom_cli.engine.pipeline import Pipeline
-    from mom_cli.routing.learning import OutcomeStats
-    from mom_cli.routing.outcome_store import OutcomeStore
+    """The service layer runs it (service.run); this renders its events and result."""
+    from contextlib import nullcontext
+
+    from mom_cli.service.run import run_request
+    from mom_cli.service.workspace import Workspace
 
     progress = RunProgress(quiet=json_mode)
-    caller, ledger = build_caller(config, progress)
-    store = OutcomeStore()
-    index = IndexContext(repo)
-    editor = RepoEditor(repo, config, sink=progress, context=index, ledger=ledger)
-    pipeline = Pipeline(
-        config,
-        caller,
-        sink=progress,
-        stats=OutcomeStats.from_sources(store),
-        outcome_store=store,
-        checker=editor.check,
-        prompter=editor.prompt,
-    )
-    try:
-        planned = await pipeline.plan(request, max_tier=max_tier)
-        if dry_run:
-            print_json(planned.to_json()) if json_mode else _print_plan(planned)
-            return 0
-        if editor.activate(request, planned.plan):
-            await _prepare_edits(editor, index, config, caller, pipeline.run_id)
-        if json_mode:
-            result = await pipeline.execute(planned)
-        else:
-            from rich.live import Live
+    live: Any = nullcontext()
+    if not json_mode and not dry_run:
+        from rich.live import Live
 
-            with Live(progress.render(), console=err_console, transient=False) as live:
-                progress.live = live
-                result = await pipeline.execute(planned)
-            progress.live = None
-    finally:
-        store.close()
-        aclose = getattr(caller, "aclose", None)
-        if aclose is not None:
-            await aclose()
-    document = result.to_json()
-    _totals_from_ledger(ledger, result.run_id, document)
-    diagnoses = diagnose_failures(pipeline, result)
-    _add_steps(document, result, editor, diagnoses)
-    write_run_record(
-        repo_state_dir(repo) / "runs",
-        result.run_id,
-        {**document, "run_id": result.run_id, "request": request, "answer": result.answer},
-    )
+        live = Live(progress.render(), console=err_console, transient=False)
+    with live:
+        progress.live = live if not json_mode and not dry_run else None
+        outcome = run_request(
+            Workspace(repo, config),
+            request,
+            sink=progress,
+            dry_run=dry_run,
+            max_tier=max_tier,
+            caller_factory=lambda cfg, sink: build_caller(cfg, sink),
+        )
+    progress.live = None
+    if dry_run:
+        assert outcome.planned is not None
+        print_json(outcome.planned.to_json()) if json_mode else _print_plan(outcome.planned)
+        return 0
+    if outcome.result is None:
+        err_console.print("[yellow]interrupted[/]")
+        return outcome.exit_code
     if json_mode:
-        print_json(document)
+        print_json(outcome.document)
     else:
-        _print_result(result)
-        _print_edits(document, diagnoses)
-    return result.exit_code
-
-
-async def _prepare_edits(
-    editor: RepoEditor, index: IndexContext, config: MomConfig, caller: Any, run_id: str
-) -> None:
-    """Recover a crashed run's half-applied step, warm the code index, set up review."""
-    import asyncio
-
-    from mom_cli.events import Notice
-
-    editor.run_id = run_id  # rule repairs of this run's edits are ledgered under it
-    await asyncio.to_thread(editor.prepare)
-    if not await asyncio.to_thread(index.refresh):
-        editor.sink(Notice(index.warning, level="warning"))
-    if config.validation.local_model_review:
-        from mom_cli.providers.review import local_reviewer
-
-        loop = asyncio.get_running_loop()
-        editor.reviewer = local_reviewer(config, caller, loop=loop, run_id=run_id)
-        if editor.reviewer is None:
-            editor.sink(Notice("local_model_review is on but no local model is usable", "warning"))
-
-
-def _add_steps(
-    document: dict[str, Any], result: RunResult, editor: RepoEditor, diagnoses: list[StepDiagnosis]
-) -> None:
-    """Per-step status, attempts and changed files; the edit summary and diagnosis."""
-    report = result.report
-    for sub in document["subtasks"]:
-        tid = sub["id"]
-        climbed = result.climbs.get(tid)
-        sub["status"] = report.status.get(tid, "") if report is not None else result.status
-        sub["attempts"] = len(climbed.attempts) if climbed else 0
-        step = editor.steps.get(tid)
-        sub["changed_files"] = step.changed_files if step and step.status != "failed" else []
-    if editor.active:
-        document["edits"] = {
-            "changed_files": editor.changed_files,
-            "snapshot": editor.snapshot_ref,
-            "steps": {tid: s.to_dict() for tid, s in editor.steps.items()},
-        }
-    if diagnoses:
-        document["diagnosis"] = [d.to_dict() for d in diagnoses]
+        _print_result(outcome.result)
+        _print_edits(outcome.document, outcome.diagnoses)
+    return outcome.result.exit_code
 
 
 def _print_edits(document: dict[str, Any], diagnoses: list[StepDiagnosis]) -> None:
@@ -298,18 +229,6 @@ def _print_edits(document: dict[str, Any], diagnoses: list[StepDiagnosis]) -> No
             console.print(line, markup=False, highlight=False)
 
 
-def _totals_from_ledger(ledger: Any, run_id: str, document: dict[str, Any]) -> None:
-    """Printed figures come from the ledger when it has this run's rows."""
-    rows = ledger.rows(run_id=run_id) if ledger is not None and hasattr(ledger, "rows") else []
-    rows = [r for r in rows if r.tier != "rules"]  # rule repairs: $0 and not model calls
-    if rows:
-        totals = document["totals"]
-        totals["input_tokens"] = sum(r.input_tokens for r in rows)
-        totals["output_tokens"] = sum(r.output_tokens for r in rows)
-        totals["cost_usd"] = round(sum(r.cost_usd for r in rows), 6)
-        totals["calls"] = len(rows)
-
-
 def register(app: typer.Typer) -> None:
     """Add `mom run` to the root app."""
 
@@ -327,16 +246,10 @@ def register(app: typer.Typer) -> None:
         config: ConfigOption = None,
     ) -> None:
         """Analyze a request, split it into steps, run each on the cheapest adequate model."""
-        import asyncio
-
         with cli_errors(json_out):
             repo_path = resolve_repo(repo)
             cfg = load(repo_path, config).config
-            with repo_lock(repo_path, "run", dry_run=dry_run):
-                code = asyncio.run(
-                    execute_run(
-                        cfg, repo_path, request, dry_run=dry_run, max_tier=max_tier,
-                        json_mode=json_out,
-                    )
-                )  # fmt: skip
+            code = execute_run(
+                cfg, repo_path, request, dry_run=dry_run, max_tier=max_tier, json_mode=json_out
+            )
         raise typer.Exit(code)

@@ -22,6 +22,7 @@ CORE = (
     "workflows",
 )
 FRONT_ENDS = ("mom_cli.cli", "mom_cli.tui", "mom_cli.gateway")
+SERVICE = "mom_cli.service"
 
 
 def _imports(path: Path) -> list[str]:
@@ -40,8 +41,30 @@ def test_no_core_module_imports_a_front_end() -> None:
     for part in CORE:
         for path in sorted((PACKAGE / part).rglob("*.py")):
             for name in _imports(path):
-                if name.startswith(FRONT_ENDS) or name in ("mom_cli.cli", "mom_cli.tui"):
+                if name.startswith((*FRONT_ENDS, SERVICE, "textual")):
                     offenders.append(f"{path.relative_to(PACKAGE)} imports {name}")
+    assert offenders == []
+
+
+def test_service_layer_imports_no_front_end() -> None:
+    """CLI, TUI and gateway call the service layer; it never calls them, nor Textual."""
+    offenders = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in sorted((PACKAGE / "service").rglob("*.py"))
+        for name in _imports(path)
+        if name.startswith((*FRONT_ENDS, "textual", "typer", "rich"))
+    ]
+    assert offenders == []
+
+
+def test_only_the_tui_imports_textual() -> None:
+    offenders = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if "tui" not in path.relative_to(PACKAGE).parts
+        for name in _imports(path)
+        if name.startswith("textual")
+    ]
     assert offenders == []
 
 

@@ -1,0 +1,16 @@
+"""The one application layer every front end calls (CLI, TUI, later the gateway).
+
+Each function here wires config, the provider pool, the ledger, the repo lock and a
+workflow, takes an event sink (`mom_cli.events`) and a `CancelToken`, and returns a
+result object; none of them prints. Front ends render the events and the results.
+
+    run_request   `mom run`          (service.run)
+    fix_build     `mom fix-build`    (service.fix)
+    milestone     `mom milestone N`  (service.milestone)
+    ask           `mom ask`          (service.ask)
+    context       `mom context`      (service.info)
+    cost, doctor, money             (service.info)
+    undo, review (accept / reject)  (service.review)
+
+The modules import the core lazily, so importing one stays cheap.
+"""

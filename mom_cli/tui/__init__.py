@@ -1,0 +1,23 @@
+"""The Textual session. `launch` is all the CLI imports; Textual loads only inside it,
+so `mom index`, `mom context` and every other command never pay for it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HINT = "mom: the interactive session needs Textual; install it with: pip install 'mom-cli[tui]'"
+
+
+def launch(repo: Path | None = None, config: Path | None = None) -> int:
+    """Open the app; the exit code the process should end with."""
+    try:
+        import textual  # noqa: F401
+    except ImportError:
+        print(HINT, file=sys.stderr)
+        return 2
+    from mom_cli.tui.app import open_app
+
+    app = open_app(repo, config)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,1 @@
+"""Modal screens: error, budget stop, quit confirmation."""

@@ -1,0 +1,213 @@
+"""The session driven with Textual's Pilot on temp git repos: the real engine, the real
+rules tier and validators, paid tiers answered by loopback fakes through the real SDKs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fakes import Reply
+from pilot_helpers import SIZE, app_for, finish, log_text, submit, until
+from tui_project import (
+    BAD_EDIT,
+    GOOD_EDIT,
+    GOOD_OPS,
+    MORE_EDIT,
+    REQUEST,
+    REQUEST2,
+    USER_EDIT,
+    Paid,
+    tree_state,
+    write_config,
+)
+
+from mom_cli.tui.app import MomApp
+from mom_cli.tui.screens.budget_screen import BudgetStopScreen
+from mom_cli.tui.screens.confirm_quit import ConfirmQuit
+from mom_cli.tui.screens.error_screen import ErrorScreen
+from mom_cli.tui.widgets.checklist import Checklist
+from mom_cli.tui.widgets.diff_panel import DiffPanel
+from mom_cli.tui.widgets.plan_panel import PlanPanel
+from mom_cli.tui.widgets.too_small import TooSmall
+from mom_cli.workflows.milestone.lock import RepoLock
+
+pytestmark = pytest.mark.anyio
+
+MORE = '"""More."""\n\n\ndef one() -> int:\n    return 1\n'
+
+
+async def test_request_escalates_then_accept_one_change_and_reject_another(
+    project: Path, paid: Paid
+) -> None:
+    paid.openai.script(Reply(content=BAD_EDIT))  # deepseek breaks test_add
+    paid.anthropic.script(Reply(content=GOOD_EDIT))  # haiku gets it right
+    app = app_for(project, paid.config)
+    async with app.run_test(size=SIZE) as pilot:
+        await submit(pilot, REQUEST)
+        assert await finish(pilot) == 0, log_text(app)
+        step = app.state.steps["t1"]
+        assert step.status == "passed" and (step.tier, step.model) == ("haiku", "haiku")
+        assert step.escalations and step.escalations[0].startswith("deepseek → haiku")
+        assert "tests" in step.escalations[0] and step.attempts == 2
+        assert step.tokens > 0 and step.cost_usd > 0
+        assert step.review == "held" and step.stages[2] == "tests:passed"
+        assert app.query_one(PlanPanel).row_count == 1
+        assert "escalated deepseek → haiku" in log_text(app)
+        await pilot.press("f2", "a")  # accept the held change
+        assert step.review == "accepted"
+        assert (project / "calc/ops.py").read_text() == GOOD_OPS
+
+        paid.openai.script(Reply(content=MORE_EDIT))
+        await submit(pilot, REQUEST2)
+        assert await finish(pilot) == 0, log_text(app)
+        second = app.state.steps["t1"]
+        assert second.review == "held" and second.files == ("calc/more.py",)
+        assert "def two" in (project / "calc/more.py").read_text()
+        assert "+def two() -> int:" in app.query_one(DiffPanel).diff_text
+        await pilot.press("f2", "r")  # reject it: rolled back through its checkpoint
+        assert second.review == "rejected"
+    assert (project / "calc/more.py").read_text() == MORE
+    assert (project / "calc/ops.py").read_text() == GOOD_OPS
+    assert (project / "NOTES.md").read_bytes() == USER_EDIT
+    assert app.return_code in (None, 0)
+
+
+async def test_cancel_mid_run_rolls_back_and_leaves_the_users_work(
+    project: Path, paid: Paid
+) -> None:
+    (project / "SLOW").write_text("4")  # the project's test sleeps: validation is slow
+    before = tree_state(project)
+    paid.openai.script(Reply(content=GOOD_EDIT))
+    app = app_for(project, paid.config)
+    async with app.run_test(size=SIZE) as pilot:
+        await submit(pilot, REQUEST)
+        # the edit is applied and being validated: the step is in flight
+        await until(pilot, lambda: (project / "calc/ops.py").read_text() == GOOD_OPS)
+        await pilot.press("ctrl+q")  # quitting during a run asks first
+        assert isinstance(app.screen, ConfirmQuit)
+        await pilot.press("n")
+        assert app.busy == 1
+        await pilot.press("ctrl+c")
+        assert await finish(pilot) == 130, log_text(app)
+        assert "rolled back" in log_text(app)
+    assert tree_state(project) == before
+
+
+async def test_quit_during_a_run_cancels_it_then_exits_0(project: Path, paid: Paid) -> None:
+    (project / "SLOW").write_text("3")
+    before = tree_state(project)
+    paid.openai.script(Reply(content=GOOD_EDIT))
+    app = app_for(project, paid.config)
+    async with app.run_test(size=SIZE) as pilot:
+        await submit(pilot, REQUEST)
+        await until(pilot, lambda: (project / "calc/ops.py").read_text() == GOOD_OPS)
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, ConfirmQuit)
+        await pilot.press("y")
+        await until(pilot, lambda: not app.is_running, timeout=120)
+    assert app.return_code == 0
+    assert tree_state(project) == before
+
+
+async def test_budget_stop_screen(project: Path, paid: Paid, tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "tight.toml",
+        paid.openai.url,
+        paid.anthropic.url,
+        warn_threshold_usd=0.0,
+        stop_threshold_usd=0.00001,
+    )
+    before = tree_state(project)
+    app = app_for(project, config)
+    async with app.run_test(size=SIZE) as pilot:
+        await submit(pilot, REQUEST)
+        assert await finish(pilot) == 3, log_text(app)
+        assert isinstance(app.screen, BudgetStopScreen)
+        assert "stop_threshold_usd" in app.screen.message
+        await pilot.press("escape")
+        assert not isinstance(app.screen, BudgetStopScreen)
+    assert paid.openai.chat_requests == [] and tree_state(project) == before
+
+
+async def test_milestone_checklist_ticks(project: Path, paid: Paid) -> None:
+    (project / "MILESTONES.md").write_text(
+        "# Plan\n\n## Milestone 1: Doubling\n\n"
+        "- [ ] Add a function double(x) to calc/ops.py that returns x * 2\n"
+    )
+    paid.openai.script(Reply(content=GOOD_EDIT))
+    app = app_for(project, paid.config)
+    seen: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await submit(pilot, "/milestone 1")
+        await until(pilot, lambda: bool(app.state.checklist))
+        seen.append(app.state.checklist[0].status)
+        code = await finish(pilot)
+        assert code == 0, log_text(app)
+        seen.append(app.state.checklist[0].status)
+        assert app.query_one("#checklist").display
+        assert "[x] 1. Add a function double" in app.query_one(Checklist).plain
+    assert seen[0] in ("pending", "running") and seen[-1] == "validated"
+    assert "- [x] Add a function double" in (project / "MILESTONES.md").read_text()
+    assert (project / "calc/ops.py").read_text() == GOOD_OPS
+
+
+async def test_second_run_is_refused_by_the_repo_lock(project: Path, paid: Paid) -> None:
+    before = tree_state(project)
+    app = app_for(project, paid.config)
+    with RepoLock(project, "another mom"):
+        async with app.run_test(size=SIZE) as pilot:
+            await submit(pilot, REQUEST)
+            assert await finish(pilot) == 2
+            assert "another mom process" in log_text(app)
+    assert paid.openai.chat_requests == [] and tree_state(project) == before
+
+
+async def test_not_a_git_repository_opens_the_error_screen(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    app = app_for(plain)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, ErrorScreen)
+        assert "not inside a git repository" in app.screen.problem
+        await pilot.press("q")
+    assert app.return_code == 2
+
+
+async def test_broken_config_opens_the_error_screen(project: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.toml"
+    bad.write_text("[cost]\ndaily_budget_usd = 'lots'\n")
+    app = app_for(project, bad)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ErrorScreen), timeout=30)
+        assert isinstance(app.screen, ErrorScreen)
+        assert "daily_budget_usd" in app.screen.problem
+        await pilot.press("ctrl+q")
+    assert app.return_code == 2
+
+
+async def test_slash_commands_and_history(project: Path, paid: Paid) -> None:
+    app = app_for(project, paid.config)
+    async with app.run_test(size=SIZE) as pilot:
+        await submit(pilot, "/help")
+        await finish(pilot)
+        assert "/milestone N" in log_text(app)
+        await submit(pilot, "/bogus")
+        await pilot.pause(0.1)
+        assert "unknown command /bogus" in log_text(app)
+        await submit(pilot, "/doctor")
+        await finish(pilot)
+        assert "haiku" in log_text(app) and "doctor: ok" in log_text(app)
+        box = app.query_one("#request")
+        await pilot.press("f3", "up")
+        assert box.text == "/doctor"  # type: ignore[attr-defined]
+        await pilot.press("up")
+        assert box.text == "/bogus"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("size", "small"), [((60, 15), True), ((120, 40), False)])
+async def test_terminal_too_small_says_so(
+    project: Path, size: tuple[int, int], small: bool
+) -> None:
+    app: MomApp = app_for(project, load_status=False)
+    async with app.run_test(size=size):
+        assert bool(app.query_one(TooSmall).display) is small

@@ -1,0 +1,85 @@
+"""The session's pure parts: slash-command parsing (untrusted text) and folding events."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mom_cli.events import (
+    AttemptFailed,
+    ChangeHeld,
+    ChecklistLoaded,
+    CostRecorded,
+    Escalated,
+    Notice,
+    TaskFinished,
+    TaskRouted,
+    TaskStarted,
+)
+from mom_cli.tui.bridge import EventPump
+from mom_cli.tui.commands import parse
+from mom_cli.tui.state import SessionState
+
+
+def test_parse_commands() -> None:
+    assert parse("add a test").name == "run"
+    assert parse("/milestone 3").arg == "3"
+    assert parse("/milestone three").error.startswith("usage: /milestone N")
+    assert parse("/context retry loop").arg == "retry loop"
+    assert parse("/ask").error == "usage: /ask PROMPT"
+    assert parse("/nope").error == "unknown command /nope; /help lists them"
+    assert parse("  /FIX  ").name == "fix"
+
+
+@given(st.text(max_size=80))
+def test_parse_never_raises_and_names_a_known_command(text: str) -> None:
+    cmd = parse(text)
+    known = {"run", "fix", "milestone", "ask", "context", "undo", "cost", "doctor", "help"}
+    assert cmd.name in known or cmd.error
+    if cmd.name == "milestone" and not cmd.error:
+        assert cmd.arg.isdigit()
+
+
+def test_events_fold_into_steps_with_escalation_parallelism_and_review() -> None:
+    ticks = iter(range(100))
+    state = SessionState(clock=lambda: float(next(ticks)))
+    for event in (
+        TaskStarted("t1", "first"),
+        TaskStarted("t2", "second"),
+        TaskRouted("t1", "groq", "groq-llama"),
+        CostRecorded("t1", "groq", "groq-llama", 100, 20, 0.01),
+        AttemptFailed("t1", "groq", "groq-llama", "lint failed"),
+        Escalated("t1", "groq", "haiku", "lint failed"),
+        TaskRouted("t1", "haiku", "haiku"),
+        CostRecorded("t1", "haiku", "haiku", 100, 20, 0.02),
+        ChangeHeld("t1", "rec1", ("a.py",), ("syntax:passed",)),
+        TaskFinished("t1", "passed"),
+    ):
+        state.apply(event)
+    t1, t2 = state.steps["t1"], state.steps["t2"]
+    assert (t1.status, t1.tier, t1.model, t1.attempts, t1.tokens) == (
+        "passed", "haiku", "haiku", 2, 240,
+    )  # fmt: skip
+    assert round(t1.cost_usd, 4) == 0.03 and t1.seconds > 0
+    assert t1.escalations == ["groq → haiku: lint failed"]
+    assert t1.parallel and t2.parallel and t2.status == "running"
+    assert [s.task_id for s in state.held] == ["t1"]
+    assert state.apply(Notice("budget", "warning")) == "⚠ budget"
+
+
+def test_milestone_items_tick() -> None:
+    state = SessionState()
+    state.apply(ChecklistLoaded(2, "Shapes", ((1, "area", "pending"), (2, "perimeter", "done"))))
+    state.apply(TaskStarted("m2.1", "area"))
+    assert [i.status for i in state.checklist] == ["running", "done"]
+    state.apply(TaskFinished("m2.1", "passed"))
+    assert [i.status for i in state.checklist] == ["validated", "done"]
+
+
+def test_pump_drains_in_order_and_in_bounded_batches() -> None:
+    pump = EventPump()
+    for n in range(12):
+        pump(Notice(str(n)))
+    first = pump.drain(limit=5)
+    assert [e.message for e in first] == ["0", "1", "2", "3", "4"]  # type: ignore[attr-defined]
+    assert pump.backlog == 7 and len(pump.drain()) == 7 and pump.drained == 12
