@@ -71,6 +71,7 @@ class ProjectChecker:
         self.quick_runs = 0
         self.scope: Scope | None = None  # fix_scope: out-of-scope findings become "info"
         self.narrow_lint = False  # lint only the changed files (debt elsewhere is known)
+        self.first_changed: set[str] = set()  # changed when the run began (mom may undo it)
 
     def __call__(self) -> list[Diagnostic]:
         self.runs += 1
@@ -95,7 +96,7 @@ class ProjectChecker:
     def _lint_files(self) -> list[str] | None:
         if self.scope is None or not self.narrow_lint:
             return None
-        return sorted(changed_lines(self.repo, self.scope.base))
+        return sorted(self.first_changed | set(changed_lines(self.repo, self.scope.base)))
 
     def _scoped(self, diags: list[Diagnostic]) -> list[Diagnostic]:
         return self.scope.classify(diags) if self.scope is not None else diags
@@ -302,6 +303,8 @@ class FixBuild:
         diags = await asyncio.to_thread(self.checker)
         first_debt = [d for d in diags if _is_debt(d) and d.stage == "lint"]
         self.checker.narrow_lint = True  # the whole project's debt is known now
+        if self.scope is not None:
+            self.checker.first_changed = set(changed_lines(self.repo, self.scope.base))
         if self.checker.passed and self.lint != "all":
             result.passed = True
             result.remaining = diags
@@ -390,6 +393,7 @@ class FixBuild:
         linted = {d.file for d in remaining if d.stage == "lint"}
         if self.scope is not None:
             linted |= set(changed_lines(self.repo, self.scope.base))
+            linted |= getattr(self.checker, "first_changed", set())
         return now + [d for d in first if d.file not in linted]
 
     def _rescope(self, diags: list[Diagnostic]) -> list[Diagnostic]:
