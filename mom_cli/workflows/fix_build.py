@@ -43,13 +43,14 @@ from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.head_tests import HeadBaseline, head_baseline, pytest_selection
 from mom_cli.validate.pipeline import validate_project
 from mom_cli.validate.result import ValidationResult
+from mom_cli.workflows.climb_policy import ClimbPolicy
 from mom_cli.workflows.fix_contributions import fix_contributions
+from mom_cli.workflows.fix_steps import plan_steps
 from mom_cli.workflows.model_step import (
     FixStep,
     ModelAttempt,
     ProjectState,
     build_prompt,
-    group_by_file,
 )
 
 ESTIMATED_OUTPUT_TOKENS = 768
@@ -112,6 +113,12 @@ class StepReport:
     seconds: float = 0.0
     estimated_cost_usd: float | None = None
     preexisting: list[str] = field(default_factory=list)  # its test ids failing at HEAD
+    scope: list[str] = field(default_factory=list)  # files a traced step may edit
+    skipped: list[str] = field(default_factory=list)  # rungs passed by (climb once), and why
+
+    @property
+    def paid_calls(self) -> int:
+        return sum(1 for a in self.attempts if a.cost_usd > 0)
 
     @property
     def tokens(self) -> int:
@@ -134,6 +141,9 @@ class StepReport:
             "cost_usd": round(self.cost_usd, 6),
             "seconds": round(self.seconds, 2),
             "preexisting": self.preexisting,
+            "paid_calls": self.paid_calls,
+            "scope": self.scope,
+            "skipped": self.skipped,
         }
         if self.estimated_cost_usd is not None:
             data["estimated_cost_usd"] = round(self.estimated_cost_usd, 6)
@@ -182,6 +192,7 @@ class FixBuildResult:
             "cost_usd": round(sum(s.cost_usd for s in self.steps), 6),
             "seconds": round(self.seconds, 2),
             "validations": self.validations,
+            **paid_totals(self.steps),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -232,6 +243,7 @@ class FixBuild:
         self.store = CheckpointStore(self.repo)
         self.applier = applier or CheckpointApplier(self.repo, self.store)
         self.selector = ModelSelector(config, caller)
+        self.policy = ClimbPolicy(config, ledger)
 
     # -- the whole loop -------------------------------------------------------------------
     async def run(self, *, dry_run: bool = False) -> FixBuildResult:
@@ -360,7 +372,7 @@ class FixBuild:
     async def _model_tier(
         self, state: ProjectState, rules: RulesReport | None, result: FixBuildResult
     ) -> None:
-        steps = group_by_file(state.diagnostics, self.repo, project_files(self.repo))
+        steps = plan_steps(state.diagnostics, self.repo, project_files(self.repo))
         if not steps:
             return
         rungs, needs = self._rungs()
@@ -391,6 +403,7 @@ class FixBuild:
             attempts=[_rule_info(a) for a in prior if a.file == step.file],
             diagnostics=[_describe(d) for d in step.diagnostics],
             preexisting=result.preexisting_ids(step.diagnostics),
+            scope=step.edit_scope or [],
         )  # fmt: skip
         live = {diag_key(d) for d in state.diagnostics}
         if not any(diag_key(d) in live for d in step.diagnostics):
@@ -411,6 +424,7 @@ class FixBuild:
                 rungs, attempt, max_retries=self.config.routing.max_retries,
                 task_id=step.id, sink=self.sink, first_reasons=("fix-build step",),
                 on_verdict=self.ledger.set_outcome if self.ledger is not None else None,
+                on_outcome=self.policy.observer(step.kind), skip=self.policy.skipper(step.kind),
             )  # fmt: skip
         except BudgetExceededError as exc:
             result.budget_stopped = True
@@ -432,6 +446,7 @@ class FixBuild:
                     rec.endpoint,
                 )  # fmt: skip
             )
+        report.skipped = climbed.skipped
         last = climbed.final
         if last is not None:
             report.tier, report.model = last.tier, last.model
@@ -446,7 +461,7 @@ class FixBuild:
         an estimated cost (labelled as an estimate). Nothing is written."""
         ctx = RuleContext(self.repo, tuple(project_files(self.repo)))
         rungs, _ = self._rungs()
-        steps = group_by_file(diags, self.repo, project_files(self.repo))
+        steps = plan_steps(diags, self.repo, project_files(self.repo))
         plans = []
         for step in steps:
             source = ctx.read(step.file) or ""
@@ -470,9 +485,23 @@ class FixBuild:
                     ],
                     estimated_cost_usd=0.0 if rules else estimate,
                     preexisting=result.preexisting_ids(step.diagnostics),
+                    scope=step.edit_scope or [],
                 )  # fmt: skip
             )
         return plans
+
+
+def paid_totals(steps: list[StepReport]) -> dict[str, Any]:
+    """Paid calls per fixed step and input tokens per paid call: what climbing once and
+    function-sized context are for (issue 12)."""
+    paid = [a for s in steps for a in s.attempts if a.cost_usd > 0]
+    fixed = [s.paid_calls for s in steps if s.status == "fixed" and s.tier != RULES_TIER]
+    tokens = sorted(a.input_tokens for a in paid)
+    return {
+        "paid_calls": len(paid),
+        "paid_calls_per_fixed_step": fixed,
+        "median_input_tokens_per_paid_call": tokens[len(tokens) // 2] if tokens else 0,
+    }
 
 
 def _describe(d: Diagnostic) -> str:
