@@ -61,9 +61,15 @@ class ClimbPolicy:
         return ""
 
     def _embedded(self, model: str) -> bool:
+        """The local tier's in-process model (not a server, not a stand-in elsewhere)."""
         cfg = self.config.models.get(model)
         provider = self.config.providers.get(cfg.provider) if cfg else None
-        return provider is not None and provider.kind == "embedded"
+        return (
+            cfg is not None
+            and cfg.tier == "local"
+            and provider is not None
+            and (provider.kind == "embedded")
+        )
 
     def skipper(self, kind: str) -> Callable[[Rung], str]:
         def skip(rung: Rung) -> str:

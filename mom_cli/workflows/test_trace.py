@@ -27,6 +27,8 @@ from mom_cli.workflows.trace_targets import Span, Trace
 # pytest's long traceback: "calc/deep.py:5: in spread", and "calc/stats.py:6: ValueError"
 # for the frame that raised.
 _FRAME = re.compile(r"^(?P<file>[^\s:][^:\n]*\.py):(?P<line>\d+):(?: in (?P<func>\S+)|[ \w.]*)$")
+# Python's own frames, quoted in pytest's `E` lines (a SyntaxError met while importing).
+_PY_FRAME = re.compile(r'File "(?P<file>[^"]+\.py)", line (?P<line>\d+)')
 MAX_TARGETS = 4
 MAX_CALLERS = 2
 MAX_TESTS = 3
@@ -129,6 +131,8 @@ def project_frames(diag: Diagnostic, src: _Sources, root: Path) -> list[tuple[st
     out = []
     for raw in diag.detail.splitlines():
         m = _FRAME.match(raw.rstrip())
+        if not m and raw.startswith("E "):
+            m = _PY_FRAME.search(raw)
         if not m:
             continue
         rel = m.group("file")

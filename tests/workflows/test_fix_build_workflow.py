@@ -16,7 +16,7 @@ from fix_build_helpers import (
 )
 
 from mom_cli.config import load_config
-from mom_cli.ledger.store import Ledger
+from mom_cli.ledger.store import Ledger, LedgerEntry
 from mom_cli.providers.pool import ProviderPool
 from mom_cli.workflows.fix_build import FixBuild, FixBuildResult
 
@@ -38,6 +38,15 @@ def _run(
             await pool.aclose()
 
     return asyncio.run(go())
+
+
+def _trust_local(ledger: Ledger) -> None:
+    """A record of one validated failing-test fix by the embedded model: without it the
+    climb skips that model for failing tests (climb_policy)."""
+    ledger.record(
+        LedgerEntry("embedded", "smollm2", "s", "local", "", 1, 1, 0.0, 1.0, "validated",
+                    category="fix:tests")
+    )  # fmt: skip
 
 
 def _pytest_passes(repo: Path) -> bool:
@@ -79,14 +88,18 @@ def test_fault_no_rule_can_fix_goes_to_the_model_with_diagnostics(tmp_path: Path
     )
     provider = ScriptedProvider(["Sure! The mean looks fine to me.", GOOD_MEAN_EDIT])
     ledger = Ledger(tmp_path / "ledger.sqlite3")
+    _trust_local(ledger)
     result = _run(repo, ledger, provider, FAKE_GROQ)
     assert result.passed, result.to_dict()
     # local answered without an edit; the next tier up was told so, with the diagnostics
     assert len(provider.prompts) == 2
-    assert "failed test_mean" in provider.prompts[0]
-    assert "calc/stats.py" in provider.prompts[0]
+    # traced from the failing test to the function under test: its source is in the prompt
+    assert "tests/test_stats.py::test_mean" in provider.prompts[0]
+    assert "calc/stats.py, mean" in provider.prompts[0]
+    assert "return sum(values) / (len(values) - 1)" in provider.prompts[0]
     assert "no edit blocks" in provider.prompts[1]
     tiers = [(r.tier, r.model, r.outcome) for r in ledger.rows(run_id="run")]
+    assert {r.category for r in ledger.rows(run_id="run") if r.tier != "rules"} == {"fix:tests"}
     assert tiers == [
         ("rules", "python.missing_colon", "validated"),
         ("local", "smollm2", "failed_validation"),
@@ -104,7 +117,9 @@ def test_ladder_stops_at_unavailable_tier_and_says_what_is_needed(tmp_path: Path
     before = (repo / "calc/stats.py").read_bytes()
     bad_edit = GOOD_MEAN_EDIT.replace("/ len(values)", "/ (len(values) + 1)")
     provider = ScriptedProvider([bad_edit] * 5)
-    result = _run(repo, Ledger(tmp_path / "ledger.sqlite3"), provider)
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    _trust_local(ledger)
+    result = _run(repo, ledger, provider)
     assert not result.passed and result.exit_code == 1
     assert any("GROQ_API_KEY" in need for need in result.needs)
     # the failed model edit was rolled back: the repo is exactly as before
