@@ -266,6 +266,8 @@ def _add_steps(
         sub["status"] = report.status.get(tid, "") if report is not None else result.status
         sub["attempts"] = len(climbed.attempts) if climbed else 0
         step = editor.steps.get(tid)
+        if step is not None and step.status == "satisfied":  # an earlier step made the change
+            sub["status"] = "satisfied"
         sub["changed_files"] = step.changed_files if step and step.status != "failed" else []
     if editor.active:
         document["edits"] = {
