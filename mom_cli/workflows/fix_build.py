@@ -64,11 +64,26 @@ class ProjectChecker:
         self.config = config
         self.last: ValidationResult | None = None
         self.runs = 0
+        self._stamp: tuple[tuple[str, int, int], ...] | None = None
 
     def __call__(self) -> list[Diagnostic]:
         self.runs += 1
+        stamp = tree_stamp(self.repo)
         self.last = validate_project(self.repo, config=self.config.validation, early_exit=False)
+        self._stamp = stamp if stamp == tree_stamp(self.repo) else None
         return self.last.diagnostics
+
+    def current(self) -> list[Diagnostic]:
+        """The last full result when no project file changed since it was taken (the last
+        step's own check), else a fresh validation: the suite is not run twice for
+        nothing."""
+        if (
+            self.last is not None
+            and self._stamp is not None
+            and self._stamp == tree_stamp(self.repo)
+        ):
+            return self.last.diagnostics
+        return self()
 
     @property
     def passed(self) -> bool:
@@ -269,7 +284,8 @@ class FixBuild:
             result.head = await self._head_baseline(state.diagnostics)
             await self._model_tier(state, rules, result)
             self.sink(Notice("re-validating the whole project"))
-            result.remaining = await asyncio.to_thread(self.checker)
+            current = getattr(self.checker, "current", self.checker)
+            result.remaining = await asyncio.to_thread(current)
             result.passed = self.checker.passed
             if result.passed:
                 result.needs = []
@@ -489,6 +505,18 @@ class FixBuild:
                 )  # fmt: skip
             )
         return plans
+
+
+def tree_stamp(repo: Path) -> tuple[tuple[str, int, int], ...] | None:
+    """(path, size, mtime) of every project file: has anything changed since a check?"""
+    stamp = []
+    for rel in project_files(repo):
+        try:
+            st = (repo / rel).stat()
+        except OSError:
+            continue
+        stamp.append((rel, st.st_size, st.st_mtime_ns))
+    return tuple(stamp)
 
 
 def paid_totals(steps: list[StepReport]) -> dict[str, Any]:
