@@ -36,6 +36,10 @@ def plan_steps(
         owner = next((by_file[t.file] for t in trace.targets if t.file in by_file), None)
         if owner is not None:
             owner.diagnostics += group_diags[:MAX_FOLDED]
+            if owner.trace is None and step_kind(owner.diagnostics) in ("tests", "lint"):
+                # a lint finding beside the bug: the traced prompt lists it too
+                owner.trace = trace
+                owner.context_files = [f for f in trace.files if f != owner.file]
             continue
         primary = trace.targets[0].file
         files = trace.files

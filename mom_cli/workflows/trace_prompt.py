@@ -102,6 +102,10 @@ def _prompt(
         parts += [f"    {line.strip()}" for line in lines]
     if len(trace.evidence) > n_evidence:
         parts.append(f"- … and {len(trace.evidence) - n_evidence} more failing the same way")
+    others = [d for d in diagnostics if d.stage != "tests"]
+    if others:
+        parts += ["", "Also failing in these files:"]
+        parts += [f"- {d.location()}: [{d.stage}] {d.message[:200]}" for d in others[:6]]
     lines_hit = [d.line for d in diagnostics]
     frames = [int(x.split(":")[-1]) for e in trace.evidence.values() for x in _frames(e)]
     parts += ["", "Code under test:"]
