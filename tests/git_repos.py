@@ -73,3 +73,33 @@ def add_venv() -> Callable[[Path], Path]:
         return python
 
     return add
+
+
+def write_files(repo: Path, files: dict[str, str | bytes]) -> None:
+    for rel, content in files.items():
+        path = repo / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+
+
+def commit_files(repo: Path, files: dict[str, str | bytes], message: str = "change") -> str:
+    """Write `files`, commit them (and only them); the new commit's sha."""
+    write_files(repo, files)
+    git(repo, "add", "--", *files)
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def add_upstream(repo: Path, name: str = "origin") -> Path:
+    """A bare clone of `repo` as its remote `name`, with the current branch tracking it
+    (so `@{upstream}` and a merge-base exist, as on a developer's feature branch)."""
+    bare = repo.parent / f"{repo.name}-{name}.git"
+    git(repo.parent, "clone", "-q", "--bare", str(repo), str(bare))
+    git(repo, "remote", "add", name, str(bare))
+    git(repo, "fetch", "-q", name)
+    branch = git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    git(repo, "branch", "-q", f"--set-upstream-to={name}/{branch}")
+    return bare

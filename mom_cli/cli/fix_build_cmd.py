@@ -76,7 +76,12 @@ def _describe(event: Event) -> str | None:
 
 
 async def _run(
-    root: Path, cfg: MomConfig, max_tier: str | None, dry_run: bool, progress: _Progress
+    root: Path,
+    cfg: MomConfig,
+    max_tier: str | None,
+    dry_run: bool,
+    progress: _Progress,
+    lint: str = "changed",
 ) -> FixBuildResult:
     from mom_cli.ledger.store import Ledger
     from mom_cli.providers.pool import ProviderPool
@@ -85,7 +90,9 @@ async def _run(
     ledger = Ledger()
     pool = ProviderPool(cfg, ledger, progress)
     try:
-        flow = FixBuild(root, cfg, caller=pool, ledger=ledger, sink=progress, max_tier=max_tier)
+        flow = FixBuild(
+            root, cfg, caller=pool, ledger=ledger, sink=progress, max_tier=max_tier, lint=lint
+        )
         return await flow.run(dry_run=dry_run)
     finally:
         await pool.aclose()
@@ -131,6 +138,7 @@ def _summary(result: FixBuildResult) -> None:
         from mom_cli.workflows.fix_contributions import summary_line
 
         console.print(f"contributions: {escape(summary_line(result.contributions))}")
+    _scope_lines(result)
     if result.passed:
         console.print("[bold green]build, tests and lint pass[/] (the project's own toolchain)")
         return
@@ -151,7 +159,32 @@ def _summary(result: FixBuildResult) -> None:
         console.print(f"[yellow]next tier needed:[/] {escape(need)}")
 
 
-_AT_HEAD = "already failing at HEAD (not caused by your uncommitted changes, nor by mom)"
+_AT_HEAD = "already failing at the base (not caused by the recent change, nor by mom)"
+
+
+def _scope_lines(result: FixBuildResult) -> None:
+    """What was in scope, what was left alone and why, and the user's files mom edited."""
+    from mom_cli.workflows.fix_scope import debt_summary
+
+    if result.base:
+        console.print(f"[dim]scope: changes since {escape(result.base)}, and the working tree[/]")
+    debt = debt_summary(result.debt)
+    if debt:
+        console.print(
+            f"[yellow]left alone (lint debt outside the changed lines):[/] {escape(debt)}; "
+            "`mom fix-build --lint all` applies ruff's safe fixes to it"
+        )
+    at_base = sorted({d.code for d in result.debt if d.stage == "tests"})
+    if at_base:
+        console.print(f"[yellow]left alone ({len(at_base)} test(s) failing at the base too):[/]")
+        for test_id in at_base[:10]:
+            console.print(f"  {test_id}", markup=False)
+    if result.user_files_edited:
+        console.print(
+            "[bold]your uncommitted files mom edited[/] (only where an in-scope failure was; "
+            "your other lines are kept byte for byte): "
+            + escape(", ".join(result.user_files_edited))
+        )
 
 
 def _head_note(result: FixBuildResult, shown: set[str]) -> None:
@@ -166,7 +199,7 @@ def _head_note(result: FixBuildResult, shown: set[str]) -> None:
         for test_id in hidden[:10]:
             console.print(f"  {test_id}", markup=False)
     if head.note:
-        console.print(f"[dim]HEAD check: {escape(head.note)}[/]")
+        console.print(f"[dim]base check: {escape(head.note)}[/]")
 
 
 def register(app: typer.Typer) -> None:
@@ -181,6 +214,14 @@ def register(app: typer.Typer) -> None:
         max_tier: Annotated[
             str | None, typer.Option("--max-tier", help="Never climb above this tier.")
         ] = None,
+        lint: Annotated[
+            str,
+            typer.Option(
+                "--lint",
+                help="changed: lint findings on changed lines only (default); all: also "
+                "apply ruff's safe fixes to the whole project's lint debt.",
+            ),
+        ] = "changed",
         repo: RepoOption = None,
         config: ConfigOption = None,
         json_out: JsonOption = False,
@@ -189,15 +230,19 @@ def register(app: typer.Typer) -> None:
         import asyncio
 
         with cli_errors(json_out):
+            if lint not in ("changed", "all"):
+                from mom_cli.errors import UsageError
+
+                raise UsageError(f"--lint must be 'changed' or 'all', not {lint!r}")
             root = resolve_repo(repo, require_git=not dry_run)
             cfg = load(root, config).config
             progress = _Progress(quiet=json_out)
             if json_out:
-                result = asyncio.run(_run(root, cfg, max_tier, dry_run, progress))
+                result = asyncio.run(_run(root, cfg, max_tier, dry_run, progress, lint))
             else:
                 with err_console.status("fix-build", spinner="dots") as status:
                     progress.status = status
-                    result = asyncio.run(_run(root, cfg, max_tier, dry_run, progress))
+                    result = asyncio.run(_run(root, cfg, max_tier, dry_run, progress, lint))
             if json_out:
                 print_json(result.to_dict())
             else:

@@ -29,7 +29,6 @@ import json
 import os
 import secrets
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -42,6 +41,7 @@ from mom_cli.edits.fileio import sha256 as sha256
 from mom_cli.edits.fileio import write_atomic as write_atomic
 from mom_cli.errors import ExitCode, MomError
 from mom_cli.paths import repo_state_dir
+from mom_cli.tempdirs import temp_dir
 
 SNAPSHOT_REF_PREFIX = "refs/mom/snapshots/"
 KEEP_SNAPSHOTS = 50
@@ -198,7 +198,7 @@ class CheckpointStore:
         if git is None:
             return ""
         git_dir = Path(git.rev_parse("--absolute-git-dir"))
-        with tempfile.TemporaryDirectory(prefix="mom-index-") as tmp:
+        with temp_dir("index") as tmp:
             index = Path(tmp) / "index"
             if (git_dir / "index").exists():
                 shutil.copyfile(git_dir / "index", index)  # keeps the stat cache: fast add
@@ -237,7 +237,7 @@ class CheckpointStore:
             raise MomError(f"{self.repo}: not a git repository; no snapshot to restore")
         commit = git.rev_parse("--verify", f"{ref}^{{commit}}")
         parents = git.rev_list("--parents", "-n", "1", commit).split()[1:]
-        with tempfile.TemporaryDirectory(prefix="mom-index-") as tmp:
+        with temp_dir("index") as tmp:
             env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
             git.read_tree(f"{commit}^{{tree}}", env=env)
             git.checkout_index("-a", "-f", env=env)

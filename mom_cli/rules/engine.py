@@ -5,6 +5,11 @@ the project is validated again with its own toolchain. The edit is kept only whe
 validation improved (see `improved`), else rolled back; either way the attempt goes to
 the ledger as tier "rules", $0. The loop repeats until no untried proposal is left (a pass
 that fixes nothing new) or a bound is hit, and returns what remains for the model ladder.
+
+With a `quick_check` (every stage but the tests), an edit aimed at a syntax, build or lint
+finding is judged by it: a project's suite must not run once per autofix. The tests'
+diagnostics are then stale; the full check runs before a rule targets a test failure, and
+once at the end, so `remaining` always describes the tree as it is.
 """
 
 from __future__ import annotations
@@ -71,7 +76,9 @@ class RulesReport:
     attempts: list[RuleAttempt] = field(default_factory=list)
     remaining: list[Diagnostic] = field(default_factory=list)
     checks: int = 0  # validation runs made by the tier
+    quick_checks: int = 0  # of them, without the tests
     seconds: float = 0.0
+    fresh: bool = True  # `remaining` comes from a full check of the tree as it is now
 
     @property
     def fixed(self) -> list[RuleAttempt]:
@@ -175,6 +182,7 @@ class RulesEngine:
         project_files: Sequence[str] = (),
         max_attempts: int = 60,
         max_seconds: float = 600.0,
+        quick_check: Checker | None = None,
     ) -> None:
         self.repo = repo
         self.check = check
@@ -185,6 +193,8 @@ class RulesEngine:
         self.project_files = tuple(project_files)
         self.max_attempts = max_attempts
         self.max_seconds = max_seconds
+        self.quick_check = quick_check
+        self.stale = False  # tests diagnostics predate a quick-checked edit
 
     def run(self, diagnostics: Sequence[Diagnostic] | None = None) -> RulesReport:
         started = time.monotonic()
@@ -195,18 +205,31 @@ class RulesEngine:
             if time.monotonic() - started > self.max_seconds:
                 break
             found = self._next_proposal(current, tried)
+            if found is not None and self.stale and found[0].stage == "tests":
+                current = self._check(report)  # refresh the tests before targeting one
+                continue
             if found is None:
                 break  # a pass with nothing new to try: done
             diag, rule_, block = found
             tried.add((rule_.name, block))
             current = self._attempt(diag, rule_, block, current, report)
+        if self.stale:
+            current = self._check(report)  # the final change, validated once with the tests
         report.remaining = current
         report.seconds = time.monotonic() - started
         return report
 
     def _check(self, report: RulesReport) -> list[Diagnostic]:
         report.checks += 1
+        self.stale = False
         return self.check()
+
+    def _quick(self, current: list[Diagnostic], report: RulesReport) -> list[Diagnostic]:
+        assert self.quick_check is not None
+        report.checks += 1
+        report.quick_checks += 1
+        self.stale = True
+        return self.quick_check() + [d for d in current if d.stage == "tests"]
 
     def _next_proposal(
         self, current: list[Diagnostic], tried: set[tuple[str, EditBlock]]
@@ -239,12 +262,15 @@ class RulesEngine:
         except (EditError, MomError) as exc:
             self._finish(report, diag, rule_, "failed_validation", t0, f"not applicable: {exc}")
             return current
-        after = self._check(report)
+        quick = self.quick_check is not None and diag.stage != "tests" and not rule_.strict
+        was_stale = self.stale
+        after = self._quick(current, report) if quick else self._check(report)
         ok, reason = improved(current, after, diag, strict=rule_.strict)
         if ok:
             self._finish(report, diag, rule_, "validated", t0, reason)
             return after
         self.applier.rollback(step_id)
+        self.stale = was_stale  # the tree is back to `current`
         self._finish(report, diag, rule_, "rolled_back", t0, reason)
         return current
 

@@ -31,8 +31,8 @@ def _ruff_fix(diag: Diagnostic, source: str, ctx: RuleContext, *, unsafe: bool) 
     `ruff check --fix --select F401` would also delete unused imports that were committed
     long ago, which the validator reports as pre-existing and the user never asked about.
     """
-    if not _RUFF_CODE.match(diag.code or "") or diag.tool not in ("", "ruff"):
-        return None
+    if not _RUFF_CODE.match(diag.code or "") or diag.tool not in ("", "ruff", "flake8"):
+        return None  # flake8's pyflakes/pycodestyle codes are ruff's codes for the same rule
     ruff = find_tool("ruff", ctx.repo)
     if ruff is None:
         return None
@@ -50,7 +50,7 @@ def _ruff_fix(diag: Diagnostic, source: str, ctx: RuleContext, *, unsafe: bool) 
         location = item.get("location") or {}
         if item.get("code") != diag.code or location.get("row") != diag.line:
             continue
-        if diag.column and location.get("column") != diag.column:
+        if diag.column and diag.tool != "flake8" and location.get("column") != diag.column:
             continue
         fix = item.get("fix") or {}
         if fix.get("applicability") != wanted:

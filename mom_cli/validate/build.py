@@ -6,11 +6,11 @@ A `validation.build_command` replaces all of these."""
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from mom_cli.tempdirs import temp_dir
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.parsers import cargo_rendered, parse_cargo_json, parse_generic, relpath
 from mom_cli.validate.pyimports import module_name
@@ -166,7 +166,7 @@ def _java_build(ctx: StageContext, started: float) -> StageResult | None:
     if javac is None or not files:
         return None
     roots = sorted({str(ctx.root / r) for r in _java_source_roots(ctx.root, files)})
-    with tempfile.TemporaryDirectory(prefix="mom-javac-") as out:
+    with temp_dir("javac") as out:
         cmd = javac.command("-d", out, "-sourcepath", ":".join(roots), *files)
         return _finish(ctx, javac, _run(ctx, cmd), started, parse_generic)
 

@@ -89,9 +89,9 @@ def pytest_selection(diags: Sequence[Diagnostic]) -> tuple[list[str], list[str]]
     return sorted(ids - {i for i in ids if i.split("::", 1)[0] in files}), sorted(files)
 
 
-def has_head(repo: Path) -> bool:
+def has_head(repo: Path, commit: str = "HEAD") -> bool:
     proc = subprocess.run(
-        ["git", "rev-parse", "--verify", "-q", "HEAD^{commit}"],
+        ["git", "rev-parse", "--verify", "-q", f"{commit}^{{commit}}"],
         cwd=repo,
         capture_output=True,
         check=False,
@@ -99,18 +99,21 @@ def has_head(repo: Path) -> bool:
     return proc.returncode == 0
 
 
-def head_baseline(repo: Path, diags: Sequence[Diagnostic], *, timeout: float) -> HeadBaseline:
-    """Run the failing pytest tests of `diags` at HEAD (see the module docstring)."""
+def head_baseline(
+    repo: Path, diags: Sequence[Diagnostic], *, timeout: float, commit: str = "HEAD"
+) -> HeadBaseline:
+    """Run the failing pytest tests of `diags` at `commit` (HEAD, or fix-build's base: see
+    workflows.fix_scope) in a clean export of it (see the module docstring)."""
     started = time.monotonic()
     ids, files = pytest_selection(diags)
     out = HeadBaseline(checked=[*files, *ids])
     if not out.checked:
         out.note = "no failing pytest test to check"
-    elif not has_head(repo):
-        out.note = "no HEAD commit to compare with"
+    elif not has_head(repo, commit):
+        out.note = f"no {commit if commit == 'HEAD' else 'base'} commit to compare with"
     else:
         try:
-            _run_at_head(repo, diags, timeout, out)
+            _run_at_head(repo, diags, timeout, out, commit)
         except (OSError, subprocess.CalledProcessError) as exc:
             out.note = f"could not export HEAD: {exc}"
     out.seconds = time.monotonic() - started
@@ -118,14 +121,14 @@ def head_baseline(repo: Path, diags: Sequence[Diagnostic], *, timeout: float) ->
 
 
 def _run_at_head(
-    repo: Path, diags: Sequence[Diagnostic], timeout: float, out: HeadBaseline
+    repo: Path, diags: Sequence[Diagnostic], timeout: float, out: HeadBaseline, commit: str
 ) -> None:
     ids, files = pytest_selection(diags)
-    with exported_index(repo, "HEAD") as tree, tempfile.TemporaryDirectory() as plugin_dir:
+    with exported_index(repo, commit) as tree, tempfile.TemporaryDirectory() as plugin_dir:
         (Path(plugin_dir) / f"{_PLUGIN}.py").write_text(_PLUGIN_SOURCE, encoding="utf-8")
         present = [f for f in {*files, *(i.split("::", 1)[0] for i in ids)} if (tree / f).is_file()]
         if not present:
-            out.note = "the failing tests' files are not in HEAD"
+            out.note = "the failing tests' files are not in the compared commit"
             return
         wanted = json.dumps({"ids": ids, "files": files})
         result, found = run_pytest(
@@ -139,7 +142,7 @@ def _run_at_head(
     if result.timed_out:
         out.note = f"the run at HEAD timed out after {timeout:g} s"
     elif result.returncode == 5:
-        out.note = "none of these tests exist at HEAD"
+        out.note = "none of these tests exist in the compared commit"
     elif result.returncode not in (0, 1) and not found:
         out.note = f"the run at HEAD failed (pytest exit {result.returncode})"
     out.failing = same_failures(diags, found)

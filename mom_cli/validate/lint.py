@@ -14,6 +14,7 @@ from mom_cli.validate.build import cargo_env
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.lint_baseline import PREEXISTING_NOTE, mark_preexisting
 from mom_cli.validate.lint_config import apply_flake8_config, read_flake8_config
+from mom_cli.validate.lint_project import flake8_tool, parse_flake8, project_linters
 from mom_cli.validate.parsers import cargo_rendered, parse_cargo_json, parse_generic, relpath
 from mom_cli.validate.result import StageContext, StageResult, trim
 from mom_cli.validate.runner import (
@@ -46,7 +47,7 @@ def run_lint_stage(ctx: StageContext) -> StageResult:
         tools.append(tool.describe())
         raw.append(result.output)
     else:
-        for runner in (_ruff, _clippy, _eslint, _go_vet):
+        for runner in (_ruff, _flake8, _clippy, _eslint, _go_vet):
             outcome = runner(ctx)
             if outcome is None:
                 continue
@@ -89,10 +90,71 @@ def _counts(diagnostics: list[Diagnostic]) -> str:
 Outcome = tuple[Tool, CommandResult, list[Diagnostic]] | None
 
 
+def _flake8_instead(root: Path, repo: Path) -> Tool | None:
+    """flake8, when the project runs it and not ruff, and flake8 can run here."""
+    linters = project_linters(root, has_ruff_config(root))
+    return flake8_tool(repo) if linters.flake8 else None
+
+
+def _flake8(ctx: StageContext) -> Outcome:
+    """The project's own flake8 (lint_project), with its own config."""
+    files = ctx.files_of("python")
+    if not files:
+        return None
+    flake8 = _flake8_instead(ctx.root, ctx.repo)
+    if flake8 is None:
+        return None
+    targets = files if ctx.files is not None else ["."]
+    result = run_command(flake8.command(*targets), ctx.root, timeout=ctx.timeout)
+    found = parse_flake8(result.output, ctx.root)
+    if result.returncode != 0 and not found:
+        return flake8, result, [failure_diagnostic("lint", result, "flake8")]
+    if ctx.lint_baseline:
+
+        def lint_head(rel: str, text: str) -> list[Diagnostic]:
+            argv = flake8.command("--stdin-display-name", rel, "-")
+            head = run_command(argv, ctx.root, timeout=ctx.timeout, stdin=text)
+            return parse_flake8(head.output, ctx.root, display=rel)
+
+        found = mark_preexisting(found, ctx.root, ctx.repo, lint_head)
+    return flake8, result, found
+
+
+def lint_python_text(
+    root: Path, repo: Path, rel: str, text: str, timeout: float
+) -> list[Diagnostic]:
+    """Lint `text` as if it were `rel`, with the linters the stage would run (for a base
+    version of a file: fix-build's scope compares findings with it)."""
+    found: list[Diagnostic] = []
+    flake8 = _flake8_instead(root, repo)
+    if flake8 is not None:
+        argv = flake8.command("--stdin-display-name", rel, "-")
+        found += parse_flake8(
+            run_command(argv, root, timeout=timeout, stdin=text).output, root, rel
+        )
+    if flake8 is None or has_ruff_config(root):
+        ruff = ruff_tool(repo)
+        argv = ruff.command(
+            "check", "--output-format=json", "--no-fix", "--no-cache", "--force-exclude",
+            *ruff_rule_args(root), "--stdin-filename", rel, "-",
+        )  # fmt: skip
+        result = run_command(argv, root, timeout=timeout, stdin=text)
+        try:
+            items = _ruff_findings(result.stdout, root)
+        except ValueError:
+            items = []
+        found += (
+            items if has_ruff_config(root) else apply_flake8_config(items, read_flake8_config(root))
+        )
+    return found
+
+
 def _ruff(ctx: StageContext) -> Outcome:
     files = ctx.files_of("python")
     if not files:
         return None
+    if not has_ruff_config(ctx.root) and _flake8_instead(ctx.root, ctx.repo) is not None:
+        return None  # the project lints with flake8 (and not ruff): _flake8 runs it
     ruff = ruff_tool(ctx.repo)
     targets = files if ctx.files is not None else ["."]
     cmd = ruff.command(
@@ -123,7 +185,8 @@ def _ruff(ctx: StageContext) -> Outcome:
             except ValueError:
                 return []
 
-        found = mark_preexisting(found, ctx.root, ctx.repo, lint_head)
+        if ctx.lint_baseline:
+            found = mark_preexisting(found, ctx.root, ctx.repo, lint_head)
     return ruff, result, found
 
 

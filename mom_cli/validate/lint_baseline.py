@@ -22,6 +22,7 @@ from mom_cli.validate.diagnostics import Diagnostic
 
 PREEXISTING_NOTE = " (already in HEAD; not counted)"
 Key = tuple[str, str, str]
+_TOOLS = ("ruff", "flake8")  # the linters mom runs on the project's behalf
 HeadLinter = Callable[[str, str], list[Diagnostic]]  # (path, HEAD text) -> findings
 
 
@@ -72,7 +73,7 @@ def mark_preexisting(
     `root` holds the content being validated (the work tree or the exported index), `repo`
     the git repository whose HEAD is the baseline.
     """
-    files = sorted({d.file for d in diagnostics if d.tool == "ruff" and d.file})
+    files = sorted({d.file for d in diagnostics if d.tool in _TOOLS and d.file})
     blobs = head_blobs(repo, files)
     if not blobs:
         return list(diagnostics)
@@ -83,14 +84,14 @@ def mark_preexisting(
         except OSError:
             continue
         if unchanged:
-            budget.update(finding_key(d) for d in diagnostics if d.file == rel and d.tool == "ruff")
+            budget.update(finding_key(d) for d in diagnostics if d.file == rel and d.tool in _TOOLS)
         else:
             text = blob.decode("utf-8", errors="replace")
             budget.update(finding_key(d) for d in lint_head(rel, text))
     out = []
     for d in diagnostics:
         key = finding_key(d)
-        if d.tool == "ruff" and d.severity == "error" and budget[key] > 0:
+        if d.tool in _TOOLS and d.severity == "error" and budget[key] > 0:
             budget[key] -= 1
             d = replace(d, severity="info", message=d.message + PREEXISTING_NOTE)
         out.append(d)

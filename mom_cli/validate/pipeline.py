@@ -15,12 +15,12 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from mom_cli.config import ValidationSection
+from mom_cli.tempdirs import temp_dir
 from mom_cli.validate.build import run_build_stage
 from mom_cli.validate.detect import detect_project
 from mom_cli.validate.diagnostics import Diagnostic
@@ -62,16 +62,18 @@ def run_validation(
     diff: str | None = None,
     early_exit: bool = True,
     staged: bool = False,
+    lint_baseline: bool = True,
 ) -> ValidationResult:
     """Run `stages` (default: enabled by config) over `files` under `root`.
 
     `files=None` validates the whole project. `early_exit=False` runs every stage even
-    after a failure (fix-build wants all diagnostics at once).
+    after a failure (fix-build wants all diagnostics at once). `lint_baseline=False` keeps
+    lint findings HEAD already has as errors (fix-build scopes them itself, from its base).
     """
     repo = (repo or root).resolve()
     root = root.resolve()
     rels = None if files is None else sorted(dict.fromkeys(_rel(root, f) for f in files))
-    ctx = StageContext(root, repo, rels, detect_project(root, rels), config, staged)
+    ctx = StageContext(root, repo, rels, detect_project(root, rels), config, staged, lint_baseline)
     wanted = list(stages) if stages is not None else enabled_stages(config)
     results: list[StageResult] = []
     not_run: list[str] = []
@@ -158,7 +160,7 @@ def exported_index(repo: Path, commit: str | None = None) -> Iterator[Path]:
     With `commit` (e.g. "HEAD"), that commit's files instead: read into a throwaway index
     (GIT_INDEX_FILE), so the user's index and work tree are never touched. Unlike
     `git archive`, this ignores `export-ignore`, which often drops a project's tests."""
-    with tempfile.TemporaryDirectory(prefix="mom-staged-") as tmp:
+    with temp_dir("staged") as tmp:
         tree = Path(tmp) / "tree" if commit else Path(tmp)
         env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")} if commit else None
         if commit:

@@ -24,6 +24,7 @@ class StageContext:
     project: ProjectInfo
     config: ValidationSection
     staged: bool = False
+    lint_baseline: bool = True  # downgrade lint findings HEAD already has (lint_baseline)
 
     @property
     def timeout(self) -> float:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
+from mom_cli.tempdirs import temp_dir
 from mom_cli.validate.build import cargo_env
 from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
@@ -182,7 +182,7 @@ def run_pytest(
     parsed into one diagnostic per failing test). Shared with the HEAD baseline (head_tests)
     so that "fails at HEAD" means the same run, not a look-alike. `pythonpath` goes first on
     PYTHONPATH (where a `-p` plugin among `targets` lives); `env` is added for it."""
-    with tempfile.TemporaryDirectory(prefix="mom-junit-") as tmp:
+    with temp_dir("junit") as tmp:
         xml = Path(tmp) / "report.xml"
         cmd = python.command(
             "-m",

@@ -8,9 +8,11 @@
    the climb stops at the first tier that is unconfigured or unavailable here;
 5. validate the whole project again; `passed` only if every stage passes.
 
-Test failures that HEAD already has are labelled `preexisting` (validate.head_tests), so
-the report does not blame the user's uncommitted change, or mom, for them; they are still
-fixed and still fail the run.
+Scope (workflows.fix_scope): only failures the recent change introduced are targets:
+syntax/build errors, failing tests that pass at the base, lint findings on changed lines.
+The rest is debt: reported once, never edited, and it does not fail the run. Tests that
+fail at the base too are labelled `preexisting` (validate.head_tests run at the base).
+Rules are checked without the test suite (quick); the suite runs once on the final change.
 
 The user's work is snapshotted (git) before anything is touched, and every edit, rule or
 model, is a checkpointed step that is rolled back when validation does not improve.
@@ -38,13 +40,15 @@ from mom_cli.routing.selector import ModelSelector, StepProfile
 from mom_cli.rules.engine import RuleAttempt, RulesEngine, RulesReport, StepApplier, diag_key
 from mom_cli.rules.registry import RuleContext, propose
 from mom_cli.rules.steps import CheckpointApplier
+from mom_cli.tempdirs import sweep_stale
 from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.head_tests import HeadBaseline, head_baseline, pytest_selection
-from mom_cli.validate.pipeline import validate_project
+from mom_cli.validate.pipeline import enabled_stages, validate_project
 from mom_cli.validate.result import ValidationResult
 from mom_cli.workflows.climb_policy import ClimbPolicy
 from mom_cli.workflows.fix_contributions import fix_contributions
+from mom_cli.workflows.fix_scope import Scope, UserFiles, find_base
 from mom_cli.workflows.fix_steps import plan_steps
 from mom_cli.workflows.model_step import (
     FixStep,
@@ -63,17 +67,38 @@ class ProjectChecker:
         self.repo = repo
         self.config = config
         self.last: ValidationResult | None = None
+        self.current: list[Diagnostic] = []  # the latest full check, scoped
         self.runs = 0
+        self.quick_runs = 0
         self._stamp: tuple[tuple[str, int, int], ...] | None = None
+        self.scope: Scope | None = None  # fix_scope: out-of-scope findings become "info"
 
     def __call__(self) -> list[Diagnostic]:
         self.runs += 1
         stamp = tree_stamp(self.repo)
-        self.last = validate_project(self.repo, config=self.config.validation, early_exit=False)
+        self.last = validate_project(
+            self.repo, config=self.config.validation, early_exit=False,
+            lint_baseline=self.scope is None,
+        )  # fmt: skip
         self._stamp = stamp if stamp == tree_stamp(self.repo) else None
-        return self.last.diagnostics
+        self.current = self._scoped(self.last.diagnostics)
+        return self.current
 
-    def current(self) -> list[Diagnostic]:
+    def quick(self) -> list[Diagnostic]:
+        """Every stage but the tests: how a rule's edit is judged (the suite runs once on
+        the final change, not once per autofix)."""
+        self.quick_runs += 1
+        stages = [s for s in enabled_stages(self.config.validation) if s != "tests"]
+        result = validate_project(
+            self.repo, config=self.config.validation, early_exit=False, stages=stages,
+            lint_baseline=self.scope is None,
+        )  # fmt: skip
+        return self._scoped(result.diagnostics)
+
+    def _scoped(self, diags: list[Diagnostic]) -> list[Diagnostic]:
+        return self.scope.classify(diags) if self.scope is not None else diags
+
+    def reuse_or_check(self) -> list[Diagnostic]:
         """The last full result when no project file changed since it was taken (the last
         step's own check), else a fresh validation: the suite is not run twice for
         nothing."""
@@ -82,12 +107,16 @@ class ProjectChecker:
             and self._stamp is not None
             and self._stamp == tree_stamp(self.repo)
         ):
-            return self.last.diagnostics
+            return self.current
         return self()
 
     @property
     def passed(self) -> bool:
-        return self.last is not None and self.last.passed
+        if self.last is None:
+            return False
+        if self.scope is None:
+            return self.last.passed
+        return not any(d.severity == "error" for d in self.current)
 
 
 @dataclass
@@ -178,7 +207,23 @@ class FixBuildResult:
     run_id: str = ""
     validations: int = 0
     contributions: list[ContributionRecord] = field(default_factory=list)
-    head: HeadBaseline | None = None  # failing tests rerun at HEAD (None: not needed)
+    head: HeadBaseline | None = None  # failing tests rerun at the base (None: not needed)
+    base: str = ""  # fix_scope.Base.label: what "the recent change" is measured from
+    debt: list[Diagnostic] = field(default_factory=list)  # out of scope, left alone
+    user_files_edited: list[str] = field(default_factory=list)  # dirty files mom touched
+
+    def scope_dict(self) -> dict[str, Any]:
+        files: dict[str, int] = {}
+        for d in self.debt:
+            if d.stage == "lint":
+                files[d.file] = files.get(d.file, 0) + 1
+        return {
+            "base": self.base,
+            "lint_debt": sum(files.values()),
+            "lint_debt_files": files,
+            "tests_failing_at_base": sorted({d.code for d in self.debt if d.stage == "tests"}),
+            "user_files_edited": self.user_files_edited,
+        }
 
     def preexisting(self, d: Diagnostic) -> bool:
         """Did this failure already happen at HEAD, before the uncommitted changes?"""
@@ -223,6 +268,7 @@ class FixBuildResult:
                 if d.severity == "error"
             ],
             "head_baseline": self.head.to_dict() if self.head is not None else None,
+            "scope": self.scope_dict(),
             "run_id": self.run_id,
             "snapshot": self.snapshot,
         }
@@ -246,6 +292,7 @@ class FixBuild:
         run_id: str = "",
         checker: ProjectChecker | None = None,
         applier: StepApplier | None = None,
+        lint: str = "changed",
     ) -> None:
         self.repo = repo.resolve()
         self.config = config
@@ -259,6 +306,9 @@ class FixBuild:
         self.applier = applier or CheckpointApplier(self.repo, self.store)
         self.selector = ModelSelector(config, caller)
         self.policy = ClimbPolicy(config, ledger)
+        self.lint = lint  # "changed" (scope) | "all" (also ruff's safe fixes everywhere)
+        self.scope: Scope | None = None
+        self.user_files: UserFiles | None = None
 
     # -- the whole loop -------------------------------------------------------------------
     async def run(self, *, dry_run: bool = False) -> FixBuildResult:
@@ -266,12 +316,17 @@ class FixBuild:
         result = FixBuildResult(passed=False, dry_run=dry_run, run_id=self.run_id)
         if not dry_run:
             self.store.recover_interrupted()
+        await asyncio.to_thread(sweep_stale)  # temp dirs of killed mom runs (tempdirs)
+        self.user_files = UserFiles(self.repo)
+        self._set_scope(result)
         self.sink(Notice("validating the project with its own toolchain"))
         diags = await asyncio.to_thread(self.checker)
-        if self.checker.passed:
+        if self.checker.passed and self.lint != "all":
             result.passed = True
+            result.remaining = diags
         elif dry_run:
             result.head = await self._head_baseline(diags)
+            diags = self._rescope(diags)
             result.steps = self._plan(diags, result)
             result.remaining = diags
             result.needs = self._rungs()[1]
@@ -279,17 +334,21 @@ class FixBuild:
             self.store.begin_run(self.run_id, "fix-build")  # `mom undo` reverts it whole
             result.snapshot = self._snapshot()
             state = ProjectState(diags)
+            if not _syntax_errors(diags):  # else the tests' failures are the syntax error's
+                result.head = await self._base_tests(state)
             rules = await self._rules_tier(state)
             result.steps = self._rule_steps(rules)
-            result.head = await self._head_baseline(state.diagnostics)
+            if result.head is None:
+                result.head = await self._base_tests(state)
             await self._model_tier(state, rules, result)
-            self.sink(Notice("re-validating the whole project"))
-            current = getattr(self.checker, "current", self.checker)
-            result.remaining = await asyncio.to_thread(current)
-            result.passed = self.checker.passed
+            await self._final_check(state, rules, result)
+            if self.lint == "all":
+                await self._lint_all(result)
             if result.passed:
                 result.needs = []
             result.contributions = fix_contributions(result.steps, self.config)
+        result.debt = [d for d in result.remaining if d.severity == "info" and _is_debt(d)]
+        result.user_files_edited = self.user_files.edited()
         result.validations = self.checker.runs
         result.seconds = time.monotonic() - started
         return result
@@ -309,17 +368,68 @@ class FixBuild:
             return ""
 
     async def _head_baseline(self, diags: list[Diagnostic]) -> HeadBaseline | None:
-        """Rerun the failing pytest tests at HEAD (head_tests); None when there are none.
-
-        Called after tier 0 so that failures masked by a syntax error are known by id."""
+        """Rerun the failing pytest tests at the base (head_tests); None when there are none.
+        A test failing there too is out of scope (fix_scope)."""
         if self.config.validation.test_command.strip() or not any(pytest_selection(diags)):
             return None  # a configured test command has no test ids mom can select
-        self.sink(Notice("rerunning the failing tests on a clean export of HEAD"))
+        base = self.scope.base if self.scope is not None else None
+        if base is not None and not base.is_commit:
+            return HeadBaseline(note=f"the base is {base.label}: no test exists there")
+        rev = base.rev if base is not None else "HEAD"
+        label = base.label if base is not None else "HEAD"
+        self.sink(Notice(f"rerunning the failing tests on a clean export of {label}"))
         timeout = self.config.validation.timeout_seconds
-        head = await asyncio.to_thread(head_baseline, self.repo, diags, timeout=timeout)
+        head = await asyncio.to_thread(head_baseline, self.repo, diags, timeout=timeout, commit=rev)
         if head.note:
-            self.sink(Notice(f"HEAD check: {head.note}", "warning"))
+            self.sink(Notice(f"base check: {head.note}", "warning"))
+        if self.scope is not None:
+            self.scope.base_failing_tests = set(head.failing)
         return head
+
+    # -- scope (workflows.fix_scope) ------------------------------------------------------
+    def _set_scope(self, result: FixBuildResult) -> None:
+        from mom_cli.validate.lint import lint_python_text
+
+        base = find_base(self.repo)
+        timeout = self.config.validation.timeout_seconds
+
+        def lint_base(rel: str, text: str) -> list[Diagnostic]:
+            return lint_python_text(self.repo, self.repo, rel, text, timeout)
+
+        self.scope = Scope(self.repo, base, base_linter=lint_base)
+        self.checker.scope = self.scope
+        result.base = base.label
+        self.sink(Notice(f"scope: changes since {base.label}, and the working tree"))
+
+    def _rescope(self, diags: list[Diagnostic]) -> list[Diagnostic]:
+        return self.scope.classify(diags) if self.scope is not None else diags
+
+    async def _base_tests(self, state: ProjectState) -> HeadBaseline | None:
+        head = await self._head_baseline(state.diagnostics)
+        state.diagnostics = self._rescope(state.diagnostics)
+        return head
+
+    async def _final_check(
+        self, state: ProjectState, rules: RulesReport | None, result: FixBuildResult
+    ) -> None:
+        """Validate the final change once. When no model touched the tree, the rules
+        tier's last full check (tests included) is already that validation."""
+        models_ran = any(a.tier != RULES_TIER for s in result.steps for a in s.attempts)
+        if rules is not None and rules.fresh and not models_ran:
+            result.remaining = self._rescope(rules.remaining)
+            result.passed = not any(d.severity == "error" for d in result.remaining)
+            return
+        self.sink(Notice("re-validating the whole project"))
+        check = getattr(self.checker, "reuse_or_check", self.checker)
+        result.remaining = await asyncio.to_thread(check)
+        result.passed = self.checker.passed
+
+    async def _lint_all(self, result: FixBuildResult) -> None:
+        """`--lint all`: ruff's safe fixes over the whole project (fix_lint_all)."""
+        from mom_cli.workflows.fix_lint_all import sweep_safe_fixes
+
+        self.sink(Notice("--lint all: ruff's safe fixes over the whole project"))
+        await asyncio.to_thread(sweep_safe_fixes, self, result)
 
     # -- tier 0 ---------------------------------------------------------------------------
     async def _rules_tier(self, state: ProjectState) -> RulesReport | None:
@@ -330,6 +440,7 @@ class FixBuild:
             self.repo,
             self.checker,
             self.applier,
+            quick_check=self.checker.quick,
             ledger=self.ledger,
             sink=self.sink,
             run_id=self.run_id,
@@ -530,6 +641,16 @@ def paid_totals(steps: list[StepReport]) -> dict[str, Any]:
         "paid_calls_per_fixed_step": fixed,
         "median_input_tokens_per_paid_call": tokens[len(tokens) // 2] if tokens else 0,
     }
+
+
+def _syntax_errors(diags: list[Diagnostic]) -> bool:
+    return any(d.stage == "syntax" and d.severity == "error" for d in diags)
+
+
+def _is_debt(d: Diagnostic) -> bool:
+    from mom_cli.workflows.fix_scope import BASE_FAILING_NOTE, DEBT_NOTE
+
+    return d.message.endswith((DEBT_NOTE, BASE_FAILING_NOTE))
 
 
 def _describe(d: Diagnostic) -> str:

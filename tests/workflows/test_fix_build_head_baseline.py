@@ -1,7 +1,9 @@
-"""fix-build labels test failures HEAD already had: real temp git repos, real pytest.
+"""fix-build's scope for failing tests: real temp git repos, real pytest.
 
-A failure present at HEAD is `preexisting` (still fixed, still exit 1); one the uncommitted
-change introduced is not; nothing of the user's work tree or index is touched to find out.
+A failure the base (here HEAD~1: `_older` commits something unrelated on top of the broken
+test) already has is `preexisting` and out of scope: reported, never worked on, and it does
+not fail the run. One the recent change introduced is in scope. Nothing of the user's work
+tree or index is touched to find out.
 """
 
 from __future__ import annotations
@@ -45,6 +47,14 @@ def _seed(repo: Path, swaps: list[tuple[str, str]], rel: str) -> None:
     (repo / rel).write_text(text)
 
 
+def _older(repo: Path) -> Path:
+    """Commit something unrelated, so that the broken test predates the base (HEAD~1)."""
+    (repo / "CHANGES.txt").write_text("unrelated\n")
+    _git(repo, "add", "CHANGES.txt")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "unrelated")
+    return repo
+
+
 def _run(repo: Path, tmp_path: Path, *, dry_run: bool = False) -> FixBuildResult:
     cfg = load_config(repo).config
     ledger = Ledger(tmp_path / "ledger.sqlite3")
@@ -67,22 +77,24 @@ def _tests_left(result: FixBuildResult) -> dict[str, bool]:
     return {d.code: result.preexisting(d) for d in result.remaining if d.stage == "tests"}
 
 
-def test_failure_already_at_head_is_labelled_preexisting(tmp_path: Path) -> None:
-    repo = make_project(tmp_path / "calc", BROKEN_OPS_TEST)
+def test_failure_already_at_the_base_is_out_of_scope(tmp_path: Path) -> None:
+    repo = _older(make_project(tmp_path / "calc", BROKEN_OPS_TEST))
+    test_before = (repo / "tests/test_ops.py").read_bytes()
     _seed(repo, MISSING_COLON, "calc/ops.py")  # masks the old failure until rules fix it
     (repo / "README.md").write_bytes(b"my notes\r\n\x00 uncommitted\n")
     result = _run(repo, tmp_path)
-    assert not result.passed and result.exit_code == 1  # the failure is real: still fails
+    assert result.passed and result.exit_code == 0  # the change is repaired; debt is not ours
     assert _tests_left(result) == {OPS_ID: True}
+    assert [d.code for d in result.debt if d.stage == "tests"] == [OPS_ID]
     assert result.head is not None and result.head.failing == [OPS_ID]
-    step = next(s for s in result.steps if s.file == "tests/test_ops.py")
-    assert step.preexisting == [OPS_ID] and step.attempts  # fix-build still worked on it
+    assert all(s.file != "tests/test_ops.py" for s in result.steps)  # never worked on
+    assert (repo / "tests/test_ops.py").read_bytes() == test_before
     assert "def add(a: float, b: float) -> float:" in (repo / "calc/ops.py").read_text()
     assert (repo / "README.md").read_bytes() == b"my notes\r\n\x00 uncommitted\n"
 
 
 def test_failure_from_the_uncommitted_change_is_not_preexisting(tmp_path: Path) -> None:
-    repo = make_project(tmp_path / "calc", BROKEN_OPS_TEST)
+    repo = _older(make_project(tmp_path / "calc", BROKEN_OPS_TEST))
     _seed(repo, LOGIC_BUG["calc/stats.py"], "calc/stats.py")  # the user's new bug
     new_test = "\n\ndef test_new_in_worktree() -> None:\n    assert add(1, 1) == 3\n"
     (repo / "tests/test_ops.py").write_text((repo / "tests/test_ops.py").read_text() + new_test)
@@ -92,7 +104,11 @@ def test_failure_from_the_uncommitted_change_is_not_preexisting(tmp_path: Path) 
     assert result.head is not None and result.head.failing == [OPS_ID]
     assert sorted(result.head.checked) == sorted([OPS_ID, MEAN_ID, NEW_ID])
     by_file = {s.file: s.preexisting for s in result.steps}
-    assert by_file == {"tests/test_ops.py": [OPS_ID], "tests/test_stats.py": []}
+    # the step for test_ops.py is about the new test only: test_ops fails at the base
+    assert by_file == {"tests/test_ops.py": [], "tests/test_stats.py": []}
+    step = next(s for s in result.steps if s.file == "tests/test_ops.py")
+    assert all(OPS_ID not in d for d in step.diagnostics)
+    assert not result.passed and result.exit_code == 1
 
 
 def test_head_run_never_touches_work_tree_or_index(tmp_path: Path) -> None:
@@ -136,20 +152,21 @@ def test_cli_json_and_dry_run_show_what_fails_at_head(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MOM_TIERS__DEFAULT", '["rules"]')  # no model: a fast, offline run
-    repo = make_project(tmp_path / "calc", BROKEN_OPS_TEST)
+    repo = _older(make_project(tmp_path / "calc", BROKEN_OPS_TEST))
     _seed(repo, LOGIC_BUG["calc/stats.py"], "calc/stats.py")
     before = (repo / "calc/stats.py").read_bytes()
     dry = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "(already failing at HEAD)" in dry.stdout and "test_ops" in dry.stdout
+    assert "failing at the base too" in dry.stdout and OPS_ID in dry.stdout
     assert (repo / "calc/stats.py").read_bytes() == before
     run = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--json"])
     assert run.exit_code == 1, run.output
     doc = json.loads(run.stdout)
     assert {d["code"]: d["preexisting"] for d in doc["remaining"] if d["stage"] == "tests"} == {
-        OPS_ID: True,
-        MEAN_ID: False,
+        MEAN_ID: False,  # "remaining" lists what is in scope and still fails
     }
+    assert doc["scope"]["tests_failing_at_base"] == [OPS_ID]
+    assert doc["scope"]["base"].startswith("HEAD~1")
     assert doc["head_baseline"]["failing_at_head"] == [OPS_ID]
     assert set(doc["head_baseline"]) == {"checked", "failing_at_head", "note", "seconds"}
     assert all(isinstance(s["preexisting"], list) for s in doc["steps"])

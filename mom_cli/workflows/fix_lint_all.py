@@ -1,0 +1,121 @@
+"""`mom fix-build --lint all`: the whole project's lint debt, with ruff's safe fixes only.
+
+Runs after the scoped repair, so the change itself is fixed first. Each Python file the
+user has not touched is passed through `ruff check --fix-only` (the project's ruff config,
+or mom's pinned rules when it has none); files with the user's uncommitted edits are left
+alone. All rewrites are one checkpointed step, validated once with the whole toolchain and
+kept only when nothing got worse: no new syntax, build or test failure and no lint finding
+that was not there before. What ruff cannot fix safely stays reported as debt.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from mom_cli.config import RULES_TIER
+from mom_cli.edits.blocks import EditBlock
+from mom_cli.errors import EditError, MomError
+from mom_cli.events import Notice
+from mom_cli.rules.engine import diag_key
+from mom_cli.rules.textedit import minimal_block
+from mom_cli.validate.detect import language_of, project_files
+from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.lint import ruff_rule_args
+from mom_cli.validate.lint_baseline import finding_key
+from mom_cli.validate.runner import ruff_tool, run_command
+from mom_cli.workflows.fix_scope import DEBT_NOTE
+
+if TYPE_CHECKING:
+    from mom_cli.workflows.fix_build import FixBuild, FixBuildResult
+
+
+def safe_fix_blocks(flow: FixBuild, skip: set[str]) -> list[EditBlock]:
+    """One block per Python file that ruff's safe fixes would change (`skip`: the user's)."""
+    ruff = ruff_tool(flow.repo)
+    timeout = flow.config.validation.timeout_seconds
+    blocks = []
+    for rel in project_files(flow.repo):
+        if rel in skip or language_of(rel) != "python":
+            continue
+        try:
+            old = (flow.repo / rel).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        argv = ruff.command(
+            "check", "--fix-only", "--exit-zero", "--no-cache", "--force-exclude",
+            *ruff_rule_args(flow.repo), "--stdin-filename", rel, "-",
+        )  # fmt: skip
+        result = run_command(argv, flow.repo, timeout=timeout, stdin=old)
+        if result.returncode != 0 or not result.stdout or result.stdout == old:
+            continue
+        block = minimal_block(rel, old, result.stdout)
+        if block is not None:
+            blocks.append(block)
+    return blocks
+
+
+def sweep_safe_fixes(flow: FixBuild, result: FixBuildResult) -> None:
+    from mom_cli.workflows.fix_build import StepReport
+
+    started = time.monotonic()
+    skip = set(flow.user_files.before) if flow.user_files is not None else set()
+    blocks = safe_fix_blocks(flow, skip)
+    if not blocks:
+        flow.sink(Notice("--lint all: ruff has no safe fix to make"))
+        return
+    before = list(result.remaining)
+    try:
+        step_id = flow.applier.apply(blocks, f"ruff safe fixes in {len(blocks)} file(s)")
+    except (EditError, MomError) as exc:
+        flow.sink(Notice(f"--lint all: could not apply ruff's fixes: {exc}", "warning"))
+        return
+    after = carry_debt(before, flow.checker())
+    worse = _worse(before, after)
+    report = StepReport(
+        "lint-all", f"{len(blocks)} file(s)", RULES_TIER, "ruff --fix (safe fixes)", "fixed",
+        diagnostics=[b.path for b in blocks], seconds=time.monotonic() - started,
+    )  # fmt: skip
+    if worse:
+        flow.applier.rollback(step_id)
+        report.status = "failed"
+        report.diagnostics = [f"rolled back: {worse}"]
+        flow.sink(Notice(f"--lint all: rolled back ({worse})", "warning"))
+    else:
+        result.remaining = after
+        result.passed = not any(d.severity == "error" for d in after)
+    result.steps.append(report)
+
+
+def carry_debt(before: list[Diagnostic], after: list[Diagnostic]) -> list[Diagnostic]:
+    """A finding that was debt before the sweep stays debt, though its line was rewritten."""
+    budget = Counter(
+        finding_key(d) for d in before if d.stage == "lint" and d.message.endswith(DEBT_NOTE)
+    )
+    out = []
+    for d in after:
+        key = finding_key(d)
+        if d.stage == "lint" and d.severity == "error" and budget[key] > 0:
+            budget[key] -= 1
+            d = replace(d, severity="info", message=d.message + DEBT_NOTE)
+        out.append(d)
+    return out
+
+
+def _worse(before: list[Diagnostic], after: list[Diagnostic]) -> str:
+    """Why the sweep made things worse ("" when it did not)."""
+    was = Counter(diag_key(d) for d in before if d.severity == "error")
+    now = Counter(diag_key(d) for d in after if d.severity == "error")
+    new = now - was
+    if new:
+        stage, file, _code, message = next(iter(new))
+        return f"new {stage} failure in {file or 'the project'}: {message[:100]}"
+    lint_was = Counter(finding_key(d) for d in before if d.stage == "lint")
+    lint_now = Counter(finding_key(d) for d in after if d.stage == "lint")
+    extra = lint_now - lint_was
+    if extra:
+        file, code, _ = next(iter(extra))
+        return f"new lint finding {code} in {file}"
+    return ""

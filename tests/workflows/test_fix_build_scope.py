@@ -1,0 +1,258 @@
+"""fix-build's scope on temp git repos with real git, ruff, flake8 and pytest.
+
+What broke since the base (merge-base with upstream, else HEAD~1) is repaired; lint debt
+outside the changed lines and tests failing at the base are reported and left alone; the
+user's uncommitted lines survive byte for byte; a broken last commit is in scope.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from git_repos import add_upstream, add_venv, commit_files, git, make_repo, write_files
+from typer.testing import CliRunner
+
+from mom_cli.cli.app import app
+from mom_cli.tempdirs import sweep_stale
+from mom_cli.workflows.fix_scope import EMPTY_TREE, changed_lines, dirty_files, find_base
+
+__all__ = ["add_venv", "make_repo"]  # pytest fixtures from git_repos
+
+CORE = '''"""Core maths."""
+import sys
+
+
+def total(values):
+    result = 0
+    for value in values:
+        result += value
+    return result
+
+
+def scale(values, factor):
+    return [value * factor for value in values]
+'''
+OLD = '''"""Old code with lint debt nobody asked to fix."""
+import os
+
+
+def old():
+    return 1
+'''
+TESTS = """from pkg.core import scale, total
+
+
+def test_total():
+    assert total([1, 2, 3]) == 6
+
+
+def test_scale():
+    assert scale([1, 2], 3) == [3, 6]
+"""
+RUFF = '[project]\nname = "pkg"\nversion = "0"\n\n[tool.ruff.lint]\nselect = ["E", "F"]\n'
+FLAKE8 = "[tox]\nenvlist = py\n\n[flake8]\nmax-line-length = 100\n"
+NO_COLON = ("def scale(values, factor):", "def scale(values, factor)")
+
+
+def _files(lint: str = "ruff") -> dict[str, str | bytes]:
+    files: dict[str, str | bytes] = {
+        "pkg/__init__.py": "",
+        "pkg/core.py": CORE,
+        "pkg/old.py": OLD,
+        "tests/test_core.py": TESTS,
+        "README.md": "# pkg\n",
+    }
+    files["pyproject.toml" if lint == "ruff" else "tox.ini"] = RUFF if lint == "ruff" else FLAKE8
+    return files
+
+
+@pytest.fixture
+def project(
+    make_repo: Callable[..., Path], add_venv: Callable[[Path], Path], tmp_path: Path
+) -> Callable[..., Path]:
+    """project(lint) -> a repo whose HEAD~1 holds the project (with its debt) and whose
+    last commit is unrelated, so the base is HEAD~1 and the debt predates it."""
+
+    def make(lint: str = "ruff") -> Path:
+        repo = make_repo(_files(lint))
+        add_venv(repo)
+        commit_files(repo, {"CHANGES.txt": "unrelated\n"}, "unrelated")
+        return repo
+
+    os.environ["MOM_HOME"] = str(tmp_path / "home")
+    return make
+
+
+def _swap(repo: Path, rel: str, old: str, new: str) -> None:
+    text = (repo / rel).read_text()
+    assert old in text, (rel, old)
+    (repo / rel).write_text(text.replace(old, new, 1))
+
+
+def _fix_build(repo: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, Any]:
+    monkeypatch.setenv("MOM_TIERS__DEFAULT", '["rules"]')  # no model: $0, offline
+    result = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--json", *args])
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_lint_debt_outside_the_changed_lines_is_reported_not_edited(
+    project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = project()
+    _swap(repo, "pkg/core.py", *NO_COLON)  # the user's change breaks a line
+    _swap(repo, "pkg/core.py", "result = 0\n", "result = 0\n    import json\n")  # and adds F401
+    old_before = (repo / "pkg/old.py").read_bytes()
+    code, doc = _fix_build(repo, monkeypatch)
+    assert code == 0 and doc["passed"], doc["remaining"]
+    assert (repo / "pkg/core.py").read_text() == CORE
+    assert (repo / "pkg/old.py").read_bytes() == old_before  # debt: untouched
+    scope = doc["scope"]
+    assert scope["base"].startswith("HEAD~1")
+    assert scope["lint_debt"] == 2  # `import sys` in core.py, `import os` in old.py
+    assert scope["lint_debt_files"] == {"pkg/core.py": 1, "pkg/old.py": 1}
+    assert doc["totals"]["fixed_by_rules"] >= 1
+    # two autofixes, the suite ran twice in all: first check, and once on the final change
+    assert doc["totals"]["validations"] == 2
+
+
+def test_a_dirty_user_file_is_edited_only_at_the_fault(
+    project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = project()
+    mine = CORE.replace(
+        "    return result\n", "    # my note: keep me exactly\n    return result\n"
+    )
+    mine += "\n\ndef triple(values):\n    return [v * 3 for v in values]  # mine\n"
+    (repo / "pkg/core.py").write_text(mine.replace("in values]  # mine", "in valuse]  # mine"))
+    with (repo / "pkg/old.py").open("a") as fh:  # dirty, with debt on an unchanged line
+        fh.write("\n\n# more of my work\n")
+    (repo / "notes.txt").write_bytes(b"untracked\r\nnotes\x00\n")
+    old_before = (repo / "pkg/old.py").read_bytes()
+    code, doc = _fix_build(repo, monkeypatch)
+    assert code == 0, doc["remaining"]
+    assert (repo / "pkg/core.py").read_text() == mine  # only the misspelt name changed
+    assert (repo / "pkg/old.py").read_bytes() == old_before
+    assert (repo / "notes.txt").read_bytes() == b"untracked\r\nnotes\x00\n"
+    assert doc["scope"]["user_files_edited"] == ["pkg/core.py"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "lint", "rel", "old", "new", "fixable"),
+    [
+        ("syntax", "ruff", "pkg/core.py", *NO_COLON, True),
+        ("unused import", "flake8", "pkg/core.py", '"""\n', '"""\nimport json\n', True),
+        ("misspelt name", "ruff", "pkg/core.py", "    return result", "    return reslt", True),
+        ("failing test", "ruff", "pkg/core.py", "result += value", "result += value * 2", False),
+    ],
+)  # fmt: skip
+def test_a_broken_last_commit_is_in_scope(
+    project: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    fault: str,
+    lint: str,
+    rel: str,
+    old: str,
+    new: str,
+    fixable: bool,
+) -> None:
+    repo = project(lint)
+    _swap(repo, rel, old, new)
+    git(repo, "commit", "-qam", f"broken: {fault}")  # red CI: the tree is otherwise clean
+    (repo / "README.md").write_text("# pkg\n\nthe user's unrelated edit\n")
+    code, doc = _fix_build(repo, monkeypatch)
+    assert doc["scope"]["base"].startswith("HEAD~1")
+    assert (repo / "README.md").read_text() == "# pkg\n\nthe user's unrelated edit\n"
+    if fixable:
+        assert code == 0 and doc["passed"], doc["remaining"]
+        assert (repo / rel).read_text() == _files(lint)[rel]  # repaired exactly
+        assert doc["totals"]["fixed_by_rules"] == 1
+    else:  # a logic bug needs a model: exit 1, and the test is not blamed on the base
+        assert code == 1 and not doc["passed"]
+        failing = {d["code"]: d["preexisting"] for d in doc["remaining"] if d["stage"] == "tests"}
+        assert failing == {"tests/test_core.py::test_total": False}
+        assert doc["head_baseline"]["failing_at_head"] == []
+
+
+def test_the_projects_flake8_judges_lint(
+    project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = project("flake8")
+    _swap(repo, "pkg/core.py", '"""\n', '"""\nimport json\n')
+    result = CliRunner().invoke(app, ["validate", "--repo", str(repo), "--json"])
+    lint = next(s for s in json.loads(result.stdout)["stages"] if s["name"] == "lint")
+    assert "flake8" in lint["tool_used"] and "ruff" not in lint["tool_used"]
+    found = {(d["file"], d["code"], d["severity"]) for d in lint["diagnostics"]}
+    assert ("pkg/core.py", "F401", "error") in found  # the new one fails
+    assert ("pkg/old.py", "F401", "info") in found  # HEAD's one is labelled, not counted
+
+
+def test_a_branch_with_an_upstream_is_scoped_from_the_merge_base(
+    make_repo: Callable[..., Path],
+    add_venv: Callable[[Path], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("MOM_HOME", str(tmp_path / "home"))
+    repo = make_repo(_files("ruff"))
+    add_venv(repo)
+    add_upstream(repo)
+    # two local commits: the first one's unused import is HEAD~2, still the branch's change
+    commit_files(repo, {"pkg/core.py": CORE.replace('"""\n', '"""\nimport json\n', 1)}, "wip")
+    commit_files(repo, {"CHANGES.txt": "unrelated\n"}, "unrelated")
+    code, doc = _fix_build(repo, monkeypatch)
+    assert doc["scope"]["base"].startswith("merge-base with origin/main")
+    assert code == 0, doc["remaining"]
+    assert (repo / "pkg/core.py").read_text() == CORE
+    assert doc["scope"]["lint_debt_files"] == {"pkg/core.py": 1, "pkg/old.py": 1}
+
+
+def test_lint_all_applies_safe_fixes_but_not_to_the_users_files(
+    project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = project()
+    with (repo / "pkg/core.py").open("a") as fh:
+        fh.write("\n\n# the user's work in progress\n")
+    mine = (repo / "pkg/core.py").read_bytes()
+    code, doc = _fix_build(repo, monkeypatch, "--lint", "all")
+    assert code == 0, doc["remaining"]
+    assert "import os" not in (repo / "pkg/old.py").read_text()  # debt: safe fix applied
+    assert (repo / "pkg/core.py").read_bytes() == mine  # the user's file: left alone
+    assert doc["scope"]["lint_debt_files"] == {"pkg/core.py": 1}
+    bad = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--lint", "some"])
+    assert bad.exit_code == 2 and "--lint" in bad.output
+
+
+def test_base_and_changed_lines(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"a.py": "1\n2\n3\n4\n5\n"})
+    assert find_base(repo).rev == EMPTY_TREE  # one commit: everything is the change
+    assert changed_lines(repo, find_base(repo)) == {"a.py": None}
+    first = git(repo, "rev-parse", "HEAD").strip()
+    commit_files(repo, {"a.py": "1\n2\nthree\n4\n5\n"})
+    base = find_base(repo)
+    assert base.rev == first and base.label.startswith("HEAD~1")
+    write_files(repo, {"a.py": "1\n3\n4\n5\nsix\n", "new.py": "x\n"})  # delete 2, add six
+    git(repo, "add", "new.py")  # staged counts too
+    write_files(repo, {"untracked.py": "y\n"})
+    changed = changed_lines(repo, base)
+    assert changed["new.py"] is None and changed["untracked.py"] is None
+    assert changed["a.py"] == {1, 2, 5}  # both sides of the deleted "2", and "six"
+    assert dirty_files(repo) == ["a.py", "new.py", "untracked.py"]
+
+
+def test_sweep_removes_only_dead_runs_temp_dirs(tmp_path: Path) -> None:
+    dead = tmp_path / "mom-junit-999999999-abc"
+    live = tmp_path / f"mom-junit-{os.getpid()}-abc"
+    legacy = tmp_path / "mom-junit-old"
+    other = tmp_path / "mom-bench-x"
+    for path in (dead, live, legacy, other):
+        path.mkdir()
+    removed = sweep_stale(tmp_path, now=legacy.stat().st_mtime + 10)
+    assert removed == [dead]
+    assert sweep_stale(tmp_path, now=legacy.stat().st_mtime + 7200) == [legacy]
+    assert live.is_dir() and other.is_dir()
