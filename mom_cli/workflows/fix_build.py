@@ -512,7 +512,14 @@ class FixBuild:
             async with limit:
                 return await self._run_step(step, rungs, state, lock, prior, result)
 
-        reports = await asyncio.gather(*(run_one(s) for s in steps))
+        # Test failures run one at a time, traced groups first and the largest first: when
+        # one root cause also broke what another group exercises, that group's failures
+        # are gone by its turn ("resolved"), and no model is asked about them.
+        serial = [s for s in steps if s.trace is not None or s.kind == "tests"]
+        serial.sort(key=lambda s: (s.trace is None, -len(s.diagnostics)))
+        reports = await asyncio.gather(*(run_one(s) for s in steps if s not in serial))
+        for step in serial:
+            reports.append(await run_one(step))
         result.steps += reports
 
     async def _run_step(

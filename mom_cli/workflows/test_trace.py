@@ -153,9 +153,13 @@ def test_span(src: _Sources, diag: Diagnostic) -> Span | None:
         return None
     name = ".".join(p.split("[")[0] for p in parts[1:])
     tree = src.tree(diag.file)
-    for qual, node in _defs(tree) if tree else []:
-        if qual == name or (qual.endswith("." + name.split(".")[-1]) and "." in name):
-            return _span(diag.file, qual, node)
+    last = name.split(".")[-1]
+    found = [
+        (q, n) for q, n in (_defs(tree) if tree else []) if q == name or q.endswith("." + last)
+    ]
+    exact = [(q, n) for q, n in found if q == name]  # else a mixin's method of that name
+    for qual, node in (exact or found)[:1]:
+        return _span(diag.file, qual, node)
     return None
 
 
@@ -334,13 +338,26 @@ def trace_test_failures(
     traced: list[tuple[Diagnostic, Trace]] = []
     rest: list[Diagnostic] = []
     for d in diags:
-        is_py_test = d.stage == "tests" and d.tool == "pytest" and d.file and is_test_file(d.file)
+        # the file pytest names is where the test is defined: test_*.py, or a mixin's
+        # module such as tests/__init__.py
+        is_py_test = d.stage == "tests" and d.tool == "pytest" and d.file.endswith(".py")
         trace = trace_failure(d, src, repo, hint) if is_py_test and d.severity == "error" else None
         if trace is not None and trace.targets:
             traced.append((d, trace))
         else:
             rest.append(d)
     groups = group_traces(traced)
+    # an untraced failure (a fixture-driven test) in a file whose other failures were
+    # traced: most likely the same cause; it joins that group rather than make a step
+    by_file = {d.file: g for g in groups for d in g[0]}
+    left = []
+    for d in rest:
+        group = by_file.get(d.file) if d.stage == "tests" else None
+        if group is not None:
+            group[0].append(d)
+        else:
+            left.append(d)
+    rest = left
     for _, trace in groups:
         trace.callers = callers(src, [t for t in trace.targets if t.name])
     return groups, rest
