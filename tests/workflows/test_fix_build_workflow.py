@@ -13,10 +13,11 @@ from fix_build_helpers import (
     LOGIC_BUG,
     ScriptedProvider,
     make_project,
+    trust_embedded,
 )
 
 from mom_cli.config import load_config
-from mom_cli.ledger.store import Ledger, LedgerEntry
+from mom_cli.ledger.store import Ledger
 from mom_cli.providers.pool import ProviderPool
 from mom_cli.workflows.fix_build import FixBuild, FixBuildResult
 
@@ -38,15 +39,6 @@ def _run(
             await pool.aclose()
 
     return asyncio.run(go())
-
-
-def _trust_local(ledger: Ledger) -> None:
-    """A record of one validated failing-test fix by the embedded model: without it the
-    climb skips that model for failing tests (climb_policy)."""
-    ledger.record(
-        LedgerEntry("embedded", "smollm2", "s", "local", "", 1, 1, 0.0, 1.0, "validated",
-                    category="fix:tests")
-    )  # fmt: skip
 
 
 def _pytest_passes(repo: Path) -> bool:
@@ -88,7 +80,7 @@ def test_fault_no_rule_can_fix_goes_to_the_model_with_diagnostics(tmp_path: Path
     )
     provider = ScriptedProvider(["Sure! The mean looks fine to me.", GOOD_MEAN_EDIT])
     ledger = Ledger(tmp_path / "ledger.sqlite3")
-    _trust_local(ledger)
+    trust_embedded(ledger)
     result = _run(repo, ledger, provider, FAKE_GROQ)
     assert result.passed, result.to_dict()
     # local answered without an edit; the next tier up was told so, with the diagnostics
@@ -118,7 +110,7 @@ def test_ladder_stops_at_unavailable_tier_and_says_what_is_needed(tmp_path: Path
     bad_edit = GOOD_MEAN_EDIT.replace("/ len(values)", "/ (len(values) + 1)")
     provider = ScriptedProvider([bad_edit] * 5)
     ledger = Ledger(tmp_path / "ledger.sqlite3")
-    _trust_local(ledger)
+    trust_embedded(ledger)
     result = _run(repo, ledger, provider)
     assert not result.passed and result.exit_code == 1
     assert any("GROQ_API_KEY" in need for need in result.needs)
