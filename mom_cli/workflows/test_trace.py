@@ -34,7 +34,7 @@ MAX_CALLERS = 2
 MAX_TESTS = 3
 
 
-class _Sources:
+class ProjectSources:
     """Parsed project files, read once per planning pass."""
 
     def __init__(self, repo: Path, files: Sequence[str]) -> None:
@@ -80,7 +80,7 @@ def _span(rel: str, name: str, node: ast.AST) -> Span:
     return Span(rel, name, first, node.end_lineno or node.lineno)  # type: ignore[attr-defined]
 
 
-def enclosing(src: _Sources, rel: str, line: int) -> Span:
+def enclosing(src: ProjectSources, rel: str, line: int) -> Span:
     """The innermost function (or class) around `line`; a window when there is none."""
     tree = src.tree(rel)
     best: Span | None = None
@@ -93,7 +93,7 @@ def enclosing(src: _Sources, rel: str, line: int) -> Span:
     return best or Span(rel, "", max(1, line - 8), line + 8)
 
 
-def definition(src: _Sources, module: str, name: str, depth: int = 0) -> Span | None:
+def definition(src: ProjectSources, module: str, name: str, depth: int = 0) -> Span | None:
     """Where `from module import name` gets its object: a def in the module, or one
     re-export away (a package `__init__` that imports it from a submodule)."""
     rel = src.modules.get(module)
@@ -126,7 +126,7 @@ def _absolute(node: ast.ImportFrom, module: str, rel: str) -> str:
     return ".".join([*package, *([node.module] if node.module else [])])
 
 
-def project_frames(diag: Diagnostic, src: _Sources, root: Path) -> list[tuple[str, int]]:
+def project_frames(diag: Diagnostic, src: ProjectSources, root: Path) -> list[tuple[str, int]]:
     """(file, line) of the traceback's frames in project source files, outermost first."""
     out = []
     for raw in diag.detail.splitlines():
@@ -146,7 +146,7 @@ def project_frames(diag: Diagnostic, src: _Sources, root: Path) -> list[tuple[st
     return out
 
 
-def test_span(src: _Sources, diag: Diagnostic) -> Span | None:
+def test_span(src: ProjectSources, diag: Diagnostic) -> Span | None:
     """The failing test function itself (from the pytest node id)."""
     parts = diag.code.split("::")
     if len(parts) < 2 or not src.tree(diag.file):
@@ -163,7 +163,7 @@ def test_span(src: _Sources, diag: Diagnostic) -> Span | None:
     return None
 
 
-def callees(src: _Sources, diag: Diagnostic, test: Span | None) -> list[Span]:
+def callees(src: ProjectSources, diag: Diagnostic, test: Span | None) -> list[Span]:
     """Project functions the test calls, resolved through the test file's imports."""
     tree = src.tree(diag.file)
     if tree is None:
@@ -208,7 +208,7 @@ def callees(src: _Sources, diag: Diagnostic, test: Span | None) -> list[Span]:
     return out[:MAX_TARGETS]
 
 
-def callers(src: _Sources, targets: Sequence[Span]) -> list[Span]:
+def callers(src: ProjectSources, targets: Sequence[Span]) -> list[Span]:
     """Project functions that call a target, a couple per target: how it is used."""
     out: list[Span] = []
     for target in targets:
@@ -248,7 +248,7 @@ def evidence(diag: Diagnostic, frames: Sequence[tuple[str, int]]) -> list[str]:
 
 
 def trace_failure(
-    diag: Diagnostic, src: _Sources, root: Path, index_hint: IndexHint | None = None
+    diag: Diagnostic, src: ProjectSources, root: Path, index_hint: IndexHint | None = None
 ) -> Trace:
     """What one failing test implicates (an empty Trace when nothing is found)."""
     test = test_span(src, diag)
@@ -333,7 +333,7 @@ def trace_test_failures(
     diags: Sequence[Diagnostic], repo: Path, project_files: Sequence[str], *, use_index: bool = True
 ) -> tuple[list[tuple[list[Diagnostic], Trace]], list[Diagnostic]]:
     """(one group per root cause, the diagnostics that could not be traced)."""
-    src = _Sources(repo, project_files)
+    src = ProjectSources(repo, project_files)
     hint = IndexHint(repo) if use_index else None
     traced: list[tuple[Diagnostic, Trace]] = []
     rest: list[Diagnostic] = []

@@ -12,17 +12,21 @@ from pathlib import Path
 import pytest
 from fakes.tiers import KEY_ENV, LoopbackTiers
 from fix_build_helpers import make_project
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mom_cli.config import ValidationSection, load_config
 from mom_cli.ledger.store import Ledger, LedgerEntry
 from mom_cli.providers.pool import ProviderPool
 from mom_cli.routing.ladder import Rung
 from mom_cli.validate.detect import project_files
+from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.pipeline import validate_project
 from mom_cli.workflows.climb_policy import ClimbPolicy
 from mom_cli.workflows.fix_build import FixBuild, FixBuildResult
 from mom_cli.workflows.fix_steps import plan_steps
 from mom_cli.workflows.model_step import build_prompt
+from mom_cli.workflows.test_trace import ProjectSources, evidence, project_frames
 
 # mean() raises for every non-empty list: the traceback's project frame is stats.mean
 RAISES = {"calc/stats.py": [("    if not values:\n", "    if values:\n")]}
@@ -152,3 +156,24 @@ def test_climb_once_each_tier_once_per_step_and_skipped_after_a_failure(
     fresh = ClimbPolicy(load_config(repo).config, later)
     assert "3 failed tests fixes on record" in fresh.why_skip(groq, "tests")
     assert fresh.why_skip(groq, "syntax") == ""  # records are per kind
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=60),
+            st.sampled_from(["calc/stats.py:6: ValueError", "calc/deep.py:7: in centred"]),
+            st.builds(lambda n: f'E     File "calc/ops.py", line {n}', st.integers(-5, 10**6)),
+            st.builds(lambda p: f"{p}:3: in f", st.text(min_size=1, max_size=20)),
+        ),
+        max_size=12,
+    )
+)
+def test_traceback_text_is_untrusted_and_only_names_project_sources(lines: list[str]) -> None:
+    """Whatever a test printed, tracing never raises and only yields project sources."""
+    src = ProjectSources(Path(__file__).parent / "no-such-repo", ["calc/stats.py", "calc/deep.py"])
+    diag = Diagnostic("tests", "tests/test_x.py", 1, "failed", detail="\n".join(lines))
+    frames = project_frames(diag, src, src.repo)
+    assert all(f in ("calc/stats.py", "calc/deep.py") and n >= 0 for f, n in frames)
+    assert evidence(diag, frames)
