@@ -355,7 +355,8 @@ def work_tree(project: Project, parent: Path) -> Path:
     return tree
 
 
-USER_LINES = "\n# the user's work in progress (must survive byte for byte)\nUSER_WIP = 1\n"
+# two blank lines: the user's edit is lint-clean even after a def (flake8 E305)
+USER_LINES = "\n\n# the user's work in progress (must survive byte for byte)\nUSER_WIP = 1\n"
 
 
 def add_user_work(tree: Path, project: Project) -> dict[str, bytes]:
@@ -448,6 +449,7 @@ SCENARIOS = {
     "c": "no key for any paid tier",
 }
 LOOPBACK_KEY = "sk-loopback-dummy"
+JSON_DIR: Path | None = None  # --json-dir: keep each run's `mom fix-build --json` output
 
 
 def known_fix(path: str, pristine: str, seeded: str) -> tuple[str, str]:
@@ -471,6 +473,12 @@ def known_fix(path: str, pristine: str, seeded: str) -> tuple[str, str]:
     return "\n".join(right), "\n".join(wrong)
 
 
+def _changed_line(pristine: str, seeded: str) -> str:
+    """The first seeded line (stripped): what a prompt must show for the fix to be known."""
+    old = set(pristine.splitlines())
+    return next((ln.strip() for ln in seeded.splitlines() if ln not in old), "")
+
+
 def _toml(doc: dict[str, dict[str, dict[str, object]]]) -> str:
     lines = []
     for section, tables in doc.items():
@@ -482,18 +490,19 @@ def _toml(doc: dict[str, dict[str, dict[str, object]]]) -> str:
 
 @contextlib.contextmanager
 def loopback(
-    scenario: str, right: str, wrong: str, home: Path
+    scenario: str, right: str, wrong: str, needle: str, home: Path
 ) -> Iterator[tuple[object, dict[str, str]]]:
-    """Serve the scenario's answers; yield (the servers, the env for mom)."""
+    """Serve the scenario's answers to prompts that show the faulty line (`needle`);
+    yield (the servers, the env for mom)."""
     from fakes.tiers import KEY_ENV, LoopbackTiers
 
     with LoopbackTiers() as tiers:
         if scenario == "a":
-            tiers.script("groq", wrong)
-            tiers.script("deepseek", wrong)
-            tiers.script("haiku", right)
+            tiers.answer_when("groq", needle, wrong)
+            tiers.answer_when("deepseek", needle, wrong)
+            tiers.answer_when("haiku", needle, right)
         elif scenario == "b":
-            tiers.script("groq", right)
+            tiers.answer_when("groq", needle, right)
         config = home / "config"
         config.mkdir(parents=True, exist_ok=True)
         (config / "routing.toml").write_text(_toml(tiers.overrides()), encoding="utf-8")
@@ -566,7 +575,8 @@ def run_one(
             if scenario:
                 seeded = (tree / project.module).read_text(encoding="utf-8")
                 right, wrong = known_fix(project.module, pristine[project.module].decode(), seeded)
-                tiers, lb_env = stack.enter_context(loopback(scenario, right, wrong, home))
+                needle = _changed_line(pristine[project.module].decode(), seeded)
+                tiers, lb_env = stack.enter_context(loopback(scenario, right, wrong, needle, home))
                 run_env.update(lb_env)
             started = time.monotonic()
             proc = subprocess.run(
@@ -576,6 +586,10 @@ def run_one(
             out.seconds = round(time.monotonic() - started, 2)
             if tiers is not None:
                 out.input_tokens_per_paid_call = prompt_tokens(tiers)
+        if JSON_DIR is not None:  # mom's own account of the run, for a closer look
+            JSON_DIR.mkdir(parents=True, exist_ok=True)
+            name = f"{project.name}-{fault.name}-{mode}{'-' + scenario if scenario else ''}"
+            (JSON_DIR / f"{name}.json").write_text(proc.stdout + "\n" + proc.stderr[-4000:])
         out.exit_code = proc.returncode
         after = file_hashes(tree)
         changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
@@ -691,7 +705,10 @@ def main(
         help="semantic faults with the loopback strong model: "
         + "; ".join(f"{k}: {v}" for k, v in SCENARIOS.items()),
     )  # fmt: skip
+    parser.add_argument("--json-dir", type=Path, default=None, help="keep mom's JSON per run")
     args = parser.parse_args(argv)
+    global JSON_DIR
+    JSON_DIR = args.json_dir
     pool = [*faults, *SEMANTIC_FAULTS]
     default = SEMANTIC_FAULTS if args.scenario else faults
     names = args.faults.split(",") if args.faults else [f.name for f in default]

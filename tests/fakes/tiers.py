@@ -9,6 +9,7 @@ make that tier unusable). Used by the fix-build tests and scripts/bench_fixbuild
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 from typing import Any
 
@@ -18,6 +19,14 @@ from .wire import AnthropicWire, OpenAIWire
 PAID_TIERS = ("groq", "deepseek", "haiku", "sonnet")
 KEY_ENV = {tier: f"MOM_LOOPBACK_{tier.upper()}_KEY" for tier in PAID_TIERS}
 _MODEL = {"groq": "groq-llama", "deepseek": "deepseek-chat", "haiku": "haiku", "sonnet": "sonnet"}
+
+
+def _text(body: Any) -> str:
+    """A chat request's text: system prompt and messages (both wire formats)."""
+    body = body if isinstance(body, dict) else {}
+    parts = [str(body.get("system", ""))]
+    parts += [str(m.get("content", "")) for m in body.get("messages", [])]
+    return "\n".join(parts)
 
 
 class LoopbackTiers:
@@ -46,19 +55,28 @@ class LoopbackTiers:
         """The tier's next replies, in order (after they run out: a polite non-answer)."""
         self.servers[tier].script(*(Reply(content=c) for c in contents))
 
+    def answer_when(self, tier: str, needle: str, *contents: str) -> None:
+        """Like `script`, but only a request whose text contains `needle` (the faulty
+        line) takes the next reply; any other question gets a polite non-answer. A
+        strong model that knows the fix still has to be shown the code."""
+        queue = list(contents)
+        lock = threading.Lock()
+
+        def respond(body: Any) -> Reply:
+            with lock:
+                if queue and needle in _text(body):
+                    return Reply(content=queue.pop(0))
+            return Reply(content="I could not find the problem in the code I was shown.")
+
+        self.servers[tier].responder = respond
+
     def calls(self, tier: str | None = None) -> int:
         tiers = [tier] if tier else list(PAID_TIERS)
         return sum(len(self.servers[t].chat_requests) for t in tiers)
 
     def prompts(self, tier: str) -> list[str]:
         """The text each request to `tier` carried (system prompt and messages)."""
-        out = []
-        for req in self.servers[tier].chat_requests:
-            body = req.body if isinstance(req.body, dict) else {}
-            parts = [str(body.get("system", ""))]
-            parts += [str(m.get("content", "")) for m in body.get("messages", [])]
-            out.append("\n".join(parts))
-        return out
+        return [_text(req.body) for req in self.servers[tier].chat_requests]
 
     def overrides(self) -> dict[str, Any]:
         """Config layer: each paid tier's provider at its loopback server, no retries."""
