@@ -65,17 +65,17 @@ class ProjectSources:
         return rel in self.file_set and not is_test_file(rel) and "/tests/" not in f"/{rel}"
 
 
-def _defs(tree: ast.AST, prefix: str = "") -> list[tuple[str, ast.AST]]:
+def definitions(tree: ast.AST, prefix: str = "") -> list[tuple[str, ast.AST]]:
     out: list[tuple[str, ast.AST]] = []
     for node in ast.iter_child_nodes(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             name = f"{prefix}{node.name}"
             out.append((name, node))
-            out += _defs(node, name + ".")
+            out += definitions(node, name + ".")
     return out
 
 
-def _span(rel: str, name: str, node: ast.AST) -> Span:
+def def_span(rel: str, name: str, node: ast.AST) -> Span:
     first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])  # type: ignore[attr-defined]
     return Span(rel, name, first, node.end_lineno or node.lineno)  # type: ignore[attr-defined]
 
@@ -84,8 +84,8 @@ def enclosing(src: ProjectSources, rel: str, line: int) -> Span:
     """The innermost function (or class) around `line`; a window when there is none."""
     tree = src.tree(rel)
     best: Span | None = None
-    for name, node in _defs(tree) if tree else []:
-        span = _span(rel, name, node)
+    for name, node in definitions(tree) if tree else []:
+        span = def_span(rel, name, node)
         if span.start <= line <= span.end and (best is None or span.start >= best.start):
             if isinstance(node, ast.ClassDef) and best is not None:
                 continue
@@ -101,9 +101,9 @@ def definition(src: ProjectSources, module: str, name: str, depth: int = 0) -> S
     if rel is None or tree is None:
         sub = src.modules.get(f"{module}.{name}")
         return Span(sub, "", 1, 0) if sub and src.source(sub) else None
-    for qual, node in _defs(tree):
+    for qual, node in definitions(tree):
         if qual == name:
-            return _span(rel, qual, node) if src.source(rel) else None
+            return def_span(rel, qual, node) if src.source(rel) else None
     if depth < 2:
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and any(
@@ -155,11 +155,13 @@ def test_span(src: ProjectSources, diag: Diagnostic) -> Span | None:
     tree = src.tree(diag.file)
     last = name.split(".")[-1]
     found = [
-        (q, n) for q, n in (_defs(tree) if tree else []) if q == name or q.endswith("." + last)
+        (q, n)
+        for q, n in (definitions(tree) if tree else [])
+        if q == name or q.endswith("." + last)
     ]
     exact = [(q, n) for q, n in found if q == name]  # else a mixin's method of that name
     for qual, node in (exact or found)[:1]:
-        return _span(diag.file, qual, node)
+        return def_span(diag.file, qual, node)
     return None
 
 
@@ -183,7 +185,7 @@ def callees(src: ProjectSources, diag: Diagnostic, test: Span | None) -> list[Sp
                 )
     body: ast.AST = tree
     if test is not None:
-        body = next((n for q, n in _defs(tree) if q == test.name), tree)
+        body = next((n for q, n in definitions(tree) if q == test.name), tree)
     used: list[tuple[str, str]] = []
     for node in ast.walk(body):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mom_cli.edits.parse import EDIT_FORMAT_PROMPT
+from mom_cli.workflows.test_trace import def_span, definitions
 from mom_cli.workflows.trace_targets import Span, Trace
 
 if TYPE_CHECKING:
@@ -45,14 +46,11 @@ def _current(repo: Path, span: Span) -> tuple[list[str], Span]:
             tree = ast.parse(text)
         except (SyntaxError, ValueError):
             tree = None
-        for node in ast.walk(tree) if tree else []:
-            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                continue
-            if node.name == span.name.split(".")[-1]:
-                decorators = getattr(node, "decorator_list", [])
-                start = min([node.lineno] + [d.lineno for d in decorators])
-                span = Span(span.file, span.name, start, node.end_lineno or node.lineno)
-                break
+        same = [n for q, n in (definitions(tree) if tree else []) if q == span.name]
+        if same:  # the one nearest where it was: `Cache.__setitem__`, not another class's
+            node = min(same, key=lambda n: abs(getattr(n, "lineno", 0) - span.start))
+            found = def_span(span.file, span.name, node)
+            span = Span(span.file, span.name, found.start, found.end)
     end = span.end if span.end >= span.start else min(len(lines), MODULE_WINDOW)
     return lines, Span(span.file, span.name, span.start, end)
 

@@ -27,6 +27,8 @@ from mom_cli.workflows.fix_build import FixBuild, FixBuildResult
 from mom_cli.workflows.fix_steps import plan_steps
 from mom_cli.workflows.model_step import build_prompt
 from mom_cli.workflows.test_trace import ProjectSources, evidence, project_frames
+from mom_cli.workflows.trace_prompt import build_trace_prompt
+from mom_cli.workflows.trace_targets import Span, Trace
 
 # mean() raises for every non-empty list: the traceback's project frame is stats.mean
 RAISES = {"calc/stats.py": [("    if not values:\n", "    if values:\n")]}
@@ -177,3 +179,17 @@ def test_traceback_text_is_untrusted_and_only_names_project_sources(lines: list[
     frames = project_frames(diag, src, src.repo)
     assert all(f in ("calc/stats.py", "calc/deep.py") and n >= 0 for f, n in frames)
     assert evidence(diag, frames)
+
+
+def test_prompt_shows_the_method_of_the_right_class(tmp_path: Path) -> None:
+    """Two classes with a method of the same name: the traced one is shown, even after
+    an earlier step moved it."""
+    module = (
+        "class A:\n    def put(self, k):\n        return 'a'\n\n\n"
+        "class B:\n    def put(self, k):\n        if k > 1:\n            raise ValueError(k)\n"
+    )
+    (tmp_path / "m.py").write_text("# moved down one line\n" + module)
+    trace = Trace(targets=[Span("m.py", "B.put", 7, 9)], evidence={"t::x": ["E ValueError"]})
+    prompt = build_trace_prompt(trace, [], tmp_path)
+    assert "m.py, B.put (lines 8-10)" in prompt and "if k > 1:" in prompt
+    assert "return 'a'" not in prompt
