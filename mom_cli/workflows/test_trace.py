@@ -301,10 +301,12 @@ class IndexHint:
 def group_traces(
     traces: Sequence[tuple[Diagnostic, Trace]],
 ) -> list[tuple[list[Diagnostic], Trace]]:
-    """Failures implicating the same source file are one root cause: merge them."""
+    """Failures implicating the same source file, or failing in the same test file, are
+    one root cause: merge them (a wrong value from a parser fails the parser's own tests
+    and those of the class built on it)."""
     groups: list[tuple[list[Diagnostic], Trace, set[str]]] = []
     for diag, trace in traces:
-        files = {s.file for s in trace.targets}
+        files = {s.file for s in trace.targets} | {diag.file}
         hits = [g for g in groups if g[2] & files]
         if not hits:
             groups.append(([diag], trace, files))
@@ -324,6 +326,8 @@ def group_traces(
 def _merge(into: Trace, other: Trace) -> None:
     for attr, cap in (("targets", MAX_TARGETS), ("tests", MAX_TESTS)):
         merged = list(dict.fromkeys([*getattr(into, attr), *getattr(other, attr)]))
+        if len(merged) > cap and attr == "targets":  # the most specific (smallest) first
+            merged.sort(key=lambda s: (s.end < s.start, s.end - s.start))
         setattr(into, attr, merged[:cap])
     for key, lines in other.evidence.items():
         into.evidence.setdefault(key, lines)
