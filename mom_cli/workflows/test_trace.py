@@ -210,6 +210,26 @@ def callees(src: ProjectSources, diag: Diagnostic, test: Span | None) -> list[Sp
     return out[:MAX_TARGETS]
 
 
+def helpers(src: ProjectSources, targets: Sequence[Span]) -> list[Span]:
+    """Module-level functions a target calls in its own file: with no frame to go by, a
+    wrong value may come from one level down (parse_lines → _parseline)."""
+    out: list[Span] = []
+    for target in targets:
+        tree = src.tree(target.file)
+        if tree is None or not target.name:
+            continue
+        defs = dict(definitions(tree))
+        node = defs.get(target.name)
+        for call in ast.walk(node) if node is not None else []:
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+                found = defs.get(call.func.id)
+                if isinstance(found, ast.FunctionDef | ast.AsyncFunctionDef):
+                    span = def_span(target.file, call.func.id, found)
+                    if span not in targets and span not in out:
+                        out.append(span)
+    return out
+
+
 def callers(src: ProjectSources, targets: Sequence[Span]) -> list[Span]:
     """Project functions that call a target, a couple per target: how it is used."""
     out: list[Span] = []
@@ -262,6 +282,7 @@ def trace_failure(
         trace.how = "frames"
     else:
         trace.targets = callees(src, diag, test)
+        trace.targets += helpers(src, trace.targets)[: max(0, MAX_TARGETS - len(trace.targets))]
         trace.how = "imports" if trace.targets else ""
     if not trace.targets and index_hint is not None:
         rel = index_hint(f"{diag.code} {diag.message}", [diag.file])
