@@ -28,7 +28,10 @@ and an optional extra check of the fix. `FAULTS` holds the mechanical ones; anot
 module can extend it and call `main()` with its own list, `mom_args` and `env`.
 
     .venv/bin/python scripts/bench_fixbuild.py [--projects pluggy,pyflakes] [--faults colon]
-        [--modes uncommitted,committed] [--seed 1] [--max-tier rules]
+        [--modes uncommitted,committed] [--seed 1] [--ladder rules] [--max-tier T]
+
+The mechanical faults run with the ladder limited to the rules tier (`--ladder rules`, the
+default): the target is "fixed by rules at $0", and no model is reachable here anyway.
 """
 
 from __future__ import annotations
@@ -355,7 +358,10 @@ def work_tree(project: Project, parent: Path) -> Path:
     return tree
 
 
+<<<<<<< HEAD
 # two blank lines: the user's edit is lint-clean even after a def (flake8 E305)
+=======
+>>>>>>> i12
 USER_LINES = "\n\n# the user's work in progress (must survive byte for byte)\nUSER_WIP = 1\n"
 
 
@@ -699,6 +705,7 @@ def main(
     parser.add_argument("--faults", default="")
     parser.add_argument("--modes", default="uncommitted,committed")
     parser.add_argument("--seed", type=int, default=1)
+<<<<<<< HEAD
     parser.add_argument("--max-tier", default=None, help='passed to mom ("": none)')
     parser.add_argument(
         "--scenario", default="", choices=["", *SCENARIOS],
@@ -706,6 +713,14 @@ def main(
         + "; ".join(f"{k}: {v}" for k, v in SCENARIOS.items()),
     )  # fmt: skip
     parser.add_argument("--json-dir", type=Path, default=None, help="keep mom's JSON per run")
+=======
+    parser.add_argument(
+        "--ladder",
+        default="rules",
+        help='tiers mom may use, comma-separated (MOM_TIERS__DEFAULT); "" = the configured',
+    )
+    parser.add_argument("--max-tier", default="", help="passed to mom")
+>>>>>>> i12
     args = parser.parse_args(argv)
     global JSON_DIR
     JSON_DIR = args.json_dir
@@ -721,6 +736,9 @@ def main(
     if args.max_tier is None:
         args.max_tier = "" if args.scenario else "rules"
     extra = [*mom_args, *(["--max-tier", args.max_tier] if args.max_tier else [])]
+    env = dict(env or {})
+    if args.ladder:
+        env["MOM_TIERS__DEFAULT"] = json.dumps(args.ladder.split(","))
     outcomes = []
     for name in args.projects.split(","):
         project = PROJECTS[name]
@@ -731,11 +749,15 @@ def main(
         baseline = lint_baseline(project)
         for fault in wanted:
             for mode in args.modes.split(","):
+<<<<<<< HEAD
                 outcome = run_one(
                     project, fault, mode, args.seed, baseline, extra, env or {}, args.scenario
                 )
                 if outcome.exit_code == -1 and outcome.note == "no place to seed this fault":
                     continue  # this fault's site is in another project
+=======
+                outcome = run_one(project, fault, mode, args.seed, baseline, extra, env)
+>>>>>>> i12
                 print(
                     f"{name} {fault.name} {mode}: exit {outcome.exit_code}, "
                     f"fixed={outcome.fixed}, {outcome.seconds:.1f}s {outcome.note}",

@@ -90,6 +90,16 @@ def _counts(diagnostics: list[Diagnostic]) -> str:
 Outcome = tuple[Tool, CommandResult, list[Diagnostic]] | None
 
 
+def _python_targets(ctx: StageContext) -> tuple[list[str], list[str]]:
+    """(Python files to lint, the linter's arguments): `ctx.lint_files` when the caller
+    narrowed lint to them (fix-build: the changed files), else the stage's files."""
+    if ctx.lint_files is not None:
+        files = [f for f in ctx.lint_files if f in set(ctx.files_of("python"))]
+        return files, files
+    files = ctx.files_of("python")
+    return files, files if ctx.files is not None else ["."]
+
+
 def _flake8_instead(root: Path, repo: Path) -> Tool | None:
     """flake8, when the project runs it and not ruff, and flake8 can run here."""
     linters = project_linters(root, has_ruff_config(root))
@@ -98,17 +108,18 @@ def _flake8_instead(root: Path, repo: Path) -> Tool | None:
 
 def _flake8(ctx: StageContext) -> Outcome:
     """The project's own flake8 (lint_project), with its own config."""
-    files = ctx.files_of("python")
+    files, targets = _python_targets(ctx)
     if not files:
         return None
     flake8 = _flake8_instead(ctx.root, ctx.repo)
     if flake8 is None:
         return None
-    targets = files if ctx.files is not None else ["."]
     result = run_command(flake8.command(*targets), ctx.root, timeout=ctx.timeout)
     found = parse_flake8(result.output, ctx.root)
     if result.returncode != 0 and not found:
-        return flake8, result, [failure_diagnostic("lint", result, "flake8")]
+        # flake8 cannot run here as configured (a plugin it lacks, a config it rejects):
+        # mom's ruff stands in, with the flake8 settings applied (lint_config)
+        return _ruff(ctx, stand_in=True)
     if ctx.lint_baseline:
 
         def lint_head(rel: str, text: str) -> list[Diagnostic]:
@@ -129,9 +140,10 @@ def lint_python_text(
     flake8 = _flake8_instead(root, repo)
     if flake8 is not None:
         argv = flake8.command("--stdin-display-name", rel, "-")
-        found += parse_flake8(
-            run_command(argv, root, timeout=timeout, stdin=text).output, root, rel
-        )
+        head = run_command(argv, root, timeout=timeout, stdin=text)
+        found += parse_flake8(head.output, root, rel)
+        if head.returncode != 0 and not found:
+            flake8 = None  # it cannot run as configured: ruff stands in, as in the stage
     if flake8 is None or has_ruff_config(root):
         ruff = ruff_tool(repo)
         argv = ruff.command(
@@ -149,14 +161,16 @@ def lint_python_text(
     return found
 
 
-def _ruff(ctx: StageContext) -> Outcome:
-    files = ctx.files_of("python")
+def _ruff(ctx: StageContext, *, stand_in: bool = False) -> Outcome:
+    files, targets = _python_targets(ctx)
     if not files:
         return None
-    if not has_ruff_config(ctx.root) and _flake8_instead(ctx.root, ctx.repo) is not None:
+    if stand_in and has_ruff_config(ctx.root):
+        return None  # the project's own ruff has run already
+    flake8_runs = not stand_in and _flake8_instead(ctx.root, ctx.repo) is not None
+    if not has_ruff_config(ctx.root) and flake8_runs:
         return None  # the project lints with flake8 (and not ruff): _flake8 runs it
     ruff = ruff_tool(ctx.repo)
-    targets = files if ctx.files is not None else ["."]
     cmd = ruff.command(
         "check", "--output-format=json", "--no-fix", "--no-cache", "--force-exclude",
         *ruff_rule_args(ctx.root), *targets,

@@ -3,10 +3,10 @@
 A project's CI runs its own linters, so "lint passes" must mean them:
 - ruff when it has a ruff config (pyproject `[tool.ruff]`, ruff.toml, .ruff.toml) or a
   pre-commit hook naming ruff (then with ruff's historic defaults unless configured);
-- flake8 when it has a flake8 section (setup.cfg, tox.ini, .flake8, pyproject
-  `[tool.flake8]`) or a pre-commit hook naming flake8, and flake8 can be run here (the
-  project venv, PATH, or mom's own interpreter); otherwise mom's pinned ruff rules stand in,
-  filtered through the flake8 settings (lint_config);
+- flake8 when it has a flake8 section where flake8 reads one (setup.cfg, tox.ini, .flake8)
+  or a pre-commit hook naming flake8, and flake8 can be run here (the project venv, PATH,
+  or mom's own interpreter); otherwise (also for pyproject `[tool.flake8]`, which needs a
+  flake8 plugin) mom's pinned ruff rules stand in, filtered through the flake8 settings;
 - neither: mom's pinned ruff rules (lint.DEFAULT_RUFF_RULES).
 """
 
@@ -52,7 +52,10 @@ def project_linters(root: Path, has_ruff_config: bool) -> ProjectLinters:
     hooks = pre_commit_hooks(root)
     flake8_cfg = read_flake8_config(root)
     ruff = has_ruff_config or bool(hooks & {"ruff", "ruff-check"})
-    flake8 = flake8_cfg is not None or "flake8" in hooks
+    # flake8 itself does not read pyproject.toml (that takes a plugin): there, mom's ruff
+    # stands in and applies the settings (lint_config)
+    own = flake8_cfg is not None and flake8_cfg.source != "pyproject.toml"
+    flake8 = own or "flake8" in hooks
     sources = []
     if has_ruff_config:
         sources.append("ruff config")

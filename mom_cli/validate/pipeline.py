@@ -63,17 +63,22 @@ def run_validation(
     early_exit: bool = True,
     staged: bool = False,
     lint_baseline: bool = True,
+    lint_files: Sequence[str] | None = None,
 ) -> ValidationResult:
     """Run `stages` (default: enabled by config) over `files` under `root`.
 
     `files=None` validates the whole project. `early_exit=False` runs every stage even
     after a failure (fix-build wants all diagnostics at once). `lint_baseline=False` keeps
-    lint findings HEAD already has as errors (fix-build scopes them itself, from its base).
+    lint findings HEAD already has as errors (fix-build scopes them itself, from its base);
+    `lint_files` narrows the lint stage to those files (fix-build: the changed ones).
     """
     repo = (repo or root).resolve()
     root = root.resolve()
     rels = None if files is None else sorted(dict.fromkeys(_rel(root, f) for f in files))
-    ctx = StageContext(root, repo, rels, detect_project(root, rels), config, staged, lint_baseline)
+    ctx = StageContext(
+        root, repo, rels, detect_project(root, rels), config, staged, lint_baseline,
+        None if lint_files is None else list(lint_files),
+    )  # fmt: skip
     wanted = list(stages) if stages is not None else enabled_stages(config)
     results: list[StageResult] = []
     not_run: list[str] = []

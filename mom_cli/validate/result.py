@@ -25,6 +25,7 @@ class StageContext:
     config: ValidationSection
     staged: bool = False
     lint_baseline: bool = True  # downgrade lint findings HEAD already has (lint_baseline)
+    lint_files: list[str] | None = None  # lint only these (None: the stage's files)
 
     @property
     def timeout(self) -> float:

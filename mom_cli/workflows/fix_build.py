@@ -48,7 +48,7 @@ from mom_cli.validate.pipeline import enabled_stages, validate_project
 from mom_cli.validate.result import ValidationResult
 from mom_cli.workflows.climb_policy import ClimbPolicy
 from mom_cli.workflows.fix_contributions import fix_contributions
-from mom_cli.workflows.fix_scope import Scope, UserFiles, find_base
+from mom_cli.workflows.fix_scope import Scope, UserFiles, changed_lines, find_base
 from mom_cli.workflows.fix_steps import plan_steps
 from mom_cli.workflows.model_step import (
     FixStep,
@@ -72,13 +72,15 @@ class ProjectChecker:
         self.quick_runs = 0
         self._stamp: tuple[tuple[str, int, int], ...] | None = None
         self.scope: Scope | None = None  # fix_scope: out-of-scope findings become "info"
+        self.narrow_lint = False  # lint only the changed files (debt elsewhere is known)
+        self.first_changed: set[str] = set()  # changed when the run began (mom may undo it)
 
     def __call__(self) -> list[Diagnostic]:
         self.runs += 1
         stamp = tree_stamp(self.repo)
         self.last = validate_project(
             self.repo, config=self.config.validation, early_exit=False,
-            lint_baseline=self.scope is None,
+            lint_baseline=self.scope is None, lint_files=self._lint_files(),
         )  # fmt: skip
         self._stamp = stamp if stamp == tree_stamp(self.repo) else None
         self.current = self._scoped(self.last.diagnostics)
@@ -91,9 +93,14 @@ class ProjectChecker:
         stages = [s for s in enabled_stages(self.config.validation) if s != "tests"]
         result = validate_project(
             self.repo, config=self.config.validation, early_exit=False, stages=stages,
-            lint_baseline=self.scope is None,
+            lint_baseline=self.scope is None, lint_files=self._lint_files(),
         )  # fmt: skip
         return self._scoped(result.diagnostics)
+
+    def _lint_files(self) -> list[str] | None:
+        if self.scope is None or not self.narrow_lint:
+            return None
+        return sorted(self.first_changed | set(changed_lines(self.repo, self.scope.base)))
 
     def _scoped(self, diags: list[Diagnostic]) -> list[Diagnostic]:
         return self.scope.classify(diags) if self.scope is not None else diags
@@ -321,6 +328,10 @@ class FixBuild:
         self._set_scope(result)
         self.sink(Notice("validating the project with its own toolchain"))
         diags = await asyncio.to_thread(self.checker)
+        first_debt = [d for d in diags if _is_debt(d) and d.stage == "lint"]
+        self.checker.narrow_lint = True  # the whole project's debt is known now
+        if self.scope is not None:
+            self.checker.first_changed = set(changed_lines(self.repo, self.scope.base))
         if self.checker.passed and self.lint != "all":
             result.passed = True
             result.remaining = diags
@@ -347,7 +358,7 @@ class FixBuild:
             if result.passed:
                 result.needs = []
             result.contributions = fix_contributions(result.steps, self.config)
-        result.debt = [d for d in result.remaining if d.severity == "info" and _is_debt(d)]
+        result.debt = self._debt(result.remaining, first_debt)
         result.user_files_edited = self.user_files.edited()
         result.validations = self.checker.runs
         result.seconds = time.monotonic() - started
@@ -401,6 +412,17 @@ class FixBuild:
         result.base = base.label
         self.sink(Notice(f"scope: changes since {base.label}, and the working tree"))
 
+    def _debt(self, remaining: list[Diagnostic], first: list[Diagnostic]) -> list[Diagnostic]:
+        """Debt now, plus the first check's lint debt in files later checks did not lint."""
+        now = [d for d in remaining if d.severity == "info" and _is_debt(d)]
+        if not self.checker.narrow_lint:
+            return now  # the last check linted everything
+        linted = {d.file for d in remaining if d.stage == "lint"}
+        if self.scope is not None:
+            linted |= set(changed_lines(self.repo, self.scope.base))
+            linted |= getattr(self.checker, "first_changed", set())
+        return now + [d for d in first if d.file not in linted]
+
     def _rescope(self, diags: list[Diagnostic]) -> list[Diagnostic]:
         return self.scope.classify(diags) if self.scope is not None else diags
 
@@ -440,7 +462,7 @@ class FixBuild:
             self.repo,
             self.checker,
             self.applier,
-            quick_check=self.checker.quick,
+            quick_check=getattr(self.checker, "quick", None),
             ledger=self.ledger,
             sink=self.sink,
             run_id=self.run_id,

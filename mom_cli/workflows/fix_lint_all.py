@@ -72,6 +72,7 @@ def sweep_safe_fixes(flow: FixBuild, result: FixBuildResult) -> None:
     except (EditError, MomError) as exc:
         flow.sink(Notice(f"--lint all: could not apply ruff's fixes: {exc}", "warning"))
         return
+    flow.checker.narrow_lint = False  # the sweep touched files outside the change
     after = carry_debt(before, flow.checker())
     worse = _worse(before, after)
     report = StepReport(
