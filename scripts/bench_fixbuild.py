@@ -358,10 +358,7 @@ def work_tree(project: Project, parent: Path) -> Path:
     return tree
 
 
-<<<<<<< HEAD
 # two blank lines: the user's edit is lint-clean even after a def (flake8 E305)
-=======
->>>>>>> i12
 USER_LINES = "\n\n# the user's work in progress (must survive byte for byte)\nUSER_WIP = 1\n"
 
 
@@ -705,22 +702,19 @@ def main(
     parser.add_argument("--faults", default="")
     parser.add_argument("--modes", default="uncommitted,committed")
     parser.add_argument("--seed", type=int, default=1)
-<<<<<<< HEAD
-    parser.add_argument("--max-tier", default=None, help='passed to mom ("": none)')
+    parser.add_argument(
+        "--ladder",
+        default=None,
+        help='tiers mom may use, comma-separated (MOM_TIERS__DEFAULT); "" = the configured '
+        "(default: rules, or the configured ladder with --scenario)",
+    )
+    parser.add_argument("--max-tier", default="", help="passed to mom")
     parser.add_argument(
         "--scenario", default="", choices=["", *SCENARIOS],
         help="semantic faults with the loopback strong model: "
         + "; ".join(f"{k}: {v}" for k, v in SCENARIOS.items()),
     )  # fmt: skip
     parser.add_argument("--json-dir", type=Path, default=None, help="keep mom's JSON per run")
-=======
-    parser.add_argument(
-        "--ladder",
-        default="rules",
-        help='tiers mom may use, comma-separated (MOM_TIERS__DEFAULT); "" = the configured',
-    )
-    parser.add_argument("--max-tier", default="", help="passed to mom")
->>>>>>> i12
     args = parser.parse_args(argv)
     global JSON_DIR
     JSON_DIR = args.json_dir
@@ -733,8 +727,8 @@ def main(
         args.projects = ",".join(
             semantic if args.scenario else [p for p in PROJECTS if p not in semantic]
         )
-    if args.max_tier is None:
-        args.max_tier = "" if args.scenario else "rules"
+    if args.ladder is None:
+        args.ladder = "" if args.scenario else "rules"
     extra = [*mom_args, *(["--max-tier", args.max_tier] if args.max_tier else [])]
     env = dict(env or {})
     if args.ladder:
@@ -749,15 +743,11 @@ def main(
         baseline = lint_baseline(project)
         for fault in wanted:
             for mode in args.modes.split(","):
-<<<<<<< HEAD
                 outcome = run_one(
-                    project, fault, mode, args.seed, baseline, extra, env or {}, args.scenario
+                    project, fault, mode, args.seed, baseline, extra, env, args.scenario
                 )
                 if outcome.exit_code == -1 and outcome.note == "no place to seed this fault":
                     continue  # this fault's site is in another project
-=======
-                outcome = run_one(project, fault, mode, args.seed, baseline, extra, env)
->>>>>>> i12
                 print(
                     f"{name} {fault.name} {mode}: exit {outcome.exit_code}, "
                     f"fixed={outcome.fixed}, {outcome.seconds:.1f}s {outcome.note}",
