@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
+import difflib
 import hashlib
 import json
 import os
@@ -50,11 +52,12 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # tests/fakes: the loopback provider servers
 MIRRORS = Path("/work/.mirror")
 CLONES = Path("/work/real")
 GIT_ENV = {
@@ -106,6 +109,30 @@ PROJECTS = {
             "none",
             tests=("test.py",),
             deps=("text_unidecode",),
+        ),
+        Project(
+            "cachetools",
+            "tkem+cachetools",
+            "HEAD",
+            "src/cachetools/__init__.py",
+            "src/cachetools/keys.py",
+            "flake8 in tox.ini",
+        ),
+        Project(
+            "iniconfig",
+            "pytest-dev+iniconfig",
+            "HEAD",
+            "src/iniconfig/_parse.py",
+            "src/iniconfig/exceptions.py",
+            "none",
+        ),
+        Project(
+            "tomli",
+            "hukkin+tomli",
+            "HEAD",
+            "src/tomli/_parser.py",
+            "src/tomli/_re.py",
+            "flake8 in .flake8",
         ),
     )  # fmt: skip
 }
@@ -246,6 +273,54 @@ FAULTS = [
     Fault("unused_import", "mechanical", seed_unused_import),
 ]
 
+# Semantic faults, caught only by the tests: one known site per kind, in a real project's
+# library module (checked to fail its suite). The seeder finds no place in other projects.
+SEMANTIC_SITES = {
+    "flipped_comparison": (
+        "src/cachetools/__init__.py",
+        "        if size > maxsize:\n",
+        "        if size < maxsize:\n",
+    ),
+    "and_or": (
+        "src/iniconfig/_parse.py",
+        "        if name is not None and data is not None:\n",
+        "        if name is not None or data is not None:\n",
+    ),
+    "off_by_one": (
+        "src/iniconfig/_parse.py",
+        "            return line[1:-1], None\n",
+        "            return line[1:-2], None\n",
+    ),
+    "dropped_return": (
+        "src/cachetools/__init__.py",
+        "        return key in self.__data\n",
+        "        key in self.__data\n",
+    ),
+    "swapped_args": (
+        "src/tomli/_parser.py",
+        "        return parse_hex_char(src, pos, 4)\n",
+        "        return parse_hex_char(src, 4, pos)\n",
+    ),
+}  # fmt: skip
+
+
+def _site_seeder(kind: str) -> Seeder:
+    def seed(repo: Path, rel: str, rng: random.Random) -> list[str] | None:
+        module, good, bad = SEMANTIC_SITES[kind]
+        path = repo / module
+        if rel != module or not path.is_file():
+            return None
+        text = path.read_text(encoding="utf-8")
+        if text.count(good) != 1:
+            return None
+        path.write_text(text.replace(good, bad), encoding="utf-8")
+        return [rel]
+
+    return seed
+
+
+SEMANTIC_FAULTS = [Fault(kind, "semantic", _site_seeder(kind)) for kind in SEMANTIC_SITES]
+
 
 # -- work trees --------------------------------------------------------------------------
 def git(repo: Path, *args: str) -> str:
@@ -283,6 +358,7 @@ def work_tree(project: Project, parent: Path) -> Path:
     return tree
 
 
+# two blank lines: the user's edit is lint-clean even after a def (flake8 E305)
 USER_LINES = "\n\n# the user's work in progress (must survive byte for byte)\nUSER_WIP = 1\n"
 
 
@@ -366,6 +442,88 @@ def ledger_calls(home: Path) -> tuple[int, int]:
     return sum(1 for t in models if t not in PAID_EXCLUDED), len(models)
 
 
+# -- the loopback "strong model" ---------------------------------------------------------
+# mom's paid tiers at loopback servers in their own wire formats (tests/fakes/tiers.py:
+# the groq, openai and anthropic SDKs run for real), through a user config with a dummy
+# key per tier. They answer with the known fix in mom's edit format.
+SCENARIOS = {
+    "a": "groq and deepseek answer wrong, then haiku with the fix",
+    "b": "groq, the first paid tier, answers with the fix",
+    "c": "no key for any paid tier",
+}
+LOOPBACK_KEY = "sk-loopback-dummy"
+JSON_DIR: Path | None = None  # --json-dir: keep each run's `mom fix-build --json` output
+
+
+def known_fix(path: str, pristine: str, seeded: str) -> tuple[str, str]:
+    """(the fix, a wrong answer) as edit blocks: the seeded lines back to the original,
+    and an edit that applies cleanly but leaves the fault in place."""
+    old, new = pristine.splitlines(keepends=True), seeded.splitlines(keepends=True)
+    right, wrong = [], []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        pad = 0  # widen until the SEARCH text is unique in the seeded file
+        while pad < 5 and seeded.count("".join(new[max(0, j1 - pad) : j2 + pad])) != 1:
+            pad += 1
+        search = "".join(new[max(0, j1 - pad) : j2 + pad])
+        replace = "".join(old[max(0, i1 - pad) : i2 + pad])
+        first = new[j1].rstrip("\n")
+        block = f"{path}\n<<<<<<< SEARCH\n{search}=======\n{{}}>>>>>>> REPLACE\n"
+        right.append(block.format(replace))
+        wrong.append(block.format(search.replace(first, first + "  # checked", 1)))
+    return "\n".join(right), "\n".join(wrong)
+
+
+def _changed_line(pristine: str, seeded: str) -> str:
+    """The first seeded line (stripped): what a prompt must show for the fix to be known."""
+    old = set(pristine.splitlines())
+    return next((ln.strip() for ln in seeded.splitlines() if ln not in old), "")
+
+
+def _toml(doc: dict[str, dict[str, dict[str, object]]]) -> str:
+    lines = []
+    for section, tables in doc.items():
+        for name, values in tables.items():
+            lines += [f"[{section}.{name}]", *(f"{k} = {json.dumps(v)}" for k, v in values.items())]
+            lines.append("")
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def loopback(
+    scenario: str, right: str, wrong: str, needle: str, home: Path
+) -> Iterator[tuple[object, dict[str, str]]]:
+    """Serve the scenario's answers to prompts that show the faulty line (`needle`);
+    yield (the servers, the env for mom)."""
+    from fakes.tiers import KEY_ENV, LoopbackTiers
+
+    with LoopbackTiers() as tiers:
+        if scenario == "a":
+            tiers.answer_when("groq", needle, wrong)
+            tiers.answer_when("deepseek", needle, wrong)
+            tiers.answer_when("haiku", needle, right)
+        elif scenario == "b":
+            tiers.answer_when("groq", needle, right)
+        config = home / "config"
+        config.mkdir(parents=True, exist_ok=True)
+        (config / "routing.toml").write_text(_toml(tiers.overrides()), encoding="utf-8")
+        env = {"MOM_CONFIG_HOME": str(config)}
+        if scenario != "c":
+            env.update({name: LOOPBACK_KEY for name in KEY_ENV.values()})
+        yield tiers, env
+
+
+def prompt_tokens(tiers: object) -> list[int]:
+    """≈ input tokens (characters / 4) of every request the paid tiers received."""
+    return [
+        len(text) // 4
+        for tier in ("groq", "deepseek", "haiku", "sonnet")
+        for text in tiers.prompts(tier)  # type: ignore[attr-defined]
+    ]
+
+
 # -- one run -----------------------------------------------------------------------------
 @dataclass
 class Outcome:
@@ -384,6 +542,8 @@ class Outcome:
     seconds: float = 0.0
     restored: bool = False  # the fault's file is byte for byte as before the fault
     note: str = ""
+    scenario: str = ""  # the loopback scenario (SCENARIOS), "" for none
+    input_tokens_per_paid_call: list[int] = field(default_factory=list)  # ≈ chars / 4
 
 
 def run_one(
@@ -394,8 +554,10 @@ def run_one(
     baseline_lint: Counter[tuple[str, str, str]],
     mom_args: Sequence[str],
     env: dict[str, str],
+    scenario: str = "",
 ) -> Outcome:
-    out = Outcome(project.name, fault.name, fault.kind, mode)
+    kind = f"{fault.kind}:{scenario}" if scenario else fault.kind
+    out = Outcome(project.name, fault.name, kind, mode, scenario=scenario)
     with tempfile.TemporaryDirectory(prefix="mom-bench-") as tmp:
         tree = work_tree(project, Path(tmp))
         pristine = {rel: (tree / rel).read_bytes() for rel in (project.module,)}
@@ -411,12 +573,26 @@ def run_one(
         home.mkdir()
         run_env = {**os.environ, **env, "MOM_HOME": str(home), "PYTHONPATH": str(ROOT)}
         mom = str(Path(sys.executable).parent / "mom")
-        started = time.monotonic()
-        proc = subprocess.run(
-            [mom, "fix-build", "--json", *mom_args],
-            cwd=tree, env=run_env, capture_output=True, text=True, timeout=900,
-        )  # fmt: skip
-        out.seconds = round(time.monotonic() - started, 2)
+        with contextlib.ExitStack() as stack:
+            tiers = None
+            if scenario:
+                seeded = (tree / project.module).read_text(encoding="utf-8")
+                right, wrong = known_fix(project.module, pristine[project.module].decode(), seeded)
+                needle = _changed_line(pristine[project.module].decode(), seeded)
+                tiers, lb_env = stack.enter_context(loopback(scenario, right, wrong, needle, home))
+                run_env.update(lb_env)
+            started = time.monotonic()
+            proc = subprocess.run(
+                [mom, "fix-build", "--json", *mom_args],
+                cwd=tree, env=run_env, capture_output=True, text=True, timeout=900,
+            )  # fmt: skip
+            out.seconds = round(time.monotonic() - started, 2)
+            if tiers is not None:
+                out.input_tokens_per_paid_call = prompt_tokens(tiers)
+        if JSON_DIR is not None:  # mom's own account of the run, for a closer look
+            JSON_DIR.mkdir(parents=True, exist_ok=True)
+            name = f"{project.name}-{fault.name}-{mode}{'-' + scenario if scenario else ''}"
+            (JSON_DIR / f"{name}.json").write_text(proc.stdout + "\n" + proc.stderr[-4000:])
         out.exit_code = proc.returncode
         after = file_hashes(tree)
         changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
@@ -438,6 +614,9 @@ def run_one(
             out.note = f"lint: {sorted(new_lint)[0]}"[:100]
         if proc.returncode not in (0, 1):
             out.note = (proc.stderr.strip().splitlines() or [""])[-1][:100]
+        elif scenario and proc.returncode == 1:
+            with contextlib.suppress(ValueError):
+                out.note = "; ".join(json.loads(proc.stdout).get("needs", []))[:100]
     return out
 
 
@@ -466,6 +645,10 @@ def summarise(outcomes: list[Outcome]) -> dict[str, object]:
             "collateral_files": sum(len(o.collateral) for o in mine),
             "user_files_changed": sum(len(o.user_files_changed) for o in mine),
             "paid_calls": sum(o.paid_calls for o in mine),
+            "max_paid_calls": max(o.paid_calls for o in mine),
+            "median_input_tokens_per_paid_call_est": _median(
+                [t for o in mine for t in o.input_tokens_per_paid_call]
+            ),
             "median_seconds": round(statistics.median(o.seconds for o in mine), 2),
             "max_seconds": max(o.seconds for o in mine),
         }
@@ -478,15 +661,32 @@ def summarise(outcomes: list[Outcome]) -> dict[str, object]:
     }
 
 
+def _median(values: list[int]) -> float:
+    return float(statistics.median(values)) if values else 0.0
+
+
 def print_table(outcomes: list[Outcome]) -> None:
-    cols = ("project", "fault", "mode", "exit", "fixed", "false", "collat", "user", "paid", "s")
-    widths = (15, 14, 12, 4, 5, 5, 6, 4, 4, 6)
+    cols = (
+        "project",
+        "fault",
+        "mode",
+        "exit",
+        "fixed",
+        "false",
+        "collat",
+        "user",
+        "paid",
+        "s",
+        "tok/call≈",
+    )
+    widths = (15, 18, 14, 4, 5, 5, 6, 4, 4, 6, 10)
     print(" ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)) + " note")
     for o in outcomes:
         row = (
             o.project, o.fault, o.mode, str(o.exit_code), "yes" if o.fixed else "NO",
             "YES" if o.false_claim else "-", str(len(o.collateral)),
             str(len(o.user_files_changed)), str(o.paid_calls), f"{o.seconds:.1f}",
+            str(int(_median(o.input_tokens_per_paid_call))) if o.paid_calls else "-",
         )  # fmt: skip
         print(" ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) + " " + o.note)
 
@@ -498,18 +698,37 @@ def main(
     env: dict[str, str] | None = None,
 ) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--projects", default=",".join(PROJECTS))
-    parser.add_argument("--faults", default=",".join(f.name for f in faults))
+    parser.add_argument("--projects", default="")
+    parser.add_argument("--faults", default="")
     parser.add_argument("--modes", default="uncommitted,committed")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--ladder",
-        default="rules",
-        help='tiers mom may use, comma-separated (MOM_TIERS__DEFAULT); "" = the configured',
+        default=None,
+        help='tiers mom may use, comma-separated (MOM_TIERS__DEFAULT); "" = the configured '
+        "(default: rules, or the configured ladder with --scenario)",
     )
     parser.add_argument("--max-tier", default="", help="passed to mom")
+    parser.add_argument(
+        "--scenario", default="", choices=["", *SCENARIOS],
+        help="semantic faults with the loopback strong model: "
+        + "; ".join(f"{k}: {v}" for k, v in SCENARIOS.items()),
+    )  # fmt: skip
+    parser.add_argument("--json-dir", type=Path, default=None, help="keep mom's JSON per run")
     args = parser.parse_args(argv)
-    wanted = [f for f in faults if f.name in args.faults.split(",")]
+    global JSON_DIR
+    JSON_DIR = args.json_dir
+    pool = [*faults, *SEMANTIC_FAULTS]
+    default = SEMANTIC_FAULTS if args.scenario else faults
+    names = args.faults.split(",") if args.faults else [f.name for f in default]
+    wanted = [f for f in pool if f.name in names]
+    if not args.projects:
+        semantic = ("cachetools", "iniconfig", "tomli")
+        args.projects = ",".join(
+            semantic if args.scenario else [p for p in PROJECTS if p not in semantic]
+        )
+    if args.ladder is None:
+        args.ladder = "" if args.scenario else "rules"
     extra = [*mom_args, *(["--max-tier", args.max_tier] if args.max_tier else [])]
     env = dict(env or {})
     if args.ladder:
@@ -524,7 +743,11 @@ def main(
         baseline = lint_baseline(project)
         for fault in wanted:
             for mode in args.modes.split(","):
-                outcome = run_one(project, fault, mode, args.seed, baseline, extra, env)
+                outcome = run_one(
+                    project, fault, mode, args.seed, baseline, extra, env, args.scenario
+                )
+                if outcome.exit_code == -1 and outcome.note == "no place to seed this fault":
+                    continue  # this fault's site is in another project
                 print(
                     f"{name} {fault.name} {mode}: exit {outcome.exit_code}, "
                     f"fixed={outcome.fixed}, {outcome.seconds:.1f}s {outcome.note}",

@@ -121,6 +121,12 @@ def _summary(result: FixBuildResult) -> None:
         f"${t['cost_usd']:.4f}", f"{t['seconds']:.1f}",
     )  # fmt: skip
     console.print(table)
+    if t["paid_calls"]:
+        console.print(
+            f"paid calls: {t['paid_calls']} (per fixed step: "
+            f"{', '.join(map(str, t['paid_calls_per_fixed_step'])) or 'none fixed'}); "
+            f"median input tokens per paid call: {t['median_input_tokens_per_paid_call']}"
+        )
     if result.dry_run:
         console.print("[dim]$ figures in a plan are estimates; rules cost $0.[/]")
     elif result.contributions:

@@ -34,6 +34,7 @@ from mom_cli.edits import (
     parse_edit_blocks,
     plan_edits,
 )
+from mom_cli.edits.already import already_applied
 from mom_cli.edits.checkpoint import PlannedChange, read_bytes
 from mom_cli.engine.edit_intent import is_edit_step, wants_edits
 from mom_cli.engine.edit_prompt import ContextSource, edit_prompt
@@ -65,7 +66,7 @@ class StepEdit:
     """What one edit step did to the repository (for the summary and --json)."""
 
     task_id: str
-    status: str = "pending"  # applied | committed | failed
+    status: str = "pending"  # applied | committed | satisfied (already done) | failed
     changed_files: list[str] = field(default_factory=list)
     record_id: str = ""
     commit: str = ""
@@ -206,6 +207,9 @@ class RepoEditor:
     ) -> AttemptResult:
         """Runs in a worker thread, under the editor's lock."""
         where = f"{completion.tier}/{completion.model}"
+        met = self._satisfied(step, blocks, completion, where)
+        if met is not None:
+            return met
         try:
             changes = plan_edits(self.repo, blocks)
             if not changes:
@@ -246,6 +250,25 @@ class RepoEditor:
         )
         assists = _assists(repair, changes)
         return AttemptResult(True, summary, (), completion, data=step, assists=assists)
+
+    def _satisfied(
+        self, step: StepEdit, blocks: Sequence[EditBlock], completion: Completion, where: str
+    ) -> AttemptResult | None:
+        """The edit's goal is already met (an earlier step made this very change) and the
+        files validate: the step is satisfied, not failed. None when that is not so."""
+        paths = already_applied(self.repo, blocks)
+        if not paths:
+            return None
+        result = self._validate(paths, [])
+        if not result.passed:
+            return None
+        step.status, step.validation = "satisfied", result.to_dict()
+        step.attempts.append(_attempt(where, "already satisfied", []))
+        self.sink(Notice(f"{step.task_id}: already satisfied ({', '.join(paths)} has this change)"))
+        summary = (
+            f"Already satisfied: {', '.join(paths)} already has this change; validation passed."
+        )
+        return AttemptResult(True, summary, (), completion, data=step)
 
     def _validate(
         self, paths: Sequence[str], changes: Sequence[PlannedChange], *, review: bool = True

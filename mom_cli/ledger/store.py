@@ -175,6 +175,16 @@ class Ledger:
         with self._query(sql, (since_ts or 0.0,)) as c:
             return [(m, cat, out in OK_OUTCOMES) for m, cat, out in c.fetchall()]
 
+    def verdicts(self, category: str) -> dict[str, tuple[int, int]]:
+        """model → (validated, failed_validation) calls of `category`, all runs: whether a
+        model has ever produced an edit of this kind that passed the project's checks."""
+        sql = (
+            "SELECT model, SUM(outcome = 'validated'), SUM(outcome = 'failed_validation') "
+            "FROM calls WHERE category = ? GROUP BY model"
+        )
+        with self._query(sql, (category,)) as c:
+            return {m: (int(v or 0), int(f or 0)) for m, v, f in c.fetchall()}
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mom_cli.errors import Action, MomError
-from mom_cli.events import AttemptFailed, Escalated, EventSink, TaskRouted, null_sink
+from mom_cli.events import AttemptFailed, Escalated, EventSink, Notice, TaskRouted, null_sink
 from mom_cli.providers.base import Completion
 
 
@@ -109,6 +109,7 @@ class ClimbResult:
     result: AttemptResult | None
     attempts: list[AttemptRecord] = field(default_factory=list)
     stopped: str = ""  # why climbing ended without success
+    skipped: list[str] = field(default_factory=list)  # rungs passed by, and why
 
     @property
     def cost_usd(self) -> float:
@@ -122,6 +123,7 @@ class ClimbResult:
 AttemptFn = Callable[[Rung, Feedback], Awaitable[AttemptResult]]
 OutcomeHook = Callable[[Rung, bool], None]
 VerdictHook = Callable[[int, str], None]  # (ledger row id, "validated" | "failed_validation")
+SkipHook = Callable[[Rung], str]  # a reason to pass the rung by, or ""
 
 
 async def climb(
@@ -135,8 +137,12 @@ async def climb(
     on_outcome: OutcomeHook | None = None,
     on_verdict: VerdictHook | None = None,
     retry_free_when_stuck: bool = False,
+    skip: SkipHook | None = None,
 ) -> ClimbResult:
-    """Try rungs in order until one passes; see the module docstring for the policy."""
+    """Try rungs in order until one passes; see the module docstring for the policy.
+
+    `skip(rung)` returning a reason passes that rung by without a call (the caller's
+    record says it will not help: climb once)."""
     out = ClimbResult(ok=False, result=None)
     if not rungs:
         out.stopped = "no usable model on the ladder"
@@ -147,6 +153,12 @@ async def climb(
     why_next = "escalation"
     while index < len(rungs) and len(out.attempts) < budget:
         rung = rungs[index]
+        why_not = skip(rung) if skip is not None else ""
+        if why_not:
+            out.skipped.append(f"{rung.tier}/{rung.model}: {why_not}")
+            sink(Notice(f"{task_id}: skipping {rung.tier}/{rung.model}: {why_not}"))
+            index = _next_index(rungs, index, same_tier=True, benched=benched)
+            continue
         reasons = tuple(first_reasons) if not out.attempts else (why_next,)
         sink(TaskRouted(task_id, rung.tier, rung.model, reasons))
         feedback = Feedback(len(out.attempts), tuple(out.attempts))
@@ -191,6 +203,8 @@ async def climb(
         _announce(sink, task_id, rung, rungs, index, reason)
     if len(out.attempts) >= budget and index < len(rungs):
         out.stopped = f"gave up after {len(out.attempts)} attempts (max_retries={max_retries})"
+    elif not out.attempts:
+        out.stopped = "every usable rung was skipped: " + "; ".join(out.skipped)
     else:
         out.stopped = f"ladder exhausted at {rungs[-1].tier}"
     return out

@@ -99,12 +99,24 @@ def split_request(request: str) -> tuple[list[Part], str]:
             context = f"{preamble}\n\n{context}".strip()
     else:
         parts = _split_prose(instruction)
+        parts, context = _description_as_context(parts, context)
     if not parts:
         parts = [Part(instruction or request.strip(), "", False)]
     if len(parts) > MAX_PARTS:
         tail = " ".join(p.text for p in parts[MAX_PARTS - 1 :])
         parts = [*parts[: MAX_PARTS - 1], Part(tail, parts[MAX_PARTS - 1].connector, True)]
     return parts, context
+
+
+def _description_as_context(parts: list[Part], context: str) -> tuple[list[Part], str]:
+    """ "The tests fail: X broke Y. Fix the bug." is one job: the leading sentence says
+    what is wrong (no instruction of its own), so it is context for what follows, not a
+    step that would make the same edit as the next one."""
+    if len(parts) < 2 or _starts_a_part(parts[0].text):
+        return parts, context
+    head, rest = parts[0], parts[1:]
+    rest[0] = Part(rest[0].text, "", False)
+    return rest, f"{head.text}\n\n{context}".strip()
 
 
 def _split_list(text: str) -> list[Part] | None:

@@ -261,6 +261,8 @@ def add_steps(
         sub["status"] = report.status.get(tid, "") if report is not None else result.status
         sub["attempts"] = len(climbed.attempts) if climbed else 0
         step = editor.steps.get(tid) if editor is not None else None
+        if step is not None and step.status == "satisfied":  # an earlier step made the change
+            sub["status"] = "satisfied"
         sub["changed_files"] = step.changed_files if step and step.status != "failed" else []
     if editor is not None and editor.active:
         document["edits"] = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -16,9 +16,14 @@ class Diagnostic:
     column: int = 0  # 1-based, 0 when unknown
     code: str = ""  # tool-specific code: "E999", "F401", "E0308", test id …
     tool: str = ""  # which tool said it: "ruff", "pytest", "cargo" …
+    # the runner's own account (a test's traceback): where fix-build traces a failing test
+    # to the code under test. Not part of identity, not printed.
+    detail: str = field(default="", compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        del data["detail"]
+        return data
 
     def location(self) -> str:
         if not self.file:

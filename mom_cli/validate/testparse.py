@@ -10,6 +10,8 @@ from pathlib import Path
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.parsers import relpath
 
+MAX_DETAIL_CHARS = 8000  # a traceback's worth; enough for its project frames
+
 
 def parse_junit(xml_path: Path, root: Path, tool: str = "pytest") -> list[Diagnostic]:
     """Failures and errors from a JUnit XML report (pytest `-o junit_family=xunit1`)."""
@@ -41,6 +43,7 @@ def parse_junit(xml_path: Path, root: Path, tool: str = "pytest") -> list[Diagno
                     0,
                     test_id,
                     tool,
+                    detail=(node.text or "")[:MAX_DETAIL_CHARS],
                 )
             )
     return out

@@ -46,14 +46,15 @@ from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.head_tests import HeadBaseline, head_baseline, pytest_selection
 from mom_cli.validate.pipeline import enabled_stages, validate_project
 from mom_cli.validate.result import ValidationResult
+from mom_cli.workflows.climb_policy import ClimbPolicy
 from mom_cli.workflows.fix_contributions import fix_contributions
 from mom_cli.workflows.fix_scope import Scope, UserFiles, changed_lines, find_base
+from mom_cli.workflows.fix_steps import plan_steps
 from mom_cli.workflows.model_step import (
     FixStep,
     ModelAttempt,
     ProjectState,
     build_prompt,
-    group_by_file,
 )
 
 ESTIMATED_OUTPUT_TOKENS = 768
@@ -69,16 +70,19 @@ class ProjectChecker:
         self.current: list[Diagnostic] = []  # the latest full check, scoped
         self.runs = 0
         self.quick_runs = 0
+        self._stamp: tuple[tuple[str, int, int], ...] | None = None
         self.scope: Scope | None = None  # fix_scope: out-of-scope findings become "info"
         self.narrow_lint = False  # lint only the changed files (debt elsewhere is known)
         self.first_changed: set[str] = set()  # changed when the run began (mom may undo it)
 
     def __call__(self) -> list[Diagnostic]:
         self.runs += 1
+        stamp = tree_stamp(self.repo)
         self.last = validate_project(
             self.repo, config=self.config.validation, early_exit=False,
             lint_baseline=self.scope is None, lint_files=self._lint_files(),
         )  # fmt: skip
+        self._stamp = stamp if stamp == tree_stamp(self.repo) else None
         self.current = self._scoped(self.last.diagnostics)
         return self.current
 
@@ -100,6 +104,18 @@ class ProjectChecker:
 
     def _scoped(self, diags: list[Diagnostic]) -> list[Diagnostic]:
         return self.scope.classify(diags) if self.scope is not None else diags
+
+    def reuse_or_check(self) -> list[Diagnostic]:
+        """The last full result when no project file changed since it was taken (the last
+        step's own check), else a fresh validation: the suite is not run twice for
+        nothing."""
+        if (
+            self.last is not None
+            and self._stamp is not None
+            and self._stamp == tree_stamp(self.repo)
+        ):
+            return self.current
+        return self()
 
     @property
     def passed(self) -> bool:
@@ -148,6 +164,12 @@ class StepReport:
     seconds: float = 0.0
     estimated_cost_usd: float | None = None
     preexisting: list[str] = field(default_factory=list)  # its test ids failing at HEAD
+    scope: list[str] = field(default_factory=list)  # files a traced step may edit
+    skipped: list[str] = field(default_factory=list)  # rungs passed by (climb once), and why
+
+    @property
+    def paid_calls(self) -> int:
+        return sum(1 for a in self.attempts if a.cost_usd > 0)
 
     @property
     def tokens(self) -> int:
@@ -170,6 +192,9 @@ class StepReport:
             "cost_usd": round(self.cost_usd, 6),
             "seconds": round(self.seconds, 2),
             "preexisting": self.preexisting,
+            "paid_calls": self.paid_calls,
+            "scope": self.scope,
+            "skipped": self.skipped,
         }
         if self.estimated_cost_usd is not None:
             data["estimated_cost_usd"] = round(self.estimated_cost_usd, 6)
@@ -234,6 +259,7 @@ class FixBuildResult:
             "cost_usd": round(sum(s.cost_usd for s in self.steps), 6),
             "seconds": round(self.seconds, 2),
             "validations": self.validations,
+            **paid_totals(self.steps),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -286,6 +312,7 @@ class FixBuild:
         self.store = CheckpointStore(self.repo)
         self.applier = applier or CheckpointApplier(self.repo, self.store)
         self.selector = ModelSelector(config, caller)
+        self.policy = ClimbPolicy(config, ledger)
         self.lint = lint  # "changed" (scope) | "all" (also ruff's safe fixes everywhere)
         self.scope: Scope | None = None
         self.user_files: UserFiles | None = None
@@ -415,7 +442,8 @@ class FixBuild:
             result.passed = not any(d.severity == "error" for d in result.remaining)
             return
         self.sink(Notice("re-validating the whole project"))
-        result.remaining = await asyncio.to_thread(self.checker)
+        check = getattr(self.checker, "reuse_or_check", self.checker)
+        result.remaining = await asyncio.to_thread(check)
         result.passed = self.checker.passed
 
     async def _lint_all(self, result: FixBuildResult) -> None:
@@ -493,7 +521,7 @@ class FixBuild:
     async def _model_tier(
         self, state: ProjectState, rules: RulesReport | None, result: FixBuildResult
     ) -> None:
-        steps = group_by_file(state.diagnostics, self.repo, project_files(self.repo))
+        steps = plan_steps(state.diagnostics, self.repo, project_files(self.repo))
         if not steps:
             return
         rungs, needs = self._rungs()
@@ -506,7 +534,14 @@ class FixBuild:
             async with limit:
                 return await self._run_step(step, rungs, state, lock, prior, result)
 
-        reports = await asyncio.gather(*(run_one(s) for s in steps))
+        # Test failures run one at a time, traced groups first and the largest first: when
+        # one root cause also broke what another group exercises, that group's failures
+        # are gone by its turn ("resolved"), and no model is asked about them.
+        serial = [s for s in steps if s.trace is not None or s.kind == "tests"]
+        serial.sort(key=lambda s: (s.trace is None, -len(s.diagnostics)))
+        reports = await asyncio.gather(*(run_one(s) for s in steps if s not in serial))
+        for step in serial:
+            reports.append(await run_one(step))
         result.steps += reports
 
     async def _run_step(
@@ -524,6 +559,7 @@ class FixBuild:
             attempts=[_rule_info(a) for a in prior if a.file == step.file],
             diagnostics=[_describe(d) for d in step.diagnostics],
             preexisting=result.preexisting_ids(step.diagnostics),
+            scope=step.edit_scope or [],
         )  # fmt: skip
         live = {diag_key(d) for d in state.diagnostics}
         if not any(diag_key(d) in live for d in step.diagnostics):
@@ -544,6 +580,7 @@ class FixBuild:
                 rungs, attempt, max_retries=self.config.routing.max_retries,
                 task_id=step.id, sink=self.sink, first_reasons=("fix-build step",),
                 on_verdict=self.ledger.set_outcome if self.ledger is not None else None,
+                on_outcome=self.policy.observer(step.kind), skip=self.policy.skipper(step.kind),
             )  # fmt: skip
         except BudgetExceededError as exc:
             result.budget_stopped = True
@@ -565,6 +602,7 @@ class FixBuild:
                     rec.endpoint,
                 )  # fmt: skip
             )
+        report.skipped = climbed.skipped
         last = climbed.final
         if last is not None:
             report.tier, report.model = last.tier, last.model
@@ -579,7 +617,7 @@ class FixBuild:
         an estimated cost (labelled as an estimate). Nothing is written."""
         ctx = RuleContext(self.repo, tuple(project_files(self.repo)))
         rungs, _ = self._rungs()
-        steps = group_by_file(diags, self.repo, project_files(self.repo))
+        steps = plan_steps(diags, self.repo, project_files(self.repo))
         plans = []
         for step in steps:
             source = ctx.read(step.file) or ""
@@ -603,9 +641,35 @@ class FixBuild:
                     ],
                     estimated_cost_usd=0.0 if rules else estimate,
                     preexisting=result.preexisting_ids(step.diagnostics),
+                    scope=step.edit_scope or [],
                 )  # fmt: skip
             )
         return plans
+
+
+def tree_stamp(repo: Path) -> tuple[tuple[str, int, int], ...] | None:
+    """(path, size, mtime) of every project file: has anything changed since a check?"""
+    stamp = []
+    for rel in project_files(repo):
+        try:
+            st = (repo / rel).stat()
+        except OSError:
+            continue
+        stamp.append((rel, st.st_size, st.st_mtime_ns))
+    return tuple(stamp)
+
+
+def paid_totals(steps: list[StepReport]) -> dict[str, Any]:
+    """Paid calls per fixed step and input tokens per paid call: what climbing once and
+    function-sized context are for (issue 12)."""
+    paid = [a for s in steps for a in s.attempts if a.cost_usd > 0]
+    fixed = [s.paid_calls for s in steps if s.status == "fixed" and s.tier != RULES_TIER]
+    tokens = sorted(a.input_tokens for a in paid)
+    return {
+        "paid_calls": len(paid),
+        "paid_calls_per_fixed_step": fixed,
+        "median_input_tokens_per_paid_call": tokens[len(tokens) // 2] if tokens else 0,
+    }
 
 
 def _syntax_errors(diags: list[Diagnostic]) -> bool:

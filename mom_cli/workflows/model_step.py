@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from mom_cli.edits.parse import EDIT_FORMAT_PROMPT, parse_edit_blocks
 from mom_cli.errors import EditError
@@ -22,6 +22,7 @@ from mom_cli.routing.ladder import AttemptResult, Feedback, Rung
 from mom_cli.rules.engine import StepApplier, _counted, diag_key, first_failing_stage
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.pyimports import dotted_name, imported_names, is_test_file
+from mom_cli.workflows.trace_targets import Trace
 
 EXCERPT_RADIUS = 12
 MAX_EXCERPT_CHARS = 3500
@@ -48,10 +49,17 @@ class FixStep:
     file: str
     diagnostics: list[Diagnostic]
     context_files: list[str] = field(default_factory=list)
+    trace: Trace | None = None  # a failing test traced to the code under test (test_trace)
+    kind: str = ""  # what is being fixed, for the learner: "tests", "syntax", "lint" …
 
     @property
     def files(self) -> list[str]:
         return [self.file, *[f for f in self.context_files if f != self.file]]
+
+    @property
+    def edit_scope(self) -> list[str] | None:
+        """Files a traced step may edit (None: no limit beyond the repository)."""
+        return self.files if self.trace is not None else None
 
 
 def group_by_file(
@@ -118,7 +126,12 @@ def build_prompt(
     step: FixStep, repo: Path, feedback: Feedback | None = None, max_chars: int = 0
 ) -> str:
     """Diagnostics, file excerpts, the edit format and earlier failures; shrunk to fit
-    `max_chars` (a small local model's context) by narrowing, then dropping, excerpts."""
+    `max_chars` (a small local model's context) by narrowing, then dropping, excerpts.
+    A traced step gets the function-sized prompt of trace_prompt instead."""
+    if step.trace is not None:
+        from mom_cli.workflows.trace_prompt import build_trace_prompt
+
+        return build_trace_prompt(step.trace, step.diagnostics, repo, feedback, max_chars)
     for radius, files, n_diags in (
         (EXCERPT_RADIUS, step.files, 12),
         (4, [step.file], 6),
@@ -208,15 +221,32 @@ class ModelAttempt:
         budget = max(1000, (window - max_tokens - 64 - len(SYSTEM) // 3) * 3) if window else 0
         prompt = build_prompt(self.step, self.repo, feedback, budget)
         request = CompletionRequest.from_prompt(prompt, system=SYSTEM, max_tokens=max_tokens)
-        completion = await self.caller.complete(
-            request, model=rung.model, run_id=self.run_id, task_id=self.step.id
-        )
+        call = getattr(self.caller, "call", None)  # the pool: records the step's kind too
+        if call is not None and self.step.kind:
+            completion = await call(
+                request,
+                model=rung.model,
+                run_id=self.run_id,
+                task_id=self.step.id,
+                category=f"fix:{self.step.kind}",
+            )
+        else:
+            completion = await self.caller.complete(
+                request, model=rung.model, run_id=self.run_id, task_id=self.step.id
+            )
         try:
             blocks = parse_edit_blocks(completion.content)
         except EditError as exc:
             return AttemptResult(False, completion.content, (exc.detail or str(exc),), completion)
         if not blocks:
             why = "the reply contained no edit blocks (explanations are not applied)"
+            return AttemptResult(False, completion.content, (why,), completion)
+        scope = self.step.edit_scope
+        paths = {str(PurePosixPath(b.path)) for b in blocks}
+        outside = sorted(paths - set(scope)) if scope is not None else []
+        if outside:
+            allowed = ", ".join(scope or [])
+            why = f"edits outside this step's scope: {', '.join(outside)} (allowed: {allowed})"
             return AttemptResult(False, completion.content, (why,), completion)
         async with self.lock:
             before = self.state.diagnostics

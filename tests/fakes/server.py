@@ -12,6 +12,7 @@ import json
 import socket
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
@@ -65,6 +66,8 @@ class FakeServer:
         self.wire = wire
         self.requests: list[Recorded] = []
         self._script: deque[Reply] = deque()
+        # optional: picks the reply from the request body (None: fall back to the script)
+        self.responder: Callable[[Any], Reply | None] | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -84,7 +87,11 @@ class FakeServer:
             self._script.extend(replies)
         return self
 
-    def next_reply(self) -> Reply:
+    def next_reply(self, body: Any = None) -> Reply:
+        if self.responder is not None:
+            chosen = self.responder(body)
+            if chosen is not None:
+                return chosen
         with self._lock:
             return self._script.popleft() if self._script else Reply()
 
@@ -149,7 +156,7 @@ def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
             if not wire.is_chat(self.path):
                 self._send_json(404, {"error": f"no route {self.path}"})
                 return
-            self._reply(server.next_reply(), body)
+            self._reply(server.next_reply(body), body)
 
         def _reply(self, reply: Reply, body: Any) -> None:
             kind = reply.kind

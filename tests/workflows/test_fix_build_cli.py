@@ -33,5 +33,7 @@ def test_dry_run_json_shows_plan_and_estimate(tmp_path: Path) -> None:
     assert doc["dry_run"] is True and doc["passed"] is False
     plan = {s["file"]: s for s in doc["steps"]}
     assert plan["calc/ops.py"]["tier"] == "rules"
-    assert "estimated_cost_usd" in plan["tests/test_stats.py"]
+    # the tests fail to import calc/ops.py: traced there, they are that step's evidence
+    assert list(plan) == ["calc/ops.py"]
+    assert any("tests/test_stats.py" in d for d in plan["calc/ops.py"]["diagnostics"])
     assert (repo / "calc/ops.py").read_bytes() == before

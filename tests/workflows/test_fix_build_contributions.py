@@ -6,7 +6,14 @@ import asyncio
 import json
 from pathlib import Path
 
-from fix_build_helpers import FIVE_FAULTS, GOOD_MEAN_EDIT, LOGIC_BUG, ScriptedProvider, make_project
+from fix_build_helpers import (
+    FIVE_FAULTS,
+    GOOD_MEAN_EDIT,
+    LOGIC_BUG,
+    ScriptedProvider,
+    make_project,
+    trust_embedded,
+)
 from typer.testing import CliRunner
 
 from mom_cli.cli.app import app
@@ -38,10 +45,13 @@ def test_model_and_rules_share_the_fixed_diagnostics(tmp_path: Path) -> None:
     cfg = load_config(repo).config
     provider = ScriptedProvider([GOOD_MEAN_EDIT])
 
+    ledger = Ledger(tmp_path / "l.sqlite3")
+    trust_embedded(ledger)
+
     async def go() -> FixBuildResult:
-        pool = ProviderPool(cfg, Ledger(tmp_path / "l.sqlite3"), adapters={"embedded": provider})
+        pool = ProviderPool(cfg, ledger, adapters={"embedded": provider})
         try:
-            return await FixBuild(repo, cfg, caller=pool, run_id="run").run()
+            return await FixBuild(repo, cfg, caller=pool, ledger=ledger, run_id="run").run()
         finally:
             await pool.aclose()
 

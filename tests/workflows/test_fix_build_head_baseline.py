@@ -104,9 +104,10 @@ def test_failure_from_the_uncommitted_change_is_not_preexisting(tmp_path: Path) 
     assert result.head is not None and result.head.failing == [OPS_ID]
     assert sorted(result.head.checked) == sorted([OPS_ID, MEAN_ID, NEW_ID])
     by_file = {s.file: s.preexisting for s in result.steps}
-    # the step for test_ops.py is about the new test only: test_ops fails at the base
-    assert by_file == {"tests/test_ops.py": [], "tests/test_stats.py": []}
-    step = next(s for s in result.steps if s.file == "tests/test_ops.py")
+    # steps are traced to the code under test; the one for calc/ops.py is about the new
+    # test only: test_ops fails at the base
+    assert by_file == {"calc/ops.py": [], "calc/stats.py": []}
+    step = next(s for s in result.steps if s.file == "calc/ops.py")
     assert all(OPS_ID not in d for d in step.diagnostics)
     assert not result.passed and result.exit_code == 1
 

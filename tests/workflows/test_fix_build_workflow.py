@@ -13,6 +13,7 @@ from fix_build_helpers import (
     LOGIC_BUG,
     ScriptedProvider,
     make_project,
+    trust_embedded,
 )
 
 from mom_cli.config import load_config
@@ -79,14 +80,18 @@ def test_fault_no_rule_can_fix_goes_to_the_model_with_diagnostics(tmp_path: Path
     )
     provider = ScriptedProvider(["Sure! The mean looks fine to me.", GOOD_MEAN_EDIT])
     ledger = Ledger(tmp_path / "ledger.sqlite3")
+    trust_embedded(ledger)
     result = _run(repo, ledger, provider, FAKE_GROQ)
     assert result.passed, result.to_dict()
     # local answered without an edit; the next tier up was told so, with the diagnostics
     assert len(provider.prompts) == 2
-    assert "failed test_mean" in provider.prompts[0]
-    assert "calc/stats.py" in provider.prompts[0]
+    # traced from the failing test to the function under test: its source is in the prompt
+    assert "tests/test_stats.py::test_mean" in provider.prompts[0]
+    assert "calc/stats.py, mean" in provider.prompts[0]
+    assert "return sum(values) / (len(values) - 1)" in provider.prompts[0]
     assert "no edit blocks" in provider.prompts[1]
     tiers = [(r.tier, r.model, r.outcome) for r in ledger.rows(run_id="run")]
+    assert {r.category for r in ledger.rows(run_id="run") if r.tier != "rules"} == {"fix:tests"}
     assert tiers == [
         ("rules", "python.missing_colon", "validated"),
         ("local", "smollm2", "failed_validation"),
@@ -104,7 +109,9 @@ def test_ladder_stops_at_unavailable_tier_and_says_what_is_needed(tmp_path: Path
     before = (repo / "calc/stats.py").read_bytes()
     bad_edit = GOOD_MEAN_EDIT.replace("/ len(values)", "/ (len(values) + 1)")
     provider = ScriptedProvider([bad_edit] * 5)
-    result = _run(repo, Ledger(tmp_path / "ledger.sqlite3"), provider)
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    trust_embedded(ledger)
+    result = _run(repo, ledger, provider)
     assert not result.passed and result.exit_code == 1
     assert any("GROQ_API_KEY" in need for need in result.needs)
     # the failed model edit was rolled back: the repo is exactly as before

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mom_cli.config import RULES_TIER, MomConfig
+from mom_cli.edits.already import already_applied
 from mom_cli.edits.apply import apply_edits
 from mom_cli.edits.blocks import EditBlock
 from mom_cli.edits.checkpoint import CheckpointStore, UndoRefusedError
@@ -244,6 +245,8 @@ async def _apply_and_validate(
 ) -> _Outcome:
     async with env.apply_lock:
         env.hook("before_edit", item.index)
+        if await _already_done(env, item, st, tier, model, blocks):
+            return _Outcome(True)
         try:
             record = apply_edits(
                 env.repo,
@@ -294,6 +297,30 @@ async def _apply_and_validate(
         settle_item(env, st, item)
         env.hook("checked", item.index)
     return _Outcome(True)
+
+
+async def _already_done(
+    env: ItemEnv,
+    item: planfile.PlanItem,
+    st: ItemState,
+    tier: str,
+    model: str,
+    blocks: list[EditBlock],
+) -> bool:
+    """The reply's edit is already in place (an earlier item made it) and validates: the
+    item is satisfied and ticked, not failed for a SEARCH text that is gone. Caller holds
+    the apply lock."""
+    paths = already_applied(env.repo, blocks)
+    if not paths or not (await env.validator(env.repo, paths)).passed:
+        return False
+    st.phase = "validated"
+    st.history.append(
+        Attempt(tier, model, "satisfied", f"already in place: {', '.join(paths)}",
+                st.tokens_in, st.tokens_out, st.cost_usd)
+    )  # fmt: skip
+    env.run.save()
+    settle_item(env, st, item)
+    return True
 
 
 async def _repair(

@@ -1,0 +1,390 @@
+"""From a failing test to the code under test: one fix-build step per root cause.
+
+A failing test's file is rarely where the bug is. For each failing pytest test this finds
+the project code it implicates, in order of evidence:
+
+1. the traceback's frames in project (non-test) files: where the exception was raised;
+2. else the project functions the test's own body calls, through what it imports (an
+   assertion on a wrong return value has no project frame);
+3. else the code index's best non-test file for the failure text.
+
+Failures that implicate the same source file form one step (the same broken function
+fails twenty tests: that is one fix, not twenty), and the step's edit scope is those
+sources plus the failing tests. Python only; anything else keeps the per-file steps.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.pyimports import dotted_name, is_test_file
+from mom_cli.workflows.trace_targets import Span, Trace
+
+# pytest's long traceback: "calc/deep.py:5: in spread", and "calc/stats.py:6: ValueError"
+# for the frame that raised.
+_FRAME = re.compile(r"^(?P<file>[^\s:][^:\n]*\.py):(?P<line>\d+):(?: in (?P<func>\S+)|[ \w.]*)$")
+# Python's own frames, quoted in pytest's `E` lines (a SyntaxError met while importing).
+_PY_FRAME = re.compile(r'File "(?P<file>[^"]+\.py)", line (?P<line>\d+)')
+MAX_TARGETS = 4
+MAX_CALLERS = 2
+MAX_TESTS = 3
+
+
+class ProjectSources:
+    """Parsed project files, read once per planning pass."""
+
+    def __init__(self, repo: Path, files: Sequence[str]) -> None:
+        self.repo = repo
+        self.files = [f for f in files if f.endswith(".py")]
+        self.file_set = set(self.files)
+        self.modules = {n: f for f in self.files if (n := dotted_name(repo, f))}
+        self._trees: dict[str, ast.Module | None] = {}
+        self._texts: dict[str, str] = {}
+
+    def text(self, rel: str) -> str:
+        if rel not in self._texts:
+            try:
+                self._texts[rel] = (self.repo / rel).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                self._texts[rel] = ""
+        return self._texts[rel]
+
+    def tree(self, rel: str) -> ast.Module | None:
+        if rel not in self._trees:
+            try:
+                self._trees[rel] = ast.parse(self.text(rel))
+            except (SyntaxError, ValueError):
+                self._trees[rel] = None
+        return self._trees[rel]
+
+    def source(self, rel: str) -> bool:
+        return rel in self.file_set and not is_test_file(rel) and "/tests/" not in f"/{rel}"
+
+
+def definitions(tree: ast.AST, prefix: str = "") -> list[tuple[str, ast.AST]]:
+    out: list[tuple[str, ast.AST]] = []
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            name = f"{prefix}{node.name}"
+            out.append((name, node))
+            out += definitions(node, name + ".")
+    return out
+
+
+def def_span(rel: str, name: str, node: ast.AST) -> Span:
+    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])  # type: ignore[attr-defined]
+    return Span(rel, name, first, node.end_lineno or node.lineno)  # type: ignore[attr-defined]
+
+
+def enclosing(src: ProjectSources, rel: str, line: int) -> Span:
+    """The innermost function (or class) around `line`; a window when there is none."""
+    tree = src.tree(rel)
+    best: Span | None = None
+    for name, node in definitions(tree) if tree else []:
+        span = def_span(rel, name, node)
+        if span.start <= line <= span.end and (best is None or span.start >= best.start):
+            if isinstance(node, ast.ClassDef) and best is not None:
+                continue
+            best = span
+    return best or Span(rel, "", max(1, line - 8), line + 8)
+
+
+def definition(src: ProjectSources, module: str, name: str, depth: int = 0) -> Span | None:
+    """Where `from module import name` gets its object: a def in the module, or one
+    re-export away (a package `__init__` that imports it from a submodule)."""
+    rel = src.modules.get(module)
+    tree = src.tree(rel) if rel else None
+    if rel is None or tree is None:
+        sub = src.modules.get(f"{module}.{name}")
+        return Span(sub, "", 1, 0) if sub and src.source(sub) else None
+    for qual, node in definitions(tree):
+        if qual == name:
+            return def_span(rel, qual, node) if src.source(rel) else None
+    if depth < 2:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and any(
+                (a.asname or a.name) == name for a in node.names
+            ):
+                base = _absolute(node, module, rel)
+                real = next(a.name for a in node.names if (a.asname or a.name) == name)
+                found = definition(src, base, real, depth + 1)
+                if found is not None:
+                    return found
+    sub = src.modules.get(f"{module}.{name}")
+    return Span(sub, "", 1, 0) if sub and src.source(sub) else None
+
+
+def _absolute(node: ast.ImportFrom, module: str, rel: str) -> str:
+    if not node.level:
+        return node.module or ""
+    package = module.split(".") if rel.endswith("__init__.py") else module.split(".")[:-1]
+    package = package[: len(package) - (node.level - 1)] if node.level > 1 else package
+    return ".".join([*package, *([node.module] if node.module else [])])
+
+
+def project_frames(diag: Diagnostic, src: ProjectSources, root: Path) -> list[tuple[str, int]]:
+    """(file, line) of the traceback's frames in project source files, outermost first."""
+    out = []
+    for raw in diag.detail.splitlines():
+        m = _FRAME.match(raw.rstrip())
+        if not m and raw.startswith("E "):
+            m = _PY_FRAME.search(raw)
+        if not m:
+            continue
+        rel = m.group("file")
+        if rel.startswith("/"):
+            try:
+                rel = Path(rel).resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                continue
+        if src.source(rel):
+            out.append((rel, int(m.group("line"))))
+    return out
+
+
+def test_span(src: ProjectSources, diag: Diagnostic) -> Span | None:
+    """The failing test function itself (from the pytest node id)."""
+    parts = diag.code.split("::")
+    if len(parts) < 2 or not src.tree(diag.file):
+        return None
+    name = ".".join(p.split("[")[0] for p in parts[1:])
+    tree = src.tree(diag.file)
+    last = name.split(".")[-1]
+    found = [
+        (q, n)
+        for q, n in (definitions(tree) if tree else [])
+        if q == name or q.endswith("." + last)
+    ]
+    exact = [(q, n) for q, n in found if q == name]  # else a mixin's method of that name
+    for qual, node in (exact or found)[:1]:
+        return def_span(diag.file, qual, node)
+    return None
+
+
+def callees(src: ProjectSources, diag: Diagnostic, test: Span | None) -> list[Span]:
+    """Project functions the test calls, resolved through the test file's imports."""
+    tree = src.tree(diag.file)
+    if tree is None:
+        return []
+    own = dotted_name(src.repo, diag.file) or ""
+    imported: dict[str, tuple[str, str]] = {}  # local name → (module, attribute or "")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = _absolute(node, own, diag.file)
+            for a in node.names:
+                imported[a.asname or a.name] = (base, a.name)
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                imported[a.asname or a.name.split(".")[0]] = (
+                    a.name if a.asname else a.name.split(".")[0],
+                    "",
+                )
+    body: ast.AST = tree
+    if test is not None:
+        body = next((n for q, n in definitions(tree) if q == test.name), tree)
+    used: list[tuple[str, str]] = []
+    for node in ast.walk(body):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            mod, attr = imported.get(node.value.id, ("", "x"))
+            if mod and not attr:
+                used.append((mod, node.attr))
+            elif mod:
+                used.append((f"{mod}.{attr}", node.attr))
+        elif isinstance(node, ast.Name) and node.id in imported:
+            mod, attr = imported[node.id]
+            if attr:
+                used.append((mod, attr))
+    out: list[Span] = []
+    for module, name in dict.fromkeys(used):
+        span = definition(src, module, name)
+        if span is not None and span not in out:
+            out.append(span)
+    if any(s.name for s in out):  # `from pkg import mod; mod.f()`: f, not all of mod
+        out = [s for s in out if s.name]
+    if not out and test is not None:
+        return callees(src, diag, None)  # a fixture or helper does the calling
+    return out[:MAX_TARGETS]
+
+
+def helpers(src: ProjectSources, targets: Sequence[Span]) -> list[Span]:
+    """Module-level functions a target calls in its own file: with no frame to go by, a
+    wrong value may come from one level down (parse_lines → _parseline)."""
+    out: list[Span] = []
+    for target in targets:
+        tree = src.tree(target.file)
+        if tree is None or not target.name:
+            continue
+        defs = dict(definitions(tree))
+        node = defs.get(target.name)
+        for call in ast.walk(node) if node is not None else []:
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+                found = defs.get(call.func.id)
+                if isinstance(found, ast.FunctionDef | ast.AsyncFunctionDef):
+                    span = def_span(target.file, call.func.id, found)
+                    if span not in targets and span not in out:
+                        out.append(span)
+    return out
+
+
+def callers(src: ProjectSources, targets: Sequence[Span]) -> list[Span]:
+    """Project functions that call a target, a couple per target: how it is used."""
+    out: list[Span] = []
+    for target in targets:
+        short = target.name.split(".")[-1]
+        if not short:
+            continue
+        found = 0
+        for rel in src.files:
+            if found >= MAX_CALLERS or not src.source(rel) or f"{short}(" not in src.text(rel):
+                continue
+            tree = src.tree(rel)
+            for node in ast.walk(tree) if tree else []:
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                if called != short:
+                    continue
+                span = enclosing(src, rel, node.lineno)
+                inside = any(
+                    t.file == span.file and t.start <= span.start <= t.end for t in targets
+                )
+                if span.name and not inside and span not in out:
+                    out.append(span)
+                    found += 1
+                    break
+    return out
+
+
+def evidence(diag: Diagnostic, frames: Sequence[tuple[str, int]]) -> list[str]:
+    """The assertion/exception lines pytest marked with `E`, and the project frames."""
+    lines = [ln.rstrip()[:200] for ln in diag.detail.splitlines() if ln.startswith("E ")]
+    lines = lines[:6] or [diag.message[:200]]
+    if frames:
+        lines.append("frames: " + " → ".join(f"{f}:{n}" for f, n in frames[-4:]))
+    return lines
+
+
+def trace_failure(
+    diag: Diagnostic, src: ProjectSources, root: Path, index_hint: IndexHint | None = None
+) -> Trace:
+    """What one failing test implicates (an empty Trace when nothing is found)."""
+    test = test_span(src, diag)
+    trace = Trace(tests=[test] if test else [])
+    frames = project_frames(diag, src, root)
+    if frames:
+        spans = [enclosing(src, f, n) for f, n in reversed(frames)]  # innermost first
+        trace.targets = list(dict.fromkeys(spans))[:MAX_TARGETS]
+        trace.how = "frames"
+    else:
+        trace.targets = callees(src, diag, test)
+        trace.targets += helpers(src, trace.targets)[: max(0, MAX_TARGETS - len(trace.targets))]
+        trace.how = "imports" if trace.targets else ""
+    if not trace.targets and index_hint is not None:
+        rel = index_hint(f"{diag.code} {diag.message}", [diag.file])
+        if rel and src.source(rel):
+            trace.targets, trace.how = [Span(rel, "", 1, 0)], "index"
+    trace.evidence[diag.code or diag.location()] = evidence(diag, frames)
+    return trace
+
+
+class IndexHint:
+    """The code index's best non-test file for a failure, when imports and frames say
+    nothing (e.g. a test driven entirely by fixtures). Built lazily: most runs never
+    need it."""
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        self._index: object | None = None
+        self.failed = False
+
+    def __call__(self, query: str, in_play: list[str]) -> str:
+        if self.failed:
+            return ""
+        try:
+            from mom_cli.index.api import CodeIndex
+
+            if self._index is None:
+                index = CodeIndex(self.repo)
+                index.refresh()
+                self._index = index
+            ranked = self._index.rank(query, in_play, limit=8)  # type: ignore[attr-defined]
+        except Exception:  # the index is a hint; never fail a fix-build over it
+            self.failed = True
+            return ""
+        return next((p for p, _ in ranked if p.endswith(".py") and not is_test_file(p)), "")
+
+
+def group_traces(
+    traces: Sequence[tuple[Diagnostic, Trace]],
+) -> list[tuple[list[Diagnostic], Trace]]:
+    """Failures implicating the same source file, or failing in the same test file, are
+    one root cause: merge them (a wrong value from a parser fails the parser's own tests
+    and those of the class built on it)."""
+    groups: list[tuple[list[Diagnostic], Trace, set[str]]] = []
+    for diag, trace in traces:
+        files = {s.file for s in trace.targets} | {diag.file}
+        hits = [g for g in groups if g[2] & files]
+        if not hits:
+            groups.append(([diag], trace, files))
+            continue
+        head = hits[0]
+        head[0].append(diag)
+        _merge(head[1], trace)
+        head[2].update(files)
+        for other in hits[1:]:
+            head[0].extend(other[0])
+            _merge(head[1], other[1])
+            head[2].update(other[2])
+            groups.remove(other)
+    return [(diags, trace) for diags, trace, _ in groups]
+
+
+def _merge(into: Trace, other: Trace) -> None:
+    for attr, cap in (("targets", MAX_TARGETS), ("tests", MAX_TESTS)):
+        merged = list(dict.fromkeys([*getattr(into, attr), *getattr(other, attr)]))
+        if len(merged) > cap and attr == "targets":  # the most specific (smallest) first
+            merged.sort(key=lambda s: (s.end < s.start, s.end - s.start))
+        setattr(into, attr, merged[:cap])
+    for key, lines in other.evidence.items():
+        into.evidence.setdefault(key, lines)
+    if into.how != other.how:
+        into.how = ",".join(sorted({*into.how.split(","), *other.how.split(",")} - {""}))
+
+
+def trace_test_failures(
+    diags: Sequence[Diagnostic], repo: Path, project_files: Sequence[str], *, use_index: bool = True
+) -> tuple[list[tuple[list[Diagnostic], Trace]], list[Diagnostic]]:
+    """(one group per root cause, the diagnostics that could not be traced)."""
+    src = ProjectSources(repo, project_files)
+    hint = IndexHint(repo) if use_index else None
+    traced: list[tuple[Diagnostic, Trace]] = []
+    rest: list[Diagnostic] = []
+    for d in diags:
+        # the file pytest names is where the test is defined: test_*.py, or a mixin's
+        # module such as tests/__init__.py
+        is_py_test = d.stage == "tests" and d.tool == "pytest" and d.file.endswith(".py")
+        trace = trace_failure(d, src, repo, hint) if is_py_test and d.severity == "error" else None
+        if trace is not None and trace.targets:
+            traced.append((d, trace))
+        else:
+            rest.append(d)
+    groups = group_traces(traced)
+    # an untraced failure (a fixture-driven test) in a file whose other failures were
+    # traced: most likely the same cause; it joins that group rather than make a step
+    by_file = {d.file: g for g in groups for d in g[0]}
+    left = []
+    for d in rest:
+        group = by_file.get(d.file) if d.stage == "tests" else None
+        if group is not None:
+            group[0].append(d)
+        else:
+            left.append(d)
+    rest = left
+    for _, trace in groups:
+        trace.callers = callers(src, [t for t in trace.targets if t.name])
+    return groups, rest

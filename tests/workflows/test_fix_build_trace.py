@@ -1,0 +1,195 @@
+"""Failing test → code under test → one step per root cause; climb once (issue 12 part B).
+
+Real temp repos, real pytest (JUnit tracebacks), and for the climb the real SDKs against
+loopback servers (tests/fakes/tiers.py), counting every call each tier receives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from fakes.tiers import KEY_ENV, LoopbackTiers
+from fix_build_helpers import make_project
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mom_cli.config import ValidationSection, load_config
+from mom_cli.ledger.store import Ledger, LedgerEntry
+from mom_cli.providers.pool import ProviderPool
+from mom_cli.routing.ladder import Rung
+from mom_cli.validate.detect import project_files
+from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.pipeline import validate_project
+from mom_cli.workflows.climb_policy import ClimbPolicy
+from mom_cli.workflows.fix_build import FixBuild, FixBuildResult
+from mom_cli.workflows.fix_steps import plan_steps
+from mom_cli.workflows.model_step import build_prompt
+from mom_cli.workflows.test_trace import ProjectSources, evidence, project_frames
+from mom_cli.workflows.trace_prompt import build_trace_prompt
+from mom_cli.workflows.trace_targets import Span, Trace
+
+# mean() raises for every non-empty list: the traceback's project frame is stats.mean
+RAISES = {"calc/stats.py": [("    if not values:\n", "    if values:\n")]}
+# multiply() returns a wrong value: no project frame, only what the test calls
+WRONG_VALUE = {"calc/ops.py": [("    product = a * b\n", "    product = a + b\n")]}
+DEEP = (
+    '"""Uses stats."""\n\nfrom calc.stats import mean\n\n\n'
+    "def centred(values: list[float]) -> list[float]:\n"
+    "    m = mean(values)\n    return [v - m for v in values]\n"
+)
+DEEP_TEST = (
+    "from calc.deep import centred\n\n\n"
+    "def test_centred() -> None:\n    assert centred([1, 3]) == [-1, 1]\n"
+)
+FIX_STATS = (
+    "calc/stats.py\n<<<<<<< SEARCH\n    if values:\n=======\n    if not values:\n>>>>>>> REPLACE\n"
+)
+WRONG_STATS = FIX_STATS.replace("if not values:", "if len(values) > 0:")
+FIX_OPS = (
+    "calc/ops.py\n<<<<<<< SEARCH\n    product = a + b\n=======\n    product = a * b\n"
+    ">>>>>>> REPLACE\n"
+)
+
+
+def _project(root: Path) -> Path:
+    repo = make_project(root, RAISES, WRONG_VALUE)
+    (repo / "calc/deep.py").write_text(DEEP)
+    (repo / "tests/test_deep.py").write_text(DEEP_TEST)
+    return repo
+
+
+def test_failures_sharing_project_frames_are_one_step_with_the_source_in_scope(
+    tmp_path: Path,
+) -> None:
+    repo = _project(tmp_path / "calc")
+    diags = validate_project(repo, config=ValidationSection(), early_exit=False).diagnostics
+    failing = {d.code.split("::")[0] for d in diags if d.stage == "tests"}
+    assert failing == {"tests/test_deep.py", "tests/test_stats.py", "tests/test_ops.py"}
+    steps = {s.file: s for s in plan_steps(diags, repo, project_files(repo))}
+    # test_deep and test_stats both fail inside stats.mean: one root cause, one step
+    assert set(steps) == {"calc/stats.py", "calc/ops.py"}
+    stats, ops = steps["calc/stats.py"], steps["calc/ops.py"]
+    assert {d.file for d in stats.diagnostics} == {"tests/test_deep.py", "tests/test_stats.py"}
+    assert stats.trace is not None and stats.trace.how == "frames"
+    assert stats.edit_scope is not None and "calc/stats.py" in stats.edit_scope
+    assert ops.trace is not None and ops.trace.how == "imports"  # no frame: what it calls
+    assert "calc/ops.py" in (ops.edit_scope or []) and "calc/stats.py" not in (ops.edit_scope or [])
+    prompt = build_prompt(stats, repo)
+    assert "def mean(values: list[float]) -> float:\n    if values:" in prompt  # verbatim
+    assert "ValueError: mean of an empty list" in prompt  # the E line
+    assert "calc/deep.py, centred" in prompt  # its caller
+    assert "def multiply" not in prompt and "def subtract" not in prompt
+    ops_prompt = build_prompt(ops, repo)
+    assert "product = a + b" in ops_prompt and "def mean" not in ops_prompt
+    assert "assert 6.5 == 10" in ops_prompt
+    assert max(len(prompt), len(ops_prompt)) < 4000 * 3  # well under 4k tokens
+
+
+def _run(repo: Path, ledger: Ledger, tiers: LoopbackTiers) -> FixBuildResult:
+    overrides = tiers.overrides() | {"routing": {"max_concurrent_tasks": 1}}
+    cfg = load_config(repo, overrides=overrides).config
+
+    async def go() -> FixBuildResult:
+        pool = ProviderPool(cfg, ledger)
+        try:
+            return await FixBuild(repo, cfg, caller=pool, ledger=ledger, run_id="r1").run()
+        finally:
+            await pool.aclose()
+
+    return asyncio.run(go())
+
+
+def test_climb_once_each_tier_once_per_step_and_skipped_after_a_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for env in KEY_ENV.values():
+        monkeypatch.setenv(env, "sk-loopback-dummy")
+    repo = _project(tmp_path / "calc")
+    ledger_path = tmp_path / "ledger.sqlite3"
+    ledger = Ledger(ledger_path)
+    with LoopbackTiers() as tiers:
+        # the stats step comes first: groq and deepseek answer wrong, haiku right;
+        # then the ops step: groq and deepseek are skipped, haiku answers right
+        tiers.script("groq", WRONG_STATS, FIX_OPS)
+        tiers.script("deepseek", WRONG_STATS, FIX_OPS)
+        tiers.script("haiku", FIX_STATS, FIX_OPS)
+        result = _run(repo, ledger, tiers)
+        calls = {t: tiers.calls(t) for t in ("groq", "deepseek", "haiku", "sonnet")}
+        haiku_prompts = tiers.prompts("haiku")
+    assert result.passed and result.exit_code == 0, result.to_dict()
+    assert calls == {"groq": 1, "deepseek": 1, "haiku": 2, "sonnet": 0}
+    model_steps = [s for s in result.steps if s.tier != "rules"]
+    assert [(s.file, s.status, s.paid_calls) for s in model_steps] == [
+        ("calc/stats.py", "fixed", 3),
+        ("calc/ops.py", "fixed", 1),
+    ]
+    for step in model_steps:  # each tier at most once per step
+        tiers_asked = [a.tier for a in step.attempts]
+        assert len(tiers_asked) == len(set(tiers_asked))
+        # the embedded 135M model has no validated failing-test fix on record: not asked
+        assert "local" not in tiers_asked and any("smollm2" in s for s in step.skipped)
+    assert any("groq-llama failed a tests fix earlier" in s for s in model_steps[1].skipped)
+    assert "def multiply" in haiku_prompts[1] and "def mean" not in haiku_prompts[1]
+    totals = result.totals()
+    assert totals["paid_calls"] == 4 and totals["paid_calls_per_fixed_step"] == [3, 1]
+    ledger.close()
+
+    # the verdicts persist: a later run reads them from the ledger
+    later = Ledger(ledger_path)
+    assert later.verdicts("fix:tests") == {
+        "groq-llama": (0, 1),
+        "deepseek-chat": (0, 1),
+        "haiku": (2, 0),
+    }
+    policy = ClimbPolicy(load_config(repo).config, later)
+    haiku, groq = Rung("haiku", "haiku"), Rung("groq", "groq-llama")
+    assert policy.why_skip(groq, "tests") == ""  # one failure on record is not a verdict
+    policy.observer("tests")(groq, False)
+    policy.observer("tests")(haiku, False)
+    assert "no validated tests fix on record" in policy.why_skip(groq, "tests")
+    assert policy.why_skip(haiku, "tests") == ""  # validated before: a failure is bad luck
+    for _ in range(2):
+        later.record(
+            LedgerEntry("groq", "groq-llama", "m", "groq", "", 1, 1, 0.0, 1.0,
+                        "failed_validation", category="fix:tests")
+        )  # fmt: skip
+    fresh = ClimbPolicy(load_config(repo).config, later)
+    assert "3 failed tests fixes on record" in fresh.why_skip(groq, "tests")
+    assert fresh.why_skip(groq, "syntax") == ""  # records are per kind
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=60),
+            st.sampled_from(["calc/stats.py:6: ValueError", "calc/deep.py:7: in centred"]),
+            st.builds(lambda n: f'E     File "calc/ops.py", line {n}', st.integers(-5, 10**6)),
+            st.builds(lambda p: f"{p}:3: in f", st.text(min_size=1, max_size=20)),
+        ),
+        max_size=12,
+    )
+)
+def test_traceback_text_is_untrusted_and_only_names_project_sources(lines: list[str]) -> None:
+    """Whatever a test printed, tracing never raises and only yields project sources."""
+    src = ProjectSources(Path(__file__).parent / "no-such-repo", ["calc/stats.py", "calc/deep.py"])
+    diag = Diagnostic("tests", "tests/test_x.py", 1, "failed", detail="\n".join(lines))
+    frames = project_frames(diag, src, src.repo)
+    assert all(f in ("calc/stats.py", "calc/deep.py") and n >= 0 for f, n in frames)
+    assert evidence(diag, frames)
+
+
+def test_prompt_shows_the_method_of_the_right_class(tmp_path: Path) -> None:
+    """Two classes with a method of the same name: the traced one is shown, even after
+    an earlier step moved it."""
+    module = (
+        "class A:\n    def put(self, k):\n        return 'a'\n\n\n"
+        "class B:\n    def put(self, k):\n        if k > 1:\n            raise ValueError(k)\n"
+    )
+    (tmp_path / "m.py").write_text("# moved down one line\n" + module)
+    trace = Trace(targets=[Span("m.py", "B.put", 7, 9)], evidence={"t::x": ["E ValueError"]})
+    prompt = build_trace_prompt(trace, [], tmp_path)
+    assert "m.py, B.put (lines 8-10)" in prompt and "if k > 1:" in prompt
+    assert "return 'a'" not in prompt
