@@ -30,6 +30,7 @@ from mom_cli.gateway.scope import (
 from mom_cli.ledger.backend import open_ledger
 from mom_cli.ledger.store import LedgerEntry
 from mom_cli.providers.base import Completion, CompletionRequest
+from mom_cli.providers.deadline import bounded_stream
 from mom_cli.providers.pool import ProviderPool, estimate_tokens
 from mom_cli.providers.retry import RetryPolicy
 from mom_cli.routing.analyzer import analyze
@@ -375,7 +376,10 @@ class GatewayCore:
             outcome, detail = "ok", "usage estimated from the streamed text"
             error: ProviderError | None = None
             try:
-                async for piece in adapter.stream(request, cfg, endpoint):
+                limits = pool.config.providers[cfg.provider]  # deadline and stream_idle
+                upstream = adapter.stream(request, cfg, endpoint)
+                bounded = bounded_stream(upstream, limits, provider=cfg.provider, model=model)
+                async for piece in bounded:
                     pieces.append(piece)
                     yield piece
             except ProviderError as exc:

@@ -160,6 +160,24 @@ def test_hanging_upstream_times_out_and_escalates(
     assert [r.outcome for r in Ledger().rows()][:2] == ["ProviderTimeoutError"] * 2
 
 
+def test_trickling_stream_ends_at_the_idle_limit_and_escalates(
+    gateway: Gateway, fakes: list[FakeServer]
+) -> None:
+    """One stream piece every 2 s never trips the SDK's per-read timeout; the gateway's idle
+    limit (providers.X.stream_idle) ends it before the first piece, and the next tier answers."""
+    fakes[0].script(*[Reply(kind="trickle", content="slow answer", trickle_seconds=2.0)] * 3)
+    extra = {"providers": {"up0": {"stream_idle": 0.5, "deadline": 30}}}
+    with gateway(extra=extra) as base:
+        stream = client(base).chat.completions.create(
+            model="mom", messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+        text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    assert text
+    outcomes = [r.outcome for r in Ledger().rows()]
+    assert "ProviderTimeoutError" in outcomes
+    assert outcomes[-1] == "ok"
+
+
 def test_token_required_401_and_accepted(gateway: Gateway) -> None:
     with gateway(token="s3cret-token") as base:
         with pytest.raises(openai.AuthenticationError):
