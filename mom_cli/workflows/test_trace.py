@@ -30,6 +30,7 @@ _FRAME = re.compile(r"^(?P<file>[^\s:][^:\n]*\.py):(?P<line>\d+):(?: in (?P<func
 # Python's own frames, quoted in pytest's `E` lines (a SyntaxError met while importing).
 _PY_FRAME = re.compile(r'File "(?P<file>[^"]+\.py)", line (?P<line>\d+)')
 MAX_TARGETS = 4
+MAX_HELPERS = 2  # functions the targets call, added when no frame points anywhere
 MAX_CALLERS = 2
 MAX_TESTS = 3
 
@@ -165,16 +166,12 @@ def test_span(src: ProjectSources, diag: Diagnostic) -> Span | None:
     return None
 
 
-def callees(src: ProjectSources, diag: Diagnostic, test: Span | None) -> list[Span]:
-    """Project functions the test calls, resolved through the test file's imports."""
-    tree = src.tree(diag.file)
-    if tree is None:
-        return []
-    own = dotted_name(src.repo, diag.file) or ""
-    imported: dict[str, tuple[str, str]] = {}  # local name → (module, attribute or "")
+def imported_names(tree: ast.AST, module: str, rel: str) -> dict[str, tuple[str, str]]:
+    """A file's imports: local name → (module, attribute), attribute "" for a module."""
+    imported: dict[str, tuple[str, str]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            base = _absolute(node, own, diag.file)
+            base = _absolute(node, module, rel)
             for a in node.names:
                 imported[a.asname or a.name] = (base, a.name)
         elif isinstance(node, ast.Import):
@@ -183,21 +180,34 @@ def callees(src: ProjectSources, diag: Diagnostic, test: Span | None) -> list[Sp
                     a.name if a.asname else a.name.split(".")[0],
                     "",
                 )
+    return imported
+
+
+def _resolve(node: ast.AST, imported: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
+    """(module, name) an expression names through the imports: `f`, `mod.f`, `pkg.mod.f`."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        mod, attr = imported.get(node.value.id, ("", "x"))
+        if mod and not attr:
+            return mod, node.attr
+        if mod:
+            return f"{mod}.{attr}", node.attr
+    elif isinstance(node, ast.Name) and node.id in imported:
+        mod, attr = imported[node.id]
+        if attr:
+            return mod, attr
+    return None
+
+
+def callees(src: ProjectSources, diag: Diagnostic, test: Span | None) -> list[Span]:
+    """Project functions the test calls, resolved through the test file's imports."""
+    tree = src.tree(diag.file)
+    if tree is None:
+        return []
+    imported = imported_names(tree, dotted_name(src.repo, diag.file) or "", diag.file)
     body: ast.AST = tree
     if test is not None:
         body = next((n for q, n in definitions(tree) if q == test.name), tree)
-    used: list[tuple[str, str]] = []
-    for node in ast.walk(body):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            mod, attr = imported.get(node.value.id, ("", "x"))
-            if mod and not attr:
-                used.append((mod, node.attr))
-            elif mod:
-                used.append((f"{mod}.{attr}", node.attr))
-        elif isinstance(node, ast.Name) and node.id in imported:
-            mod, attr = imported[node.id]
-            if attr:
-                used.append((mod, attr))
+    used = [r for node in ast.walk(body) if (r := _resolve(node, imported)) is not None]
     out: list[Span] = []
     for module, name in dict.fromkeys(used):
         span = definition(src, module, name)
@@ -210,24 +220,53 @@ def callees(src: ProjectSources, diag: Diagnostic, test: Span | None) -> list[Sp
     return out[:MAX_TARGETS]
 
 
-def helpers(src: ProjectSources, targets: Sequence[Span]) -> list[Span]:
-    """Module-level functions a target calls in its own file: with no frame to go by, a
-    wrong value may come from one level down (parse_lines → _parseline)."""
+def helpers(src: ProjectSources, targets: Sequence[Span], depth: int = 2) -> list[Span]:
+    """Project functions the targets call, `depth` levels down: in their own module or
+    through their imports. With no frame to go by, a wrong value may come from below
+    (IniConfig → _parse.parse_lines → _parseline)."""
     out: list[Span] = []
-    for target in targets:
-        tree = src.tree(target.file)
-        if tree is None or not target.name:
-            continue
-        defs = dict(definitions(tree))
-        node = defs.get(target.name)
-        for call in ast.walk(node) if node is not None else []:
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
-                found = defs.get(call.func.id)
-                if isinstance(found, ast.FunctionDef | ast.AsyncFunctionDef):
-                    span = def_span(target.file, call.func.id, found)
-                    if span not in targets and span not in out:
-                        out.append(span)
+    frontier = list(targets)
+    for _ in range(depth):
+        found: list[Span] = []
+        for target in frontier:
+            for span in _called_functions(src, target):
+                if span not in targets and span not in out:
+                    out.append(span)
+                    found.append(span)
+        frontier = found
     return out
+
+
+def _called_functions(src: ProjectSources, target: Span) -> list[Span]:
+    """The project functions one target's body calls (nearest first, in call order)."""
+    tree = src.tree(target.file)
+    if tree is None or not target.name:
+        return []
+    defs = dict(definitions(tree))
+    node = defs.get(target.name)
+    if node is None:
+        return []
+    imported = imported_names(tree, dotted_name(src.repo, target.file) or "", target.file)
+    out: list[Span] = []
+    for call in ast.walk(node):
+        if not isinstance(call, ast.Call):
+            continue
+        func = call.func
+        local = defs.get(func.id) if isinstance(func, ast.Name) else None
+        if isinstance(func, ast.Name) and isinstance(local, ast.FunctionDef | ast.AsyncFunctionDef):
+            out.append(def_span(target.file, func.id, local))
+            continue
+        named = _resolve(call.func, imported)
+        span = definition(src, *named) if named is not None else None
+        if span is not None and span.name and _is_function(src, span):
+            out.append(span)
+    return list(dict.fromkeys(out))
+
+
+def _is_function(src: ProjectSources, span: Span) -> bool:
+    tree = src.tree(span.file)
+    node = dict(definitions(tree)).get(span.name) if tree is not None else None
+    return isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
 
 
 def callers(src: ProjectSources, targets: Sequence[Span]) -> list[Span]:
@@ -282,7 +321,8 @@ def trace_failure(
         trace.how = "frames"
     else:
         trace.targets = callees(src, diag, test)
-        trace.targets += helpers(src, trace.targets)[: max(0, MAX_TARGETS - len(trace.targets))]
+        room = max(0, MAX_TARGETS + MAX_HELPERS - len(trace.targets))
+        trace.targets += helpers(src, trace.targets)[:room]
         trace.how = "imports" if trace.targets else ""
     if not trace.targets and index_hint is not None:
         rel = index_hint(f"{diag.code} {diag.message}", [diag.file])
@@ -345,7 +385,7 @@ def group_traces(
 
 
 def _merge(into: Trace, other: Trace) -> None:
-    for attr, cap in (("targets", MAX_TARGETS), ("tests", MAX_TESTS)):
+    for attr, cap in (("targets", MAX_TARGETS + MAX_HELPERS), ("tests", MAX_TESTS)):
         merged = list(dict.fromkeys([*getattr(into, attr), *getattr(other, attr)]))
         if len(merged) > cap and attr == "targets":  # the most specific (smallest) first
             merged.sort(key=lambda s: (s.end < s.start, s.end - s.start))

@@ -193,3 +193,39 @@ def test_prompt_shows_the_method_of_the_right_class(tmp_path: Path) -> None:
     prompt = build_trace_prompt(trace, [], tmp_path)
     assert "m.py, B.put (lines 8-10)" in prompt and "if k > 1:" in prompt
     assert "return 'a'" not in prompt
+
+
+# A wrong value two calls down and one module over (iniconfig's layout): the test calls
+# Config, whose __init__ calls _parse.parse_lines, which calls _parseline, where the bug is.
+LAYERED = {
+    "cfg/__init__.py": (
+        "from . import _parse\n\n\nclass Config:\n"
+        "    def __init__(self, text: str) -> None:\n"
+        "        self.sections = _parse.parse_lines(text.splitlines())\n"
+    ),
+    "cfg/_parse.py": (
+        "def parse_lines(lines: list[str]) -> list[str]:\n"
+        "    return [_parseline(line) for line in lines if line.startswith('[')]\n\n\n"
+        "def _parseline(line: str) -> str:\n    return line[1:-2]\n"
+    ),
+    "tests/test_cfg.py": (
+        "from cfg import Config\n\n\n"
+        "def test_sections() -> None:\n    assert Config('[a]\\n[bc]').sections == ['a', 'bc']\n"
+    ),
+}
+
+
+def test_a_fault_two_calls_down_in_another_module_is_in_the_step(tmp_path: Path) -> None:
+    repo = make_project(tmp_path / "calc")
+    for rel, text in LAYERED.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    diags = validate_project(repo, config=ValidationSection(), early_exit=False).diagnostics
+    failing = [d for d in diags if d.stage == "tests" and d.file == "tests/test_cfg.py"]
+    assert failing, [d.to_dict() for d in diags]
+    steps = [s for s in plan_steps(failing, repo, project_files(repo))]
+    assert len(steps) == 1 and steps[0].trace is not None
+    names = {t.name for t in steps[0].trace.targets}
+    assert {"Config", "parse_lines", "_parseline"} <= names, names
+    assert "cfg/_parse.py" in (steps[0].edit_scope or [])
+    assert "return line[1:-2]" in build_prompt(steps[0], repo)
