@@ -30,7 +30,6 @@ _FRAME = re.compile(r"^(?P<file>[^\s:][^:\n]*\.py):(?P<line>\d+):(?: in (?P<func
 # Python's own frames, quoted in pytest's `E` lines (a SyntaxError met while importing).
 _PY_FRAME = re.compile(r'File "(?P<file>[^"]+\.py)", line (?P<line>\d+)')
 MAX_TARGETS = 4
-MAX_HELPERS = 2  # functions the targets call, added when no frame points anywhere
 MAX_CALLERS = 2
 MAX_TESTS = 3
 
@@ -321,7 +320,7 @@ def trace_failure(
         trace.how = "frames"
     else:
         trace.targets = callees(src, diag, test)
-        room = max(0, MAX_TARGETS + MAX_HELPERS - len(trace.targets))
+        room = max(0, MAX_TARGETS - len(trace.targets))
         trace.targets += helpers(src, trace.targets)[:room]
         trace.how = "imports" if trace.targets else ""
     if not trace.targets and index_hint is not None:
@@ -385,7 +384,7 @@ def group_traces(
 
 
 def _merge(into: Trace, other: Trace) -> None:
-    for attr, cap in (("targets", MAX_TARGETS + MAX_HELPERS), ("tests", MAX_TESTS)):
+    for attr, cap in (("targets", MAX_TARGETS), ("tests", MAX_TESTS)):
         merged = list(dict.fromkeys([*getattr(into, attr), *getattr(other, attr)]))
         if len(merged) > cap and attr == "targets":  # the most specific (smallest) first
             merged.sort(key=lambda s: (s.end < s.start, s.end - s.start))
