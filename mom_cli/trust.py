@@ -3,6 +3,8 @@
 A cloned repo is not the user. Its routing.toml may tune routing, lower budgets, and set
 context and milestone options, but until the user runs `mom trust` it may not:
   - change where a key is sent (`base_url`/`hosts` of a provider that sends a key),
+  - send prompts off this machine (a keyless provider's `base_url`/`hosts` may only point at
+    a loopback address: a prompt holds the user's code even when no key goes with it),
   - change which variable a key comes from (`api_key_env`),
   - choose the commands mom runs (`validation.build_command`/`test_command`/`lint_command`),
   - raise a budget, lower a paid model's price, or add a model on a provider that sends a key,
@@ -16,11 +18,13 @@ again. `MOM_TRUST_REPO_CONFIG=1` trusts every repo file (for CI on your own repo
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 TRUST_ENV = "MOM_TRUST_REPO_CONFIG"
 TRUST_FILE = "trusted-configs.json"
@@ -164,6 +168,30 @@ def _sends_key(before: Mapping[str, Any], name: str, repo_table: Mapping[str, An
     return bool(_get(before.get(name), "api_key_env"))
 
 
+def _provider_key_needs_trust(key: str, new: Any, sends_key: bool) -> bool:
+    if key == "api_key_env":
+        return True
+    if key in ("base_url", "hosts", "kind") and sends_key:
+        return True
+    return key in ("base_url", "hosts") and not _all_loopback(new)
+
+
+def _all_loopback(urls: Any) -> bool:
+    """Every URL in a `base_url` string or a `hosts` list names this machine."""
+    items = urls if isinstance(urls, list) else [urls]
+    return all(isinstance(url, str) and _is_loopback(url) for url in items)
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _providers(
     before: Mapping[str, Any], value: Mapping[str, Any], ignored: list[str]
 ) -> dict[str, Any]:
@@ -178,9 +206,7 @@ def _providers(
             dotted = f"providers.{name}.{key}"
             if new == _get(old, key):
                 kept[key] = new
-            elif key == "api_key_env" or (
-                key in ("base_url", "hosts", "kind") and _sends_key(before, name, table)
-            ):
+            elif _provider_key_needs_trust(key, new, _sends_key(before, name, table)):
                 ignored.append(dotted)
             else:
                 kept[key] = new
