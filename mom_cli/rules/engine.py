@@ -162,9 +162,15 @@ def _syntax_progress(
     return now is None or now > was
 
 
-def _priority(d: Diagnostic) -> tuple[int, str, int]:
+# An undefined name often explains another finding: `return sgi` leaves `sig = ...` unused,
+# and "fixing" the unused variable first would delete the very value the typo meant.
+_FIRST_CODES = frozenset({"F821", "E0602"})
+
+
+def _priority(d: Diagnostic) -> tuple[int, str, int, int]:
     rank = STAGE_ORDER.index(d.stage) if d.stage in STAGE_ORDER else len(STAGE_ORDER)
-    return (0 if d.severity == "error" else 1, f"{rank}{d.file}", d.line)
+    first = 0 if d.code in _FIRST_CODES else 1
+    return (0 if d.severity == "error" else 1, f"{rank}{d.file}", first, d.line)
 
 
 class RulesEngine:

@@ -195,6 +195,9 @@ def run_pytest(
             f"--junitxml={xml}",
             "--no-header",
             "-rfE",
+            # one test module that cannot import (an optional dependency missing here) must
+            # not hide every other test: pytest stops after collection errors by default
+            "--continue-on-collection-errors",
             *targets,
         )
         result = run_command(
