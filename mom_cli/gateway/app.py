@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 
 from mom_cli.errors import MomError
 from mom_cli.gateway.auth import Client, TokenTable
-from mom_cli.gateway.core import COMPETE, ROUTED, GatewayCore, StreamStart
+from mom_cli.gateway.core import COMPETE, ROUTED, GatewayCore
 from mom_cli.gateway.errors import to_api_error
 from mom_cli.gateway.scope import RequestScope
 from mom_cli.gateway.shapes import (
@@ -34,6 +34,8 @@ from mom_cli.gateway.shapes import (
     parse_chat,
     usage,
 )
+from mom_cli.gateway.streaming import Piece, StreamStart
+from mom_cli.providers.base import StreamEnd
 
 log = logging.getLogger("mom.gateway")
 JSON = "application/json"
@@ -187,6 +189,7 @@ class Gateway:
                 return Response(status_code=499)
             try:
                 answer = work.result()
+                await self.core.settle_scope(scope)  # rows committed before the answer goes
             except Exception as exc:  # a bug must still answer in OpenAI's shape
                 err = to_api_error(exc)
                 self._log_error(scope, err, exc)
@@ -294,7 +297,14 @@ class StreamResponse(Response):
 
     async def _pump(self, send: Send) -> None:
         chat, gw = self.chat, self.gateway
-        stream = gw.core.stream(chat.model, chat.request, client_max=chat.client_max_tokens)
+        stream = gw.core.stream(chat.model, chat.request)
+        try:
+            await self._relay(send, stream)
+        finally:
+            await stream.aclose()
+
+    async def _relay(self, send: Send, stream: AsyncGenerator[Piece, None]) -> None:
+        chat, gw = self.chat, self.gateway
         writer = ChunkWriter(completion_id(), chat.model)
         try:
             first = await anext(stream)
@@ -318,9 +328,12 @@ class StreamResponse(Response):
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         body = writer.delta({"role": "assistant", "content": ""})
         failed: ApiError | None = None
+        finish = "stop"
         try:
             async for piece in stream:
-                if isinstance(piece, str) and piece:
+                if isinstance(piece, StreamEnd):
+                    finish = piece.finish_reason or "stop"
+                elif isinstance(piece, str) and piece:
                     await send(
                         {
                             "type": "http.response.body",
@@ -332,11 +345,16 @@ class StreamResponse(Response):
         except Exception as exc:
             failed = to_api_error(exc)
             gw._log_error(self.scope, failed, exc)
+        try:
+            await gw.core.settle_scope(self.scope)  # rows committed before the last byte
+        except Exception as exc:
+            failed = failed or to_api_error(exc)
+            gw._log_error(self.scope, failed, exc)
         if failed is not None:
             tail = body + ChunkWriter.error(failed)
             gw._count(chat.model, failed.status, failed, self.started)
         else:
-            tail = body + writer.delta({}, "stop")
+            tail = body + writer.delta({}, finish)
             if chat.include_usage:
                 meta = {
                     "tier": first.tier,
@@ -350,7 +368,28 @@ class StreamResponse(Response):
         await send({"type": "http.response.body", "body": tail, "more_body": False})
 
 
-def build_app(core: GatewayCore, tokens: TokenTable, limits: Limits) -> Starlette:
+CHAT_PATHS = frozenset({"/v1/chat/completions", "/chat/completions"})
+
+
+class GatewayApp:
+    """The ASGI entry: chat requests go straight to the handler (Starlette's middleware
+    and routing cost ~15% of a pass-through request's CPU); everything else, lifespan
+    included, goes through the Starlette app."""
+
+    def __init__(self, app: Starlette, gateway: Gateway) -> None:
+        self.app = app
+        self.gateway = gateway
+        self.state = app.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in CHAT_PATHS:
+            response = await self.gateway.chat(Request(scope, receive))
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def build_app(core: GatewayCore, tokens: TokenTable, limits: Limits) -> GatewayApp:
     gw = Gateway(core, tokens, limits)
 
     @contextlib.asynccontextmanager
@@ -383,8 +422,8 @@ def build_app(core: GatewayCore, tokens: TokenTable, limits: Limits) -> Starlett
         routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_found}
     )
     app.state.gateway = gw
-    return app
+    return GatewayApp(app, gw)
 
 
 Handler = Callable[[Request], Awaitable[Response]]
-__all__ = ["Gateway", "Limits", "build_app", "usage"]
+__all__ = ["Gateway", "GatewayApp", "Limits", "build_app", "usage"]

@@ -128,6 +128,20 @@ class Ledger:
             )
         return int(cursor.lastrowid or 0)
 
+    def record_many(self, entries: list[LedgerEntry]) -> list[int]:
+        """Several rows in one transaction (the gateway's writer thread batches them)."""
+        ids: list[int] = []
+        with self._lock, self._conn:
+            for entry in entries:
+                data = asdict(entry)
+                cursor = self._conn.execute(
+                    f"INSERT INTO calls ({', '.join(data)}) VALUES "
+                    f"({', '.join('?' for _ in data)})",
+                    tuple(data.values()),
+                )
+                ids.append(int(cursor.lastrowid or 0))
+        return ids
+
     def set_outcome(self, row_id: int, outcome: str, detail: str = "") -> None:
         """Record what became of a call after it returned ("validated", "failed_validation"):
         the call itself succeeded, but only validation says whether its answer was good."""
