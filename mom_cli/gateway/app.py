@@ -24,6 +24,7 @@ from mom_cli.errors import MomError
 from mom_cli.gateway.auth import Client, TokenTable
 from mom_cli.gateway.core import COMPETE, ROUTED, GatewayCore
 from mom_cli.gateway.errors import to_api_error
+from mom_cli.gateway.metrics import SharedMetrics
 from mom_cli.gateway.scope import RequestScope
 from mom_cli.gateway.shapes import (
     ApiError,
@@ -96,8 +97,15 @@ def _strategy(model: str) -> str:
 
 
 class Gateway:
-    def __init__(self, core: GatewayCore, tokens: TokenTable, limits: Limits) -> None:
+    def __init__(
+        self,
+        core: GatewayCore,
+        tokens: TokenTable,
+        limits: Limits,
+        shared: SharedMetrics | None = None,
+    ) -> None:
         self.core = core
+        self.shared = shared  # --workers N: /metrics sums every worker's counts
         self.tokens = tokens
         self.limits = limits
         self.active = 0
@@ -260,9 +268,8 @@ class Gateway:
         except ApiError as exc:
             return error_response(exc)
         extra = f"# TYPE mom_gateway_in_flight gauge\nmom_gateway_in_flight {self.active}\n"
-        return PlainTextResponse(
-            self.metrics.render() + extra, media_type="text/plain; version=0.0.4"
-        )
+        counts = self.shared.combined() if self.shared is not None else self.metrics
+        return PlainTextResponse(counts.render() + extra, media_type="text/plain; version=0.0.4")
 
 
 class StreamResponse(Response):
@@ -389,14 +396,30 @@ class GatewayApp:
         await self.app(scope, receive, send)
 
 
-def build_app(core: GatewayCore, tokens: TokenTable, limits: Limits) -> GatewayApp:
-    gw = Gateway(core, tokens, limits)
+def build_app(
+    core: GatewayCore, tokens: TokenTable, limits: Limits, metrics_dir: str | None = None
+) -> GatewayApp:
+    shared = SharedMetrics(metrics_dir, core.metrics) if metrics_dir else None
+    gw = Gateway(core, tokens, limits, shared)
+
+    async def publish_every_second(shared: SharedMetrics) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                shared.publish()
+            except OSError as exc:
+                log.warning("cannot publish metrics to %s: %s", shared.directory, exc)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        publisher = asyncio.ensure_future(publish_every_second(shared)) if shared else None
         try:
             yield
         finally:
+            if publisher is not None and shared is not None:
+                publisher.cancel()
+                with contextlib.suppress(OSError):
+                    shared.publish()
             await core.aclose()
             core.close()
 
