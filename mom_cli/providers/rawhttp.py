@@ -89,6 +89,8 @@ class Origin:
         that fails before the first byte of the reply is retried once on a new one."""
         payload = self._head(path, body, headers) + body
         while True:
+            while self._idle and not self._idle[-1].usable():
+                self._idle.pop().close()  # the server hung up while it sat idle
             pooled = bool(self._idle)
             conn = self._idle.pop() if pooled else await self._connect()
             try:
