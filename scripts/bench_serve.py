@@ -15,8 +15,9 @@ Figures: per-request latency overhead (median and p99 of gateway minus direct; t
 and the time to first streamed token the gateway adds (target ≤ 5 ms median). Also the
 routed model `mom` (analyzer + selector on top), the same with one client (c=1: the
 latency a request gains with no queueing), the gateway's CPU per request from /proc
-(its worker processes included), which machine load inflates least, and the floor rows:
-what any Python proxy costs here, so the targets can be judged against it. With 32
+(its worker processes included; the floor proxies' too), which machine load inflates
+least, and the floor rows: what any Python proxy costs here, so the targets can be
+judged against it. With 32
 clients in a closed loop, latency is about 32 / throughput, so the 32-client overhead is
 mostly queueing behind the gateway's CPU per request. Prints a table, then one JSON line.
 Usage: .venv/bin/python scripts/bench_serve.py [--clients 32] [--requests 20] [--rounds 3]
@@ -355,7 +356,7 @@ def ms(x: float) -> float:
 
 
 async def measure(
-    up: str, gw: str, floors: dict[str, str], args: argparse.Namespace, gw_pid: int | None = None
+    up: str, gw: str, floors: dict[str, str], args: argparse.Namespace, pids: dict[str, int]
 ) -> dict[str, Any]:
     runs: dict[str, dict[str, list[float]]] = {}
     solo = args.requests * 3
@@ -377,9 +378,10 @@ async def measure(
     ]
     for _ in range(args.rounds):  # interleave so load spikes hit every variant alike
         for name, base, model, stream, clients, per_client in variants:
-            cpu = cpu_seconds(gw_pid)
+            pid = pids.get(base)  # the proxy's own CPU: the gateway's, or a floor proxy's
+            cpu = cpu_seconds(pid)
             totals, firsts, rate = await phase(base, model, stream, clients, per_client)
-            used = cpu_seconds(gw_pid) - cpu if base == gw else 0.0
+            used = cpu_seconds(pid) - cpu if pid else 0.0
             slot = runs.setdefault(name, {"totals": [], "firsts": [], "rates": [], "cpu": []})
             slot["cpu"].append(used / max(1, len(totals) + clients))
             slot["totals"] += totals
@@ -393,7 +395,7 @@ async def measure(
             "first_token_median_ms": ms(statistics.median(slot["firsts"])),
             "req_per_s": round(statistics.median(slot["rates"]), 1),
             "requests": len(slot["totals"]),
-            "gateway_cpu_ms_per_request": ms(statistics.median(slot["cpu"])),
+            "cpu_ms_per_request": ms(statistics.median(slot["cpu"])),
         }
     return out
 
@@ -460,7 +462,9 @@ def main() -> None:
         wait_up(gw_url + "/health", procs[gw_index])
         if args.workers > 1:
             time.sleep(3)  # /health answers once one worker is up; let the others start
-        results = asyncio.run(measure(up_url, gw_url, floors, args, procs[gw_index].pid))
+        pids = {gw_url: procs[gw_index].pid, floors["httpx"]: procs[1].pid}
+        pids[floors["raw"]] = procs[2].pid
+        results = asyncio.run(measure(up_url, gw_url, floors, args, pids))
     finally:
         for proc in procs:
             proc.terminate()
@@ -475,7 +479,7 @@ def main() -> None:
         "added_first_token_median_ms": round(
             g_str["first_token_median_ms"] - d_str["first_token_median_ms"], 2
         ),
-        "gateway_cpu_ms_per_json_request": g_json["gateway_cpu_ms_per_request"],
+        "gateway_cpu_ms_per_json_request": g_json["cpu_ms_per_request"],
         "overhead_median_ms_c1": round(
             results["gateway json c=1"]["median_ms"] - results["direct json c=1"]["median_ms"], 2
         ),
@@ -495,6 +499,7 @@ def main() -> None:
             results["floor httpx json"]["median_ms"] - d_json["median_ms"], 2
         ),
         "floor_httpx_json_req_per_s": results["floor httpx json"]["req_per_s"],
+        "floor_raw_cpu_ms_per_json_request": results["floor raw json"]["cpu_ms_per_request"],
         "floor_raw_overhead_median_ms": round(
             results["floor raw json"]["median_ms"] - d_json["median_ms"], 2
         ),
@@ -519,13 +524,13 @@ def main() -> None:
     )
     print(
         f"{'variant':<22}{'median ms':>10}{'p99 ms':>10}{'1st tok ms':>11}{'req/s':>9}"
-        f"{'gw CPU ms/req':>14}{'n':>7}"
+        f"{'proxy CPU ms/req':>17}{'n':>7}"
     )
     for name, r in results.items():
         print(
             f"{name:<22}{r['median_ms']:>10.2f}{r['p99_ms']:>10.2f}"
             f"{r['first_token_median_ms']:>11.2f}{r['req_per_s']:>9.1f}"
-            f"{r['gateway_cpu_ms_per_request']:>14.2f}{r['requests']:>7}"
+            f"{r['cpu_ms_per_request']:>17.2f}{r['requests']:>7}"
         )
     targets = {
         "overhead_median_ms": 3.0,
