@@ -25,6 +25,16 @@ from mom_cli.providers.rawhttp import Origin, ProtocolError
 
 PATH = "/chat/completions"
 
+try:  # orjson (in the serve extra) parses each streamed event several times faster
+    from orjson import dumps as _dumps
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover
+
+    def _dumps(doc: Any) -> bytes:  # type: ignore[misc]
+        return json.dumps(doc).encode()
+
+    _loads = json.loads  # type: ignore[assignment]
+
 
 class RawChatProvider(ChatCompletionsProvider):
     """kind = "openai_compat" on the gateway (config: gateway.upstream_client = "raw")."""
@@ -72,7 +82,7 @@ class RawChatProvider(ChatCompletionsProvider):
     ) -> ProviderError:
         message = body[:2000].decode("utf-8", "replace")
         try:
-            doc = json.loads(body)
+            doc = _loads(body)
             err = doc.get("error", doc) if isinstance(doc, dict) else doc
             if isinstance(err, dict):
                 message = str(err.get("message") or err.get("type") or err)
@@ -91,7 +101,7 @@ class RawChatProvider(ChatCompletionsProvider):
     async def complete(
         self, request: CompletionRequest, model: ModelConfig, endpoint: str
     ) -> tuple[str, int, int, str]:
-        body = json.dumps(self._params(request, model)).encode()
+        body = _dumps(self._params(request, model))
         try:
             async with asyncio.timeout(self.config.timeout):  # as the SDK's read timeout
                 reply = await self._origins.get(endpoint).post(PATH, body, self._headers())
@@ -100,7 +110,7 @@ class RawChatProvider(ChatCompletionsProvider):
         if reply.status >= 400:
             raise self._status_error(reply.status, reply.body, reply.headers, model)
         try:
-            doc = json.loads(reply.body)
+            doc = _loads(reply.body)
             choice = doc["choices"][0]
             content = choice["message"].get("content") or ""
             usage = doc.get("usage") or {}
@@ -121,7 +131,7 @@ class RawChatProvider(ChatCompletionsProvider):
         params = self._params(request, model)
         params["stream"] = True
         params["stream_options"] = {"include_usage": True}
-        body = json.dumps(params).encode()
+        body = _dumps(params)
         headers = {**self._headers(), "Accept": "text/event-stream"}
         finish = ""
         usage: dict[str, Any] | None = None
@@ -146,7 +156,7 @@ class RawChatProvider(ChatCompletionsProvider):
                         if payload == b"[DONE]":
                             done = True
                             break
-                        doc = json.loads(payload)
+                        doc = _loads(payload)
                         if not isinstance(doc, dict):
                             raise self._malformed(model, "stream event is not an object")
                         if "error" in doc:
