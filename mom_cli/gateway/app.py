@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
@@ -29,14 +29,12 @@ from mom_cli.gateway.scope import RequestScope
 from mom_cli.gateway.shapes import (
     ApiError,
     ChatRequest,
-    ChunkWriter,
     completion_body,
     completion_id,
     parse_chat,
     usage,
 )
-from mom_cli.gateway.streaming import Piece, StreamStart
-from mom_cli.providers.base import StreamEnd
+from mom_cli.gateway.sse import StreamResponse, until_disconnect
 
 log = logging.getLogger("mom.gateway")
 JSON = "application/json"
@@ -51,13 +49,6 @@ class Limits:
 
 def error_response(exc: ApiError) -> Response:
     return Response(exc.body(), exc.status, headers=exc.headers, media_type=JSON)
-
-
-async def _until_disconnect(receive: Receive) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
 
 
 def _header(request: Request, name: bytes) -> str | None:
@@ -186,7 +177,7 @@ class Gateway:
                 critic_check=chat.critic_check,
             )
         )
-        watch = asyncio.ensure_future(_until_disconnect(request.receive))
+        watch = asyncio.ensure_future(until_disconnect(request.receive))
         try:
             await asyncio.wait((work, watch), return_when=asyncio.FIRST_COMPLETED)
             if not work.done():  # the client went away: stop paying for its answer
@@ -270,109 +261,6 @@ class Gateway:
         extra = f"# TYPE mom_gateway_in_flight gauge\nmom_gateway_in_flight {self.active}\n"
         counts = self.shared.combined() if self.shared is not None else self.metrics
         return PlainTextResponse(counts.render() + extra, media_type="text/plain; version=0.0.4")
-
-
-class StreamResponse(Response):
-    """SSE in OpenAI's chunk shape. Headers wait for the first piece, so an error before
-    any text (budget, every tier down) is a real HTTP error the SDK can raise, and
-    x-mom-tier names the tier that actually answered."""
-
-    def __init__(
-        self, gateway: Gateway, chat: ChatRequest, scope: RequestScope, started: float
-    ) -> None:
-        self.gateway = gateway
-        self.chat = chat
-        self.scope = scope
-        self.started = started
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        pump = asyncio.ensure_future(self._pump(send))
-        watch = asyncio.ensure_future(_until_disconnect(receive))
-        try:
-            await asyncio.wait((pump, watch), return_when=asyncio.FIRST_COMPLETED)
-            if not pump.done():
-                pump.cancel()
-                await asyncio.gather(pump, return_exceptions=True)
-                log.info("client %s disconnected mid-stream; upstream cancelled", self.scope.client)
-                self.gateway._count(self.chat.model, 499, None, self.started)
-            else:
-                pump.result()
-        finally:
-            watch.cancel()
-            self.gateway.core.close_scope(self.scope)
-            self.gateway.active -= 1
-
-    async def _pump(self, send: Send) -> None:
-        chat, gw = self.chat, self.gateway
-        stream = gw.core.stream(chat.model, chat.request)
-        try:
-            await self._relay(send, stream)
-        finally:
-            await stream.aclose()
-
-    async def _relay(self, send: Send, stream: AsyncGenerator[Piece, None]) -> None:
-        chat, gw = self.chat, self.gateway
-        writer = ChunkWriter(completion_id(), chat.model)
-        try:
-            first = await anext(stream)
-        except Exception as exc:
-            err = to_api_error(exc)
-            gw._log_error(self.scope, err, exc)
-            gw._count(chat.model, err.status, err, self.started)
-            headers = [(b"content-type", JSON.encode())]
-            headers += [(k.encode(), v.encode()) for k, v in err.headers.items()]
-            await send({"type": "http.response.start", "status": err.status, "headers": headers})
-            await send({"type": "http.response.body", "body": err.body(), "more_body": False})
-            return
-        assert isinstance(first, StreamStart)
-        headers = [
-            (b"content-type", b"text/event-stream; charset=utf-8"),
-            (b"cache-control", b"no-cache"),
-            (b"x-accel-buffering", b"no"),
-            (b"x-mom-tier", first.tier.encode()),
-            (b"x-mom-models", first.model.encode()),
-        ]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        body = writer.delta({"role": "assistant", "content": ""})
-        failed: ApiError | None = None
-        finish = "stop"
-        try:
-            async for piece in stream:
-                if isinstance(piece, StreamEnd):
-                    finish = piece.finish_reason or "stop"
-                elif isinstance(piece, str) and piece:
-                    await send(
-                        {
-                            "type": "http.response.body",
-                            "body": body + writer.delta({"content": piece}),
-                            "more_body": True,
-                        }
-                    )
-                    body = b""
-        except Exception as exc:
-            failed = to_api_error(exc)
-            gw._log_error(self.scope, failed, exc)
-        try:
-            await gw.core.settle_scope(self.scope)  # rows committed before the last byte
-        except Exception as exc:
-            failed = failed or to_api_error(exc)
-            gw._log_error(self.scope, failed, exc)
-        if failed is not None:
-            tail = body + ChunkWriter.error(failed)
-            gw._count(chat.model, failed.status, failed, self.started)
-        else:
-            tail = body + writer.delta({}, finish)
-            if chat.include_usage:
-                meta = {
-                    "tier": first.tier,
-                    "model": first.model,
-                    "escalations": first.escalations,
-                    "cost_usd": self.scope.cost_usd,
-                }
-                tail += writer.usage(self.scope.tokens, meta)
-            tail += ChunkWriter.DONE
-            gw._count(chat.model, 200, None, self.started)
-        await send({"type": "http.response.body", "body": tail, "more_body": False})
 
 
 CHAT_PATHS = frozenset({"/v1/chat/completions", "/chat/completions"})
