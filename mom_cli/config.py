@@ -125,6 +125,9 @@ class GatewaySection(_Section):
     default_max_tokens: int = Field(1024, ge=1)
     compete_models: int = Field(2, ge=1, le=8)
     critic: str = ""
+    # How the gateway calls openai_compat upstreams: "raw" (a lean HTTP/1.1 client, the
+    # pass-through hot path) or "sdk" (the openai SDK, as the rest of mom does).
+    upstream_client: Literal["raw", "sdk"] = "raw"
     tokens: dict[str, GatewayToken] = Field(default_factory=dict)
 
 

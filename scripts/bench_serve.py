@@ -1,22 +1,27 @@
 #!/usr/bin/env python
 """What `mom serve` adds on the way to a model, at 32 concurrent clients, on loopback.
 
-Three processes: a minimal upstream (raw ASGI on uvicorn answering OpenAI JSON and SSE
+Five processes: a minimal upstream (raw ASGI on uvicorn answering OpenAI JSON and SSE
 instantly), `mom serve` in front of it (one configured model, `bench`, priced $0 so the
-figures are the gateway's own work: auth, parsing, the pool, the openai SDK upstream,
-the SQLite ledger row, rendering), and this client (a bare asyncio HTTP/1.1 client:
-httpx itself could not drive more than ~70 req/s here). Direct and gateway runs alternate
-in rounds so machine noise hits both alike.
+figures are the gateway's own work: auth, parsing, the pool, the upstream call, the
+SQLite ledger row, metrics, rendering), two floor proxies (bare ASGI on the same uvicorn
+settings that only forward the body to the upstream and relay the answer: one with a
+shared httpx.AsyncClient, one with mom's rawhttp client), and this client (a bare
+asyncio HTTP/1.1 client: httpx itself could not drive more than ~70 req/s here). All
+variants alternate in rounds so machine noise hits them alike.
 
 Figures: per-request latency overhead (median and p99 of gateway minus direct; targets
 ≤ 3 ms and ≤ 15 ms), requests/s through the gateway for JSON (aim ≥ 300) and streaming,
 and the time to first streamed token the gateway adds (target ≤ 5 ms median). Also the
 routed model `mom` (analyzer + selector on top), the same with one client (c=1: the
-latency a request gains with no queueing), and the gateway's CPU per request from /proc,
-which machine load inflates least. With 32 clients in a closed loop, latency is about
-32 / throughput, so the 32-client overhead is mostly queueing behind the gateway's CPU
-per request. Prints a table, then one JSON line.
+latency a request gains with no queueing), the gateway's CPU per request from /proc
+(its worker processes included; the floor proxies' too), which machine load inflates
+least, and the floor rows: what any Python proxy costs here, so the targets can be
+judged against it. With 32
+clients in a closed loop, latency is about 32 / throughput, so the 32-client overhead is
+mostly queueing behind the gateway's CPU per request. Prints a table, then one JSON line.
 Usage: .venv/bin/python scripts/bench_serve.py [--clients 32] [--requests 20] [--rounds 3]
+       [--workers N]
 """
 
 from __future__ import annotations
@@ -115,6 +120,77 @@ async def upstream_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+# -- the floor: a bare pass-through proxy (no auth, routing, ledger or metrics) -----------
+def proxy_app(upstream: str, client: str) -> Any:
+    """Forward the request body to the upstream and relay its answer, nothing else: what
+    any Python proxy on this uvicorn setup costs. `client` = "httpx" (a shared AsyncClient
+    and its pool) or "raw" (mom's lean rawhttp client, the gateway's upstream client)."""
+    state: dict[str, Any] = {}
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        raw = b""
+        while True:
+            message = await receive()
+            raw += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        stream = b'"stream":true' in raw
+        if client == "raw":
+            from mom_cli.providers.rawhttp import Origin
+
+            origin = state.get("origin") or state.setdefault("origin", Origin(upstream + "/v1"))
+            status, fields, chunks = await origin.post_stream(
+                "/chat/completions", raw, {"Content-Type": "application/json"}
+            )
+            kind = fields.get("content-type", "application/json").encode()
+        else:
+            import httpx
+
+            http = state.get("http") or state.setdefault(
+                "http",
+                httpx.AsyncClient(
+                    base_url=upstream,
+                    limits=httpx.Limits(max_connections=1000, max_keepalive_connections=1000),
+                ),
+            )
+            request = http.build_request(
+                "POST", "/v1/chat/completions", content=raw,
+                headers={"content-type": "application/json"},
+            )  # fmt: skip
+            response = await http.send(request, stream=True)
+            status = response.status_code
+            kind = response.headers.get("content-type", "application/json").encode()
+            chunks = response.aiter_raw()
+        await send(
+            {"type": "http.response.start", "status": status, "headers": [(b"content-type", kind)]}
+        )
+        if stream:
+            async for chunk in chunks:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        else:
+            body = b"".join([c async for c in chunks])
+            await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+def run_proxy(port: int, upstream: str, client: str) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        proxy_app(upstream, client),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+    )
 
 
 def run_upstream(port: int) -> None:
@@ -256,15 +332,18 @@ async def phase(
 
 
 def cpu_seconds(pid: int | None) -> float:
-    """User + system CPU of a process so far (Linux /proc): the gateway's own cost per
-    request, which machine load does not inflate the way wall-clock latency is."""
+    """User + system CPU of a process and its children so far (Linux /proc; --workers
+    runs the gateway in child processes): the gateway's own cost per request, which
+    machine load does not inflate the way wall-clock latency is."""
     if pid is None:
         return 0.0
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(kid)) for kid in kids)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -277,7 +356,7 @@ def ms(x: float) -> float:
 
 
 async def measure(
-    up: str, gw: str, args: argparse.Namespace, gw_pid: int | None = None
+    up: str, gw: str, floors: dict[str, str], args: argparse.Namespace, pids: dict[str, int]
 ) -> dict[str, Any]:
     runs: dict[str, dict[str, list[float]]] = {}
     solo = args.requests * 3
@@ -291,12 +370,18 @@ async def measure(
         ("gateway json c=1", gw, "bench", False, 1, solo),
         ("direct stream c=1", up, "bench", True, 1, solo),
         ("gateway stream c=1", gw, "bench", True, 1, solo),
+        ("floor httpx json", floors["httpx"], "bench", False, args.clients, args.requests),
+        ("floor httpx stream", floors["httpx"], "bench", True, args.clients, args.requests),
+        ("floor raw json", floors["raw"], "bench", False, args.clients, args.requests),
+        ("floor raw stream", floors["raw"], "bench", True, args.clients, args.requests),
+        ("floor raw json c=1", floors["raw"], "bench", False, 1, solo),
     ]
     for _ in range(args.rounds):  # interleave so load spikes hit every variant alike
         for name, base, model, stream, clients, per_client in variants:
-            cpu = cpu_seconds(gw_pid)
+            pid = pids.get(base)  # the proxy's own CPU: the gateway's, or a floor proxy's
+            cpu = cpu_seconds(pid)
             totals, firsts, rate = await phase(base, model, stream, clients, per_client)
-            used = cpu_seconds(gw_pid) - cpu if base == gw else 0.0
+            used = cpu_seconds(pid) - cpu if pid else 0.0
             slot = runs.setdefault(name, {"totals": [], "firsts": [], "rates": [], "cpu": []})
             slot["cpu"].append(used / max(1, len(totals) + clients))
             slot["totals"] += totals
@@ -310,7 +395,7 @@ async def measure(
             "first_token_median_ms": ms(statistics.median(slot["firsts"])),
             "req_per_s": round(statistics.median(slot["rates"]), 1),
             "requests": len(slot["totals"]),
-            "gateway_cpu_ms_per_request": ms(statistics.median(slot["cpu"])),
+            "cpu_ms_per_request": ms(statistics.median(slot["cpu"])),
         }
     return out
 
@@ -320,10 +405,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--requests", type=int, default=20, help="per client per round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1, help="mom serve --workers N")
     parser.add_argument("--upstream", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--proxy", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.upstream:
         run_upstream(args.upstream)
+        return
+    if args.proxy:
+        run_proxy(int(args.proxy[0]), args.proxy[1], args.proxy[2])
         return
     home = tempfile.mkdtemp(prefix="mom-bench-")
     env = dict(
@@ -334,12 +424,22 @@ def main() -> None:
         PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
     )
     up_port, gw_port = free_port(), free_port()
+    floor_ports = {"httpx": free_port(), "raw": free_port()}
+    floors = {k: f"http://127.0.0.1:{p}" for k, p in floor_ports.items()}
     up_url, gw_url = f"http://127.0.0.1:{up_port}", f"http://127.0.0.1:{gw_port}"
     cfg = Path(home) / "routing.toml"
     write_config(cfg, up_url)
     procs = [subprocess.Popen([sys.executable, __file__, "--upstream", str(up_port)], env=env)]
     try:
         wait_up(up_url + "/", procs[0])
+        for kind, port in floor_ports.items():
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, __file__, "--proxy", str(port), up_url, kind], env=env
+                )
+            )
+            wait_up(floors[kind] + "/", procs[-1])
+        gw_index = len(procs)
         procs.append(
             subprocess.Popen(
                 [
@@ -351,14 +451,20 @@ def main() -> None:
                     str(cfg),
                     "--port",
                     str(gw_port),
+                    "--workers",
+                    str(args.workers),
                 ],
                 env=env,
                 cwd=home,
                 stderr=subprocess.DEVNULL,
             )
         )
-        wait_up(gw_url + "/health", procs[1])
-        results = asyncio.run(measure(up_url, gw_url, args, procs[1].pid))
+        wait_up(gw_url + "/health", procs[gw_index])
+        if args.workers > 1:
+            time.sleep(3)  # /health answers once one worker is up; let the others start
+        pids = {gw_url: procs[gw_index].pid, floors["httpx"]: procs[1].pid}
+        pids[floors["raw"]] = procs[2].pid
+        results = asyncio.run(measure(up_url, gw_url, floors, args, pids))
     finally:
         for proc in procs:
             proc.terminate()
@@ -373,7 +479,7 @@ def main() -> None:
         "added_first_token_median_ms": round(
             g_str["first_token_median_ms"] - d_str["first_token_median_ms"], 2
         ),
-        "gateway_cpu_ms_per_json_request": g_json["gateway_cpu_ms_per_request"],
+        "gateway_cpu_ms_per_json_request": g_json["cpu_ms_per_request"],
         "overhead_median_ms_c1": round(
             results["gateway json c=1"]["median_ms"] - results["direct json c=1"]["median_ms"], 2
         ),
@@ -388,20 +494,43 @@ def main() -> None:
         "routed_overhead_median_ms": round(
             results["gateway json (mom)"]["median_ms"] - d_json["median_ms"], 2
         ),
+        # the floor: what a bare pass-through proxy on the same uvicorn setup adds
+        "floor_httpx_overhead_median_ms": round(
+            results["floor httpx json"]["median_ms"] - d_json["median_ms"], 2
+        ),
+        "floor_httpx_json_req_per_s": results["floor httpx json"]["req_per_s"],
+        "floor_raw_cpu_ms_per_json_request": results["floor raw json"]["cpu_ms_per_request"],
+        "floor_raw_overhead_median_ms": round(
+            results["floor raw json"]["median_ms"] - d_json["median_ms"], 2
+        ),
+        "floor_raw_overhead_p99_ms": round(
+            results["floor raw json"]["p99_ms"] - d_json["p99_ms"], 2
+        ),
+        "floor_raw_json_req_per_s": results["floor raw json"]["req_per_s"],
+        "floor_raw_stream_req_per_s": results["floor raw stream"]["req_per_s"],
+        "floor_raw_added_first_token_median_ms": round(
+            results["floor raw stream"]["first_token_median_ms"] - d_str["first_token_median_ms"],
+            2,
+        ),
+        "floor_raw_overhead_median_ms_c1": round(
+            results["floor raw json c=1"]["median_ms"] - results["direct json c=1"]["median_ms"],
+            2,
+        ),
     }
     print(
-        f"mom serve bench: {args.clients} concurrent clients, {os.cpu_count()} cores, "
+        f"mom serve bench: {args.clients} concurrent clients, {args.workers} worker(s), "
+        f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}, "
         "loopback upstream (noisy on a shared machine: medians of interleaved rounds)"
     )
     print(
         f"{'variant':<22}{'median ms':>10}{'p99 ms':>10}{'1st tok ms':>11}{'req/s':>9}"
-        f"{'gw CPU ms/req':>14}{'n':>7}"
+        f"{'proxy CPU ms/req':>17}{'n':>7}"
     )
     for name, r in results.items():
         print(
             f"{name:<22}{r['median_ms']:>10.2f}{r['p99_ms']:>10.2f}"
             f"{r['first_token_median_ms']:>11.2f}{r['req_per_s']:>9.1f}"
-            f"{r['gateway_cpu_ms_per_request']:>14.2f}{r['requests']:>7}"
+            f"{r['cpu_ms_per_request']:>17.2f}{r['requests']:>7}"
         )
     targets = {
         "overhead_median_ms": 3.0,
@@ -418,7 +547,18 @@ def main() -> None:
         elif key == "json_req_per_s":
             mark = "ok" if value >= 300 else "below the 300 req/s aim"
         print(f"  {key:<30}{value:>10}  {mark}")
-    print(json.dumps({"bench": "serve", "clients": args.clients, **summary, "variants": results}))
+    print(
+        json.dumps(
+            {
+                "bench": "serve",
+                "clients": args.clients,
+                "workers": args.workers,
+                "load1": round(os.getloadavg()[0], 2),
+                **summary,
+                "variants": results,
+            }
+        )  # fmt: skip
+    )
 
 
 if __name__ == "__main__":

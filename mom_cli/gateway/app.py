@@ -22,18 +22,19 @@ from starlette.types import Receive, Scope, Send
 
 from mom_cli.errors import MomError
 from mom_cli.gateway.auth import Client, TokenTable
-from mom_cli.gateway.core import COMPETE, ROUTED, GatewayCore, StreamStart
+from mom_cli.gateway.core import COMPETE, ROUTED, GatewayCore
 from mom_cli.gateway.errors import to_api_error
+from mom_cli.gateway.metrics import SharedMetrics
 from mom_cli.gateway.scope import RequestScope
 from mom_cli.gateway.shapes import (
     ApiError,
     ChatRequest,
-    ChunkWriter,
     completion_body,
     completion_id,
     parse_chat,
     usage,
 )
+from mom_cli.gateway.sse import StreamResponse, until_disconnect
 
 log = logging.getLogger("mom.gateway")
 JSON = "application/json"
@@ -48,13 +49,6 @@ class Limits:
 
 def error_response(exc: ApiError) -> Response:
     return Response(exc.body(), exc.status, headers=exc.headers, media_type=JSON)
-
-
-async def _until_disconnect(receive: Receive) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
 
 
 def _header(request: Request, name: bytes) -> str | None:
@@ -94,8 +88,15 @@ def _strategy(model: str) -> str:
 
 
 class Gateway:
-    def __init__(self, core: GatewayCore, tokens: TokenTable, limits: Limits) -> None:
+    def __init__(
+        self,
+        core: GatewayCore,
+        tokens: TokenTable,
+        limits: Limits,
+        shared: SharedMetrics | None = None,
+    ) -> None:
         self.core = core
+        self.shared = shared  # --workers N: /metrics sums every worker's counts
         self.tokens = tokens
         self.limits = limits
         self.active = 0
@@ -176,7 +177,7 @@ class Gateway:
                 critic_check=chat.critic_check,
             )
         )
-        watch = asyncio.ensure_future(_until_disconnect(request.receive))
+        watch = asyncio.ensure_future(until_disconnect(request.receive))
         try:
             await asyncio.wait((work, watch), return_when=asyncio.FIRST_COMPLETED)
             if not work.done():  # the client went away: stop paying for its answer
@@ -187,6 +188,7 @@ class Gateway:
                 return Response(status_code=499)
             try:
                 answer = work.result()
+                await self.core.settle_scope(scope)  # rows committed before the answer goes
             except Exception as exc:  # a bug must still answer in OpenAI's shape
                 err = to_api_error(exc)
                 self._log_error(scope, err, exc)
@@ -257,107 +259,55 @@ class Gateway:
         except ApiError as exc:
             return error_response(exc)
         extra = f"# TYPE mom_gateway_in_flight gauge\nmom_gateway_in_flight {self.active}\n"
-        return PlainTextResponse(
-            self.metrics.render() + extra, media_type="text/plain; version=0.0.4"
-        )
+        counts = self.shared.combined() if self.shared is not None else self.metrics
+        return PlainTextResponse(counts.render() + extra, media_type="text/plain; version=0.0.4")
 
 
-class StreamResponse(Response):
-    """SSE in OpenAI's chunk shape. Headers wait for the first piece, so an error before
-    any text (budget, every tier down) is a real HTTP error the SDK can raise, and
-    x-mom-tier names the tier that actually answered."""
+CHAT_PATHS = frozenset({"/v1/chat/completions", "/chat/completions"})
 
-    def __init__(
-        self, gateway: Gateway, chat: ChatRequest, scope: RequestScope, started: float
-    ) -> None:
+
+class GatewayApp:
+    """The ASGI entry: chat requests go straight to the handler (Starlette's middleware
+    and routing cost ~15% of a pass-through request's CPU); everything else, lifespan
+    included, goes through the Starlette app."""
+
+    def __init__(self, app: Starlette, gateway: Gateway) -> None:
+        self.app = app
         self.gateway = gateway
-        self.chat = chat
-        self.scope = scope
-        self.started = started
+        self.state = app.state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        pump = asyncio.ensure_future(self._pump(send))
-        watch = asyncio.ensure_future(_until_disconnect(receive))
-        try:
-            await asyncio.wait((pump, watch), return_when=asyncio.FIRST_COMPLETED)
-            if not pump.done():
-                pump.cancel()
-                await asyncio.gather(pump, return_exceptions=True)
-                log.info("client %s disconnected mid-stream; upstream cancelled", self.scope.client)
-                self.gateway._count(self.chat.model, 499, None, self.started)
-            else:
-                pump.result()
-        finally:
-            watch.cancel()
-            self.gateway.core.close_scope(self.scope)
-            self.gateway.active -= 1
-
-    async def _pump(self, send: Send) -> None:
-        chat, gw = self.chat, self.gateway
-        stream = gw.core.stream(chat.model, chat.request, client_max=chat.client_max_tokens)
-        writer = ChunkWriter(completion_id(), chat.model)
-        try:
-            first = await anext(stream)
-        except Exception as exc:
-            err = to_api_error(exc)
-            gw._log_error(self.scope, err, exc)
-            gw._count(chat.model, err.status, err, self.started)
-            headers = [(b"content-type", JSON.encode())]
-            headers += [(k.encode(), v.encode()) for k, v in err.headers.items()]
-            await send({"type": "http.response.start", "status": err.status, "headers": headers})
-            await send({"type": "http.response.body", "body": err.body(), "more_body": False})
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in CHAT_PATHS:
+            response = await self.gateway.chat(Request(scope, receive))
+            await response(scope, receive, send)
             return
-        assert isinstance(first, StreamStart)
-        headers = [
-            (b"content-type", b"text/event-stream; charset=utf-8"),
-            (b"cache-control", b"no-cache"),
-            (b"x-accel-buffering", b"no"),
-            (b"x-mom-tier", first.tier.encode()),
-            (b"x-mom-models", first.model.encode()),
-        ]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        body = writer.delta({"role": "assistant", "content": ""})
-        failed: ApiError | None = None
-        try:
-            async for piece in stream:
-                if isinstance(piece, str) and piece:
-                    await send(
-                        {
-                            "type": "http.response.body",
-                            "body": body + writer.delta({"content": piece}),
-                            "more_body": True,
-                        }
-                    )
-                    body = b""
-        except Exception as exc:
-            failed = to_api_error(exc)
-            gw._log_error(self.scope, failed, exc)
-        if failed is not None:
-            tail = body + ChunkWriter.error(failed)
-            gw._count(chat.model, failed.status, failed, self.started)
-        else:
-            tail = body + writer.delta({}, "stop")
-            if chat.include_usage:
-                meta = {
-                    "tier": first.tier,
-                    "model": first.model,
-                    "escalations": first.escalations,
-                    "cost_usd": self.scope.cost_usd,
-                }
-                tail += writer.usage(self.scope.tokens, meta)
-            tail += ChunkWriter.DONE
-            gw._count(chat.model, 200, None, self.started)
-        await send({"type": "http.response.body", "body": tail, "more_body": False})
+        await self.app(scope, receive, send)
 
 
-def build_app(core: GatewayCore, tokens: TokenTable, limits: Limits) -> Starlette:
-    gw = Gateway(core, tokens, limits)
+def build_app(
+    core: GatewayCore, tokens: TokenTable, limits: Limits, metrics_dir: str | None = None
+) -> GatewayApp:
+    shared = SharedMetrics(metrics_dir, core.metrics) if metrics_dir else None
+    gw = Gateway(core, tokens, limits, shared)
+
+    async def publish_every_second(shared: SharedMetrics) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                shared.publish()
+            except OSError as exc:
+                log.warning("cannot publish metrics to %s: %s", shared.directory, exc)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        publisher = asyncio.ensure_future(publish_every_second(shared)) if shared else None
         try:
             yield
         finally:
+            if publisher is not None and shared is not None:
+                publisher.cancel()
+                with contextlib.suppress(OSError):
+                    shared.publish()
             await core.aclose()
             core.close()
 
@@ -383,8 +333,8 @@ def build_app(core: GatewayCore, tokens: TokenTable, limits: Limits) -> Starlett
         routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_found}
     )
     app.state.gateway = gw
-    return app
+    return GatewayApp(app, gw)
 
 
 Handler = Callable[[Request], Awaitable[Response]]
-__all__ = ["Gateway", "Limits", "build_app", "usage"]
+__all__ = ["Gateway", "GatewayApp", "Limits", "build_app", "usage"]

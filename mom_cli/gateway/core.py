@@ -10,9 +10,7 @@ upstream call is budget-checked, retried by mom's policy and written to the ledg
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -25,12 +23,12 @@ from mom_cli.gateway.scope import (
     ReservingBudget,
     ScopedLedger,
     current_scope,
-    pending_reservation,
 )
+from mom_cli.gateway.streaming import Piece, stream_answer
 from mom_cli.ledger.backend import open_ledger
 from mom_cli.ledger.store import LedgerEntry
+from mom_cli.ledger.writer import LedgerWriter
 from mom_cli.providers.base import Completion, CompletionRequest
-from mom_cli.providers.deadline import bounded_stream
 from mom_cli.providers.pool import ProviderPool, estimate_tokens
 from mom_cli.providers.retry import RetryPolicy
 from mom_cli.routing.analyzer import analyze
@@ -59,15 +57,6 @@ class Answer:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class StreamStart:
-    """Which model a stream ended up on (sent before its first piece)."""
-
-    tier: str
-    model: str
-    escalations: list[dict[str, str]]
-
-
 class GatewayCore:
     def __init__(
         self,
@@ -77,12 +66,20 @@ class GatewayCore:
         environ: Mapping[str, str] | None = None,
         policy: RetryPolicy | None = None,
         metrics: Metrics | None = None,
+        batch_ledger: bool = True,
     ) -> None:
         self.config = config
         self.metrics = metrics or Metrics()
         store, reservations = open_ledger(ledger_url)
-        self.ledger = ScopedLedger(store, reservations, self._observe)
-        self.pool = ProviderPool(config, self.ledger, policy=policy, environ=environ)
+        writer = LedgerWriter(store, reservations) if batch_ledger else None
+        self.ledger = ScopedLedger(store, reservations, self._observe, writer)
+        self.pool = ProviderPool(
+            config,
+            self.ledger,
+            policy=policy,
+            environ=environ,
+            raw_http=config.gateway.upstream_client == "raw",
+        )
         slowest = max((p.timeout for p in config.providers.values()), default=60.0)
         ttl = 2 * slowest * self.pool.policy.max_attempts + 60
         self.pool.budget = ReservingBudget(config.cost, self.ledger, reservations, ttl)
@@ -117,6 +114,10 @@ class GatewayCore:
         scope = RequestScope(client, budget_usd)
         current_scope.set(scope)
         return scope
+
+    async def settle_scope(self, scope: RequestScope) -> None:
+        """The request's ledger rows are committed (await before its last byte)."""
+        await self.ledger.settle(scope)
 
     def close_scope(self, scope: RequestScope) -> None:
         self.ledger.release_open(scope)
@@ -305,119 +306,9 @@ class GatewayCore:
         )
 
     # -- streaming -------------------------------------------------------------------------
-    async def stream(
-        self, model: str, request: CompletionRequest, *, client_max: bool
-    ) -> AsyncIterator[StreamStart | str]:
-        """Yield a StreamStart, then text pieces. Escalates (routed) or retries only before
-        the first piece: what the client has seen cannot be taken back."""
-        if model == COMPETE:
-            answer = await self._compete(request)
-            assert answer.final is not None
-            yield StreamStart(answer.final.tier, ",".join(answer.models), [])
-            yield answer.text
-            return
-        if model == ROUTED:
-            rungs, category = self.rungs(request)
-        else:
-            rungs, category = [Rung(self.pool.model(model).tier, model)], ""
-        escalations: list[dict[str, str]] = []
-        for index, rung in enumerate(rungs):
-            started = False
-            try:
-                async for piece in self._stream_model(request, rung.model, category):
-                    if not started:
-                        started = True
-                        yield StreamStart(rung.tier, rung.model, escalations)
-                    yield piece
-            except ProviderError as exc:
-                if started or index + 1 == len(rungs):
-                    raise
-                reason = f"{type(exc).__name__}: {exc}"
-            else:
-                if started:
-                    return
-                reason = "empty answer"
-                if index + 1 == len(rungs):
-                    yield StreamStart(rung.tier, rung.model, escalations)
-                    return
-            nxt = rungs[index + 1]
-            escalations.append(
-                {
-                    "from": f"{rung.tier}/{rung.model}",
-                    "to": f"{nxt.tier}/{nxt.model}",
-                    "reason": reason[:300],
-                }
-            )
-
-    async def _stream_model(
-        self, request: CompletionRequest, model: str, category: str
-    ) -> AsyncIterator[str]:
-        """pool.call's bookkeeping around adapter.stream: availability, reservation,
-        least-loaded endpoint, retries before the first piece, one ledger row per attempt.
-        Streamed usage is estimated (~4 characters a token) and the row says so."""
-        pool = self.pool
-        cfg = pool.model(model)
-        adapter = pool.adapter(cfg.provider)
-        scope = current_scope.get()
-        attempt = 0
-        while True:
-            attempt += 1
-            verdict = pool.availability(model)
-            if not verdict.ok:
-                raise pool._unavailable(cfg, verdict.reason)
-            pending_reservation.set(0)
-            pool._check_budget(cfg, request)
-            reservation = pending_reservation.get()
-            endpoint = min(verdict.endpoints, key=lambda e: pool._in_flight[(cfg.provider, e)])
-            key = (cfg.provider, endpoint)
-            pool._in_flight[key] += 1
-            started = time.perf_counter()
-            pieces: list[str] = []
-            outcome, detail = "ok", "usage estimated from the streamed text"
-            error: ProviderError | None = None
-            try:
-                limits = pool.config.providers[cfg.provider]  # deadline and stream_idle
-                upstream = adapter.stream(request, cfg, endpoint)
-                bounded = bounded_stream(upstream, limits, provider=cfg.provider, model=model)
-                async for piece in bounded:
-                    pieces.append(piece)
-                    yield piece
-            except ProviderError as exc:
-                error = exc
-                outcome, detail = type(exc).__name__, str(exc)[:300]
-            except (asyncio.CancelledError, GeneratorExit):
-                outcome, detail = "cancelled", "client went away; usage estimated"
-                raise
-            finally:
-                pool._in_flight[key] -= 1
-                latency = (time.perf_counter() - started) * 1000
-                text = "".join(pieces)
-                tokens_in = estimate_tokens(request) if text or error is None else 0
-                tokens_out = (len(text) + 3) // 4
-                cost = cfg.cost_usd(tokens_in, tokens_out)
-                entry = LedgerEntry(
-                    provider=cfg.provider,
-                    model=model,
-                    model_id=cfg.model_id,
-                    tier=cfg.tier,
-                    endpoint=endpoint,
-                    input_tokens=tokens_in,
-                    output_tokens=tokens_out,
-                    cost_usd=cost,
-                    latency_ms=round(latency, 3),
-                    outcome=outcome,
-                    category=category,
-                    detail=detail,
-                )
-                self.ledger.record_in(scope, entry, reservation)
-            if error is None:
-                pool.health.succeeded(key)
-                return
-            pool.health.failed(key, error)
-            delay = pool.policy.delay(attempt, error)
-            if pieces or delay is None:
-                raise error
-            await asyncio.sleep(delay)
+    def stream(self, model: str, request: CompletionRequest) -> AsyncGenerator[Piece, None]:
+        """StreamStart, text pieces, StreamEnd (see streaming.py)."""
+        return stream_answer(self, model, request)
 
     async def aclose(self) -> None:
         await self.pool.aclose()

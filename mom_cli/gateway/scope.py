@@ -9,6 +9,7 @@ against the global and the client's daily limits.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -18,6 +19,7 @@ from mom_cli.events import EventSink, null_sink
 from mom_cli.ledger.backend import LedgerStore, Reservations
 from mom_cli.ledger.budget import BudgetGuard
 from mom_cli.ledger.store import LedgerEntry, LedgerRow
+from mom_cli.ledger.writer import LedgerWriter
 
 
 @dataclass
@@ -26,6 +28,7 @@ class RequestScope:
     client_budget_usd: float = 0.0
     open_reservations: set[int] = field(default_factory=set)
     calls: list[LedgerEntry] = field(default_factory=list)
+    unwritten: list[asyncio.Future[int]] = field(default_factory=list)  # rows in the writer
 
     @property
     def cost_usd(self) -> float:
@@ -49,10 +52,12 @@ class ScopedLedger:
         inner: LedgerStore,
         reservations: Reservations,
         on_record: Callable[[LedgerEntry], None] = lambda _e: None,
+        writer: LedgerWriter | None = None,
     ) -> None:
         self.inner = inner
         self.reservations = reservations
         self.on_record = on_record
+        self.writer = writer
 
     @property
     def path(self) -> object:
@@ -68,12 +73,21 @@ class ScopedLedger:
 
     def record_in(self, scope: RequestScope | None, entry: LedgerEntry, reservation: int) -> int:
         """Write the row first, then release its reservation: in between the money counts
-        twice (never zero times), so a crash can only make the budget stricter."""
+        twice (never zero times), so a crash can only make the budget stricter. With a
+        writer both happen on its thread (the row id is then 0: the gateway needs none)
+        and `settle(scope)` waits for them."""
         if scope is not None:
             entry = replace(entry, client=scope.client)
-        row = self.inner.record(entry)
+        row = 0
+        if self.writer is not None:
+            future = self.writer.submit(entry, reservation)
+            if future is not None and scope is not None:
+                scope.unwritten.append(future)
+        else:
+            row = self.inner.record(entry)
+            if reservation:
+                self.reservations.release(reservation)
         if reservation:
-            self.reservations.release(reservation)
             if reservation == pending_reservation.get():
                 pending_reservation.set(0)
             if scope is not None:
@@ -82,6 +96,12 @@ class ScopedLedger:
             scope.calls.append(entry)
         self.on_record(entry)
         return row
+
+    async def settle(self, scope: RequestScope) -> None:
+        """Wait until the scope's rows are committed (before a response's last byte)."""
+        pending, scope.unwritten = scope.unwritten, []
+        for future in pending:
+            await future
 
     def release_open(self, scope: RequestScope) -> None:
         """Reservations of calls that never recorded (cancelled): free them now."""
@@ -108,6 +128,8 @@ class ScopedLedger:
         return self.inner.outcomes(since_ts)
 
     def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()  # drain the queue first: no completed call loses its row
         self.inner.close()
         close = getattr(self.reservations, "close", None)
         if close is not None and self.reservations is not self.inner:

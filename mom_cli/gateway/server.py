@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ class ServeSpec:
     cli_token_digest: str | None = None
     workers: int = 1
     access_log: bool = False
+    metrics_dir: str | None = None  # --workers N: where workers share their metrics
 
 
 def load_tokens(spec: ServeSpec) -> TokenTable:
@@ -55,7 +56,8 @@ def create_app(spec: ServeSpec, policy: RetryPolicy | None = None):  # type: ign
     core = GatewayCore(cfg, spec.ledger, policy=policy)
     core.warm_up()
     g = cfg.gateway
-    return build_app(core, tokens, Limits(g.max_body_bytes, g.max_concurrent, g.default_max_tokens))
+    limits = Limits(g.max_body_bytes, g.max_concurrent, g.default_max_tokens)
+    return build_app(core, tokens, limits, spec.metrics_dir)
 
 
 def app_from_env():  # type: ignore[no-untyped-def]
@@ -80,10 +82,19 @@ def run(spec: ServeSpec, app: object | None = None) -> None:
         "server_header": False,
     }
     if spec.workers > 1:
+        import tempfile
+
+        if spec.metrics_dir is None:
+            spec = replace(spec, metrics_dir=tempfile.mkdtemp(prefix="mom-serve-metrics-"))
         os.environ[SPEC_ENV] = json.dumps(asdict(spec))
-        uvicorn.run(
-            "mom_cli.gateway.server:app_from_env", factory=True, workers=spec.workers, **common
-        )  # type: ignore[arg-type]
+        try:
+            uvicorn.run(
+                "mom_cli.gateway.server:app_from_env", factory=True, workers=spec.workers, **common
+            )  # type: ignore[arg-type]
+        finally:
+            import shutil
+
+            shutil.rmtree(spec.metrics_dir or "", ignore_errors=True)
     else:
         uvicorn.run(app or create_app(spec), **common)  # type: ignore[arg-type]
 

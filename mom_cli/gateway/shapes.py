@@ -51,8 +51,20 @@ class ApiError(Exception):
         )
 
 
-def dumps(doc: Any) -> bytes:
+def _std_dumps(doc: Any) -> bytes:
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+try:  # orjson (in the serve extra) encodes a chunk ~5x faster: the stream's per-piece cost
+    from orjson import dumps as _fast_dumps
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover - the serve extra installs it
+    _fast_dumps, _loads = _std_dumps, json.loads  # type: ignore[assignment]
+
+
+def dumps(doc: Any) -> bytes:
+    """Compact UTF-8 JSON (equivalent with or without orjson; floats may print differently)."""
+    return _fast_dumps(doc)
 
 
 @dataclass(frozen=True)
@@ -89,7 +101,7 @@ def _content(value: Any, where: str) -> str:
 
 def parse_chat(raw: bytes, default_max_tokens: int) -> ChatRequest:
     try:
-        doc = json.loads(raw)
+        doc = _loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise _bad(f"request body is not valid JSON: {exc}") from None
     if not isinstance(doc, dict):

@@ -58,6 +58,19 @@ class PostgresLedger:
         sql = f"INSERT INTO calls ({columns}) VALUES ({marks}) RETURNING id"
         return int(self._one(sql, tuple(data.values())))
 
+    def record_many(self, entries: list[LedgerEntry]) -> list[int]:
+        """Several rows in one transaction (the gateway's writer thread batches them)."""
+        ids: list[int] = []
+        with self._lock, self._conn.transaction():
+            for entry in entries:
+                data = asdict(entry)
+                sql = (
+                    f"INSERT INTO calls ({', '.join(data)}) VALUES "
+                    f"({', '.join('%s' for _ in data)}) RETURNING id"
+                )
+                ids.append(int(self._conn.execute(sql, tuple(data.values())).fetchone()[0]))
+        return ids
+
     def set_outcome(self, row_id: int, outcome: str, detail: str = "") -> None:
         if row_id <= 0:
             return

@@ -83,6 +83,11 @@ class LedgerEntry:
     client: str = ""  # the gateway client's id (never its token); "" outside `mom serve`
 
 
+# The columns of a row, and its INSERT (asdict's deep copy costs more than the insert).
+_COLUMNS = tuple(f.name for f in fields(LedgerEntry))
+_INSERT = f"INSERT INTO calls ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
+
+
 @dataclass(frozen=True)
 class LedgerRow(LedgerEntry):
     id: int = 0
@@ -127,6 +132,17 @@ class Ledger:
                 f"INSERT INTO calls ({columns}) VALUES ({marks})", tuple(data.values())
             )
         return int(cursor.lastrowid or 0)
+
+    def record_many(self, entries: list[LedgerEntry]) -> list[int]:
+        """Several rows in one transaction (the gateway's writer thread batches them)."""
+        ids: list[int] = []
+        with self._lock, self._conn:
+            for entry in entries:
+                cursor = self._conn.execute(
+                    _INSERT, tuple(getattr(entry, name) for name in _COLUMNS)
+                )
+                ids.append(int(cursor.lastrowid or 0))
+        return ids
 
     def set_outcome(self, row_id: int, outcome: str, detail: str = "") -> None:
         """Record what became of a call after it returned ("validated", "failed_validation"):

@@ -48,6 +48,16 @@ class Completion:
 
 
 @dataclass(frozen=True)
+class StreamEnd:
+    """What an adapter may yield after a stream's last text piece: the upstream's own
+    token counts (None when it sent none) and finish reason, so the ledger need not guess."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    finish_reason: str = "stop"
+
+
+@dataclass(frozen=True)
 class Capabilities:
     streaming: bool = True
     json_mode: bool = False
@@ -83,7 +93,9 @@ class Provider(Protocol):
 
     def stream(
         self, request: CompletionRequest, model: ModelConfig, endpoint: str
-    ) -> AsyncIterator[str]: ...
+    ) -> AsyncIterator[str | StreamEnd]:
+        """Text pieces as they arrive; optionally one StreamEnd last."""
+        ...
 
     async def aclose(self) -> None:
         """Close the HTTP clients opened on the running event loop."""

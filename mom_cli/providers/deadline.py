@@ -24,7 +24,8 @@ async def within_deadline(
 ) -> T:
     """`await call`, or ProviderTimeoutError once `cfg.deadline` seconds have passed."""
     try:
-        return await asyncio.wait_for(call, cfg.deadline)
+        async with asyncio.timeout(cfg.deadline):  # no extra task, unlike wait_for
+            return await call
     except TimeoutError:
         raise ProviderTimeoutError(
             f"{provider}: no complete response within {cfg.deadline:g} s "
@@ -35,8 +36,8 @@ async def within_deadline(
 
 
 async def bounded_stream(
-    pieces: AsyncIterator[str], cfg: ProviderConfig, *, provider: str, model: str
-) -> AsyncIterator[str]:
+    pieces: AsyncIterator[T], cfg: ProviderConfig, *, provider: str, model: str
+) -> AsyncIterator[T]:
     """Yield `pieces`, ending with ProviderTimeoutError when the next piece takes longer
     than `cfg.stream_idle` or the whole stream longer than `cfg.deadline`."""
     end = time.monotonic() + cfg.deadline
@@ -48,7 +49,8 @@ async def bounded_stream(
             if wait <= 0:
                 raise _timeout(provider, model, f"within {cfg.deadline:g} s", "deadline")
             try:
-                piece = await asyncio.wait_for(iterator.__anext__(), wait)
+                async with asyncio.timeout(wait):  # a task per piece (wait_for) costs CPU
+                    piece = await iterator.__anext__()
             except StopAsyncIteration:
                 return
             except TimeoutError:

@@ -17,7 +17,7 @@ from mom_cli.providers._support import (
     key_availability,
     secret_value,
 )
-from mom_cli.providers.base import Availability, Capabilities, CompletionRequest
+from mom_cli.providers.base import Availability, Capabilities, CompletionRequest, StreamEnd
 from mom_cli.providers.errors_map import map_sdk_error
 
 
@@ -98,7 +98,7 @@ class ChatCompletionsProvider:
 
     async def stream(
         self, request: CompletionRequest, model: ModelConfig, endpoint: str
-    ) -> AsyncIterator[str]:
+    ) -> AsyncIterator[str | StreamEnd]:
         finished = False
         try:
             client = self._clients.get(endpoint)

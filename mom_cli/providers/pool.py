@@ -13,7 +13,7 @@ import contextlib
 import importlib
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 
 from mom_cli.config import ModelConfig, MomConfig, ProviderConfig
 from mom_cli.errors import ProviderError, QuotaExhaustedError, UnavailableError, UsageError
@@ -21,17 +21,29 @@ from mom_cli.events import AttemptFailed, CostRecorded, EventSink, null_sink
 from mom_cli.ledger.backend import LedgerStore
 from mom_cli.ledger.budget import BudgetGuard
 from mom_cli.ledger.store import LedgerEntry
-from mom_cli.providers.base import Availability, Completion, CompletionRequest, Provider
-from mom_cli.providers.deadline import within_deadline
+from mom_cli.providers.base import (
+    Availability,
+    Completion,
+    CompletionRequest,
+    Provider,
+    StreamEnd,
+)
+from mom_cli.providers.deadline import bounded_stream, within_deadline
 from mom_cli.providers.retry import EndpointHealth, RetryPolicy
 
 Sleep = Callable[[float], Awaitable[None]]
 
 
 def make_adapter(
-    name: str, cfg: ProviderConfig, config: MomConfig, environ: Mapping[str, str] | None = None
+    name: str,
+    cfg: ProviderConfig,
+    config: MomConfig,
+    environ: Mapping[str, str] | None = None,
+    *,
+    raw_http: bool = False,
 ) -> Provider:
-    """The adapter for a provider's `kind`. SDKs are imported only when needed."""
+    """The adapter for a provider's `kind`. SDKs are imported only when needed. With
+    `raw_http`, openai_compat upstreams go through the lean client instead of the SDK."""
     if cfg.kind == "embedded":
         from mom_cli.providers.embedded import EmbeddedProvider
 
@@ -48,6 +60,10 @@ def make_adapter(
         from mom_cli.providers.anthropic import AnthropicProvider
 
         return AnthropicProvider(name, cfg, environ)
+    if raw_http:
+        from mom_cli.providers.openai_raw import RawChatProvider
+
+        return RawChatProvider(name, cfg, environ)
     from mom_cli.providers.openai_compat import OpenAICompatProvider
 
     return OpenAICompatProvider(name, cfg, environ)
@@ -71,6 +87,20 @@ def estimate_tokens(request: CompletionRequest) -> int:
     return sum(len(m.content) for m in request.messages) // 4 + 4 * len(request.messages)
 
 
+def _stream_usage(
+    request: CompletionRequest,
+    pieces: list[str],
+    end: StreamEnd | None,
+    error: ProviderError | None,
+) -> tuple[int, int, str]:
+    """(input tokens, output tokens, ledger note) of one streamed attempt."""
+    if end is not None and end.input_tokens is not None and end.output_tokens is not None:
+        return end.input_tokens, end.output_tokens, ""
+    chars = sum(len(p) for p in pieces)
+    tokens_in = estimate_tokens(request) if chars or error is None else 0
+    return tokens_in, (chars + 3) // 4, "usage estimated from the streamed text"
+
+
 class ProviderPool:
     """Implements ModelCaller over every configured provider."""
 
@@ -84,6 +114,7 @@ class ProviderPool:
         environ: Mapping[str, str] | None = None,
         adapters: Mapping[str, Provider] | None = None,
         sleep: Sleep = asyncio.sleep,
+        raw_http: bool = False,
     ) -> None:
         self.config = config
         self.ledger = ledger
@@ -95,6 +126,7 @@ class ProviderPool:
         self._adapters: dict[str, Provider] = dict(adapters or {})
         self._in_flight: Counter[tuple[str, str]] = Counter()
         self._sleep = sleep
+        self._raw_http = raw_http
 
     # -- lookup ---------------------------------------------------------------------------
     def model(self, name: str) -> ModelConfig:
@@ -107,7 +139,9 @@ class ProviderPool:
     def adapter(self, provider: str) -> Provider:
         if provider not in self._adapters:
             cfg = self.config.providers[provider]
-            self._adapters[provider] = make_adapter(provider, cfg, self.config, self._environ)
+            self._adapters[provider] = make_adapter(
+                provider, cfg, self.config, self._environ, raw_http=self._raw_http
+            )
         return self._adapters[provider]
 
     # -- ModelCaller ----------------------------------------------------------------------
@@ -203,6 +237,88 @@ class ProviderPool:
                 finish_reason=finish,
                 ledger_id=ledger_id,
             )
+
+    async def stream(
+        self,
+        request: CompletionRequest,
+        *,
+        model: str,
+        run_id: str = "",
+        task_id: str = "",
+        category: str = "",
+    ) -> AsyncGenerator[str | StreamEnd, None]:
+        """`call`, streamed: the same availability, budget, endpoint choice and ledger row
+        per attempt, with the deadline and idle limits of `bounded_stream`. Yields text
+        pieces, then one StreamEnd with the tokens recorded: the upstream's counts when the
+        adapter reported them, else ~4 characters a token (and the row says "estimated").
+        Retries happen only before the first piece: what the caller has seen is final.
+        Drive it to its end or `aclose()` it in the calling task, so the row of a
+        cancelled stream is written in that task's context."""
+        cfg = self.model(model)
+        adapter = self.adapter(cfg.provider)
+        limits = self.config.providers[cfg.provider]
+        _import_sdk(limits.kind)
+        attempt = 0
+        while True:
+            attempt += 1
+            verdict = self.availability(model)
+            if not verdict.ok:
+                raise self._unavailable(cfg, verdict.reason)
+            self._check_budget(cfg, request)
+            endpoint = min(verdict.endpoints, key=lambda e: self._in_flight[(cfg.provider, e)])
+            key = (cfg.provider, endpoint)
+            self._in_flight[key] += 1
+            started = time.perf_counter()
+            pieces: list[str] = []
+            end: StreamEnd | None = None
+            error: ProviderError | None = None
+            cancelled = False
+            try:
+                upstream = adapter.stream(request, cfg, endpoint)
+                async for item in bounded_stream(
+                    upstream, limits, provider=cfg.provider, model=cfg.model_id
+                ):
+                    if isinstance(item, StreamEnd):
+                        end = item
+                    elif item:
+                        pieces.append(item)
+                        yield item
+            except ProviderError as exc:
+                error = exc
+            except (asyncio.CancelledError, GeneratorExit):
+                cancelled = True
+                raise
+            finally:
+                self._in_flight[key] -= 1
+                latency = (time.perf_counter() - started) * 1000
+                tokens_in, tokens_out, note = _stream_usage(request, pieces, end, error)
+                if cancelled:
+                    note = "cancelled by the caller; " + note
+                cost = cfg.cost_usd(tokens_in, tokens_out)
+                if self.ledger is not None:
+                    self.ledger.record(
+                        LedgerEntry(
+                            provider=cfg.provider, model=model, model_id=cfg.model_id,
+                            tier=cfg.tier, endpoint=endpoint, input_tokens=tokens_in,
+                            output_tokens=tokens_out, cost_usd=cost,
+                            latency_ms=round(latency, 3),
+                            outcome="cancelled" if cancelled else
+                            ("ok" if error is None else type(error).__name__),
+                            run_id=run_id, task_id=task_id, category=category,
+                            detail=(str(error)[:300] if error is not None else note),
+                        )
+                    )  # fmt: skip
+            if error is None:
+                self.health.succeeded(key)
+                self.sink(CostRecorded(task_id, cfg.tier, model, tokens_in, tokens_out, cost))
+                yield StreamEnd(tokens_in, tokens_out, end.finish_reason if end else "stop")
+                return
+            self.health.failed(key, error)
+            self.sink(AttemptFailed(task_id, cfg.tier, model, f"{type(error).__name__}: {error}"))
+            delay = self.policy.delay(attempt, error)
+            if pieces or delay is None:
+                raise error
+            await self._sleep(delay)
 
     async def aclose(self) -> None:
         """Close the SDK clients opened on this event loop."""

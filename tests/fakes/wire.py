@@ -68,6 +68,14 @@ class OpenAIWire:
         parts = [chunk({"role": "assistant", "content": ""}, None)]
         parts += [chunk({"content": p}, None) for p in _pieces(content)]
         parts.append(chunk({}, "stop"))
+        options = body.get("stream_options") or {}
+        if options.get("include_usage"):  # as OpenAI does: one last chunk, no choices
+            prompt, completion = _words(body), len(content.split())
+            usage = {"prompt_tokens": prompt, "completion_tokens": completion,
+                     "total_tokens": prompt + completion}  # fmt: skip
+            parts.append(_sse({"id": "chatcmpl-fake", "object": "chat.completion.chunk",
+                               "created": 0, "model": body.get("model", "fake"),
+                               "choices": [], "usage": usage}))  # fmt: skip
         parts.append(_sse("[DONE]"))
         return parts
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from fakes import FakeServer
 from gateway_support import write_config
@@ -102,5 +104,10 @@ def test_workers_share_the_sqlite_ledger(fakes: list[FakeServer], tmp_path: Path
                 .choices[0]
                 .message.content
             )
+        time.sleep(1.5)  # each worker publishes its counts every second
+        line = 'mom_gateway_requests_total{model="m-cheap",status="200"}'
+        for _ in range(4):  # whichever worker answers the scrape reports both workers' sum
+            text = httpx.get(base.removesuffix("/v1") + "/metrics", timeout=10).text
+            assert f"{line} 6" in text, text[:2000]
     rows = Ledger(home / "ledger.sqlite3").rows()
     assert len(rows) == 6 and {r.client for r in rows} == {"local"}

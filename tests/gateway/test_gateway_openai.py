@@ -68,7 +68,34 @@ def test_streaming_chunks_and_usage_chunk(gateway: Gateway, fakes: list[FakeServ
     assert chunks[-1].usage.completion_tokens > 0
     assert all(c.usage is None for c in chunks[:-1])
     assert {c.id for c in chunks} == {chunks[0].id}
-    assert Ledger().rows()[-1].detail.startswith("usage estimated")
+    # the gateway asked the upstream for its usage: the counts are the upstream's own
+    assert fakes[0].chat_requests[-1].body["stream_options"] == {"include_usage": True}
+    assert chunks[-1].usage.completion_tokens == 4  # the fake counts words
+    [row] = Ledger().rows()
+    assert (row.output_tokens, row.detail, row.outcome) == (4, "", "ok")
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["json", "stream"])
+def test_the_sdk_upstream_client_still_works(
+    gateway: Gateway, fakes: list[FakeServer], streamed: bool
+) -> None:
+    """gateway.upstream_client = "sdk": the openai SDK calls the upstream, as before."""
+    fakes[0].script(Reply(content="one two three"))
+    with gateway(extra={"gateway": {"upstream_client": "sdk"}}) as base:
+        made = client(base).chat.completions.create(
+            model="m-cheap", messages=[{"role": "user", "content": "hi"}], stream=streamed,
+            **({"stream_options": {"include_usage": True}} if streamed else {}),
+        )  # fmt: skip
+        if streamed:
+            chunks = list(made)  # type: ignore[arg-type]
+            text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        else:
+            text = made.choices[0].message.content  # type: ignore[union-attr]
+    assert text == "one two three"
+    assert "x-stainless-lang" in fakes[0].chat_requests[-1].headers  # the SDK sent it
+    [row] = Ledger().rows()
+    assert row.outcome == "ok" and row.output_tokens > 0
+    assert row.detail == ("usage estimated from the streamed text" if streamed else "")
 
 
 def test_streaming_without_usage_has_no_usage_chunk(gateway: Gateway) -> None:

@@ -22,7 +22,7 @@ from mom_cli.errors import (
     RateLimitedError,
     UnavailableError,
 )
-from mom_cli.providers.base import CompletionRequest, Provider
+from mom_cli.providers.base import CompletionRequest, Provider, StreamEnd
 from mom_cli.providers.pool import make_adapter
 
 KEY_ENV = "FAKE_PROVIDER_KEY"
@@ -35,10 +35,13 @@ class Case:
     suffix: str  # appended to the server URL to make base_url
     chat_path: str  # where the SDK must POST
     keyed: bool = True
+    raw_http: bool = False  # the gateway's lean client instead of the SDK
+    id: str = ""
 
 
 CASES = [
     Case("openai_compat", OpenAIWire, "/v1", "/v1/chat/completions"),
+    Case("openai_compat", OpenAIWire, "/v1", "/v1/chat/completions", raw_http=True, id="raw"),
     Case("groq", OpenAIWire, "", "/openai/v1/chat/completions"),
     Case("anthropic", AnthropicWire, "", "/v1/messages"),
     Case("ollama", OllamaWire, "", "/api/chat", keyed=False),
@@ -46,7 +49,7 @@ CASES = [
 MODEL_IDS = {"ollama": "qwen2.5-coder:7b"}
 
 
-@pytest.fixture(params=CASES, ids=[c.kind for c in CASES])
+@pytest.fixture(params=CASES, ids=[c.id or c.kind for c in CASES])
 def case(request: pytest.FixtureRequest) -> Case:
     return request.param  # type: ignore[no-any-return]
 
@@ -64,7 +67,9 @@ def adapter_for(case: Case, base_url: str) -> tuple[Provider, ModelConfig]:
         api_key_env=KEY_ENV if case.keyed else "",
         timeout=0.5,
     )
-    adapter = make_adapter("fakeprov", cfg, make_config(), {KEY_ENV: FAKE_KEY})
+    adapter = make_adapter(
+        "fakeprov", cfg, make_config(), {KEY_ENV: FAKE_KEY}, raw_http=case.raw_http
+    )
     model = ModelConfig(
         provider="fakeprov", tier="t", model_id=MODEL_IDS.get(case.kind, "fake-model-1")
     )
@@ -83,7 +88,8 @@ async def _complete(adapter: Provider, model: ModelConfig, endpoint: str) -> Any
 
 async def _stream(adapter: Provider, model: ModelConfig, endpoint: str) -> str:
     try:
-        return "".join([piece async for piece in adapter.stream(REQUEST, model, endpoint)])
+        pieces = [piece async for piece in adapter.stream(REQUEST, model, endpoint)]
+        return "".join(p for p in pieces if isinstance(p, str))
     finally:
         await adapter.aclose()
 
@@ -198,3 +204,36 @@ def test_ollama_availability_probes_hosts(ollama_server: FakeServer) -> None:
     assert "not pulled" in adapter.availability(missing).reason
     nobody = make_adapter("ollama", ProviderConfig(kind="ollama", base_url=dead), make_config())
     assert nobody.availability().reason == f"no Ollama at {dead}"
+
+
+def test_raw_stream_ends_with_the_upstream_usage(openai_server: FakeServer) -> None:
+    """The lean client asks for stream usage (stream_options) and reports it last."""
+    case = CASES[1]
+    adapter, model = adapter_for(case, openai_server.url + "/v1")
+
+    async def go() -> list[object]:
+        try:
+            return [p async for p in adapter.stream(REQUEST, model, openai_server.url + "/v1")]
+        finally:
+            await adapter.aclose()
+
+    pieces = asyncio.run(go())
+    end = pieces[-1]
+    assert isinstance(end, StreamEnd) and end.finish_reason == "stop"
+    assert end.output_tokens == 5 and (end.input_tokens or 0) > 0
+    assert openai_server.chat_requests[-1].body["stream_options"] == {"include_usage": True}
+
+
+def test_raw_client_reuses_its_connection(openai_server: FakeServer) -> None:
+    """Keep-alive: two calls on one event loop, both answered (the second on the pooled
+    connection, or a fresh one when the server closed it)."""
+    adapter, model = adapter_for(CASES[1], openai_server.url + "/v1")
+
+    async def go() -> list[Any]:
+        try:
+            url = openai_server.url + "/v1"
+            return [await adapter.complete(REQUEST, model, url) for _ in range(3)]
+        finally:
+            await adapter.aclose()
+
+    assert [r[0] for r in asyncio.run(go())] == ["Hello from the fake server."] * 3
