@@ -25,6 +25,8 @@ The split: a commit is held aside when int(sha[:8], 16) % 3 == 0. Nothing is fit
 `--split dev` is the other two thirds, the only part used to tune ranking weights.
 
 Cached under --cache (commit lists, diffs, baseline rankings): a rerun only re-ranks ours.
+`--dump FILE` also writes each query's fusable signals as JSON lines, for
+`scripts/fit_localize.py` (which reads only the dev rows).
 Output: tables, then one JSON line (the last line).
 """
 
@@ -417,7 +419,7 @@ def override(item: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", default=",".join(PROJECTS), help="comma-separated")
-    parser.add_argument("--commits", type=int, default=50, help="commits per project")
+    parser.add_argument("--commits", type=int, default=100, help="commits per project")
     parser.add_argument("--split", choices=("held", "dev", "all"), default="held")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/mom-bench-localize"))
     parser.add_argument(
