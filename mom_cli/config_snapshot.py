@@ -7,6 +7,11 @@ the packaged default, the user (or --config) file, the repo's routing.toml (thei
 their mtimes) and the MOM_* variables. Any difference means a full load, which raises the
 usual ConfigError for a bad layer and writes nothing. The inputs are compared as text, not
 hashed: they are a few KB, and hashlib's OpenSSL start-up would cost more than comparing.
+
+A repository with no routing.toml of its own gets the same config as any other such
+repository, so that case is also kept once per user (`user_snapshot_path`): the first
+`mom context` on a never-indexed repository, which has no `.mom/` yet, then skips pydantic
+too (the cold first answer has a 1.5 s target).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -34,17 +40,35 @@ def effective_config(
     environ = os.environ if environ is None else environ
     key = fingerprint(repo, config_path, environ)
     snapshot = state_dir / SNAPSHOT_NAME
-    cached = _read(snapshot)
-    if cached is not None and cached.get("fingerprint") == key:
-        config = cached.get("config")
-        if isinstance(config, dict):
-            return config
+    shared = None if (repo / "routing.toml").exists() else user_snapshot_path()
+    for path in (snapshot, shared):
+        cached = _read(path) if path is not None else None
+        if cached is not None and cached.get("fingerprint") == key:
+            config = cached.get("config")
+            if isinstance(config, dict):
+                return config
     from mom_cli.config import load_config  # raises ConfigError naming the bad layer
 
     config = load_config(repo=repo, config_path=config_path, environ=environ).config
     data = config.model_dump(mode="json")
     _write(snapshot, {"fingerprint": key, "config": data})
+    if shared is not None:
+        _write(shared, {"fingerprint": key, "config": data})
     return data
+
+
+def user_snapshot_path() -> Path:
+    """The per-user snapshot for repositories without a routing.toml: `$MOM_HOME/` when
+    set, else the user cache dir (`$XDG_CACHE_HOME/mom` or `~/.cache/mom` on Linux)."""
+    override = os.environ.get("MOM_HOME")
+    if override:
+        return Path(override) / SNAPSHOT_NAME
+    if sys.platform == "linux":  # platformdirs' XDG rule, without its import on every step
+        xdg = os.environ.get("XDG_CACHE_HOME", "")
+        return Path(xdg if xdg.strip() else os.path.expanduser("~/.cache")) / "mom" / SNAPSHOT_NAME
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("mom")) / SNAPSHOT_NAME
 
 
 def fingerprint(repo: Path, config_path: Path | None, environ: Mapping[str, str]) -> str:
@@ -58,11 +82,12 @@ def fingerprint(repo: Path, config_path: Path | None, environ: Mapping[str, str]
         ("user", user_file),
         ("repo", repo / "routing.toml"),
     ):
-        parts.append(f"{label} {os.path.abspath(path)}")
         try:
-            parts.append("present\n" + path.read_bytes().decode("utf-8", "surrogateescape"))
-        except OSError:
-            parts.append("absent")
+            text = path.read_bytes().decode("utf-8", "surrogateescape")
+        except OSError:  # an absent repo file names no path: see user_snapshot_path
+            parts.append(f"{label} absent" if label == "repo" else f"{label} {path} absent")
+            continue
+        parts.append(f"{label} {os.path.abspath(path)}\npresent\n{text}")
     parts.extend(
         f"{name}={environ[name]}"
         for name in sorted(environ)

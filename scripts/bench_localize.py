@@ -25,6 +25,8 @@ The split: a commit is held aside when int(sha[:8], 16) % 3 == 0. Nothing is fit
 `--split dev` is the other two thirds, the only part used to tune ranking weights.
 
 Cached under --cache (commit lists, diffs, baseline rankings): a rerun only re-ranks ours.
+`--dump FILE` also writes each query's fusable signals as JSON lines, for
+`scripts/fit_localize.py` (which reads only the dev rows).
 Output: tables, then one JSON line (the last line).
 """
 
@@ -334,6 +336,10 @@ def run_project(
                     checked_out = True
                 cached[key] = baselines(corpus.docs(clone), query, commit["sha"])
             ranked = {"ours": [p for p, _ in index.rank(query, limit=10)], **cached[key]}
+            if DUMP is not None:
+                head = {"project": name, "sha": commit["sha"], "kind": kind,
+                        "held": commit["held"], "gold": commit["gold"]}  # fmt: skip
+                dump_signals(index, query, head)
             result[kind] = {r: metrics(commit["gold"], ranked[r]) for r in RANKERS}
             if verbose and kind == "deleaked":
                 print(f"{name} {commit['sha'][:8]} gold={commit['gold']} q={query[:70]!r}")
@@ -342,6 +348,45 @@ def run_project(
                      "gold": commit["gold"], "metrics": result})  # fmt: skip
     base_path.write_text(json.dumps(cached))
     return rows
+
+
+DUMP: Any = None  # an open file when --dump is given
+
+
+def dump_signals(index: CodeIndex, query: str, head: dict[str, Any]) -> None:
+    """One JSON line: every signal the ranker can fuse, per candidate file (for fitting
+    weights offline on the dev split)."""
+    from mom_cli.index import rank as rank_module
+    from mom_cli.index.pairs import load_partners
+    from mom_cli.index.signals import field_scores, history_scores
+    from mom_cli.index.store import db_path, open_db
+
+    conn, _ = open_db(db_path(index.state_dir))
+    try:
+        ranking = rank_module.rank(conn, query)
+        paths = ranking.paths
+        by_path = {p: i for i, p in paths.items()}
+        signals = dict(ranking.signals)
+        signals["history"] = history_scores(conn, ranking.words, by_path)
+        for field, column in rank_module.FIELDS.items():
+            signals[field] = field_scores(conn, ranking.words, column)
+        files = set().union(*signals.values())
+        partners = load_partners(conn, paths)
+        files |= {o for f in list(files) for o in partners.get(f, [])}
+        inweight = dict(conn.execute("SELECT id, inweight FROM files"))
+        out = {
+            **head,
+            "signals": {k: {paths[i]: v for i, v in s.items() if i in paths}
+                        for k, s in signals.items()},
+            "roles": {paths[i]: file_role(paths[i]) for i in files if i in paths},
+            "partners": {paths[i]: [paths[o] for o in partners.get(i, []) if o in paths]
+                         for i in files if i in paths and partners.get(i)},
+            "inweight": {paths[i]: inweight.get(i, 0.0) for i in files if i in paths},
+            "maxweight": max(inweight.values(), default=0.0),
+        }  # fmt: skip
+    finally:
+        conn.close()
+    DUMP.write(json.dumps(out) + "\n")
 
 
 def print_table(title: str, summaries: dict[str, dict[str, Any]]) -> None:
@@ -366,6 +411,7 @@ def override(item: str) -> None:
     if key:
         container = getattr(module, name)
         container[int(key[0]) if isinstance(container, list) else key[0]] = float(value)
+        return
     else:
         setattr(module, name, value if name == "FUSION" else float(value))
 
@@ -373,7 +419,7 @@ def override(item: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", default=",".join(PROJECTS), help="comma-separated")
-    parser.add_argument("--commits", type=int, default=50, help="commits per project")
+    parser.add_argument("--commits", type=int, default=100, help="commits per project")
     parser.add_argument("--split", choices=("held", "dev", "all"), default="held")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/mom-bench-localize"))
     parser.add_argument(
@@ -384,6 +430,7 @@ def main() -> None:
     parser.add_argument(
         "--reindex", action="store_true", help="rebuild the kept per-commit indexes"
     )
+    parser.add_argument("--dump", type=Path, help="write every query's signals (JSON lines)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show each de-leaked miss")
     args = parser.parse_args()
     names = [n.strip() for n in args.projects.split(",") if n.strip()]
@@ -392,6 +439,9 @@ def main() -> None:
         raise SystemExit(f"unknown project(s): {', '.join(unknown)} (known: {', '.join(PROJECTS)})")
     for item in args.set:
         override(item)
+    global DUMP
+    if args.dump:
+        DUMP = args.dump.open("w")
     start = time.perf_counter()
     rows: list[dict[str, Any]] = []
     for name in names:

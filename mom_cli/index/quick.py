@@ -4,8 +4,13 @@ only the files it picked.
 A cold index of a stdlib-sized repository takes seconds (parsing every file); a user's
 first `mom context` should not wait for it. This scans the files' bytes for the task's
 words (BM25 over substring counts, in C via `bytes.count`), scales the scores by file role
-like the full ranker, parses the best QUICK_FILES into an in-memory index, and builds the
-context from that with the usual ranker and renderer. The caller starts the full build.
+like the full ranker, parses the best few (QUICK_FILES, at most QUICK_BYTES of them) into
+an in-memory index, and builds the context from that with the usual ranker and renderer.
+The caller starts the full build.
+
+Only source files are read: tests are most of a large repository's bytes (19 of the
+stdlib's 32 MB) and rarely the edit target, so other roles are matched by their path words
+alone, unless the task itself speaks of tests.
 """
 
 from __future__ import annotations
@@ -18,13 +23,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mom_cli.index.discover import Candidate, discover
-from mom_cli.index.roles import target_weight
-from mom_cli.index.words import query_words
+from mom_cli.index.roles import file_role, target_weight
+from mom_cli.index.words import path_words, query_words
 
 if TYPE_CHECKING:
     from mom_cli.index.context import ContextResult, ContextSession, Mode
 
-QUICK_FILES = 20
+QUICK_FILES = 12
+QUICK_BYTES = 300_000  # parse no more than this much (after the first QUICK_MIN_PARSE files)
+QUICK_MIN_PARSE = 3
 # Below this many files a full build is about as quick as the first answer: just build.
 QUICK_MIN_FILES = 300
 MAX_WORDS = 16
@@ -36,12 +43,19 @@ def scan(
     root: Path, candidates: Sequence[Candidate], query: str, files_in_play: Sequence[str] = ()
 ) -> list[tuple[str, float]]:
     """Files best first by BM25 of the query words' substring counts in their raw text."""
-    words = [w.encode() for w in query_words(query)[:MAX_WORDS]]
+    texts = query_words(query)[:MAX_WORDS]
+    words = [w.encode() for w in texts]
+    read_all = any(w.startswith("test") for w in texts)
     in_play = {p.strip("./") for p in files_in_play}
     base = os.fspath(root) + os.sep
     counts: dict[str, list[float]] = {}
     lengths: dict[str, int] = {}
     for cand in candidates:
+        if not read_all and cand.path not in in_play and file_role(cand.path) != "source":
+            in_path = set(path_words(cand.path).split())
+            counts[cand.path] = [PATH_BONUS * (w in in_path) for w in texts]
+            lengths[cand.path] = max(1, cand.size)
+            continue
         try:
             with open(base + cand.path, "rb") as handle:
                 data = handle.read().lower()
@@ -84,8 +98,14 @@ def first_context(
     candidates = discover(root).candidates
     if len(candidates) < QUICK_MIN_FILES:
         return None
-    picked = [path for path, _ in scan(root, candidates, query, files_in_play)[:QUICK_FILES]]
     stats = {c.path: c for c in candidates}
+    picked: list[str] = []
+    size = 0
+    for path, _score in scan(root, candidates, query, files_in_play)[:QUICK_FILES]:
+        if len(picked) >= QUICK_MIN_PARSE and size + stats[path].size > QUICK_BYTES:
+            break
+        picked.append(path)
+        size += stats[path].size
     conn = sqlite3.connect(":memory:", isolation_level=None)
     try:
         create_schema(conn)

@@ -24,19 +24,25 @@ from collections.abc import Container, Iterable, Sequence
 from mom_cli.index.graph import MAX_DEFINERS, unpack_adjacency
 from mom_cli.index.pairs import load_partners
 from mom_cli.index.roles import TARGET_WEIGHT, file_role
+from mom_cli.index.signals import MAX_QUERY_TERMS, field_scores, history_scores, lexical_scores
 from mom_cli.index.words import STOPWORDS, identifiers_in, query_words
 
 ALPHA = 0.85  # probability of following an edge rather than jumping back to a seed
 PUSH_EPSILON = 4e-3  # vs 1e-3: same top-10 on the bench queries, same recall, ~30% faster
 MAX_PUSHES = 5_000
 ADJACENCY_BATCH = 400
-LEXICAL_LIMIT = 200
-# A pasted log or spec can name thousands of words; the first few hundred carry the task,
-# and SQLite caps a statement's parameters (32,766).
-MAX_QUERY_TERMS = 500
 # Weights of the fused signals (each scaled to its best file = 1), fitted on the dev split
 # of scripts/bench_localize.py (never on its held-aside split).
-W_GRAPH, W_LEXICAL, W_HISTORY = 0.2, 0.45, 0.3
+WEIGHTS = {
+    "graph": 0.2,
+    "lexical": 0.45,
+    "history": 0.3,
+    "code": 0.0,
+    "text": 0.0,
+    "path": 0.0,
+    "defs": 0.0,
+}
+FIELDS = {"code": "code_words", "text": "text_words", "path": "path_words", "defs": "def_words"}
 FUSION = "max"
 RRF_K = 10.0
 PAIR_SHARE = 0.1  # of a file's score lent to its test/source partner
@@ -58,7 +64,9 @@ class Ranking:
     A plain slotted class: see `tags` for why the index modules use no dataclasses.
     """
 
-    __slots__ = ("scores", "paths", "lexical", "seeds", "matched_names", "words", "roles")
+    __slots__ = (
+        "scores", "paths", "lexical", "seeds", "matched_names", "words", "roles", "signals"
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -77,6 +85,7 @@ class Ranking:
         self.matched_names: dict[str, float] = {} if matched_names is None else matched_names
         self.words: list[str] = [] if words is None else words
         self.roles: dict[int, str] = {}  # file id → role, for the files that were scored
+        self.signals: dict[str, dict[int, float]] = {}  # each fused signal, before fusion
 
     def role(self, file_id: int) -> str:
         """source | test | docs | example | script | build (see `roles`)."""
@@ -87,41 +96,6 @@ class Ranking:
     def top(self, limit: int) -> list[tuple[str, float]]:
         best = sorted(self.scores.items(), key=lambda kv: (-kv[1], self.paths[kv[0]]))[:limit]
         return [(self.paths[i], round(s, 6)) for i, s in best]
-
-
-def lexical_scores(conn: sqlite3.Connection, words: Sequence[str]) -> dict[int, float]:
-    """BM25 (SQLite FTS5) over path words and identifier words; higher is better."""
-    if not words:
-        return {}
-    match = " OR ".join('"' + w.replace('"', "") + '"' for w in words[:MAX_QUERY_TERMS])
-    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    try:
-        rows = conn.execute(
-            f"SELECT rowid, bm25(lexicon, {weights}) AS s FROM lexicon WHERE lexicon MATCH ? "
-            f"ORDER BY s LIMIT {LEXICAL_LIMIT}",
-            (match,),
-        ).fetchall()
-    except sqlite3.OperationalError:
-        return {}
-    return {int(rowid): -float(score) for rowid, score in rows}
-
-
-def history_scores(
-    conn: sqlite3.Connection, words: Sequence[str], by_path: dict[str, int]
-) -> dict[int, float]:
-    """BM25 of each file's past commit messages (history reachable from HEAD)."""
-    if not words:
-        return {}
-    match = " OR ".join('"' + w.replace('"', "") + '"' for w in words[:MAX_QUERY_TERMS])
-    try:
-        rows = conn.execute(
-            f"SELECT path, bm25(history) AS s FROM history WHERE history MATCH ? "
-            f"ORDER BY s LIMIT {LEXICAL_LIMIT}",
-            (match,),
-        ).fetchall()
-    except sqlite3.OperationalError:
-        return {}
-    return {by_path[p]: -float(s) for p, s in rows if p in by_path}
 
 
 def rank(conn: sqlite3.Connection, query: str, files_in_play: Sequence[str] = ()) -> Ranking:
@@ -136,7 +110,7 @@ def rank(conn: sqlite3.Connection, query: str, files_in_play: Sequence[str] = ()
             indegree[file_id], inweight[file_id] = count, weight
     by_path = {p: i for i, p in paths.items()}
     words = query_words(query)
-    lexical = lexical_scores(conn, words)
+    lexical = lexical_scores(conn, words, BM25_WEIGHTS)
     seeds: dict[int, float] = defaultdict(float)
     matched = _seed_identifiers(conn, query, seeds, _ModuleNames(paths.values()))
     _seed_paths(query, files_in_play, by_path, seeds)
@@ -146,13 +120,19 @@ def rank(conn: sqlite3.Connection, query: str, files_in_play: Sequence[str] = ()
         for file_id, score in sorted(lexical.items(), key=lambda kv: -kv[1])[:10]:
             seeds[file_id] += SEED_LEXICAL * score / top_lex
     ppr = _damp_hubs(personalized_pagerank(conn, seeds) if seeds else {}, indegree)
-    history = history_scores(conn, words, by_path)
+    signals = {"graph": ppr, "lexical": lexical}
+    if WEIGHTS["history"]:
+        signals["history"] = history_scores(conn, words, by_path)
+    for name, column in FIELDS.items():
+        if WEIGHTS[name]:
+            signals[name] = field_scores(conn, words, column)
     scores: dict[int, float] = defaultdict(float)
-    for weight, signal in ((W_GRAPH, ppr), (W_LEXICAL, lexical), (W_HISTORY, history)):
-        _fuse(scores, weight, signal)
+    for name, signal in signals.items():
+        _fuse(scores, WEIGHTS[name], signal)
     _lend_cochange(conn, scores, paths, by_path)
     _lend_to_partners(scores, load_partners(conn, paths))
     ranking = Ranking({}, paths, lexical, dict(seeds), matched, words)
+    ranking.signals = signals
     for file_id, value in scores.items():  # edit targets: source first (see `roles`)
         scores[file_id] = value * TARGET_WEIGHT[ranking.role(file_id)]
     _add_prior(scores, paths, inweight)

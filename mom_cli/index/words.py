@@ -64,14 +64,27 @@ def text_words(text: str) -> str:
 
 
 CODE_TF_CAP = 3  # repeats of one name that still count: `self` 400 times is not 400× evidence
+_WORDS_OF: dict[str, str] = {}  # name → its words; plain dict: cheaper than lru_cache here
+_WORDS_OF_MAX = 1 << 18
 
 
 def code_words(source: bytes) -> str:
     """Words of every identifier in a file (names of variables, parameters, keys, calls:
-    what full-text search finds), each name's repeats capped at CODE_TF_CAP."""
-    counts = Counter(_IDENT_BYTES.findall(source))
-    return " ".join(
-        " ".join([words] * min(count, CODE_TF_CAP))
-        for name, count in counts.items()
-        if (words := _words_of(name.decode("ascii")))
-    )
+    what full-text search finds), each name's repeats capped at CODE_TF_CAP.
+
+    The hot loop of a cold index (one pass per distinct name per file): latin-1 decodes
+    every byte to one character, so the ASCII-only pattern matches exactly what it would
+    on bytes, with no decode per name; repeats are one string multiplication."""
+    counts = Counter(_IDENT.findall(source.decode("latin-1")))
+    cache = _WORDS_OF
+    if len(cache) > _WORDS_OF_MAX:
+        cache.clear()
+    parts: list[str] = []
+    append = parts.append
+    for name, count in counts.items():
+        words = cache.get(name)
+        if words is None:
+            words = cache[name] = " ".join(split_identifier(name))
+        if words:
+            append((words + " ") * (count if count < CODE_TF_CAP else CODE_TF_CAP))
+    return "".join(parts)[:-1]

@@ -74,3 +74,41 @@ def test_a_hit_imports_no_pydantic(tmp_path: Path) -> None:
         for _ in range(2)
     ]
     assert [r.stdout.split() for r in runs] == [["3000", "True"], ["3000", "False"]]
+
+
+def test_a_new_repo_without_routing_toml_reuses_the_user_snapshot(tmp_path: Path) -> None:
+    """The first `mom context` on a never-indexed repo has no `.mom/` yet: it must not pay
+    for pydantic when another repo without a routing.toml was loaded before."""
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from mom_cli.config_snapshot import effective_config\n"
+        "r = Path(sys.argv[1]); c = effective_config(r, r / '.mom')\n"
+        "print(c['context']['max_context_tokens'], 'pydantic' in sys.modules)\n"
+    )
+    outs = []
+    for name in ("a", "b", "c"):
+        repo = tmp_path / name
+        repo.mkdir()
+        if name == "c":  # its own routing.toml: never the shared snapshot
+            (repo / "routing.toml").write_text("[context]\nmax_context_tokens = 1234\n")
+        run = subprocess.run(
+            [sys.executable, "-c", code, str(repo)], capture_output=True, text=True, check=True
+        )
+        outs.append(run.stdout.split())
+    assert outs == [["20000", "True"], ["20000", "False"], ["1234", "True"]]
+
+
+def test_the_user_snapshot_still_follows_the_user_file(tmp_path: Path) -> None:
+    user = tmp_path / "user.toml"
+    user.write_text("[context]\nmax_context_tokens = 4321\n")
+    first, second = _repo(tmp_path), tmp_path / "other"
+    second.mkdir()
+    assert (
+        effective_config(first, first / ".mom", user, environ={})["context"]["max_context_tokens"]
+        == 4321
+    )
+    user.write_text("[context]\nmax_context_tokens = 4322\n")
+    assert (
+        effective_config(second, second / ".mom", user, environ={})["context"]["max_context_tokens"]
+        == 4322
+    )

@@ -92,3 +92,48 @@ def test_old_cache_gets_a_first_answer_that_says_so(
     assert code == 0
     assert doc["warnings"][0].startswith("the code index cache is from another mom version")
     wait_built(index)  # rebuilt once, in the background
+
+
+def test_scan_reads_only_source_unless_the_task_speaks_of_tests(index_repo: MakeRepo) -> None:
+    """Tests are matched by path words alone (their bytes are most of a big repo), so a
+    test that merely repeats the task's words stays below the source; a task about tests
+    reads them."""
+    repo = index_repo(
+        {
+            **SAMPLE_PY,
+            **FILLER,
+            "tests/test_misc.py": "# jitter jitter jitter jitter\n",
+            "tests/test_jitter.py": "# nothing here\n",
+        }
+    )
+    found = [p for p, _ in quick.scan(repo, discover(repo).candidates, "jitter in the backoff")]
+    assert "tests/test_misc.py" not in found  # its words are in its content only
+    assert "tests/test_jitter.py" in found  # its path names the task's word
+    about_tests = quick.scan(repo, discover(repo).candidates, "jitter tests are flaky")
+    assert "tests/test_misc.py" in [p for p, _ in about_tests]
+
+
+def test_first_answer_parses_a_bounded_number_of_bytes(
+    index_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(quick, "QUICK_MIN_FILES", 1)
+    monkeypatch.setattr(quick, "QUICK_BYTES", 1)  # only the QUICK_MIN_PARSE best files
+    import mom_cli.index.parse as parse_module  # first_context imports parse_file lazily
+
+    parsed: list[str] = []
+
+    original = parse_module.parse_file
+
+    def spy(root: str, path: str, *args: object) -> object:
+        parsed.append(path)
+        return original(root, path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parse_module, "parse_file", spy)
+    extra = {"app/extra.py": "# the retry policy\n", "app/more.py": "# retry delay\n"}
+    repo = index_repo({**SAMPLE_PY, **FILLER, **extra})
+    query = "backoff delay of the retry policy"
+    result = CodeIndex(repo).first_context(query, 2000)
+    assert result is not None
+    ranked = [p for p, _ in quick.scan(repo, discover(repo).candidates, query)]
+    assert len(ranked) > quick.QUICK_MIN_PARSE
+    assert parsed == ranked[: quick.QUICK_MIN_PARSE]

@@ -187,3 +187,34 @@ def test_future_commits_on_other_refs_never_reach_ranking(index_repo: MakeRepo) 
     assert meta["head"] == parent
     scores = dict(index.rank("zeppelin mooring calculation overflow", limit=50))
     assert scores["pkg/m1.py"] <= scores["pkg/m2.py"]  # the future's file is nothing special
+
+
+def test_each_lexicon_field_is_a_signal_of_its_own(index_repo: MakeRepo) -> None:
+    """`field_scores` searches one field: a word only in a docstring is found by the text
+    field and not by the path or definition fields; a word only in a path, the reverse."""
+    from mom_cli.index.rank import FIELDS, rank
+    from mom_cli.index.signals import field_scores
+
+    repo = index_repo(
+        {
+            "pkg/gateway.py": "def connect(x):\n    '''Open the tunnel to the proxy.'''\n",
+            "pkg/other.py": "def tunnel_size(x):\n    return x\n",
+        }
+    )
+    index = CodeIndex(repo)
+    index.refresh(workers=1)
+    conn, _ = open_db(db_path(index.state_dir))
+    try:
+        ids = {p: i for i, p in conn.execute("SELECT id, path FROM files")}
+        gateway, other = ids["pkg/gateway.py"], ids["pkg/other.py"]
+        assert set(field_scores(conn, ["proxy"], "text_words")) == {gateway}
+        assert field_scores(conn, ["proxy"], "def_words") == {}
+        assert set(field_scores(conn, ["gateway"], "path_words")) == {gateway}
+        assert set(field_scores(conn, ["tunnel"], "def_words")) == {other}
+        assert set(field_scores(conn, ["tunnel"], "code_words")) == {gateway, other}
+        assert field_scores(conn, [], "code_words") == {}
+        ranking = rank(conn, "proxy tunnel")
+        assert {"graph", "lexical", "history"} <= set(ranking.signals)
+        assert set(FIELDS.values()) <= {"code_words", "text_words", "path_words", "def_words"}
+    finally:
+        conn.close()
