@@ -8,7 +8,10 @@ engine's events reach the UI through an EventPump drained on a timer.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +26,7 @@ from textual.widgets import DataTable, Footer
 from mom_cli.errors import ExitCode
 from mom_cli.service.cancel import CancelToken
 from mom_cli.service.workspace import Workspace
+from mom_cli.tui import hangup
 from mom_cli.tui.bridge import EventPump
 from mom_cli.tui.commands import EDITING, Command, parse
 from mom_cli.tui.messages import Output, Submitted, WorkDone
@@ -41,6 +45,7 @@ from mom_cli.tui.widgets.too_small import TooSmall
 DRAIN_SECONDS = 0.05
 LOG_LINES_PER_TICK = 40  # a burst beyond this is summarised in one line
 PANEL_SECONDS = 0.25  # the plan table redraws at most 4×/s while events stream
+DETACHED_EXIT_GRACE = 15.0  # after a detached run is recorded, exit even if the UI hangs
 
 
 class MomApp(App[None]):
@@ -66,6 +71,7 @@ class MomApp(App[None]):
         startup_error: str = "",
         clock: Callable[[], float] = time.monotonic,
         load_status: bool = True,
+        detach: Callable[[], None] = hangup.detach_terminal,
     ) -> None:
         super().__init__()
         self.ws = workspace
@@ -81,6 +87,10 @@ class MomApp(App[None]):
         self.load_status = load_status
         self.last_exit: int | None = None
         self.paint_time: float | None = None
+        self.detached = False  # the terminal hung up: run headless, record, exit
+        self._detach = detach
+        self._sighup: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         # The main screen's widgets, held directly: while a modal screen is up,
         # app.query_one would search that screen instead.
         self.money_bar = MoneyBar(self.repo.name if self.repo is not None else "-", id="money")
@@ -118,7 +128,61 @@ class MomApp(App[None]):
         self.request_box.focus()
         self.too_small.check(self.size.width, self.size.height)
         self.log_line("mom: type a request, or /help for commands. Ctrl+Q quits.")
+        self._loop = asyncio.get_running_loop()
+        self._sighup = hangup.install(self.on_sighup)
+        self._show_detached_record()
         self.call_after_refresh(self._painted)
+
+    def on_unmount(self) -> None:
+        hangup.restore(self._sighup)
+        self._sighup = None
+
+    def _show_detached_record(self) -> None:
+        """A run that finished after the last session's terminal hung up: say so once."""
+        from mom_cli.service import detached
+
+        if self.repo is None:
+            return
+        doc = detached.take(self.repo)
+        if doc is not None:
+            first, *rest = detached.describe(doc)
+            self.log_line(f"⏎ {first}")
+            for line in rest:
+                self.log_line(line)
+
+    # -- a lost terminal ------------------------------------------------------------------
+    def on_sighup(self, signum: int = 0, frame: Any = None) -> None:
+        """SIGHUP (the terminal is gone): detach from it and let the running work finish.
+        Runs as a signal handler in the main thread, so it only flips state and hands the
+        rest to the event loop."""
+        if self.detached:
+            return
+        self.detached = True
+        self._detach()
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing to do
+                self._loop.call_soon_threadsafe(self._hung_up)
+
+    def _hung_up(self) -> None:
+        if not self.busy:
+            self.exit(return_code=0)
+            return
+        self.quit_pending = True  # exit once the work is done (and recorded)
+        self.log_line("⏏ terminal lost: the run continues; its result goes to .mom/detached.json")
+
+    def _record_detached(self, cmd: Command, code: int, summary: str, payload: Any) -> None:
+        """In the worker thread, as soon as the work is done: the event loop may be stuck
+        behind a dead terminal, so the record must not wait for it; nor must the exit."""
+        from mom_cli.service import detached
+
+        assert self.repo is not None
+        held = [str(h) for h in getattr(payload, "held", []) or []]
+        with contextlib.suppress(Exception):  # a full disk must not keep the process alive
+            detached.record(self.repo, cmd.name, code, summary, held)
+        if self.busy <= 1:
+            timer = threading.Timer(DETACHED_EXIT_GRACE, os._exit, (0,))
+            timer.daemon = True
+            timer.start()
 
     def _open_workspace(self) -> None:
         from mom_cli.errors import MomError
@@ -224,6 +288,8 @@ class MomApp(App[None]):
             )
         except Exception as exc:  # a bug must not take the session down with it
             code, summary, payload = ExitCode.FAILED, f"internal error: {exc!r}", exc
+        if self.detached:
+            self._record_detached(cmd, code, summary, payload)
         self.post_message(WorkDone(cmd.name, code, summary, payload))
 
     @on(Output)
