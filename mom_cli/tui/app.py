@@ -88,7 +88,7 @@ class MomApp(App[None]):
         self.last_exit: int | None = None
         self.paint_time: float | None = None
         self.detached = False  # the terminal hung up: run headless, record, exit
-        self._detach = detach
+        self._detach_terminal = detach
         self._sighup: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         # The main screen's widgets, held directly: while a modal screen is up,
@@ -158,7 +158,7 @@ class MomApp(App[None]):
         if self.detached:
             return
         self.detached = True
-        self._detach()
+        self._detach_terminal()
         if self._loop is not None:
             with contextlib.suppress(RuntimeError):  # the loop has closed: nothing to do
                 self._loop.call_soon_threadsafe(self._hung_up)
