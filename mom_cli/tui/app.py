@@ -91,6 +91,7 @@ class MomApp(App[None]):
         self._detach_terminal = detach
         self._sighup: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._exit_timer: threading.Timer | None = None
         # The main screen's widgets, held directly: while a modal screen is up,
         # app.query_one would search that screen instead.
         self.money_bar = MoneyBar(self.repo.name if self.repo is not None else "-", id="money")
@@ -136,6 +137,8 @@ class MomApp(App[None]):
     def on_unmount(self) -> None:
         hangup.restore(self._sighup)
         self._sighup = None
+        if self._exit_timer is not None:  # exited in time: no forced exit needed
+            self._exit_timer.cancel()
 
     def _show_detached_record(self) -> None:
         """A run that finished after the last session's terminal hung up: say so once."""
@@ -180,9 +183,9 @@ class MomApp(App[None]):
         with contextlib.suppress(Exception):  # a full disk must not keep the process alive
             detached.record(self.repo, cmd.name, code, summary, held)
         if self.busy <= 1:
-            timer = threading.Timer(DETACHED_EXIT_GRACE, os._exit, (0,))
-            timer.daemon = True
-            timer.start()
+            self._exit_timer = threading.Timer(DETACHED_EXIT_GRACE, os._exit, (0,))
+            self._exit_timer.daemon = True
+            self._exit_timer.start()
 
     def _open_workspace(self) -> None:
         from mom_cli.errors import MomError
