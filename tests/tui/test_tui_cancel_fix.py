@@ -28,7 +28,7 @@ FIX = """calc/ops.py
     return a + b
 >>>>>>> REPLACE
 """
-TEST = '''import os
+TEST = """import os
 import time
 
 from calc.ops import add
@@ -42,7 +42,7 @@ def test_add() -> None:
             f.write(str(os.getpid()))
         time.sleep(600)
     assert add(2, 3) == 5
-'''
+"""
 
 
 @pytest.fixture
@@ -108,7 +108,8 @@ async def test_cancel_fix_kills_the_running_test_suite_and_rolls_back(
         assert await finish(pilot, timeout=120) == 130, log_text(app)
         waited = time.monotonic() - cancelled_at
         assert "rolled back" in log_text(app)
-    assert not any(alive(pid) for pid in pids), f"the test suite survived the cancel ({waited:.1f} s)"
+    survivors = [pid for pid in pids if alive(pid)]
+    assert not survivors, f"the test suite survived the cancel ({waited:.1f} s)"
     assert snapshot(repo) == before
     lock = RepoLock(repo, "test")
     lock.acquire()  # free again
