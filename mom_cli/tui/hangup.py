@@ -32,6 +32,14 @@ def detach_terminal() -> None:
     os.close(read_end)
 
 
+def release_input() -> None:
+    """Wake an input thread blocked reading the idle pipe (it may have been mid-read when
+    the fds were swapped), so the app can join it and exit."""
+    for fd in _keep:
+        with contextlib.suppress(OSError):
+            os.write(fd, b"\x1b")
+
+
 Handler = Callable[[int, Any], None]
 
 

@@ -38,7 +38,7 @@ async def test_hangup_mid_run_finishes_the_run_records_it_and_exits(
         assert swaps == [1] and app.detached
         await until(pilot, lambda: not app.is_running, timeout=120)
     assert app.return_code == 0
-    assert app._exit_timer is not None and not app._exit_timer.is_alive()
+    assert app._exit_timer is not None and app._exit_timer.finished.is_set()  # cancelled
     doc = json.loads((project / ".mom" / "detached.json").read_text())
     assert doc["command"] == "run" and doc["exit_code"] == 0 and len(doc["held"]) == 1
     assert (project / "calc/ops.py").read_text() == GOOD_OPS  # the change is kept
