@@ -48,8 +48,11 @@ FIXED = OPS + "\n\ndef double(x: int) -> int:\n    return x * 2\n"
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
+def tmux(session: str, *args: str) -> str:
+    """tmux on a server of the session's own (-L): other tests' and users' tmux sessions,
+    and a default server exiting as its last session dies, cannot interfere."""
+    cmd = ["tmux", "-L", session, *args]
+    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
 
 
 def wait(check: Callable[[], object], what: str, timeout: float = 60) -> None:
@@ -57,6 +60,10 @@ def wait(check: Callable[[], object], what: str, timeout: float = 60) -> None:
     while not check():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.2)
+
+
+def kill_session(session: str) -> None:
+    subprocess.run(["tmux", "-L", session, "kill-session", "-t", session], capture_output=True)
 
 
 def wait_screen(session: str, text: str, timeout: float = 60) -> None:
@@ -69,7 +76,7 @@ def wait_screen(session: str, text: str, timeout: float = 60) -> None:
 
 
 def screen(session: str) -> str:
-    return tmux("capture-pane", "-p", "-t", session)
+    return tmux(session, "capture-pane", "-p", "-t", session)
 
 
 def start_mom(session: str, repo: Path, config: Path) -> None:
@@ -77,7 +84,7 @@ def start_mom(session: str, repo: Path, config: Path) -> None:
     env |= {"GROQ_API_KEY": KEY, "DEEPSEEK_API_KEY": KEY, "ANTHROPIC_API_KEY": KEY}
     assigns = " ".join(f"{k}={v}" for k, v in env.items())
     command = f"cd {repo} && env {assigns} {MOM} tui --config {config}"
-    tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "36", command)
+    tmux(session, "new-session", "-d", "-s", session, "-x", "120", "-y", "36", command)
 
 
 def lock_is_free(repo: Path) -> bool:
@@ -130,11 +137,11 @@ def test_run_survives_a_killed_terminal_and_the_next_session_says_so(
         start_mom(session, repo, config)
         try:
             wait_screen(session, "type a request")
-            tmux("send-keys", "-t", session, REQUEST, "Enter")
+            tmux(session, "send-keys", "-t", session, REQUEST, "Enter")
             wait(lambda: openai.chat_requests, "the paid call to be in flight")
             assert (repo / "calc/ops.py").read_text() == OPS
         finally:
-            subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+            kill_session(session)
         # the terminal is gone; the run is not
         record = repo / ".mom" / "detached.json"
         wait(record.exists, "the detached run's record", timeout=120)
@@ -152,6 +159,6 @@ def test_run_survives_a_killed_terminal_and_the_next_session_says_so(
         wait_screen(session, "detached: /run")
         wait_screen(session, "1 change(s) left applied")
     finally:  # an idle session whose terminal dies just exits
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        kill_session(session)
     wait(lambda: not mom_pids(repo), "the idle session to exit after the hang-up", timeout=30)
     assert not record.exists() and (repo / ".mom" / "detached.seen.json").exists()
