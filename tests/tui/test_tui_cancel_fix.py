@@ -107,7 +107,7 @@ async def test_cancel_fix_kills_the_running_test_suite_and_rolls_back(
         assert "return a + b" in (repo / "calc/ops.py").read_text()
         cancelled_at = time.monotonic()
         await pilot.press("ctrl+c")
-        assert await finish(pilot, timeout=300) == 130, log_text(app)
+        assert await finish(pilot, timeout=120) == 130, log_text(app)
         waited = time.monotonic() - cancelled_at
         assert "rolled back" in log_text(app)
     survivors = [pid for pid in pids if alive(pid)]
