@@ -49,14 +49,19 @@ async def _guarded(coro: Coroutine[Any, Any, T], token: CancelToken | None) -> T
 
     with procscope.opened() as scope:  # the task and its worker threads inherit it
         task: asyncio.Task[T] = asyncio.ensure_future(coro)
-    if token is None:
-        return await task
-    while not task.done():
-        if token.cancelled:
-            scope.kill_all()  # a validation's test suite stops now, not when it finishes
-            task.cancel()
-            break
-        await asyncio.wait({task}, timeout=POLL_SECONDS)
+    try:
+        if token is None:
+            return await task
+        while not task.done():
+            if token.cancelled:
+                scope.kill_all()  # a validation's test suite stops now, not when it finishes
+                task.cancel()
+                break
+            await asyncio.wait({task}, timeout=POLL_SECONDS)
+    except asyncio.CancelledError:  # Ctrl+C in a terminal: asyncio.run cancelled us
+        scope.kill_all()
+        task.cancel()
+        raise
     try:
         return await task
     except asyncio.CancelledError:

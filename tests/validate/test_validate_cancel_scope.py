@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -82,5 +84,23 @@ def test_run_async_cancel_kills_validation_in_to_thread(tmp_path: Path) -> None:
     with pytest.raises(Cancelled):  # the task let the cancellation through
         run_async(validate(), token)
     canceller.join()
+    assert not alive(int((tmp_path / "child.pid").read_text()))
+    assert not alive(int((tmp_path / "shell.pid").read_text()))
+
+
+def test_ctrl_c_in_a_terminal_kills_the_running_validation_too(tmp_path: Path) -> None:
+    """SIGINT while `run_async` waits (no token): asyncio.run cancels the run, and the
+    sleeping suite, in its own session out of the terminal's reach, is killed with it."""
+
+    async def validate() -> CommandResult:
+        return await asyncio.to_thread(run_command, SLEEPER, tmp_path, timeout=600)
+
+    def interrupt_when_running() -> None:
+        wait_for(tmp_path / "child.pid")
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt_when_running, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        run_async(validate())
     assert not alive(int((tmp_path / "child.pid").read_text()))
     assert not alive(int((tmp_path / "shell.pid").read_text()))
