@@ -61,22 +61,24 @@ def first_paint(repo: Path, runs: int) -> list[float]:
         session = f"mom-bench-{os.getpid()}-{n}"
         start = time.perf_counter()
         subprocess.run(
-            ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "36",
+            ["tmux", "-L", session, "new-session", "-d", "-s", session, "-x", "120", "-y", "36",
              f"cd {repo} && env {env_line} {MOM}"],
             check=True,
         )  # fmt: skip
         painted = None
         while time.perf_counter() - start < 20:
             screen = subprocess.run(
-                ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
+                ["tmux", "-L", session, "capture-pane", "-p", "-t", session],
+                capture_output=True,
+                text=True,
             ).stdout
             if "type a request" in screen and "Cancel run" in screen:
                 painted = time.perf_counter() - start
                 break
             time.sleep(0.01)
-        subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=False)
+        subprocess.run(["tmux", "-L", session, "send-keys", "-t", session, "C-q"], check=False)
         time.sleep(0.3)
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run(["tmux", "-L", session, "kill-session", "-t", session], capture_output=True)
         if painted is not None and n > 0:
             times.append(painted)
     return times

@@ -15,13 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mom_cli.cli.plain import print_json
-from mom_cli.errors import ExitCode, MomError, UsageError
+from mom_cli.errors import ExitCode, MomError
 from mom_cli.paths import STATE_DIR_NAME, resolve_repo
 
 if TYPE_CHECKING:
-    from mom_cli.index.api import CodeIndex
     from mom_cli.index.build import IndexReport
-    from mom_cli.index.context import Mode
 
 SHOW_SKIPPED = 10
 
@@ -63,47 +61,26 @@ def run_context(
 ) -> int:
     """Print exactly what a step for `query` would be sent, within the token budget."""
     try:
-        if budget is not None and budget < 1:
-            raise UsageError(f"--budget {budget}: must be a positive number of tokens")
         root = resolve_repo(repo)
         settings = _config(root, config)["context"]
-        if summarized and not settings["enable_summarized_context"]:
-            raise UsageError("summarized context is off (context.enable_summarized_context)")
-        session = None
-        if session_name is not None:
-            if summarized:
-                raise UsageError("--session applies to targeted context; drop --summarized")
-            if not settings["enable_differential_context"]:
-                raise UsageError(
-                    "differential context is off (context.enable_differential_context)"
-                )
-            from mom_cli.index.sessions import load_session
+        from mom_cli.service.context import preview_context
 
-            session = load_session(root / STATE_DIR_NAME, session_name)
-        from mom_cli.index.api import CodeIndex
-
-        index = CodeIndex(root)
-        budget = budget or int(settings["max_context_tokens"])
-        mode: Mode = "summarized" if summarized else "targeted"
-        context = session.context if session is not None else None
-        warnings: list[str] = []
-        result = None
-        if not index.is_built():  # never indexed: answer now, build in the background
-            result = index.first_context(query, budget, mode, in_play, context)
-        if result is not None:
-            warnings.append(_first_answer_note(index))
-        else:
-            warnings = index.refresh(progress=_progress(json_mode)).warnings
-            result = index.context(query, budget, mode, in_play, context)
-        if session is not None:
-            session.save()
+        result = preview_context(
+            root,
+            query,
+            settings,
+            budget=budget,
+            summarized=summarized,
+            in_play=in_play,
+            session_name=session_name,
+            progress=_progress(json_mode),
+        )
     except MomError as exc:
         return _fail(exc, json_mode)
     except (OSError, sqlite3.Error) as exc:
         return _fail(_cache_error(exc), json_mode)
     except KeyboardInterrupt:
         return _interrupted()
-    result.warnings[:0] = warnings
     if json_mode:
         print_json(result.to_json())
         return ExitCode.OK
@@ -115,23 +92,6 @@ def run_context(
         f"{result.bytes} bytes, ~{result.tokens}/{result.budget} tokens (estimate)"
     )
     return ExitCode.OK
-
-
-def _first_answer_note(index: CodeIndex) -> str:
-    """Say why the answer came from a quick scan, and where the full index stands."""
-    from mom_cli.index.store import db_path
-
-    why = (
-        "the code index cache is from another mom version or unfinished"
-        if db_path(index.state_dir).exists()
-        else "no code index yet"
-    )
-    where = (
-        "is being built in the background"
-        if index.build_in_background()
-        else "will be built by the next call"
-    )
-    return f"{why}: answered from a quick text scan; the full index {where}"
 
 
 def report_json(report: IndexReport) -> dict[str, object]:

@@ -3,6 +3,7 @@ those files since. `--step` reverts one step only; `--list` shows recent runs.""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -16,13 +17,12 @@ from mom_cli.cli.common import (
     console,
     load,
     print_json,
-    repo_lock,
     resolve_repo,
 )
 from mom_cli.errors import UsageError
 
 if TYPE_CHECKING:
-    from mom_cli.edits.checkpoint import CheckpointStore, StepRecord
+    from mom_cli.edits.checkpoint import StepRecord
     from mom_cli.edits.runs import Run, RunUndo
 
 StepOption = Annotated[
@@ -48,52 +48,46 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Revert mom's last change: every step of its last run (and finish any step a
         crash interrupted)."""
-        from mom_cli.edits.checkpoint import CheckpointStore
+        from mom_cli.service.undo import recent_runs
 
         with cli_errors(json_out):
             if step and list_runs:
                 raise UsageError("--step and --list cannot be combined")
             root = resolve_repo(repo)
             load(root, config)  # a broken config is reported before anything is touched
-            store = CheckpointStore(root)
             if list_runs:
-                _list(store, limit, json_out)
+                _list(recent_runs(root, limit), json_out)
                 return
-            with repo_lock(root, "undo"):
-                recovered = store.recover_interrupted()
-                if step:
-                    record = store.undo_last() if not recovered else None
-                    _print_step(record, recovered, json_out)
-                    return
-                _undo_run(store, recovered, json_out)
+            _undo(root, step, json_out)
 
 
-def _undo_run(store: CheckpointStore, recovered: list[StepRecord], json_out: bool) -> None:
-    from mom_cli.edits.runs import RunUndoRefusedError, last_live_run, undo_last_run
+def _undo(root: Path, step: bool, json_out: bool) -> None:
+    """The service's undo (the session's /undo calls the same), printed."""
+    from mom_cli.edits.runs import RunUndoRefusedError
+    from mom_cli.service.undo import undo
 
-    done: RunUndo | None = None
-    if not recovered:  # the interrupted step was the change to undo; the rest can follow
-        try:
-            done = undo_last_run(store)
-        except RunUndoRefusedError as exc:
-            if not json_out:
-                raise
-            error = {"error": str(exc), "kind": type(exc).__name__}
-            print_json({**error, "run_id": exc.run_id, "files": exc.files})
-            raise typer.Exit(exc.exit_code) from None
+    try:
+        outcome = undo(root, step=step)
+    except RunUndoRefusedError as exc:
+        if not json_out:
+            raise
+        error = {"error": str(exc), "kind": type(exc).__name__}
+        print_json({**error, "run_id": exc.run_id, "files": exc.files})
+        raise typer.Exit(exc.exit_code) from None
     if json_out:
-        print_json(
-            {
-                "mode": "run",
-                "undone": done.to_dict() if done else None,
-                "recovered": [r.to_dict() for r in recovered],
-            }
-        )
+        print_json(outcome.to_json())
         return
-    _print_recovered(recovered)
-    if done is not None:
-        _print_run_undo(done)
-    elif last_live_run(store) is not None:
+    _print_recovered(outcome.recovered)
+    if outcome.run is not None:
+        _print_run_undo(outcome.run)
+    if outcome.step is not None:
+        record = outcome.step
+        was = " (and its commit)" if record.commit else ""
+        console.print(
+            f"undid step {escape(record.summary)}{was} of run {escape(record.run_id or '?')}: "
+            f"restored {escape(', '.join(record.paths))}"
+        )
+    if outcome.more:
         console.print("run `mom undo` again to undo mom's last applied change")
 
 
@@ -114,35 +108,13 @@ def _print_run_undo(done: RunUndo) -> None:
         console.print(f"  dropped mom's {k} commit{'s' if k != 1 else ''} from HEAD")
 
 
-def _print_step(record: StepRecord | None, recovered: list[StepRecord], json_out: bool) -> None:
-    if json_out:
-        print_json(
-            {
-                "mode": "step",
-                "undone": record.to_dict() if record else None,
-                "recovered": [r.to_dict() for r in recovered],
-            }
-        )
-        return
-    _print_recovered(recovered)
-    if record is not None:
-        was = " (and its commit)" if record.commit else ""
-        console.print(
-            f"undid step {escape(record.summary)}{was} of run {escape(record.run_id or '?')}: "
-            f"restored {escape(', '.join(record.paths))}"
-        )
-
-
 def _print_recovered(recovered: list[StepRecord]) -> None:
     for r in recovered:
         files = escape(", ".join(r.paths))
         console.print(f"rolled back interrupted step {r.id}: {escape(r.summary)} ({files})")
 
 
-def _list(store: CheckpointStore, limit: int, json_out: bool) -> None:
-    from mom_cli.edits.runs import recent_runs
-
-    runs = recent_runs(store, limit)
+def _list(runs: list[Run], json_out: bool) -> None:
     if json_out:
         print_json({"runs": [r.to_dict() for r in runs]})
         return

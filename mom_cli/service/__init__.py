@@ -8,9 +8,10 @@ result object; none of them prints. Front ends render the events and the results
     fix_build     `mom fix-build`    (service.fix)
     milestone     `mom milestone N`  (service.milestone)
     ask           `mom ask`          (service.ask)
-    context       `mom context`      (service.info)
+    preview_context  `mom context`   (service.context)
     cost, doctor, money             (service.info)
-    undo, review (accept / reject)  (service.review)
+    undo, recent_runs  `mom undo`   (service.undo)
+    review (accept / reject, diffs) (service.review)
 
 The modules import the core lazily, so importing one stays cheap.
 """

@@ -8,10 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mom_cli.config import MomConfig
-    from mom_cli.index.context import ContextResult
     from mom_cli.ledger.report import CostReport
     from mom_cli.ledger.store import Ledger
-    from mom_cli.service.workspace import Workspace
 
 
 def cost(config: MomConfig, since_ts: float | None = None, ledger: Ledger | None = None) -> Any:
@@ -65,14 +63,3 @@ def money(config: MomConfig, ledger: Ledger | None = None) -> Money:
         baseline_model=report.baseline_model,
         calls_today=report.calls,
     )
-
-
-def context(ws: Workspace, query: str, budget: int | None = None) -> ContextResult:
-    """What a step for `query` would be sent (refreshes the code index first)."""
-    from mom_cli.index.api import CodeIndex
-
-    index = CodeIndex(ws.repo)
-    report = index.refresh()
-    result = index.context(query, budget or ws.config.context.max_context_tokens)
-    result.warnings[:0] = report.warnings
-    return result

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mom_cli.edits.checkpoint import CheckpointStore, StepRecord
-    from mom_cli.edits.runs import RunUndo
 
 
 @dataclass(frozen=True)
@@ -80,12 +79,3 @@ def reject_all(repo: Path, record_ids: list[str]) -> list[Decision]:
 
 def accept_all(repo: Path, record_ids: list[str]) -> list[Decision]:
     return [accept(repo, rid) for rid in record_ids]
-
-
-def undo(repo: Path) -> RunUndo:
-    """`mom undo`: revert mom's last run whole (see edits.runs); raises when refused."""
-    from mom_cli.edits.runs import undo_last_run
-
-    store = _store(repo)
-    store.recover_interrupted()
-    return undo_last_run(store)

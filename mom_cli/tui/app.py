@@ -8,7 +8,10 @@ engine's events reach the UI through an EventPump drained on a timer.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,8 +24,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer
 
 from mom_cli.errors import ExitCode
+from mom_cli.events import CostRecorded
 from mom_cli.service.cancel import CancelToken
 from mom_cli.service.workspace import Workspace
+from mom_cli.tui import hangup
 from mom_cli.tui.bridge import EventPump
 from mom_cli.tui.commands import EDITING, Command, parse
 from mom_cli.tui.messages import Output, Submitted, WorkDone
@@ -41,6 +46,8 @@ from mom_cli.tui.widgets.too_small import TooSmall
 DRAIN_SECONDS = 0.05
 LOG_LINES_PER_TICK = 40  # a burst beyond this is summarised in one line
 PANEL_SECONDS = 0.25  # the plan table redraws at most 4×/s while events stream
+MONEY_SECONDS = 1.0  # during a run, re-read today's spend from the ledger at most 1×/s
+DETACHED_EXIT_GRACE = 15.0  # after a detached run is recorded, exit even if the UI hangs
 
 
 class MomApp(App[None]):
@@ -66,6 +73,7 @@ class MomApp(App[None]):
         startup_error: str = "",
         clock: Callable[[], float] = time.monotonic,
         load_status: bool = True,
+        detach: Callable[[], None] = hangup.detach_terminal,
     ) -> None:
         super().__init__()
         self.ws = workspace
@@ -81,6 +89,14 @@ class MomApp(App[None]):
         self.load_status = load_status
         self.last_exit: int | None = None
         self.paint_time: float | None = None
+        self.detached = False  # the terminal hung up: run headless, record, exit
+        self._detach_terminal = detach
+        self._sighup: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._exit_timer: threading.Timer | None = None
+        self._money_dirty = False  # a call was ledgered since the bar last read the ledger
+        self._money_loading = False
+        self._money_at = 0.0
         # The main screen's widgets, held directly: while a modal screen is up,
         # app.query_one would search that screen instead.
         self.money_bar = MoneyBar(self.repo.name if self.repo is not None else "-", id="money")
@@ -118,7 +134,73 @@ class MomApp(App[None]):
         self.request_box.focus()
         self.too_small.check(self.size.width, self.size.height)
         self.log_line("mom: type a request, or /help for commands. Ctrl+Q quits.")
+        self._loop = asyncio.get_running_loop()
+        self._sighup = hangup.install(self.on_sighup)
+        self._show_detached_record()
         self.call_after_refresh(self._painted)
+
+    def on_unmount(self) -> None:
+        hangup.restore(self._sighup)
+        self._sighup = None
+        if self._exit_timer is not None:  # exited in time: no forced exit needed
+            self._exit_timer.cancel()
+
+    def _show_detached_record(self) -> None:
+        """A run that finished after the last session's terminal hung up: say so once."""
+        from mom_cli.service import detached
+
+        if self.repo is None:
+            return
+        doc = detached.take(self.repo)
+        if doc is not None:
+            first, *rest = detached.describe(doc)
+            self.log_line(f"⏎ {first}")
+            for line in rest:
+                self.log_line(line)
+
+    # -- a lost terminal ------------------------------------------------------------------
+    def on_sighup(self, signum: int = 0, frame: Any = None) -> None:
+        """SIGHUP (the terminal is gone): detach from it and let the running work finish.
+        Runs as a signal handler in the main thread, so it only flips state and hands the
+        rest to the event loop."""
+        if self.detached:
+            return
+        self.detached = True
+        self._detach_terminal()
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing to do
+                self._loop.call_soon_threadsafe(self._hung_up)
+
+    def _hung_up(self) -> None:
+        if not self.busy:
+            self._exit_detached()
+            return
+        self.quit_pending = True  # exit once the work is done (and recorded)
+        self.log_line("⏏ terminal lost: the run continues; its result goes to .mom/detached.json")
+
+    def _record_detached(self, cmd: Command, code: int, summary: str, payload: Any) -> None:
+        """In the worker thread, as soon as the work is done: the event loop may be stuck
+        behind a dead terminal, so the record must not wait for it; nor must the exit."""
+        from mom_cli.service import detached
+
+        assert self.repo is not None
+        held = [str(h) for h in getattr(payload, "held", []) or []]
+        with contextlib.suppress(Exception):  # a full disk must not keep the process alive
+            detached.record(self.repo, cmd.name, code, summary, held)
+        if self.busy <= 1:
+            self._arm_exit_timer()
+
+    def _arm_exit_timer(self) -> None:
+        """Headless, nobody can quit by hand: exit within DETACHED_EXIT_GRACE regardless."""
+        if self._exit_timer is None:
+            self._exit_timer = threading.Timer(DETACHED_EXIT_GRACE, os._exit, (0,))
+            self._exit_timer.daemon = True
+            self._exit_timer.start()
+
+    def _exit_detached(self) -> None:
+        self._arm_exit_timer()
+        hangup.release_input()
+        self.exit(return_code=0)
 
     def _open_workspace(self) -> None:
         from mom_cli.errors import MomError
@@ -167,6 +249,8 @@ class MomApp(App[None]):
         the panels at most every PANEL_SECONDS, so keys stay responsive in a burst."""
         events = self.pump.drain()
         if events:
+            if not self._money_dirty:
+                self._money_dirty = any(isinstance(e, CostRecorded) for e in events)
             lines = [line for line in map(self.state.apply, events) if line]
             if len(lines) > LOG_LINES_PER_TICK:
                 skipped = len(lines) - LOG_LINES_PER_TICK
@@ -177,6 +261,7 @@ class MomApp(App[None]):
         if not force and now - self._panels_at < PANEL_SECONDS:
             return
         self._panels_at = now
+        self._refresh_money(now)
         self.plan.refresh_from(self.state)
         self.checklist.refresh_from(self.state)
         self._refresh_diff()
@@ -224,6 +309,8 @@ class MomApp(App[None]):
             )
         except Exception as exc:  # a bug must not take the session down with it
             code, summary, payload = ExitCode.FAILED, f"internal error: {exc!r}", exc
+        if self.detached:
+            self._record_detached(cmd, code, summary, payload)
         self.post_message(WorkDone(cmd.name, code, summary, payload))
 
     @on(Output)
@@ -255,9 +342,38 @@ class MomApp(App[None]):
         if self.load_status:
             self.run_worker(self._load_status, thread=True, group="status")
         if self.quit_pending and not self.busy:
-            self.exit(return_code=0)
+            if self.detached:
+                self._exit_detached()
+            else:
+                self.exit(return_code=0)
 
     # -- money and tiers ------------------------------------------------------------------
+    def _refresh_money(self, now: float) -> None:
+        """Live money bar: after a call is ledgered, re-read today's spend (from the
+        ledger, in a thread) at most every MONEY_SECONDS."""
+        if not self._money_dirty or self._money_loading or self.ws is None:
+            return
+        if now - self._money_at < MONEY_SECONDS or not self.load_status:
+            return
+        self._money_dirty, self._money_loading, self._money_at = False, True, now
+        self.run_worker(self._load_money, thread=True, group="money")
+
+    def _load_money(self) -> None:
+        from mom_cli.service.info import money
+
+        assert self.ws is not None
+        try:
+            status = money(self.ws.config)
+        except Exception:  # a locked or busy ledger: try again after the next call
+            self._from_thread(self._money_loaded, None)
+            return
+        self._from_thread(self._money_loaded, status)
+
+    def _money_loaded(self, status: Any) -> None:
+        self._money_loading = False
+        if status is not None:
+            self.show_status(status, None)
+
     def _load_status(self) -> None:
         from mom_cli.service.doctor import tiers_report
         from mom_cli.service.info import money
@@ -267,7 +383,7 @@ class MomApp(App[None]):
         tiers = tiers_report(self.ws.config)
         self._from_thread(self.show_status, status, tiers)
 
-    def show_status(self, status: Any, tiers: list[dict[str, Any]]) -> None:
+    def show_status(self, status: Any, tiers: list[dict[str, Any]] | None) -> None:
         bar = self.money_bar
         before = bar.money.level if bar.money is not None else "ok"
         bar.show(money=status, tiers=tiers)

@@ -20,6 +20,15 @@ from mom_cli.events import (
     TaskStarted,
 )
 
+MAX_NOTES = 20  # failures/escalations kept per step: the panels show the last few
+
+
+def _append_capped(notes: list[str], line: str) -> None:
+    """Keep a step's notes bounded: a step retried for hours must not grow the session."""
+    notes.append(line)
+    if len(notes) > MAX_NOTES:
+        del notes[: len(notes) - MAX_NOTES]
+
 
 @dataclass
 class StepRow:
@@ -107,11 +116,11 @@ class SessionState:
             row.attempts += 1
             return None
         if isinstance(event, AttemptFailed):
-            row.failures.append(f"{event.tier}/{event.model}: {event.reason}")
+            _append_capped(row.failures, f"{event.tier}/{event.model}: {event.reason}")
             return f"  ✗ {row.task_id} {event.tier}/{event.model}: {event.reason[:120]}"
         if isinstance(event, Escalated):
             line = f"{event.from_tier} → {event.to_tier}: {event.reason}"
-            row.escalations.append(line)
+            _append_capped(row.escalations, line)
             return f"  ↑ {row.task_id} escalated {line[:140]}"
         if isinstance(event, CostRecorded):
             row.tokens += event.input_tokens + event.output_tokens

@@ -96,9 +96,12 @@ def _ask(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, out: 
 
 
 def _context(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, out: Out) -> Result:
-    from mom_cli.service.info import context
+    from mom_cli.service.context import preview_context
 
-    result = context(ws, cmd.arg)
+    # the same call as `mom context` (first-answer while the index builds, warnings)
+    result = preview_context(ws.repo, cmd.arg, ws.config.context.model_dump())
+    for warning in result.warnings:
+        out(f"warning: {warning}")
     summary = (
         f"context: {len(result.excerpts)} excerpts from {len(result.files)} files, "
         f"~{result.tokens}/{result.budget} tokens (estimate)"
@@ -107,12 +110,18 @@ def _context(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, o
 
 
 def _undo(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, out: Out) -> Result:
-    from mom_cli.service.review import undo
+    from mom_cli.service.undo import undo
 
-    done = undo(ws.repo)
+    outcome = undo(ws.repo)  # the same call as `mom undo` (repo lock, recovery, refusal)
+    for r in outcome.recovered:
+        out(f"  rolled back interrupted step {r.id}: {r.summary} ({', '.join(r.paths)})")
+    done = outcome.run
+    if done is None:
+        hint = " · /undo again reverts mom's last applied run" if outcome.more else ""
+        return ExitCode.OK, f"recovered {len(outcome.recovered)} interrupted step(s){hint}", outcome
     for f in done.files:
         out(f"  {f['action']} {f['path']}")
-    return ExitCode.OK, f"undid run {done.run.label()}: {len(done.steps)} step(s)", done
+    return ExitCode.OK, f"undid run {done.run.label()}: {len(done.steps)} step(s)", outcome
 
 
 def _cost(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, out: Out) -> Result:

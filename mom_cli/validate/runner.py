@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mom_cli import sandbox
+from mom_cli import procscope, sandbox
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.result import trim
 
@@ -81,6 +81,9 @@ def run_command(
         start_new_session=True,  # own process group: killpg reaches grandchildren too
         preexec_fn=_chain(die_with_parent, *steps),
     )
+    scope = procscope.current()  # a cancel kills the group at once (mom_cli.procscope)
+    if scope is not None and not scope.add(proc.pid):
+        _kill_group(proc)  # the run was cancelled before this command started
     timed_out = False
     try:
         out, err = proc.communicate(stdin.encode() if stdin is not None else None, timeout)
@@ -92,10 +95,15 @@ def run_command(
         _kill_group(proc)
         proc.wait()
         raise
+    finally:
+        if scope is not None:
+            scope.discard(proc.pid)
     stdout = out.decode("utf-8", errors="replace")
     stderr = err.decode("utf-8", errors="replace")
     if timed_out:
         stderr += f"\n[mom] killed after {timeout:g} s (validation.timeout_seconds)"
+    elif scope is not None and scope.closed:
+        stderr += "\n[mom] killed: the run was cancelled"
     shown = command if isinstance(command, str) else list(command)
     return CommandResult(
         shown, proc.returncode, stdout, stderr, time.monotonic() - started, timed_out

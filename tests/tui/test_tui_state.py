@@ -18,7 +18,7 @@ from mom_cli.events import (
 )
 from mom_cli.tui.bridge import EventPump
 from mom_cli.tui.commands import parse
-from mom_cli.tui.state import SessionState
+from mom_cli.tui.state import MAX_NOTES, SessionState
 
 
 def test_parse_commands() -> None:
@@ -83,3 +83,14 @@ def test_pump_drains_in_order_and_in_bounded_batches() -> None:
     first = pump.drain(limit=5)
     assert [e.message for e in first] == ["0", "1", "2", "3", "4"]  # type: ignore[attr-defined]
     assert pump.backlog == 7 and len(pump.drain()) == 7 and pump.drained == 12
+
+
+def test_a_long_retrying_step_keeps_bounded_notes() -> None:
+    state = SessionState()
+    state.apply(TaskStarted("t1", "edit"))
+    for i in range(5000):
+        state.apply(AttemptFailed("t1", "groq", "m", f"lint: E501 line {i}"))
+        state.apply(Escalated("t1", "groq", "deepseek", f"reason {i}"))
+    row = state.steps["t1"]
+    assert len(row.failures) == MAX_NOTES and len(row.escalations) == MAX_NOTES
+    assert row.failures[-1].endswith("line 4999") and row.escalations[-1].endswith("reason 4999")

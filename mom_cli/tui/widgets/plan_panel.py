@@ -19,11 +19,24 @@ STATUS_STYLE = {
     "skipped": "yellow",
 }
 REVIEW_STYLE = {"held": "bold magenta", "accepted": "green", "rejected": "yellow"}
+# DataTable's render caches default to 10,000 cells and 1,000 rows/lines: a run updating
+# its cells many times a second fills them with stale renders (RSS kept climbing for a
+# minute in scripts/bench_tui.py). A plan's visible cells fit in far less.
+CACHE_SIZES = {
+    "_cell_render_cache": 1500,
+    "_row_render_cache": 200,
+    "_row_renderable_cache": 200,
+    "_line_cache": 200,
+}
 
 
 class PlanPanel(DataTable[Any]):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        for name, size in CACHE_SIZES.items():
+            cache = getattr(self, name, None)
+            if cache is not None and hasattr(cache, "maxsize"):
+                cache.maxsize = size  # still LRU; just fewer stale renders kept
         self._seen = -1
         self._shown: dict[str, tuple[str, ...]] = {}  # plain text of each row's cells
 

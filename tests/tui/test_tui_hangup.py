@@ -1,0 +1,61 @@
+"""SIGHUP in the session (the terminal hung up), driven with Pilot: the terminal swap is
+replaced by a recorder so the test process keeps its own stdio."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fakes import Reply
+from pilot_helpers import SIZE, app_for, log_text, submit, until
+from tui_project import GOOD_EDIT, GOOD_OPS, REQUEST, USER_EDIT, Paid
+
+from mom_cli.tui import app as app_module
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(autouse=True)
+def _no_forced_exit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The forced exit of a stuck detached session must never fire inside pytest."""
+    monkeypatch.setattr(app_module, "DETACHED_EXIT_GRACE", 3600.0)
+
+
+async def test_hangup_mid_run_finishes_the_run_records_it_and_exits(
+    project: Path, paid: Paid
+) -> None:
+    (project / "SLOW").write_text("2")  # validation takes a while: hang up during it
+    paid.openai.script(Reply(content=GOOD_EDIT))
+    swaps: list[int] = []
+    app = app_for(project, paid.config, detach=lambda: swaps.append(1))
+    async with app.run_test(size=SIZE) as pilot:
+        await submit(pilot, REQUEST)
+        await until(pilot, lambda: (project / "calc/ops.py").read_text() == GOOD_OPS)
+        assert app.busy == 1
+        app.on_sighup()
+        app.on_sighup()  # a second hang-up changes nothing
+        assert swaps == [1] and app.detached
+        await until(pilot, lambda: not app.is_running, timeout=120)
+    assert app.return_code == 0
+    assert app._exit_timer is not None and app._exit_timer.finished.is_set()  # cancelled
+    doc = json.loads((project / ".mom" / "detached.json").read_text())
+    assert doc["command"] == "run" and doc["exit_code"] == 0 and len(doc["held"]) == 1
+    assert (project / "calc/ops.py").read_text() == GOOD_OPS  # the change is kept
+    assert (project / "NOTES.md").read_bytes() == USER_EDIT
+
+    again = app_for(project, paid.config, load_status=False)
+    async with again.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "finished while detached: /run" in log_text(again))
+        assert "1 change(s) left applied; /undo reverts" in log_text(again)
+    assert not (project / ".mom" / "detached.json").exists()
+
+
+async def test_hangup_while_idle_just_exits(project: Path, paid: Paid) -> None:
+    app = app_for(project, paid.config, load_status=False, detach=lambda: None)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.ws is not None)
+        app.on_sighup()
+        await until(pilot, lambda: not app.is_running, timeout=30)
+    assert app.return_code == 0
+    assert not (project / ".mom" / "detached.json").exists()
