@@ -64,7 +64,13 @@ class ProjectSources:
         return self._trees[rel]
 
     def source(self, rel: str) -> bool:
-        return rel in self.file_set and not is_test_file(rel) and "/tests/" not in f"/{rel}"
+        path = f"/{rel}"
+        return (
+            rel in self.file_set
+            and not is_test_file(rel)
+            and "/tests/" not in path
+            and "/test/" not in path
+        )
 
 
 def definitions(tree: ast.AST, prefix: str = "") -> list[tuple[str, ast.AST]]:
@@ -429,17 +435,21 @@ class _Group:
 
     def combined(self) -> Trace:
         """The member traces in one: targets ranked by how many failures' frames name
-        them, then how many failures reach them otherwise (the most specific first when
-        some must go), capped."""
+        them, then how many raised there, then how many failures reach them otherwise
+        (the most specific first when some must go), capped."""
         framed: Counter[Span] = Counter()
+        raised: Counter[Span] = Counter()  # the innermost frame: where it raised
         reached: Counter[Span] = Counter()
         for t in self.traces:
             (framed if t.how == "frames" else reached).update(set(t.targets))
+            if t.how == "frames":
+                raised[t.targets[0]] += 1
         spans = list(dict.fromkeys(s for t in self.traces for s in t.targets))
         over = len(spans) > MAX_TARGETS
         spans.sort(
             key=lambda s: (
                 -framed[s],
+                -raised[s],
                 -reached[s],
                 *((s.end < s.start, s.end - s.start) if over else ()),
             )
