@@ -14,7 +14,7 @@ from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.pipeline import validate_project
 from mom_cli.workflows.fix_steps import plan_steps
 from mom_cli.workflows.model_step import build_prompt
-from mom_cli.workflows.test_trace import group_traces
+from mom_cli.workflows.trace_groups import group_traces
 from mom_cli.workflows.trace_targets import Span, Trace
 
 CORE = '''"""Two unrelated checks in one module."""
