@@ -100,7 +100,14 @@ def named_function(request: str, src: ProjectSources, named: Sequence[str]) -> T
     first, then in any project source. Common words that happen to be names (`fix`,
     `test`) only count in a named file."""
     words = {w for w in _IDENT.findall(request) if len(w) > 2}
-    pools = [list(named), [f for f in src.files if src.source(f) and f not in named]]
+    shorts = {w.split(".")[-1] for w in words}
+    wanted = {f"def {w}" for w in shorts if _identifier_like(w) or f".{w}" in request}
+    others = [  # parse only the files that define such a name (a big repo stays cheap)
+        f
+        for f in src.files
+        if f not in named and src.source(f) and any(d in src.text(f) for d in wanted)
+    ]
+    pools = [list(named), others if wanted else []]
     for pool, strict in zip(pools, (False, True), strict=True):
         found: list[Span] = []
         for rel in pool:

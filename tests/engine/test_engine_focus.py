@@ -64,6 +64,9 @@ def test_a_named_function_its_callers_and_a_test_are_the_context(tmp_path: Path)
     text = focus.render()
     assert "    if name not in scope:\n        scope[name] = value" in text  # verbatim
     assert "Its test:" in text and "def helper_3" not in text and "def rebind" not in text
+    # no file named: an identifier-like name is looked up in the project's sources
+    other = locate(repo, "bind_all loses the second pair", load_config(repo).config)
+    assert other is not None and [t.name for t in other.trace.targets] == ["bind_all"]
 
 
 def test_failing_tests_locate_the_fault_and_the_prompt_stays_small(tmp_path: Path) -> None:
