@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from edit_repo import caller
 from git_repos import git, write_files
+from typer.testing import CliRunner
 
+from mom_cli.cli import run_cmd
+from mom_cli.cli.app import app
 from mom_cli.config import load_config
 from mom_cli.engine.edit_prompt import edit_prompt
 from mom_cli.engine.focus import locate
 from mom_cli.index.tokens import estimate_tokens
+from mom_cli.providers.base import CompletionRequest
 from mom_cli.routing.ladder import Feedback
 from mom_cli.routing.subtask import SubTask
 
@@ -39,6 +45,16 @@ FILES = {
     "def test_rebind() -> None:\n"
     "    s = Scope(a=1)\n    rebind(s, 'a', 2)\n    assert s['a'] == 2\n",
 }
+
+
+FAULT = (
+    "        scope[name] = value\n\n\ndef rebind",
+    "        scope[name] += value\n\n\ndef rebind",
+)
+FIX = (
+    "flk/scope.py\n<<<<<<< SEARCH\n        scope[name] += value\n=======\n"
+    "        scope[name] = value\n>>>>>>> REPLACE\n"
+)
 
 
 def _repo(root: Path, fault: tuple[str, str] | None = None) -> Path:
@@ -104,3 +120,27 @@ def test_a_request_about_nothing_in_particular_keeps_the_broad_context(tmp_path:
         locate(repo, "Add a section on installation to the README.", load_config(repo).config)
         is None
     )
+
+
+def test_mom_run_sends_the_traced_function_and_fixes_it_in_one_call(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """End to end through `mom run`: the request says the tests fail; the first model
+    asked sees the faulty line in a small prompt and its edit is validated."""
+    repo = _repo(tmp_path / "flk", FAULT)
+    fake = caller(load_config(environ={}).config, {})
+    monkeypatch.setattr(run_cmd, "build_caller", lambda config, sink: (fake, None))
+    prompts: list[str] = []
+
+    def answer(model: str, req: CompletionRequest) -> str:
+        text = "\n".join(m.content for m in req.messages)
+        prompts.append(text)
+        return FIX if "scope[name] += value" in text else "I see no bug."
+
+    fake.default = answer
+    request = "The tests fail: a recent change in flk/scope.py broke bindings. Fix the bug."
+    result = CliRunner().invoke(app, ["run", request, "--json", "--repo", str(repo)])
+    assert result.exit_code == 0, result.output
+    assert len(prompts) == 1 and estimate_tokens(prompts[0]) < 2000
+    assert "def helper_" not in prompts[0]
+    assert (repo / "flk/scope.py").read_text() == SCOPE
