@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` 
 
     from mom_cli.config import MomConfig
     from mom_cli.events import Event
-    from mom_cli.workflows.fix_build import FixBuildResult
+    from mom_cli.workflows.fix_report import FixBuildResult
 
 
 class _Progress:

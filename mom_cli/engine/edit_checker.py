@@ -38,6 +38,7 @@ from mom_cli.edits.already import already_applied
 from mom_cli.edits.checkpoint import PlannedChange, read_bytes
 from mom_cli.engine.edit_intent import is_edit_step, wants_edits
 from mom_cli.engine.edit_prompt import ContextSource, edit_prompt
+from mom_cli.engine.focus import Focus, locate
 from mom_cli.engine.pipeline import PlannedRun, answer_check
 from mom_cli.engine.prompts import step_request
 from mom_cli.errors import EditError, MomError
@@ -115,6 +116,7 @@ class RepoEditor:
         self._snapshotted = False
         self._lock: asyncio.Lock | None = None
         self._request = ""
+        self.focus: Focus | None = None  # what the request is about (locate_focus)
 
     # -- run level ------------------------------------------------------------------------
     def activate(self, request: str, plan: Plan) -> bool:
@@ -122,6 +124,17 @@ class RepoEditor:
         self.active = wants_edits(request, plan)
         self._request = request
         return self.active
+
+    def locate_focus(self) -> Focus | None:
+        """Before the first step: the function the request is about (engine.focus), so
+        each prompt carries it, its callers and tests rather than a broad context."""
+        if not self.active:
+            return None
+        self.focus = locate(self.repo, self._request, self.config)
+        if self.focus is not None:
+            names = ", ".join(f"{t.file}:{t.name or 'module'}" for t in self.focus.trace.targets)
+            self.sink(Notice(f"context focused on {names}"))
+        return self.focus
 
     def prepare(self) -> list[StepRecord]:
         """Before the first step: roll back steps a crashed run left half-applied."""
@@ -160,6 +173,7 @@ class RepoEditor:
             max_context_tokens=self.config.context.max_context_tokens,
             context=self.context,
             run_request=self._request,
+            focus=self.focus.render if self.focus is not None else None,
         )
         return built.request
 

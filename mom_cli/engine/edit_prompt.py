@@ -62,8 +62,12 @@ def edit_prompt(
     max_context_tokens: int,
     context: ContextSource | None = None,
     run_request: str = "",
+    focus: Callable[[int], str] | None = None,
 ) -> EditPrompt:
-    """Build the request for one attempt of an edit step on a model with `window` tokens."""
+    """Build the request for one attempt of an edit step on a model with `window` tokens.
+
+    `focus(budget)`: the located function, its callers and tests (engine.focus); when it
+    gives text, that is the code context, instead of whole files and ranked excerpts."""
     head = [f"Task: {task.prompt}"]
     if run_request and run_request.strip() != task.prompt.strip():
         head.insert(0, f"(One part of a larger request: {run_request[:400]})")
@@ -73,8 +77,14 @@ def edit_prompt(
     max_tokens = reply_tokens(window)
     fixed = estimate_tokens("\n".join(head + tail) + SYSTEM)
     left = min(max_context_tokens, window - max_tokens - fixed - MARGIN_TOKENS)
-    body, shown, used = _whole_files(repo, task.files, left)
-    if context is not None and left - used > 50:
+    focused = focus(left) if focus is not None and left > 50 else ""
+    if focused:
+        body = ["The code this change is about (verbatim):\n" + focused]
+        shown: list[str] = []
+        used = estimate_tokens(focused)
+    else:
+        body, shown, used = _whole_files(repo, task.files, left)
+    if context is not None and not focused and left - used > 50:
         excerpts = context(task.prompt, left - used, task.files, shown)
         if excerpts:
             body.append("Relevant code from the repository (excerpts, verbatim):\n" + excerpts)

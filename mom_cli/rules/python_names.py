@@ -31,6 +31,8 @@ from mom_cli.validate.pyimports import dotted_name
 _UNDEFINED = re.compile(
     r"(?:Undefined name|name) [`'](?P<name>[A-Za-z_]\w*)[`'](?: is not defined)?"
 )
+# `reslt += v` where only `result` exists: CPython binds `reslt` locally, then cannot read it
+_UNBOUND = re.compile(r"cannot access local variable '(?P<name>[A-Za-z_]\w*)'")
 _ATTRIBUTE = re.compile(
     r"has no attribute '(?P<bad>[A-Za-z_]\w*)'\.? ?(?:Did you mean:? '(?P<good>[A-Za-z_]\w*)'\??)?"
 )
@@ -93,6 +95,9 @@ def _bound_names(node: ast.AST) -> set[str]:
     stack = list(ast.iter_child_nodes(node))
     while stack:
         child = stack.pop()
+        if isinstance(child, ast.AugAssign) and isinstance(child.target, ast.Name):
+            stack.append(child.value)  # `x += 1` reads x first: it binds nothing new
+            continue
         if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store | ast.Del):
             names.add(child.id)
         elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -130,10 +135,18 @@ def _scopes_at(tree: ast.Module, line: int) -> list[ast.AST]:
 
 
 def _uses(tree: ast.AST, name: str) -> list[ast.Name]:
+    """Where `name` is read: loads, and the target of `name += …` (read, then stored)."""
+    augmented = {
+        id(n.target)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)
+    }
     return [
         n
         for n in ast.walk(tree)
-        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+        if isinstance(n, ast.Name)
+        and n.id == name
+        and (isinstance(n.ctx, ast.Load) or id(n) in augmented)
     ]
 
 
@@ -224,8 +237,9 @@ def _import_for(
 
 @rule("python.undefined_name", languages=("python",))
 def undefined_name(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock | None:
-    """F821 / NameError → import it if it lives elsewhere, or rename to the close match in scope."""
-    match = _UNDEFINED.search(diag.message or "")
+    """F821 / NameError / UnboundLocalError → import it if it lives elsewhere, or rename
+    to the close match in scope (a use, or the target of `name += …`)."""
+    match = _UNDEFINED.search(diag.message or "") or _UNBOUND.search(diag.message or "")
     if match is None:
         return None
     name = match.group("name")

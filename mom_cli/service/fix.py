@@ -15,7 +15,7 @@ from mom_cli.service.locking import repo_lock
 
 if TYPE_CHECKING:
     from mom_cli.service.workspace import Workspace
-    from mom_cli.workflows.fix_build import FixBuildResult
+    from mom_cli.workflows.fix_report import FixBuildResult
 
 
 def fix_build(

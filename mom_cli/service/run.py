@@ -196,6 +196,10 @@ async def _prepare_edits(
     await asyncio.to_thread(editor.prepare)
     if not await asyncio.to_thread(index.refresh):
         editor.sink(Notice(index.warning, level="warning"))
+    try:
+        await asyncio.to_thread(editor.locate_focus)
+    except Exception as exc:  # noqa: BLE001 - a hint: the broad context still works
+        editor.sink(Notice(f"could not locate the change: {exc}"[:200], level="warning"))
     if config.validation.local_model_review:
         from mom_cli.providers.review import local_reviewer
 

@@ -92,16 +92,24 @@ class ValidationResult:
         return {"passed": self.passed, "stages": stages, "not_run": self.not_run}
 
     def prompt_text(self, limit: int = RAW_OUTPUT_LIMIT) -> str:
-        """What a retry prompt should say about this failure: diagnostics, then raw output."""
+        """What a retry prompt should say about this failure: the failed stage's in-scope
+        diagnostics, then its raw output. Findings that were already there ("info": lint
+        debt at HEAD, out-of-scope failures) are not listed, and the raw output, which
+        would repeat them, is left out when the diagnostics already say what failed: the
+        model is not asked to fix what the change did not break."""
         stage = self.failed_stage
         if stage is None:
             return "All validation stages passed."
         lines = [f"Validation failed at the {stage.name} stage ({stage.tool_used or 'mom'}):"]
+        scoped = [d for d in stage.diagnostics if d.severity != "info"]
         lines += [
             f"- {d.location()}: {d.severity}: {d.message}" + (f" [{d.code}]" if d.code else "")
-            for d in stage.diagnostics[:40]
+            for d in scoped[:40]
         ]
-        if stage.raw_output:
+        hidden = len(stage.diagnostics) - len(scoped)
+        if hidden:
+            lines.append(f"({hidden} findings that were already there are not shown: leave them)")
+        if stage.raw_output and not (hidden and scoped):
             lines += ["", "Tool output (trimmed):", trim(stage.raw_output, limit)]
         return "\n".join(lines)
 

@@ -24,14 +24,11 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from mom_cli.config import RULES_TIER, MomConfig
 from mom_cli.edits.checkpoint import CheckpointStore
-from mom_cli.engine.contributions import ContributionRecord
-from mom_cli.errors import BudgetExceededError, ExitCode, MomError
+from mom_cli.errors import BudgetExceededError, MomError
 from mom_cli.events import EventSink, Notice, TaskFinished, TaskStarted, null_sink
 from mom_cli.ledger.store import Ledger
 from mom_cli.providers.base import ModelCaller
@@ -44,10 +41,16 @@ from mom_cli.tempdirs import sweep_stale
 from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.head_tests import HeadBaseline, head_baseline, pytest_selection
-from mom_cli.validate.pipeline import enabled_stages, validate_project
-from mom_cli.validate.result import ValidationResult
 from mom_cli.workflows.climb_policy import ClimbPolicy
+from mom_cli.workflows.fix_checks import ProjectChecker, debt_left, is_debt
 from mom_cli.workflows.fix_contributions import fix_contributions
+from mom_cli.workflows.fix_report import (
+    AttemptInfo,
+    FixBuildResult,
+    StepReport,
+    describe,
+    rule_info,
+)
 from mom_cli.workflows.fix_scope import Scope, UserFiles, changed_lines, find_base
 from mom_cli.workflows.fix_steps import plan_steps
 from mom_cli.workflows.model_step import (
@@ -57,231 +60,8 @@ from mom_cli.workflows.model_step import (
     build_prompt,
 )
 
+__all__ = ["AttemptInfo", "FixBuild", "FixBuildResult", "ProjectChecker", "StepReport"]
 ESTIMATED_OUTPUT_TOKENS = 768
-
-
-class ProjectChecker:
-    """Validates the whole project with its own toolchain; keeps the last full result."""
-
-    def __init__(self, repo: Path, config: MomConfig) -> None:
-        self.repo = repo
-        self.config = config
-        self.last: ValidationResult | None = None
-        self.current: list[Diagnostic] = []  # the latest full check, scoped
-        self.runs = 0
-        self.quick_runs = 0
-        self._stamp: tuple[tuple[str, int, int], ...] | None = None
-        self.scope: Scope | None = None  # fix_scope: out-of-scope findings become "info"
-        self.narrow_lint = False  # lint only the changed files (debt elsewhere is known)
-        self.first_changed: set[str] = set()  # changed when the run began (mom may undo it)
-
-    def __call__(self) -> list[Diagnostic]:
-        self.runs += 1
-        stamp = tree_stamp(self.repo)
-        self.last = validate_project(
-            self.repo, config=self.config.validation, early_exit=False,
-            lint_baseline=self.scope is None, lint_files=self._lint_files(),
-        )  # fmt: skip
-        self._stamp = stamp if stamp == tree_stamp(self.repo) else None
-        self.current = self._scoped(self.last.diagnostics)
-        return self.current
-
-    def quick(self) -> list[Diagnostic]:
-        """Every stage but the tests: how a rule's edit is judged (the suite runs once on
-        the final change, not once per autofix)."""
-        self.quick_runs += 1
-        stages = [s for s in enabled_stages(self.config.validation) if s != "tests"]
-        result = validate_project(
-            self.repo, config=self.config.validation, early_exit=False, stages=stages,
-            lint_baseline=self.scope is None, lint_files=self._lint_files(),
-        )  # fmt: skip
-        return self._scoped(result.diagnostics)
-
-    def _lint_files(self) -> list[str] | None:
-        if self.scope is None or not self.narrow_lint:
-            return None
-        return sorted(self.first_changed | set(changed_lines(self.repo, self.scope.base)))
-
-    def _scoped(self, diags: list[Diagnostic]) -> list[Diagnostic]:
-        return self.scope.classify(diags) if self.scope is not None else diags
-
-    def reuse_or_check(self) -> list[Diagnostic]:
-        """The last full result when no project file changed since it was taken (the last
-        step's own check), else a fresh validation: the suite is not run twice for
-        nothing."""
-        if (
-            self.last is not None
-            and self._stamp is not None
-            and self._stamp == tree_stamp(self.repo)
-        ):
-            return self.current
-        return self()
-
-    @property
-    def passed(self) -> bool:
-        if self.last is None:
-            return False
-        if self.scope is None:
-            return self.last.passed
-        return not any(d.severity == "error" for d in self.current)
-
-
-@dataclass
-class AttemptInfo:
-    tier: str
-    model: str
-    ok: bool
-    diagnostics: list[str] = field(default_factory=list)
-    cost_usd: float = 0.0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    error: str = ""
-    endpoint: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "tier": self.tier,
-            "model": self.model,
-            "ok": self.ok,
-            "diagnostics": self.diagnostics,
-            "cost_usd": self.cost_usd,
-            "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens,
-            "error": self.error,
-            "endpoint": self.endpoint,
-        }
-
-
-@dataclass
-class StepReport:
-    id: str
-    file: str
-    tier: str  # the tier that fixed it, or the last one tried
-    model: str
-    status: str  # "fixed" | "failed" | "resolved" (by another step) | "stopped" | "planned"
-    attempts: list[AttemptInfo] = field(default_factory=list)
-    diagnostics: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    estimated_cost_usd: float | None = None
-    preexisting: list[str] = field(default_factory=list)  # its test ids failing at HEAD
-    scope: list[str] = field(default_factory=list)  # files a traced step may edit
-    skipped: list[str] = field(default_factory=list)  # rungs passed by (climb once), and why
-
-    @property
-    def paid_calls(self) -> int:
-        return sum(1 for a in self.attempts if a.cost_usd > 0)
-
-    @property
-    def tokens(self) -> int:
-        return sum(a.input_tokens + a.output_tokens for a in self.attempts)
-
-    @property
-    def cost_usd(self) -> float:
-        return sum(a.cost_usd for a in self.attempts)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {
-            "id": self.id,
-            "file": self.file,
-            "tier": self.tier,
-            "model": self.model,
-            "status": self.status,
-            "attempts": [a.to_dict() for a in self.attempts],
-            "diagnostics": self.diagnostics,
-            "tokens": self.tokens,
-            "cost_usd": round(self.cost_usd, 6),
-            "seconds": round(self.seconds, 2),
-            "preexisting": self.preexisting,
-            "paid_calls": self.paid_calls,
-            "scope": self.scope,
-            "skipped": self.skipped,
-        }
-        if self.estimated_cost_usd is not None:
-            data["estimated_cost_usd"] = round(self.estimated_cost_usd, 6)
-        return data
-
-
-@dataclass
-class FixBuildResult:
-    passed: bool
-    steps: list[StepReport] = field(default_factory=list)
-    remaining: list[Diagnostic] = field(default_factory=list)
-    needs: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    dry_run: bool = False
-    budget_stopped: bool = False
-    snapshot: str = ""
-    run_id: str = ""
-    validations: int = 0
-    contributions: list[ContributionRecord] = field(default_factory=list)
-    head: HeadBaseline | None = None  # failing tests rerun at the base (None: not needed)
-    base: str = ""  # fix_scope.Base.label: what "the recent change" is measured from
-    debt: list[Diagnostic] = field(default_factory=list)  # out of scope, left alone
-    user_files_edited: list[str] = field(default_factory=list)  # dirty files mom touched
-
-    def scope_dict(self) -> dict[str, Any]:
-        files: dict[str, int] = {}
-        for d in self.debt:
-            if d.stage == "lint":
-                files[d.file] = files.get(d.file, 0) + 1
-        return {
-            "base": self.base,
-            "lint_debt": sum(files.values()),
-            "lint_debt_files": files,
-            "tests_failing_at_base": sorted({d.code for d in self.debt if d.stage == "tests"}),
-            "user_files_edited": self.user_files_edited,
-        }
-
-    def preexisting(self, d: Diagnostic) -> bool:
-        """Did this failure already happen at HEAD, before the uncommitted changes?"""
-        return self.head is not None and self.head.is_preexisting(d)
-
-    def preexisting_ids(self, diags: list[Diagnostic]) -> list[str]:
-        return sorted({d.code for d in diags if self.preexisting(d)})
-
-    @property
-    def exit_code(self) -> int:
-        if self.passed:
-            return ExitCode.OK
-        return ExitCode.BUDGET if self.budget_stopped else ExitCode.FAILED
-
-    def totals(self) -> dict[str, Any]:
-        fixed = [s for s in self.steps if s.status == "fixed"]
-        return {
-            "steps": len(self.steps),
-            "fixed": len(fixed),
-            "fixed_by_rules": sum(1 for s in fixed if s.tier == RULES_TIER),
-            "rule_attempts": sum(1 for s in self.steps for a in s.attempts if a.tier == RULES_TIER),
-            "model_attempts": sum(
-                1 for s in self.steps for a in s.attempts if a.tier != RULES_TIER
-            ),
-            "tokens": sum(s.tokens for s in self.steps),
-            "cost_usd": round(sum(s.cost_usd for s in self.steps), 6),
-            "seconds": round(self.seconds, 2),
-            "validations": self.validations,
-            **paid_totals(self.steps),
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        data = {
-            "passed": self.passed,
-            "dry_run": self.dry_run,
-            "steps": [s.to_dict() for s in self.steps],
-            "totals": self.totals(),
-            "needs": self.needs,
-            "remaining": [
-                {**d.to_dict(), "preexisting": self.preexisting(d)}
-                for d in self.remaining
-                if d.severity == "error"
-            ],
-            "head_baseline": self.head.to_dict() if self.head is not None else None,
-            "scope": self.scope_dict(),
-            "run_id": self.run_id,
-            "snapshot": self.snapshot,
-        }
-        if not self.dry_run:  # a plan has estimates, not contributions
-            data["contributions"] = [c.to_dict() for c in self.contributions]
-        return data
 
 
 class FixBuild:
@@ -328,7 +108,7 @@ class FixBuild:
         self._set_scope(result)
         self.sink(Notice("validating the project with its own toolchain"))
         diags = await asyncio.to_thread(self.checker)
-        first_debt = [d for d in diags if _is_debt(d) and d.stage == "lint"]
+        first_debt = [d for d in diags if is_debt(d) and d.stage == "lint"]
         self.checker.narrow_lint = True  # the whole project's debt is known now
         if self.scope is not None:
             self.checker.first_changed = set(changed_lines(self.repo, self.scope.base))
@@ -413,15 +193,7 @@ class FixBuild:
         self.sink(Notice(f"scope: changes since {base.label}, and the working tree"))
 
     def _debt(self, remaining: list[Diagnostic], first: list[Diagnostic]) -> list[Diagnostic]:
-        """Debt now, plus the first check's lint debt in files later checks did not lint."""
-        now = [d for d in remaining if d.severity == "info" and _is_debt(d)]
-        if not self.checker.narrow_lint:
-            return now  # the last check linted everything
-        linted = {d.file for d in remaining if d.stage == "lint"}
-        if self.scope is not None:
-            linted |= set(changed_lines(self.repo, self.scope.base))
-            linted |= getattr(self.checker, "first_changed", set())
-        return now + [d for d in first if d.file not in linted]
+        return debt_left(self.checker, self.scope, remaining, first)
 
     def _rescope(self, diags: list[Diagnostic]) -> list[Diagnostic]:
         return self.scope.classify(diags) if self.scope is not None else diags
@@ -487,7 +259,7 @@ class FixBuild:
                     tier=RULES_TIER,
                     model=", ".join(names),
                     status="fixed",
-                    attempts=[_rule_info(a) for a in mine],
+                    attempts=[rule_info(a) for a in mine],
                     diagnostics=[a.diagnostic for a in mine if a.outcome == "validated"],
                     seconds=sum(a.seconds for a in mine),
                 )
@@ -556,8 +328,8 @@ class FixBuild:
         started = time.monotonic()
         report = StepReport(
             step.id, step.file, RULES_TIER, "", "failed",
-            attempts=[_rule_info(a) for a in prior if a.file == step.file],
-            diagnostics=[_describe(d) for d in step.diagnostics],
+            attempts=[rule_info(a) for a in prior if a.file == step.file],
+            diagnostics=[describe(d) for d in step.diagnostics],
             preexisting=result.preexisting_ids(step.diagnostics),
             scope=step.edit_scope or [],
         )  # fmt: skip
@@ -647,49 +419,5 @@ class FixBuild:
         return plans
 
 
-def tree_stamp(repo: Path) -> tuple[tuple[str, int, int], ...] | None:
-    """(path, size, mtime) of every project file: has anything changed since a check?"""
-    stamp = []
-    for rel in project_files(repo):
-        try:
-            st = (repo / rel).stat()
-        except OSError:
-            continue
-        stamp.append((rel, st.st_size, st.st_mtime_ns))
-    return tuple(stamp)
-
-
-def paid_totals(steps: list[StepReport]) -> dict[str, Any]:
-    """Paid calls per fixed step and input tokens per paid call: what climbing once and
-    function-sized context are for (issue 12)."""
-    paid = [a for s in steps for a in s.attempts if a.cost_usd > 0]
-    fixed = [s.paid_calls for s in steps if s.status == "fixed" and s.tier != RULES_TIER]
-    tokens = sorted(a.input_tokens for a in paid)
-    return {
-        "paid_calls": len(paid),
-        "paid_calls_per_fixed_step": fixed,
-        "median_input_tokens_per_paid_call": tokens[len(tokens) // 2] if tokens else 0,
-    }
-
-
 def _syntax_errors(diags: list[Diagnostic]) -> bool:
     return any(d.stage == "syntax" and d.severity == "error" for d in diags)
-
-
-def _is_debt(d: Diagnostic) -> bool:
-    from mom_cli.workflows.fix_scope import BASE_FAILING_NOTE, DEBT_NOTE
-
-    return d.message.endswith((DEBT_NOTE, BASE_FAILING_NOTE))
-
-
-def _describe(d: Diagnostic) -> str:
-    return f"{d.location()}: [{d.stage}] {d.message[:200]}"
-
-
-def _rule_info(a: RuleAttempt) -> AttemptInfo:
-    return AttemptInfo(
-        RULES_TIER,
-        a.rule,
-        a.outcome == "validated",
-        [f"{a.file}:{a.line}: {a.diagnostic}", a.reason],
-    )

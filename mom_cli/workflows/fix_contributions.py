@@ -17,7 +17,7 @@ from mom_cli.config import RULES_TIER, MomConfig
 from mom_cli.engine.contributions import ContributionRecord
 
 if TYPE_CHECKING:
-    from mom_cli.workflows.fix_build import StepReport
+    from mom_cli.workflows.fix_report import StepReport
 
 
 def fix_contributions(steps: Sequence[StepReport], config: MomConfig) -> list[ContributionRecord]:

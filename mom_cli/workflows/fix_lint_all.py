@@ -58,7 +58,7 @@ def safe_fix_blocks(flow: FixBuild, skip: set[str]) -> list[EditBlock]:
 
 
 def sweep_safe_fixes(flow: FixBuild, result: FixBuildResult) -> None:
-    from mom_cli.workflows.fix_build import StepReport
+    from mom_cli.workflows.fix_report import StepReport
 
     started = time.monotonic()
     skip = set(flow.user_files.before) if flow.user_files is not None else set()

@@ -8,9 +8,10 @@ the project code it implicates, in order of evidence:
    assertion on a wrong return value has no project frame);
 3. else the code index's best non-test file for the failure text.
 
-Failures that implicate the same source file form one step (the same broken function
-fails twenty tests: that is one fix, not twenty), and the step's edit scope is those
-sources plus the failing tests. Python only; anything else keeps the per-file steps.
+Failures that raised in the same function form one step (the same broken function fails
+twenty tests: that is one fix, not twenty; see trace_groups), and the step's edit scope
+is those sources plus the failing tests. Python only; anything else keeps the per-file
+steps.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.pyimports import dotted_name, is_test_file
+from mom_cli.workflows.trace_groups import MAX_TARGETS, group_traces
 from mom_cli.workflows.trace_targets import Span, Trace
 
 # pytest's long traceback: "calc/deep.py:5: in spread", and "calc/stats.py:6: ValueError"
@@ -29,9 +31,7 @@ from mom_cli.workflows.trace_targets import Span, Trace
 _FRAME = re.compile(r"^(?P<file>[^\s:][^:\n]*\.py):(?P<line>\d+):(?: in (?P<func>\S+)|[ \w.]*)$")
 # Python's own frames, quoted in pytest's `E` lines (a SyntaxError met while importing).
 _PY_FRAME = re.compile(r'File "(?P<file>[^"]+\.py)", line (?P<line>\d+)')
-MAX_TARGETS = 4
 MAX_CALLERS = 2
-MAX_TESTS = 3
 
 
 class ProjectSources:
@@ -62,7 +62,13 @@ class ProjectSources:
         return self._trees[rel]
 
     def source(self, rel: str) -> bool:
-        return rel in self.file_set and not is_test_file(rel) and "/tests/" not in f"/{rel}"
+        path = f"/{rel}"
+        return (
+            rel in self.file_set
+            and not is_test_file(rel)
+            and "/tests/" not in path
+            and "/test/" not in path
+        )
 
 
 def definitions(tree: ast.AST, prefix: str = "") -> list[tuple[str, ast.AST]]:
@@ -356,43 +362,6 @@ class IndexHint:
             self.failed = True
             return ""
         return next((p for p, _ in ranked if p.endswith(".py") and not is_test_file(p)), "")
-
-
-def group_traces(
-    traces: Sequence[tuple[Diagnostic, Trace]],
-) -> list[tuple[list[Diagnostic], Trace]]:
-    """Failures implicating the same source file, or failing in the same test file, are
-    one root cause: merge them (a wrong value from a parser fails the parser's own tests
-    and those of the class built on it)."""
-    groups: list[tuple[list[Diagnostic], Trace, set[str]]] = []
-    for diag, trace in traces:
-        files = {s.file for s in trace.targets} | {diag.file}
-        hits = [g for g in groups if g[2] & files]
-        if not hits:
-            groups.append(([diag], trace, files))
-            continue
-        head = hits[0]
-        head[0].append(diag)
-        _merge(head[1], trace)
-        head[2].update(files)
-        for other in hits[1:]:
-            head[0].extend(other[0])
-            _merge(head[1], other[1])
-            head[2].update(other[2])
-            groups.remove(other)
-    return [(diags, trace) for diags, trace, _ in groups]
-
-
-def _merge(into: Trace, other: Trace) -> None:
-    for attr, cap in (("targets", MAX_TARGETS), ("tests", MAX_TESTS)):
-        merged = list(dict.fromkeys([*getattr(into, attr), *getattr(other, attr)]))
-        if len(merged) > cap and attr == "targets":  # the most specific (smallest) first
-            merged.sort(key=lambda s: (s.end < s.start, s.end - s.start))
-        setattr(into, attr, merged[:cap])
-    for key, lines in other.evidence.items():
-        into.evidence.setdefault(key, lines)
-    if into.how != other.how:
-        into.how = ",".join(sorted({*into.how.split(","), *other.how.split(",")} - {""}))
 
 
 def trace_test_failures(

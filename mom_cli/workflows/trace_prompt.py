@@ -94,12 +94,32 @@ def _prompt(
     n_tests: int,
     n_evidence: int,
 ) -> str:
-    parts = [HEAD, "", f"Failing tests ({len(diagnostics)}):"]
+    parts = [HEAD, ""]
+    parts += trace_sections(trace, diagnostics, repo, n_callers, n_tests, n_evidence)
+    parts += ["", EDIT_FORMAT_PROMPT]
+    if feedback is not None and feedback.previous:
+        parts.append(feedback.as_prompt(limit=6))
+    return "\n".join(p for p in parts if p is not None)
+
+
+def trace_sections(
+    trace: Trace,
+    diagnostics: Sequence[Diagnostic],
+    repo: Path,
+    n_callers: int = 2,
+    n_tests: int = 2,
+    n_evidence: int = 3,
+) -> list[str]:
+    """The failing tests' evidence, the code under test, its callers and the tests'
+    bodies, as prompt lines (also `mom run`'s focused context: engine.focus)."""
+    parts = [f"Failing tests ({len(diagnostics) or len(trace.evidence)}):"]
     for key, lines in list(trace.evidence.items())[:n_evidence]:
         parts.append(f"- {key}")
         parts += [f"    {line.strip()}" for line in lines]
     if len(trace.evidence) > n_evidence:
         parts.append(f"- … and {len(trace.evidence) - n_evidence} more failing the same way")
+    if not trace.evidence:
+        parts = []
     others = [d for d in diagnostics if d.stage != "tests"]
     if others:
         parts += ["", "Also failing in these files:"]
@@ -114,12 +134,10 @@ def _prompt(
         parts += ["", "Called from:"]
         parts += [_block(repo, span, MAX_CALLER_LINES) for span in callers]
     if n_tests and trace.tests:
-        parts += ["", "The failing test:" if len(trace.tests) == 1 else "The failing tests:"]
+        label = "The failing test" if trace.evidence else "Its test"
+        parts += ["", f"{label}:" if len(trace.tests) == 1 else f"{label}s:"]
         parts += [_block(repo, span, MAX_TEST_LINES) for span in trace.tests[:n_tests]]
-    parts += ["", EDIT_FORMAT_PROMPT]
-    if feedback is not None and feedback.previous:
-        parts.append(feedback.as_prompt(limit=6))
-    return "\n".join(p for p in parts if p is not None)
+    return parts
 
 
 def _frames(evidence: Sequence[str]) -> list[str]:

@@ -106,3 +106,22 @@ def test_close_local_beats_a_stdlib_module_of_that_name(tmp_path: Path) -> None:
 def test_module_name_not_used_as_module_is_not_imported(tmp_path: Path) -> None:
     src = "def f():\n    return json\n"
     assert fix_with("python.undefined_name", _f821("json", 2), src, tmp_path) is None
+
+
+def test_misspelt_name_in_an_augmented_assignment_is_renamed(tmp_path: Path) -> None:
+    """`reslt += v` with `result` defined: CPython binds `reslt` locally (no "Did you
+    mean"), ruff says F821, the test run says UnboundLocalError; both are fixed."""
+    src = (
+        "def total(values):\n    result = 0\n    for v in values:\n"
+        "        reslt += v\n    return result\n"
+    )
+    want = src.replace("reslt += v", "result += v")
+    assert fix_with("python.undefined_name", _f821("reslt", 4), src, tmp_path) == want
+    unbound = Diagnostic(
+        "tests", "m.py", 0,
+        "UnboundLocalError: cannot access local variable 'reslt' where it is not "
+        "associated with a value", tool="pytest",
+    )  # fmt: skip
+    assert fix_with("python.undefined_name", unbound, src, tmp_path) == want
+    # a real accumulator is left alone: `result += v` binds nothing new, `result` is bound
+    assert fix_with("python.undefined_name", _f821("result", 4), want, tmp_path) is None
