@@ -268,21 +268,35 @@ class FixBuild:
 
     # -- the model ladder -----------------------------------------------------------------
     def _rungs(self) -> tuple[list[Rung], list[str]]:
-        """Usable rungs up the ladder, and what would be needed beyond them."""
+        """Usable rungs up the ladder, and what would be needed beyond them.
+
+        A tier with no usable model is skipped, not the end of the ladder: a user with only
+        an Anthropic key (or no local model) still reaches haiku and sonnet. What is needed
+        is every unusable tier above the highest usable one."""
         tiers = self.selector.ladder_for(StepProfile(category="code"), self.max_tier)
         rungs: list[Rung] = []
-        for tier in tiers:
+        missing: list[tuple[int, str]] = []
+        top = -1
+        for index, tier in enumerate(tiers):
             models = sorted(self.config.models_in_tier(tier))
             if not models:
-                return rungs, [f"{tier}: no model configured for this tier in routing.toml"]
+                missing.append(
+                    (index, f"{tier}: no model configured for this tier in routing.toml")
+                )
+                continue
             if self.caller is None:
                 return rungs, [f"{tier}: no model caller (rules-only run)"]
             verdicts = {m: self.caller.availability(m) for m in models}
             usable = [m for m in models if verdicts[m].ok]
             if not usable:
                 why = "; ".join(f"{m}: {verdicts[m].reason}" for m in models)
-                return rungs, [f"{tier}: {why}"]
+                missing.append((index, f"{tier}: {why}"))
+                continue
             rungs += [Rung(tier, m) for m in usable]
+            top = index
+        needed = [why for index, why in missing if index > top]
+        if needed:
+            return rungs, needed
         above = (
             f"a tier above --max-tier {self.max_tier}"
             if self.max_tier
