@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from pathlib import Path
 
-from milestone_fakes import ScriptedCaller, fake_config, make_repo, whole_file
+from milestone_fakes import ScriptedCaller, fake_config, make_repo, scripted, whole_file
 
 from mom_cli.edits.apply import apply_edits
 from mom_cli.edits.blocks import EditBlock
 from mom_cli.edits.checkpoint import CheckpointStore
-from mom_cli.ledger.store import Ledger, LedgerEntry
-from mom_cli.providers.base import Completion, CompletionRequest
+from mom_cli.ledger.store import Ledger
 from mom_cli.rules.steps import CheckpointApplier
 from mom_cli.workflows.milestone.item import ItemEnv, settle_item
 from mom_cli.workflows.milestone.runner import MilestoneRunner, pipeline_validator
@@ -33,22 +31,9 @@ NEAR_MISS = "def one() -> int\n    return 1\n"  # the colon is missing
 HOPELESS = "def one() -> int\n    return undefined_thing_xyz\n"  # and a name no rule knows
 
 
-class LedgerCaller(ScriptedCaller):
+def ledger_caller(body: str, ledger: Ledger) -> ScriptedCaller:
     """Replies `body` for pkg/one.py and writes a ledger row per call, as the pool does."""
-
-    def __init__(self, body: str, ledger: Ledger) -> None:
-        super().__init__(lambda request, model: whole_file("pkg/one.py", body))
-        self.ledger = ledger
-
-    async def complete(
-        self, request: CompletionRequest, *, model: str, run_id: str = "", task_id: str = ""
-    ) -> Completion:
-        c = await super().complete(request, model=model, run_id=run_id, task_id=task_id)
-        row = self.ledger.record(
-            LedgerEntry("embedded", model, model, "local", "", 100, 20, 0.0, 1.0, "ok",
-                        run_id=run_id, task_id=task_id)
-        )  # fmt: skip
-        return replace(c, ledger_id=row)
+    return scripted(lambda request, model: whole_file("pkg/one.py", body), ledger=ledger)
 
 
 def tree(repo: Path) -> dict[str, bytes]:
@@ -69,7 +54,7 @@ def run(repo: Path, caller: ScriptedCaller, ledger: Ledger):  # type: ignore[no-
 def test_near_miss_item_is_repaired_by_rules_and_checked_off(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", PLAN, FILES)
     ledger = Ledger(tmp_path / "ledger.sqlite3")
-    caller = LedgerCaller(NEAR_MISS, ledger)
+    caller = ledger_caller(NEAR_MISS, ledger)
 
     report = run(repo, caller, ledger)
 
@@ -91,7 +76,7 @@ def test_unrepairable_item_is_rolled_back_whole_and_retried_free(tmp_path: Path)
     repo = make_repo(tmp_path / "r", PLAN, FILES)
     before = tree(repo)
     ledger = Ledger(tmp_path / "ledger.sqlite3")
-    caller = LedgerCaller(HOPELESS, ledger)
+    caller = ledger_caller(HOPELESS, ledger)
 
     report = run(repo, caller, ledger)
 
@@ -120,7 +105,7 @@ def test_crash_mid_repair_is_settled_by_rolling_back_rule_steps_first(tmp_path: 
     st = ItemState(1, "Create pkg/one.py")
     run_state.items.append(st)
     st.status, st.phase, st.current_step, st.repair_steps = "running", "edited", model.id, [rule]
-    env = ItemEnv(repo, cfg, ScriptedCaller(lambda r, m: ""), pipeline_validator(cfg),
+    env = ItemEnv(repo, cfg, scripted(lambda r, m: ""), pipeline_validator(cfg),
                   run_state, repo / "MILESTONES.md", store)  # fmt: skip
 
     settle_item(env, st, None)  # what `--resume` does after a kill -9 mid-repair
