@@ -77,7 +77,7 @@ class ScriptedCaller:
         ledger: Ledger | None = None,
         busy: dict[str, int] | None = None,
     ) -> None:
-        self.config = config or default_config()
+        self._config = config
         self.unavailable = dict(
             unavailable if unavailable is not None else {"ollama-coder": "no server"}
         )
@@ -90,6 +90,12 @@ class ScriptedCaller:
         self.peak = 0
         self.default = default or (lambda model, req: f"answer from {model}")
         self.ledger = ledger
+
+    @property
+    def config(self) -> MomConfig:
+        if self._config is None:
+            self._config = default_config()
+        return self._config
 
     def script(self, model: str, replies: Iterable[Reply], task_id: str = "*") -> None:
         self.scripts.setdefault((model, task_id), []).extend(replies)
@@ -164,6 +170,18 @@ class ScriptedCaller:
 
     def models_called(self, task_id: str | None = None) -> list[str]:
         return [c.model for c in self.calls if task_id is None or c.task_id == task_id]
+
+
+def _refuse(model: str, request: CompletionRequest) -> str:
+    raise AssertionError(f"this test must not call a model (asked {model})")
+
+
+def no_calls(
+    down: dict[str, str] | None = None, busy: dict[str, int] | None = None
+) -> ScriptedCaller:
+    """Availability and load only, for selector tests: `down` maps model → reason (the
+    local Ollama model by default), `busy` model → calls in flight; any call fails."""
+    return ScriptedCaller(unavailable=down, busy=busy, default=_refuse)
 
 
 class ScriptedProvider:
