@@ -3,12 +3,12 @@ loopback fakes (the real `openai`/`groq` SDKs talk to tests/fakes) with no local
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import tomli_w
+from git_repos import init_repo
 
 OPS = '"""Arithmetic."""\n\n\ndef add(a: int, b: int) -> int:\n    return a + b\n'
 SLOW_TEST = (
@@ -64,24 +64,9 @@ def two() -> int:
 """
 
 
-def git(repo: Path, *args: str) -> str:
-    env = ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
-    out = subprocess.run(["git", *env, *args], cwd=repo, check=True, capture_output=True)
-    return out.stdout.decode()
-
-
 def make_project(root: Path) -> Path:
     """The project committed, plus an unrelated uncommitted user edit in NOTES.md."""
-    root.mkdir(parents=True, exist_ok=True)
-    for rel, text in FILES.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "init")
-    (root / "NOTES.md").write_bytes(USER_EDIT)
-    return root
+    return init_repo(root, FILES, dirty={"NOTES.md": USER_EDIT})
 
 
 def write_config(path: Path, openai_url: str, anthropic_url: str, **cost: float) -> Path:
