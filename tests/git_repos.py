@@ -118,3 +118,14 @@ def add_upstream(repo: Path, name: str = "origin") -> Path:
     branch = git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip()
     git(repo, "branch", "-q", f"--set-upstream-to={name}/{branch}")
     return bare
+
+
+def tree_state(repo: Path) -> dict[str, bytes]:
+    """Every file outside .git/, .mom/ and tool caches, byte for byte: compare before and
+    after a run to prove what it touched."""
+    skip = {".git", ".mom", "__pycache__", ".pytest_cache", ".ruff_cache"}
+    return {
+        path.relative_to(repo).as_posix(): path.read_bytes()
+        for path in sorted(repo.rglob("*"))
+        if path.is_file() and not skip.intersection(path.relative_to(repo).parts)
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fakes.scripted import ScriptedCaller
-from git_repos import git, init_repo
+from git_repos import git, init_repo, tree_state
 
 from mom_cli.config import MomConfig, load_config
 
@@ -67,7 +67,7 @@ def make_repo(root: Path) -> Path:
     return init_repo(root, FILES, dirty={"NOTES.md": USER_EDIT})
 
 
-__all__ = ["git"]  # re-exported for the engine tests
+__all__ = ["git", "tree_state"]  # re-exported for the engine tests
 
 
 def config(**validation: object) -> MomConfig:
@@ -82,13 +82,3 @@ def caller(cfg: MomConfig, unavailable: dict[str, str] | None = None) -> Scripte
     return ScriptedCaller(
         cfg, unavailable=dict(UNAVAILABLE if unavailable is None else unavailable)
     )
-
-
-def tree_state(repo: Path) -> dict[str, bytes]:
-    """Every file outside .git/, .mom/ and tool caches, byte for byte."""
-    skip = {".git", ".mom", "__pycache__", ".pytest_cache", ".ruff_cache"}
-    return {
-        path.relative_to(repo).as_posix(): path.read_bytes()
-        for path in sorted(repo.rglob("*"))
-        if path.is_file() and not skip.intersection(path.relative_to(repo).parts)
-    }

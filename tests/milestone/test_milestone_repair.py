@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from git_repos import tree_state
 from milestone_fakes import ScriptedCaller, fake_config, make_repo, scripted, whole_file
 
 from mom_cli.edits.apply import apply_edits
@@ -36,15 +37,6 @@ def ledger_caller(body: str, ledger: Ledger) -> ScriptedCaller:
     return scripted(lambda request, model: whole_file("pkg/one.py", body), ledger=ledger)
 
 
-def tree(repo: Path) -> dict[str, bytes]:
-    skip = {".git", ".mom", "__pycache__", ".pytest_cache", ".ruff_cache"}
-    return {
-        p.relative_to(repo).as_posix(): p.read_bytes()
-        for p in sorted(repo.rglob("*"))
-        if p.is_file() and not skip.intersection(p.relative_to(repo).parts)
-    }
-
-
 def run(repo: Path, caller: ScriptedCaller, ledger: Ledger):  # type: ignore[no-untyped-def]
     cfg = fake_config()
     cfg.validation.timeout_seconds = 120
@@ -74,7 +66,7 @@ def test_near_miss_item_is_repaired_by_rules_and_checked_off(tmp_path: Path) -> 
 
 def test_unrepairable_item_is_rolled_back_whole_and_retried_free(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", PLAN, FILES)
-    before = tree(repo)
+    before = tree_state(repo)
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     caller = ledger_caller(HOPELESS, ledger)
 
@@ -84,7 +76,7 @@ def test_unrepairable_item_is_rolled_back_whole_and_retried_free(tmp_path: Path)
     assert item.status == "failed" and item.attempts == 4  # free tier: 1 + max_retries
     assert "undefined_thing_xyz" in item.diagnosis
     assert item.helped_by == []
-    assert tree(repo) == {**before, "MILESTONES.md": before["MILESTONES.md"]}
+    assert tree_state(repo) == {**before, "MILESTONES.md": before["MILESTONES.md"]}
     rows = [(r.tier, r.model, r.outcome) for r in ledger.rows(run_id=report.run_id)]
     assert rows.count(("local", "smollm2", "failed_validation")) == 4
     assert ("rules", "python.missing_colon", "rolled_back") in rows
@@ -94,7 +86,7 @@ def test_unrepairable_item_is_rolled_back_whole_and_retried_free(tmp_path: Path)
 
 def test_crash_mid_repair_is_settled_by_rolling_back_rule_steps_first(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", PLAN, {**FILES, "pkg/one.py": "ONE = 1\n"})
-    before = tree(repo)
+    before = tree_state(repo)
     store = CheckpointStore(repo)
     cfg = fake_config()
     model = apply_edits(repo, [EditBlock("pkg/one.py", "ONE = 1\n", NEAR_MISS)], store=store,
@@ -110,5 +102,5 @@ def test_crash_mid_repair_is_settled_by_rolling_back_rule_steps_first(tmp_path: 
 
     settle_item(env, st, None)  # what `--resume` does after a kill -9 mid-repair
 
-    assert tree(repo) == before
+    assert tree_state(repo) == before
     assert st.status == "pending" and st.repair_steps == [] and st.current_step == ""

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from git_repos import init_repo
+from git_repos import init_repo, tree_state
 
 OPS = '"""Arithmetic."""\n\n\ndef add(a: int, b: int) -> int:\n    return a + b\n'
 SLOW_TEST = (
@@ -69,6 +69,9 @@ def make_project(root: Path) -> Path:
     return init_repo(root, FILES, dirty={"NOTES.md": USER_EDIT})
 
 
+__all__ = ["tree_state"]  # re-exported for the session tests
+
+
 def write_config(path: Path, openai_url: str, anthropic_url: str, **cost: float) -> Path:
     """groq and deepseek at the loopback OpenAI-wire fake, haiku and sonnet at the
     Anthropic-wire fake; no local model, no Ollama."""
@@ -87,15 +90,6 @@ def write_config(path: Path, openai_url: str, anthropic_url: str, **cost: float)
         data["cost"] = dict(cost)
     path.write_text(tomli_w.dumps(data), encoding="utf-8")
     return path
-
-
-def tree_state(repo: Path) -> dict[str, bytes]:
-    skip = {".git", ".mom", "__pycache__", ".pytest_cache", ".ruff_cache"}
-    return {
-        p.relative_to(repo).as_posix(): p.read_bytes()
-        for p in sorted(repo.rglob("*"))
-        if p.is_file() and not skip.intersection(p.relative_to(repo).parts)
-    }
 
 
 @dataclass
