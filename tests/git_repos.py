@@ -1,11 +1,11 @@
-"""Temp git repositories for tests that need real git (never /work/main itself).
-
-Shared by the edits, hooks and validate suites through their conftest files."""
+"""Temp git repositories for tests that need real git (never /work/main itself): the
+one builder every suite uses (`init_repo`, or the `make_repo` fixture around it), and
+helpers for later commits, uncommitted edits and an upstream branch."""
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,42 @@ def git(repo: Path, *args: str) -> str:
     ).stdout
 
 
+def write_files(repo: Path, files: Mapping[str, str | bytes]) -> None:
+    """Write `files` (path → text or bytes) under `repo`, creating folders."""
+    for rel, content in files.items():
+        path = repo / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+
+
+def init_repo(
+    root: Path,
+    files: Mapping[str, str | bytes] | None = None,
+    *,
+    commit: bool = True,
+    message: str = "init",
+    branch: str = "main",
+    dirty: Mapping[str, str | bytes] | None = None,
+) -> Path:
+    """A git repo at `root` holding `files`, committed (unless `commit=False`), then the
+    `dirty` files written on top as a user's uncommitted edits. The repo's own config
+    carries a test identity and no signing, so later commits work on any machine."""
+    root.mkdir(parents=True, exist_ok=True)
+    write_files(root, files or {})
+    git(root, "init", "-q", "-b", branch)
+    git(root, "config", "user.name", GIT_ENV["GIT_AUTHOR_NAME"])
+    git(root, "config", "user.email", GIT_ENV["GIT_AUTHOR_EMAIL"])
+    git(root, "config", "commit.gpgsign", "false")
+    if commit and files:
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", message)
+    write_files(root, dirty or {})
+    return root
+
+
 @pytest.fixture
 def make_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
     """make_repo({"a.py": "x = 1\\n"}) -> a repo with those files committed."""
@@ -36,18 +72,7 @@ def make_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., 
     def make(files: dict[str, str | bytes] | None = None, *, commit: bool = True) -> Path:
         repo = tmp_path / f"repo{next(counter)}"
         repo.mkdir()
-        git(repo, "init", "-q", "-b", "main")
-        for rel, content in (files or {}).items():
-            path = repo / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content)
-        if commit and files:
-            git(repo, "add", "-A")
-            git(repo, "commit", "-q", "-m", "initial")
-        return repo
+        return init_repo(repo, files, commit=commit, message="initial")
 
     return make
 
@@ -75,17 +100,7 @@ def add_venv() -> Callable[[Path], Path]:
     return add
 
 
-def write_files(repo: Path, files: dict[str, str | bytes]) -> None:
-    for rel, content in files.items():
-        path = repo / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content)
-
-
-def commit_files(repo: Path, files: dict[str, str | bytes], message: str = "change") -> str:
+def commit_files(repo: Path, files: Mapping[str, str | bytes], message: str = "change") -> str:
     """Write `files`, commit them (and only them); the new commit's sha."""
     write_files(repo, files)
     git(repo, "add", "--", *files)
@@ -103,3 +118,14 @@ def add_upstream(repo: Path, name: str = "origin") -> Path:
     branch = git(repo, "rev-parse", "--abbrev-ref", "HEAD").strip()
     git(repo, "branch", "-q", f"--set-upstream-to={name}/{branch}")
     return bare
+
+
+def tree_state(repo: Path) -> dict[str, bytes]:
+    """Every file outside .git/, .mom/ and tool caches, byte for byte: compare before and
+    after a run to prove what it touched."""
+    skip = {".git", ".mom", "__pycache__", ".pytest_cache", ".ruff_cache"}
+    return {
+        path.relative_to(repo).as_posix(): path.read_bytes()
+        for path in sorted(repo.rglob("*"))
+        if path.is_file() and not skip.intersection(path.relative_to(repo).parts)
+    }

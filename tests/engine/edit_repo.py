@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-from engine_fakes import ScriptedCaller
+from fakes.scripted import ScriptedCaller
+from git_repos import git, init_repo, tree_state
 
 from mom_cli.config import MomConfig, load_config
 
@@ -62,24 +62,12 @@ LOCAL_ONLY = {
 }
 
 
-def git(repo: Path, *args: str) -> str:
-    env = ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
-    out = subprocess.run(["git", *env, *args], cwd=repo, check=True, capture_output=True)
-    return out.stdout.decode()
-
-
 def make_repo(root: Path) -> Path:
     """The project committed, plus an unrelated uncommitted user edit in NOTES.md."""
-    root.mkdir(parents=True, exist_ok=True)
-    for rel, text in FILES.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "init")
-    (root / "NOTES.md").write_bytes(USER_EDIT)
-    return root
+    return init_repo(root, FILES, dirty={"NOTES.md": USER_EDIT})
+
+
+__all__ = ["git", "tree_state"]  # re-exported for the engine tests
 
 
 def config(**validation: object) -> MomConfig:
@@ -94,13 +82,3 @@ def caller(cfg: MomConfig, unavailable: dict[str, str] | None = None) -> Scripte
     return ScriptedCaller(
         cfg, unavailable=dict(UNAVAILABLE if unavailable is None else unavailable)
     )
-
-
-def tree_state(repo: Path) -> dict[str, bytes]:
-    """Every file outside .git/, .mom/ and tool caches, byte for byte."""
-    skip = {".git", ".mom", "__pycache__", ".pytest_cache", ".ruff_cache"}
-    return {
-        path.relative_to(repo).as_posix(): path.read_bytes()
-        for path in sorted(repo.rglob("*"))
-        if path.is_file() and not skip.intersection(path.relative_to(repo).parts)
-    }

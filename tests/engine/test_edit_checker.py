@@ -21,7 +21,7 @@ from edit_repo import (
     make_repo,
     tree_state,
 )
-from engine_fakes import ScriptedCaller
+from fakes.scripted import ScriptedCaller
 
 from mom_cli.config import MomConfig
 from mom_cli.engine.edit_checker import RepoEditor

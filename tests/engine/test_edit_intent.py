@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from engine_fakes import ScriptedCaller, default_config
+from fakes.scripted import ScriptedCaller, default_config
 
 from mom_cli.engine.diagnosis import next_needed
 from mom_cli.engine.edit_intent import is_edit_step, wants_edits

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from pathlib import Path
 
 from edit_repo import (
@@ -17,55 +16,19 @@ from edit_repo import (
     config,
     make_repo,
 )
-from engine_fakes import ScriptedCaller
+from fakes.scripted import ScriptedCaller, in_order
 
 from mom_cli.config import MomConfig
 from mom_cli.engine.edit_checker import RepoEditor
 from mom_cli.engine.edit_prompt import IndexContext
 from mom_cli.engine.pipeline import Pipeline, RunResult
-from mom_cli.ledger.store import Ledger, LedgerEntry
-from mom_cli.providers.base import Completion, CompletionRequest
+from mom_cli.ledger.store import Ledger
+from mom_cli.providers.base import CompletionRequest
 
 # Right, but for a missing colon: the rules tier can finish it.
 NEAR_MISS = GOOD_EDIT.replace("def double(x: int) -> int:", "def double(x: int) -> int")
 # A missing colon the rules can fix, and a broken add() that no rule may touch.
 HOPELESS = BAD_EDIT.replace("def double(x: int) -> int:", "def double(x: int) -> int")
-
-
-class LedgerCaller(ScriptedCaller):
-    """The scripted caller, writing a ledger row per call as the provider pool does."""
-
-    def __init__(self, cfg: MomConfig, ledger: Ledger, unavailable: dict[str, str]) -> None:
-        super().__init__(cfg, unavailable=dict(unavailable))
-        self.ledger = ledger
-
-    async def complete(
-        self, request: CompletionRequest, *, model: str, run_id: str = "", task_id: str = ""
-    ) -> Completion:
-        c = await super().complete(request, model=model, run_id=run_id, task_id=task_id)
-        row = self.ledger.record(
-            LedgerEntry(
-                c.provider,
-                c.model,
-                c.model_id,
-                c.tier,
-                c.endpoint,
-                c.input_tokens,
-                c.output_tokens,
-                c.cost_usd,
-                c.latency_ms,
-                "ok",
-                run_id=run_id,
-                task_id=task_id,
-            )  # fmt: skip
-        )
-        return replace(c, ledger_id=row)
-
-
-def replies(*texts: str):  # type: ignore[no-untyped-def]
-    """Replies in call order, whichever model is asked (the last one repeats)."""
-    queue = list(texts)
-    return lambda model, req: queue.pop(0) if len(queue) > 1 else queue[0]
 
 
 def run(repo: Path, cfg: MomConfig, fake: ScriptedCaller, ledger: Ledger) -> RunResult:
@@ -89,8 +52,8 @@ def test_near_miss_is_repaired_by_rules_and_kept(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
     cfg = config()
     ledger = Ledger(tmp_path / "ledger.sqlite3")
-    fake = LedgerCaller(cfg, ledger, LOCAL_ONLY)
-    fake.default = replies(NEAR_MISS)
+    fake = ScriptedCaller(cfg, ledger=ledger, unavailable=LOCAL_ONLY)
+    fake.default = in_order(NEAR_MISS)
 
     result = run(repo, cfg, fake, ledger)
 
@@ -119,8 +82,8 @@ def test_unrepairable_edit_rolls_back_byte_exact_then_escalates(tmp_path: Path) 
     repo = make_repo(tmp_path / "repo")
     cfg = config()
     ledger = Ledger(tmp_path / "ledger.sqlite3")
-    fake = LedgerCaller(cfg, ledger, {"ollama-coder": "no server", "groq-llama": "no key",
-                                      "sonnet": "quota"})  # fmt: skip
+    down = {"ollama-coder": "no server", "groq-llama": "no key", "sonnet": "quota"}
+    fake = ScriptedCaller(cfg, ledger=ledger, unavailable=down)
     at_retry: dict[str, bytes] = {}
 
     def second(request: CompletionRequest) -> str:
@@ -153,8 +116,8 @@ def test_free_tier_is_retried_when_no_higher_tier_is_usable(tmp_path: Path) -> N
     repo = make_repo(tmp_path / "repo")
     cfg = config()
     ledger = Ledger(tmp_path / "ledger.sqlite3")
-    fake = LedgerCaller(cfg, ledger, LOCAL_ONLY)
-    fake.default = replies(BAD_EDIT, BAD_EDIT, GOOD_EDIT)
+    fake = ScriptedCaller(cfg, ledger=ledger, unavailable=LOCAL_ONLY)
+    fake.default = in_order(BAD_EDIT, BAD_EDIT, GOOD_EDIT)
 
     result = run(repo, cfg, fake, ledger)
 
@@ -170,8 +133,8 @@ def test_paid_tiers_get_no_extra_retries(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     only_deepseek = {**LOCAL_ONLY}
     only_deepseek.pop("deepseek-chat")
-    fake = LedgerCaller(cfg, ledger, only_deepseek)
-    fake.default = replies(BAD_EDIT, GOOD_EDIT)
+    fake = ScriptedCaller(cfg, ledger=ledger, unavailable=only_deepseek)
+    fake.default = in_order(BAD_EDIT, GOOD_EDIT)
 
     result = run(repo, cfg, fake, ledger)
 

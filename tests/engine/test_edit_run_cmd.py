@@ -16,7 +16,7 @@ from edit_repo import (
     make_repo,
     tree_state,
 )
-from engine_fakes import ScriptedCaller
+from fakes.scripted import ScriptedCaller
 from typer.testing import CliRunner
 
 from mom_cli.cli import run_cmd

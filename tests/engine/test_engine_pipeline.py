@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from engine_fakes import ScriptedCaller, default_config
+from fakes.scripted import ScriptedCaller, default_config
 
 from mom_cli.engine.pipeline import Pipeline, RunResult
 from mom_cli.errors import BudgetExceededError

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from engine_fakes import ScriptedCaller
+from fakes.scripted import ScriptedCaller
 from typer.testing import CliRunner
 
 from mom_cli.cli import run_cmd

@@ -6,32 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fakes.scripted import ScriptedCaller, always
 
 from mom_cli.config import MomConfig
 from mom_cli.hooks import precommit
 from mom_cli.providers import review
-from mom_cli.providers.base import Availability, Completion, CompletionRequest
 
 GOOD = "def add(a: int, b: int) -> int:\n    return a + b\n"
 CHANGED = GOOD + "\n\ndef sub(a: int, b: int) -> int:\n    return a - b\n"
-
-
-class Scripted:
-    def __init__(self, reply: str) -> None:
-        self.reply = reply
-        self.diffs: list[str] = []
-
-    async def complete(
-        self, request: CompletionRequest, *, model: str, run_id: str = "", task_id: str = ""
-    ) -> Completion:
-        self.diffs.append(request.messages[-1].content)
-        return Completion(self.reply, model, model, "embedded", "local", "x", 1, 1, 0.0, 1.0)
-
-    def availability(self, model: str) -> Availability:
-        return Availability(model == "smollm2", "")
-
-    def in_flight(self, model: str) -> int:
-        return 0
 
 
 @pytest.fixture
@@ -42,9 +24,9 @@ def staged(make_repo: Callable[..., Path], run_git: Callable[..., str]) -> Path:
     return repo
 
 
-def use_model(monkeypatch: pytest.MonkeyPatch, repo: Path, reply: str) -> Scripted:
+def use_model(monkeypatch: pytest.MonkeyPatch, repo: Path, reply: str) -> ScriptedCaller:
     (repo / "routing.toml").write_text("[validation]\nhook_use_model = true\n")
-    fake = Scripted(reply)
+    fake = ScriptedCaller(usable=("smollm2",), default=always(reply))
 
     def reviewer(config: MomConfig) -> review.LocalReviewer | None:
         return review.local_reviewer(config, fake)
@@ -59,7 +41,7 @@ def test_low_review_score_blocks_the_commit(
     fake = use_model(monkeypatch, staged, "SCORE: 0.1 - sub is not asked for")
     assert precommit.main(["--repo", str(staged)]) == 1
     assert "sub is not asked for" in capsys.readouterr().err
-    assert "+def sub" in fake.diffs[0]  # the staged diff was reviewed
+    assert "+def sub" in fake.prompts[0]  # the staged diff was reviewed
 
 
 def test_unparseable_review_warns_and_passes(

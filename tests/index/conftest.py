@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
-from index_helpers import git, write
+from git_repos import init_repo
 
 
 @pytest.fixture
@@ -16,10 +16,6 @@ def index_repo(tmp_path: Path) -> Callable[[Mapping[str, str | bytes]], Path]:
     def make(files: Mapping[str, str | bytes]) -> Path:
         repo = tmp_path / "repo"
         repo.mkdir()
-        git(repo, "init", "-q")
-        write(repo, files)
-        git(repo, "add", "-A")
-        git(repo, "commit", "-qm", "init")
-        return repo
+        return init_repo(repo, files)
 
     return make

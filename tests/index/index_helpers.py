@@ -1,31 +1,6 @@
-"""Helpers for the index tests: real git repos in tmp dirs, sample sources."""
+"""Sample sources for the index tests (temp repos come from tests/git_repos.py)."""
 
 from __future__ import annotations
-
-import subprocess
-from collections.abc import Mapping
-from pathlib import Path
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
-
-def write(repo: Path, files: Mapping[str, str | bytes]) -> None:
-    for rel, content in files.items():
-        path = repo / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-
 
 SAMPLE_PY = {
     "app/http.py": (

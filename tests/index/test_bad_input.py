@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
-from index_helpers import SAMPLE_PY, write
+from git_repos import write_files as write
+from index_helpers import SAMPLE_PY
 
 from mom_cli.index.api import CodeIndex
 from mom_cli.index.discover import MAX_FILE_BYTES

@@ -9,7 +9,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
-from index_helpers import git, write
+from git_repos import git
+from git_repos import write_files as write
 
 from mom_cli.index.api import CodeIndex
 from mom_cli.index.recent import read_log

@@ -3,15 +3,22 @@
 
 from __future__ import annotations
 
-import asyncio
-import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from mom_cli.config import MomConfig, load_config
-from mom_cli.providers.base import Availability, Completion, CompletionRequest
-from mom_cli.validate.diagnostics import Diagnostic
-from mom_cli.validate.result import StageResult, ValidationResult
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared fakes, git_repos
+
+from fakes.scripted import ScriptedCaller  # noqa: E402
+from git_repos import init_repo  # noqa: E402
+
+from mom_cli.config import MomConfig, load_config  # noqa: E402
+from mom_cli.ledger.store import Ledger  # noqa: E402
+from mom_cli.providers.base import CompletionRequest  # noqa: E402
+from mom_cli.validate.diagnostics import Diagnostic  # noqa: E402
+from mom_cli.validate.result import StageResult, ValidationResult  # noqa: E402
+
+__all__ = ["ScriptedCaller"]
 
 Script = Callable[[CompletionRequest, str], str]
 
@@ -20,43 +27,17 @@ def whole_file(path: str, body: str) -> str:
     return f"{path}\n```python\n{body}```\n"
 
 
-class ScriptedCaller:
-    """A ModelCaller whose replies come from `script(request, model)`.
-
-    Only models in `usable` are available; the rest report `GROQ_API_KEY not set`-style
-    reasons. Every call is logged with its task id, and `delay` makes calls overlap.
-    """
-
-    def __init__(
-        self, script: Script, usable: tuple[str, ...] = ("smollm2",), delay: float = 0.0
-    ) -> None:
-        self.script = script
-        self.usable = usable
-        self.delay = delay
-        self.calls: list[tuple[str, str]] = []  # (task_id, model)
-        self.in_progress = 0
-        self.peak = 0
-
-    def availability(self, model: str) -> Availability:
-        if model in self.usable:
-            return Availability(True, "", ("fake",))
-        return Availability(False, f"{model.split('-')[0].upper()}_API_KEY not set")
-
-    def in_flight(self, model: str) -> int:
-        return self.in_progress
-
-    async def complete(
-        self, request: CompletionRequest, *, model: str, run_id: str = "", task_id: str = ""
-    ) -> Completion:
-        self.calls.append((task_id, model))
-        self.in_progress += 1
-        self.peak = max(self.peak, self.in_progress)
-        try:
-            await asyncio.sleep(self.delay)
-            content = self.script(request, model)
-        finally:
-            self.in_progress -= 1
-        return Completion(content, model, model, "fake", "local", "fake", 100, 20, 0.0, 1.0)
+def scripted(
+    script: Script,
+    usable: tuple[str, ...] = ("smollm2",),
+    delay: float = 0.0,
+    ledger: Ledger | None = None,
+) -> ScriptedCaller:
+    """The shared scripted caller answering `script(request, model)`; only `usable`
+    models are available and `delay` makes calls overlap."""
+    return ScriptedCaller(
+        usable=usable, latency=delay, ledger=ledger, default=lambda model, req: script(req, model)
+    )
 
 
 def last_user(request: CompletionRequest) -> str:
@@ -94,18 +75,5 @@ def fake_config() -> MomConfig:
 
 
 def make_repo(root: Path, plan: str, files: dict[str, str] | None = None) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "MILESTONES.md").write_bytes(plan.encode())
-    for rel, body in (files or {}).items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(body)
-    env = {
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@t",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@t",
-        "PATH": "/usr/bin:/bin",
-    }
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "init"]):
-        subprocess.run(["git", *args], cwd=root, check=True, env=env)
-    return root
+    """A committed repo holding the plan (MILESTONES.md) and `files`."""
+    return init_repo(root, {"MILESTONES.md": plan.encode(), **(files or {})})

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from pathlib import Path
 
-from milestone_fakes import ScriptedCaller, fake_config, make_repo, whole_file
+from git_repos import tree_state
+from milestone_fakes import ScriptedCaller, fake_config, make_repo, scripted, whole_file
 
 from mom_cli.edits.apply import apply_edits
 from mom_cli.edits.blocks import EditBlock
 from mom_cli.edits.checkpoint import CheckpointStore
-from mom_cli.ledger.store import Ledger, LedgerEntry
-from mom_cli.providers.base import Completion, CompletionRequest
+from mom_cli.ledger.store import Ledger
 from mom_cli.rules.steps import CheckpointApplier
 from mom_cli.workflows.milestone.item import ItemEnv, settle_item
 from mom_cli.workflows.milestone.runner import MilestoneRunner, pipeline_validator
@@ -33,31 +32,9 @@ NEAR_MISS = "def one() -> int\n    return 1\n"  # the colon is missing
 HOPELESS = "def one() -> int\n    return undefined_thing_xyz\n"  # and a name no rule knows
 
 
-class LedgerCaller(ScriptedCaller):
+def ledger_caller(body: str, ledger: Ledger) -> ScriptedCaller:
     """Replies `body` for pkg/one.py and writes a ledger row per call, as the pool does."""
-
-    def __init__(self, body: str, ledger: Ledger) -> None:
-        super().__init__(lambda request, model: whole_file("pkg/one.py", body))
-        self.ledger = ledger
-
-    async def complete(
-        self, request: CompletionRequest, *, model: str, run_id: str = "", task_id: str = ""
-    ) -> Completion:
-        c = await super().complete(request, model=model, run_id=run_id, task_id=task_id)
-        row = self.ledger.record(
-            LedgerEntry("embedded", model, model, "local", "", 100, 20, 0.0, 1.0, "ok",
-                        run_id=run_id, task_id=task_id)
-        )  # fmt: skip
-        return replace(c, ledger_id=row)
-
-
-def tree(repo: Path) -> dict[str, bytes]:
-    skip = {".git", ".mom", "__pycache__", ".pytest_cache", ".ruff_cache"}
-    return {
-        p.relative_to(repo).as_posix(): p.read_bytes()
-        for p in sorted(repo.rglob("*"))
-        if p.is_file() and not skip.intersection(p.relative_to(repo).parts)
-    }
+    return scripted(lambda request, model: whole_file("pkg/one.py", body), ledger=ledger)
 
 
 def run(repo: Path, caller: ScriptedCaller, ledger: Ledger):  # type: ignore[no-untyped-def]
@@ -69,7 +46,7 @@ def run(repo: Path, caller: ScriptedCaller, ledger: Ledger):  # type: ignore[no-
 def test_near_miss_item_is_repaired_by_rules_and_checked_off(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", PLAN, FILES)
     ledger = Ledger(tmp_path / "ledger.sqlite3")
-    caller = LedgerCaller(NEAR_MISS, ledger)
+    caller = ledger_caller(NEAR_MISS, ledger)
 
     report = run(repo, caller, ledger)
 
@@ -89,9 +66,9 @@ def test_near_miss_item_is_repaired_by_rules_and_checked_off(tmp_path: Path) -> 
 
 def test_unrepairable_item_is_rolled_back_whole_and_retried_free(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", PLAN, FILES)
-    before = tree(repo)
+    before = tree_state(repo)
     ledger = Ledger(tmp_path / "ledger.sqlite3")
-    caller = LedgerCaller(HOPELESS, ledger)
+    caller = ledger_caller(HOPELESS, ledger)
 
     report = run(repo, caller, ledger)
 
@@ -99,7 +76,7 @@ def test_unrepairable_item_is_rolled_back_whole_and_retried_free(tmp_path: Path)
     assert item.status == "failed" and item.attempts == 4  # free tier: 1 + max_retries
     assert "undefined_thing_xyz" in item.diagnosis
     assert item.helped_by == []
-    assert tree(repo) == {**before, "MILESTONES.md": before["MILESTONES.md"]}
+    assert tree_state(repo) == {**before, "MILESTONES.md": before["MILESTONES.md"]}
     rows = [(r.tier, r.model, r.outcome) for r in ledger.rows(run_id=report.run_id)]
     assert rows.count(("local", "smollm2", "failed_validation")) == 4
     assert ("rules", "python.missing_colon", "rolled_back") in rows
@@ -109,7 +86,7 @@ def test_unrepairable_item_is_rolled_back_whole_and_retried_free(tmp_path: Path)
 
 def test_crash_mid_repair_is_settled_by_rolling_back_rule_steps_first(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", PLAN, {**FILES, "pkg/one.py": "ONE = 1\n"})
-    before = tree(repo)
+    before = tree_state(repo)
     store = CheckpointStore(repo)
     cfg = fake_config()
     model = apply_edits(repo, [EditBlock("pkg/one.py", "ONE = 1\n", NEAR_MISS)], store=store,
@@ -120,10 +97,10 @@ def test_crash_mid_repair_is_settled_by_rolling_back_rule_steps_first(tmp_path: 
     st = ItemState(1, "Create pkg/one.py")
     run_state.items.append(st)
     st.status, st.phase, st.current_step, st.repair_steps = "running", "edited", model.id, [rule]
-    env = ItemEnv(repo, cfg, ScriptedCaller(lambda r, m: ""), pipeline_validator(cfg),
+    env = ItemEnv(repo, cfg, scripted(lambda r, m: ""), pipeline_validator(cfg),
                   run_state, repo / "MILESTONES.md", store)  # fmt: skip
 
     settle_item(env, st, None)  # what `--resume` does after a kill -9 mid-repair
 
-    assert tree(repo) == before
+    assert tree_state(repo) == before
     assert st.status == "pending" and st.repair_steps == [] and st.current_step == ""

@@ -12,7 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-from milestone_fakes import ScriptedCaller, compile_validator, fake_config, last_user, make_repo
+from milestone_fakes import (
+    compile_validator,
+    fake_config,
+    last_user,
+    make_repo,
+    scripted,
+)
 
 from mom_cli.errors import LockedError
 from mom_cli.providers.base import CompletionRequest
@@ -29,7 +35,7 @@ CHILD = """
 import asyncio, os, re, signal, sys
 from pathlib import Path
 sys.path.insert(0, {here!r})
-from milestone_fakes import ScriptedCaller, compile_validator, fake_config, last_user, whole_file
+from milestone_fakes import compile_validator, fake_config, last_user, scripted, whole_file
 from mom_cli.workflows.milestone.runner import MilestoneRunner
 
 def script(request, model):
@@ -40,7 +46,7 @@ def hook(phase, index):
     if phase == {phase!r} and index == 2:
         os.kill(os.getpid(), signal.SIGKILL)
 
-runner = MilestoneRunner(Path({repo!r}), fake_config(), ScriptedCaller(script),
+runner = MilestoneRunner(Path({repo!r}), fake_config(), scripted(script),
                          validator=compile_validator, hook=hook)
 asyncio.run(runner.run(1))
 """
@@ -93,12 +99,12 @@ def test_resume_after_kill_at_each_phase(
     stale = unfinished_run(repo, 1)
     assert stale is not None and stale.item(1).status == "validated"
 
-    caller = ScriptedCaller(script)
+    caller = scripted(script)
     runner = MilestoneRunner(repo, fake_config(), caller, validator=compile_validator)
     with pytest.raises(StaleRunError, match="--resume"):
         asyncio.run(runner.run(1))
     report = asyncio.run(runner.run(1, stale="resume"))
-    assert [task for task, _ in caller.calls] == ["m1.2"] * redo_calls  # item 1 never redone
+    assert [c.task_id for c in caller.calls] == ["m1.2"] * redo_calls  # item 1 never redone
     assert [it.status for it in report.items] == ["validated", "validated"]
     assert ticks(repo) == [True, True]
     assert (repo / "pkg" / "b.py").read_text() == "V = 1\n"
@@ -112,7 +118,7 @@ def test_resume_after_kill_at_each_phase(
 def test_discarding_a_stale_run_rolls_back_its_unvalidated_edit(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", PLAN)
     crash_at(repo, "edited")
-    caller = ScriptedCaller(lambda r, m: "no edit here")  # the new run fails item 2
+    caller = scripted(lambda r, m: "no edit here")  # the new run fails item 2
     runner = MilestoneRunner(repo, fake_config(), caller, validator=compile_validator)
     report = asyncio.run(runner.run(1, stale="discard"))
     assert not (repo / "pkg" / "b.py").exists()  # the dead run's edit was rolled back
@@ -130,9 +136,7 @@ def test_ctrl_c_during_validation_rolls_back_and_marks_interrupted(tmp_path: Pat
         return await compile_validator(repo_, files)
 
     async def main() -> None:
-        runner = MilestoneRunner(
-            repo, fake_config(), ScriptedCaller(script), validator=slow_validator
-        )
+        runner = MilestoneRunner(repo, fake_config(), scripted(script), validator=slow_validator)
         task = asyncio.create_task(runner.run(1))
         await started.wait()
         assert (repo / "pkg" / "a.py").is_file()
@@ -166,9 +170,7 @@ def test_second_process_is_refused_with_the_holders_pid(tmp_path: Path) -> None:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
         with pytest.raises(LockedError, match=rf"pid {proc.pid}, `mom milestone 1`"):
             RepoLock(repo).acquire()
-        runner = MilestoneRunner(
-            repo, fake_config(), ScriptedCaller(script), validator=compile_validator
-        )
+        runner = MilestoneRunner(repo, fake_config(), scripted(script), validator=compile_validator)
         before = (repo / "MILESTONES.md").read_bytes()
         with pytest.raises(LockedError):
             asyncio.run(runner.run(1))

@@ -13,6 +13,7 @@ from milestone_fakes import (
     fake_config,
     last_user,
     make_repo,
+    scripted,
     whole_file,
 )
 
@@ -47,10 +48,10 @@ def runner(repo: Path, caller: ScriptedCaller, **kw: object) -> MilestoneRunner:
 
 def test_items_run_in_dependency_order_and_in_parallel(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", PLAN)
-    caller = ScriptedCaller(create_file_script, delay=0.2)
+    caller = scripted(create_file_script, delay=0.2)
     report = asyncio.run(runner(repo, caller).run(1))
     assert [it.status for it in report.items] == ["validated"] * 3
-    order = [task for task, _ in caller.calls]
+    order = [c.task_id for c in caller.calls]
     assert order.index("m1.3") > max(order.index("m1.1"), order.index("m1.2"))
     assert caller.peak == 2  # items 1 and 2 were generated concurrently
     for name in ("a", "b", "c"):
@@ -63,7 +64,7 @@ def test_items_run_in_dependency_order_and_in_parallel(tmp_path: Path) -> None:
 def test_failed_item_stays_open_with_diagnosis_and_dependents_skip(tmp_path: Path) -> None:
     plan = PLAN.replace("pkg/b.py with B = 2", "pkg/b.py broken")
     repo = make_repo(tmp_path / "r", plan)
-    caller = ScriptedCaller(create_file_script)
+    caller = scripted(create_file_script)
     report = asyncio.run(runner(repo, caller).run(1))
     by = {it.index: it for it in report.items}
     assert by[1].status == "validated"
@@ -87,7 +88,7 @@ def test_escalation_to_a_usable_higher_tier(tmp_path: Path) -> None:
     def script(request: CompletionRequest, model: str) -> str:
         return whole_file("pkg/a.py", "BROKEN = 1\n" if model == "smollm2" else "A = 1\n")
 
-    caller = ScriptedCaller(script, usable=("smollm2", "groq-llama"))
+    caller = scripted(script, usable=("smollm2", "groq-llama"))
     report = asyncio.run(runner(repo, caller).run(1))
     item = report.items[0]
     assert (item.status, item.tier, item.model, item.attempts) == (
@@ -122,7 +123,7 @@ def test_test_first_requires_failing_tests_then_passing_implementation(tmp_path:
             result.stages[-1].passed = True
         return result
 
-    caller = ScriptedCaller(script)
+    caller = scripted(script)
     report = asyncio.run(
         MilestoneRunner(repo, fake_config(), caller, validator=validator).run(1, test_first=True)
     )
@@ -138,7 +139,7 @@ def test_test_first_rejects_tests_that_already_pass(tmp_path: Path) -> None:
     def script(request: CompletionRequest, model: str) -> str:
         return whole_file("test_milestone_1_item_1.py", "def test_x():\n    assert True\n")
 
-    report = asyncio.run(runner(repo, ScriptedCaller(script)).run(1, test_first=True))
+    report = asyncio.run(runner(repo, scripted(script)).run(1, test_first=True))
     assert report.items[0].status == "failed"
     assert "already pass" in report.items[0].diagnosis
     assert not (repo / "test_milestone_1_item_1.py").exists()
@@ -146,7 +147,7 @@ def test_test_first_rejects_tests_that_already_pass(tmp_path: Path) -> None:
 
 def test_dry_run_plans_tiers_and_writes_nothing(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", PLAN)
-    caller = ScriptedCaller(create_file_script)
+    caller = scripted(create_file_script)
     before = (repo / "MILESTONES.md").read_bytes()
     report = asyncio.run(runner(repo, caller).dry_run(1))
     data = report.to_dict()
@@ -169,7 +170,7 @@ def test_missing_checklist_is_generated_validated_and_written(tmp_path: Path) ->
             return "Sure!\n- [ ] Create USAGE.md with a title\n- [ ] Create docs.py (after 1)\n"
         return whole_file(re.search(r"Create (\S+\.\w+)", last_user(request)).group(1), "X = 1\n")  # type: ignore[union-attr]
 
-    report = asyncio.run(runner(repo, ScriptedCaller(script)).run(2))
+    report = asyncio.run(runner(repo, scripted(script)).run(2))
     assert [(i.text, i.status) for i in report.items] == [
         ("Create USAGE.md with a title", "validated"),
         ("Create docs.py", "validated"),
@@ -185,7 +186,7 @@ def test_junk_model_checklist_falls_back_to_sentences(tmp_path: Path) -> None:
     plan = planfile.parse_plan("## Milestone 1: x\nAdd a cache. Wire the cache in.\n", Path("M.md"))
     assert deterministic_checklist(plan.milestone(1)) == ["Add a cache", "Wire the cache in"]
     repo = make_repo(tmp_path / "r", "## Milestone 1: x\nAdd a cache. Wire the cache in.\n")
-    caller = ScriptedCaller(lambda r, m: "```\nnonsense\n```")
+    caller = scripted(lambda r, m: "```\nnonsense\n```")
     report = asyncio.run(runner(repo, caller).dry_run(1))
     assert report.checklist_source == "deterministic"
     assert [i.text for i in report.items] == ["Add a cache", "Wire the cache in"]
@@ -193,7 +194,7 @@ def test_junk_model_checklist_falls_back_to_sentences(tmp_path: Path) -> None:
 
 def test_run_state_is_written_with_ids(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", PLAN)
-    asyncio.run(runner(repo, ScriptedCaller(create_file_script)).run(1))
+    asyncio.run(runner(repo, scripted(create_file_script)).run(1))
     run = runs_for(repo, 1)[-1]
     assert run.path.name.startswith("1-") and run.status == "done"
     again = RunState.load(run.path)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from milestone_fakes import ScriptedCaller, compile_validator, fake_config, make_repo, whole_file
+from milestone_fakes import (
+    compile_validator,
+    fake_config,
+    make_repo,
+    scripted,
+    whole_file,
+)
 
 from mom_cli.providers.base import CompletionRequest
 from mom_cli.workflows.milestone import plan as planfile
@@ -26,7 +32,7 @@ def test_second_item_with_the_same_edit_is_satisfied_and_checked_off(tmp_path: P
     def script(request: CompletionRequest, model: str) -> str:
         return whole_file("pkg/a.py", "A = 1\n")
 
-    caller = ScriptedCaller(script)
+    caller = scripted(script)
     runner = MilestoneRunner(repo, fake_config(), caller, validator=compile_validator)
     report = asyncio.run(runner.run(1))
     assert [it.status for it in report.items] == ["validated", "validated"]

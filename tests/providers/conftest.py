@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from fakes import AnthropicWire, FakeServer, OllamaWire, OpenAIWire
+from fakes import FakeServer, OpenAIWire
+from fakes.fixtures import anthropic_server, ollama_server, openai_server
+from provider_helpers import make_config
 
-from mom_cli.config import MomConfig, deep_merge, packaged_default_text
+from mom_cli.config import MomConfig
 from mom_cli.ledger.store import Ledger
 from mom_cli.providers.retry import RetryPolicy
 
-FAKE_KEY = "sk-test-0123456789abcdef-SECRET"
+__all__ = ["anthropic_server", "ollama_server", "openai_server"]  # fixtures
 
 
 @pytest.fixture(autouse=True)
@@ -29,44 +29,9 @@ def _mom_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def openai_server() -> Iterator[FakeServer]:
-    with FakeServer(OpenAIWire()) as server:
-        yield server
-
-
-@pytest.fixture
 def openai_server2() -> Iterator[FakeServer]:
     with FakeServer(OpenAIWire()) as server:
         yield server
-
-
-@pytest.fixture
-def anthropic_server() -> Iterator[FakeServer]:
-    with FakeServer(AnthropicWire()) as server:
-        yield server
-
-
-@pytest.fixture
-def ollama_server() -> Iterator[FakeServer]:
-    with FakeServer(OllamaWire()) as server:
-        yield server
-
-
-def closed_port_url() -> str:
-    """A loopback URL nothing listens on."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
-def make_config(overrides: dict[str, Any] | None = None) -> MomConfig:
-    """The packaged default with `overrides` merged in; no network endpoint is left real."""
-    data = tomllib.loads(packaged_default_text())
-    data = deep_merge(data, {"providers": {"ollama": {"base_url": closed_port_url()}}})
-    return MomConfig.model_validate(deep_merge(data, overrides or {}))
 
 
 @pytest.fixture

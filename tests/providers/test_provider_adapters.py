@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import FAKE_KEY, closed_port_url, make_config
 from fakes import AnthropicWire, FakeServer, OllamaWire, OpenAIWire, Reply
+from provider_helpers import FAKE_KEY, closed_port_url, make_config
 
 from mom_cli.config import ModelConfig, ProviderConfig
 from mom_cli.errors import (

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import tomli_w
-from conftest import FAKE_KEY, closed_port_url
 from fakes import FakeServer, Reply
+from provider_helpers import FAKE_KEY, closed_port_url
 from typer.testing import CliRunner, Result
 
 from mom_cli.cli.app import app

@@ -9,8 +9,8 @@ import time
 from typing import Any
 
 import pytest
-from conftest import FAKE_KEY, make_config
 from fakes import FakeServer, Reply
+from provider_helpers import FAKE_KEY, make_config
 
 from mom_cli.errors import Action, ProviderTimeoutError
 from mom_cli.ledger.store import Ledger

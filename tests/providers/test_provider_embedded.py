@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import closed_port_url, make_config
+from provider_helpers import closed_port_url, make_config
 from typer.testing import CliRunner
 
 from mom_cli.cli.app import app

@@ -7,8 +7,8 @@ import dataclasses
 from typing import Any
 
 import pytest
-from conftest import FAKE_KEY, make_config
 from fakes import FakeServer, Reply
+from provider_helpers import FAKE_KEY, make_config
 
 from mom_cli.errors import (
     AuthError,

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from pathlib import Path
 
 import pytest
+from fakes.scripted import ScriptedCaller, always
+from git_repos import init_repo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mom_cli.config import ModelConfig, load_config
-from mom_cli.providers.base import Availability, Completion, CompletionRequest
 from mom_cli.providers.review import LocalReviewer, UnparseableReview, local_reviewer, parse_review
 from mom_cli.validate.pipeline import validate_paths
 
@@ -62,30 +62,15 @@ def test_any_reply_is_a_score_in_range_or_unparseable(reply: str) -> None:
     assert verdict.reason
 
 
-class OneReply:
-    """A ModelCaller whose one model always answers `reply`."""
-
-    def __init__(self, reply: str) -> None:
-        self.reply = reply
-        self.prompts: list[str] = []
-
-    async def complete(
-        self, request: CompletionRequest, *, model: str, run_id: str = "", task_id: str = ""
-    ) -> Completion:
-        self.prompts.append(request.messages[-1].content)
-        return Completion(self.reply, model, model, "embedded", "local", "x", 10, 5, 0.0, 1.0)
-
-    def availability(self, model: str) -> Availability:
-        return Availability(model == "smollm2", "" if model == "smollm2" else "no server")
-
-    def in_flight(self, model: str) -> int:
-        return 0
+def one_reply(reply: str) -> ScriptedCaller:
+    """The shared scripted caller: only smollm2 is up, and it always answers `reply`."""
+    return ScriptedCaller(usable=("smollm2",), default=always(reply))
 
 
 @settings(max_examples=50, deadline=None)
 @given(st.text(max_size=200))
 def test_reviewer_on_junk_never_crashes(reply: str) -> None:
-    reviewer = LocalReviewer(OneReply(reply), "smollm2")
+    reviewer = LocalReviewer(one_reply(reply), "smollm2")
     try:
         score, reason = reviewer("--- a/x.py\n+++ b/x.py\n@@\n-a\n+b\n")
     except UnparseableReview as exc:
@@ -96,7 +81,7 @@ def test_reviewer_on_junk_never_crashes(reply: str) -> None:
 
 def test_local_reviewer_picks_a_usable_local_model() -> None:
     cfg = load_config(environ={}).config
-    reviewer = local_reviewer(cfg, OneReply("SCORE: 1"))
+    reviewer = local_reviewer(cfg, one_reply("SCORE: 1"))
     assert reviewer is not None and reviewer.model == "smollm2"
     assert reviewer.window == cfg.models["smollm2"].context_window
     long_diff = "+" + "x" * 50_000
@@ -104,7 +89,7 @@ def test_local_reviewer_picks_a_usable_local_model() -> None:
 
 
 def test_reviewer_hands_the_call_to_the_runs_event_loop() -> None:
-    caller = OneReply("SCORE: 0.95 - fine")
+    caller = one_reply("SCORE: 0.95 - fine")
 
     async def main() -> tuple[float, str]:
         reviewer = LocalReviewer(caller, "smollm2", loop=asyncio.get_running_loop())
@@ -116,15 +101,7 @@ def test_reviewer_hands_the_call_to_the_runs_event_loop() -> None:
 
 
 def _repo(tmp_path: Path) -> Path:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    (repo / "a.py").write_text("x = 1\n")
-    env = ["-c", "user.name=t", "-c", "user.email=t@t"]
-    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
-    subprocess.run(["git", *env, "add", "-A"], cwd=repo, check=True)
-    subprocess.run(["git", *env, "commit", "-qm", "i"], cwd=repo, check=True)
-    (repo / "a.py").write_text("x = 2\n")
-    return repo
+    return init_repo(tmp_path / "repo", {"a.py": "x = 1\n"}, dirty={"a.py": "x = 2\n"})
 
 
 @pytest.mark.parametrize(
@@ -138,7 +115,7 @@ def _repo(tmp_path: Path) -> Path:
 def test_review_stage_outcomes(tmp_path: Path, reply: str, passed: bool, text: str) -> None:
     cfg = load_config(environ={}).config.validation
     cfg.local_model_review = True
-    reviewer = LocalReviewer(OneReply(reply), "smollm2")
+    reviewer = LocalReviewer(one_reply(reply), "smollm2")
     result = validate_paths(
         _repo(tmp_path), ["a.py"], config=cfg, reviewer=reviewer, stages=["syntax", "review"]
     )

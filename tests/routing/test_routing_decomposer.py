@@ -6,14 +6,13 @@ import asyncio
 import json
 
 import networkx as nx
+from fakes.scripted import ScriptedCaller, default_config, in_order
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from routing_fakes import default_config
 
 from mom_cli.config import CATEGORIES
 from mom_cli.errors import BudgetExceededError, UnavailableError
 from mom_cli.events import Event, Notice
-from mom_cli.providers.base import Availability, Completion, CompletionRequest
 from mom_cli.routing.analyzer import analyze
 from mom_cli.routing.decomposer import TaskDecomposer, parse_spec
 from mom_cli.routing.subtask import Decomposition
@@ -21,31 +20,13 @@ from mom_cli.routing.subtask import Decomposition
 REQUEST = "Translate this Python code to Rust and explain the key differences: def f(): pass"
 
 
-class Replies:
-    """Returns the queued replies in order (the last one repeats)."""
-
-    def __init__(self, *replies: object) -> None:
-        self.replies = list(replies)
-        self.prompts: list[str] = []
-
-    async def complete(
-        self, request: CompletionRequest, *, model: str, run_id: str = "", task_id: str = ""
-    ) -> Completion:
-        self.prompts.append(request.messages[-1].content)
-        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
-        if isinstance(reply, Exception):
-            raise reply
-        return Completion(str(reply), model, model, "embedded", "local", "", 1, 1, 0.0, 1.0)
-
-    def availability(self, model: str) -> Availability:
-        return Availability(model == "smollm2", "no server")
-
-    def in_flight(self, model: str) -> int:
-        return 0
+def answering(*replies: str | BaseException) -> ScriptedCaller:
+    """Returns the queued replies in order (the last one repeats); only smollm2 is up."""
+    return ScriptedCaller(usable=("smollm2",), default=in_order(*replies))
 
 
 def decompose(
-    caller: Replies, request: str = REQUEST, events: list[Event] | None = None
+    caller: ScriptedCaller, request: str = REQUEST, events: list[Event] | None = None
 ) -> Decomposition:
     sink = events.append if events is not None else (lambda e: None)
     decomposer = TaskDecomposer(default_config(), caller, sink=sink)  # type: ignore[arg-type]
@@ -80,7 +61,7 @@ GOOD = {
 
 
 def test_valid_model_json_is_used_with_renumbered_ids() -> None:
-    caller = Replies("Sure! " + json.dumps(GOOD) + " Hope this helps")
+    caller = answering("Sure! " + json.dumps(GOOD) + " Hope this helps")
     result = decompose(caller)
     assert result.source == "model" and len(caller.prompts) == 1
     assert [(t.id, t.category, t.depends_on) for t in result.subtasks] == [
@@ -92,7 +73,7 @@ def test_valid_model_json_is_used_with_renumbered_ids() -> None:
 def test_one_repair_attempt_quotes_the_error() -> None:
     cyclic = json.loads(json.dumps(GOOD))
     cyclic["subtasks"][0]["depends_on"] = ["why"]
-    caller = Replies(json.dumps(cyclic), json.dumps(GOOD))
+    caller = answering(json.dumps(cyclic), json.dumps(GOOD))
     result = decompose(caller)
     assert result.source == "model-repaired"
     assert "dependency cycle" in caller.prompts[1]
@@ -100,7 +81,7 @@ def test_one_repair_attempt_quotes_the_error() -> None:
 
 def test_junk_twice_falls_back_to_the_deterministic_split_with_a_warning() -> None:
     events: list[Event] = []
-    caller = Replies("I think you should translate it.", '{"subtasks": "no"}')
+    caller = answering("I think you should translate it.", '{"subtasks": "no"}')
     result = decompose(caller, events=events)
     assert result.source == "deterministic" and len(caller.prompts) == 2
     assert [(t.category, t.depends_on) for t in result.subtasks] == [
@@ -114,10 +95,10 @@ def test_junk_twice_falls_back_to_the_deterministic_split_with_a_warning() -> No
 
 
 def test_provider_errors_fall_back_and_budget_stops() -> None:
-    result = decompose(Replies(UnavailableError("no llama")))
+    result = decompose(answering(UnavailableError("no llama")))
     assert result.source == "deterministic" and len(result.subtasks) == 2
     try:
-        decompose(Replies(BudgetExceededError("stop")))
+        decompose(answering(BudgetExceededError("stop")))
     except BudgetExceededError:
         pass
     else:
@@ -125,7 +106,7 @@ def test_provider_errors_fall_back_and_budget_stops() -> None:
 
 
 def test_passthrough_needs_no_model_call() -> None:
-    caller = Replies("unused")
+    caller = answering("unused")
     result = decompose(caller, "What is the capital of France?")
     assert result.source == "single" and caller.prompts == [] and len(result.subtasks) == 1
 
@@ -183,6 +164,6 @@ requests = st.one_of(
 def test_any_model_reply_gives_a_valid_acyclic_decomposition(
     first: str, second: str, request: str
 ) -> None:
-    result = decompose(Replies(first, second), request)
+    result = decompose(answering(first, second), request)
     assert result.subtasks
     check_valid(result)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from routing_fakes import Availabilities, default_config
+from fakes.scripted import default_config, no_calls
 
 from mom_cli.ledger.store import Ledger, LedgerEntry
 from mom_cli.routing.learning import OutcomeStats
@@ -21,7 +21,7 @@ def test_blend_is_the_configured_affinity_until_evidence_arrives() -> None:
 
 def test_a_tier_that_keeps_failing_a_category_stops_being_chosen() -> None:
     stats = OutcomeStats()
-    selector = ModelSelector(default_config(), Availabilities(), stats)
+    selector = ModelSelector(default_config(), no_calls(), stats)
     profile = StepProfile("factual", "trivial")
     assert selector.select(profile).model == "smollm2"
     chosen = []
@@ -36,7 +36,7 @@ def test_a_tier_that_keeps_failing_a_category_stops_being_chosen() -> None:
 
 def test_a_cheap_tier_that_keeps_passing_gets_trusted() -> None:
     stats = OutcomeStats()
-    selector = ModelSelector(default_config(), Availabilities(), stats)
+    selector = ModelSelector(default_config(), no_calls(), stats)
     profile = StepProfile("code", "medium", input_tokens=300)
     assert selector.select(profile).tier == "deepseek"
     passes = 0
@@ -53,7 +53,7 @@ def test_learning_can_be_switched_off() -> None:
     cfg = default_config(routing={"learn_from_outcomes": False})
     stats = OutcomeStats([("smollm2", "factual", False)] * 50)
     assert (
-        ModelSelector(cfg, Availabilities(), stats).select(StepProfile("factual", "trivial")).model
+        ModelSelector(cfg, no_calls(), stats).select(StepProfile("factual", "trivial")).model
         == "smollm2"
     )
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rules_helpers import make_repo
+from git_repos import init_repo as make_repo
 
 from mom_cli.edits.blocks import EditBlock
 from mom_cli.ledger.store import Ledger

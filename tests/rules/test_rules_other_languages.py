@@ -6,7 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from rules_helpers import fix_with, make_repo
+from git_repos import init_repo as make_repo
+from rules_helpers import fix_with
 
 from mom_cli.rules.rust import apply_replacements
 from mom_cli.validate.diagnostics import Diagnostic

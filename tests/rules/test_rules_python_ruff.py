@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rules_helpers import fix_with, make_repo
+from git_repos import init_repo as make_repo
+from rules_helpers import fix_with
 
 from mom_cli.rules.python_ruff import project_formatter
 from mom_cli.rules.registry import RuleContext

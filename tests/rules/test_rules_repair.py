@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from rules_helpers import make_repo
+from git_repos import init_repo as make_repo
 
 from mom_cli.config import load_config
 from mom_cli.edits.apply import apply_edits

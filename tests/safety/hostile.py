@@ -4,7 +4,6 @@ and a small real Python project in a git repo for it to attack."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import tomli_w
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the shared loopback fakes
 
 from fakes import FakeServer, OpenAIWire, Reply  # noqa: E402
+from git_repos import init_repo  # noqa: E402
 
 SECRET = "sk-hostile-test-0123456789-SECRET"
 TIERS = ("default", "simple_edit", "refactor", "architecture", "critical")
@@ -30,21 +30,9 @@ REQUEST = "Add a function double(x) to calc/ops.py that returns x * 2"
 __all__ = ["FakeServer", "OpenAIWire", "Reply", "SECRET"]
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
-    ).stdout
-
-
 def make_repo(path: Path, files: dict[str, str] | None = None) -> Path:
     path.mkdir(parents=True)
-    for rel, text in {**FILES, **(files or {})}.items():
-        (path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (path / rel).write_text(text)
-    git(path, "init", "-q", "-b", "main")
-    git(path, "-c", "user.email=t@t", "-c", "user.name=t", "add", "-A")
-    git(path, "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "init")
-    return path
+    return init_repo(path, {**FILES, **(files or {})})
 
 
 def user_config(path: Path, server_url: str, **extra: object) -> Path:

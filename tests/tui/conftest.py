@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fakes import AnthropicWire, FakeServer, OpenAIWire
+from fakes import FakeServer
+from fakes.fixtures import anthropic_server, openai_server
 from tui_project import Paid, make_project, write_config
 
 FAKE_KEY = "sk-test-tui-0123456789"
+__all__ = ["anthropic_server", "openai_server"]  # fixtures
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture
-def openai_server() -> Iterator[FakeServer]:
-    with FakeServer(OpenAIWire()) as server:
-        yield server
-
-
-@pytest.fixture
-def anthropic_server() -> Iterator[FakeServer]:
-    with FakeServer(AnthropicWire()) as server:
-        yield server
 
 
 @pytest.fixture

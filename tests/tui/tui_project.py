@@ -3,12 +3,12 @@ loopback fakes (the real `openai`/`groq` SDKs talk to tests/fakes) with no local
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import tomli_w
+from git_repos import init_repo, tree_state
 
 OPS = '"""Arithmetic."""\n\n\ndef add(a: int, b: int) -> int:\n    return a + b\n'
 SLOW_TEST = (
@@ -64,24 +64,12 @@ def two() -> int:
 """
 
 
-def git(repo: Path, *args: str) -> str:
-    env = ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
-    out = subprocess.run(["git", *env, *args], cwd=repo, check=True, capture_output=True)
-    return out.stdout.decode()
-
-
 def make_project(root: Path) -> Path:
     """The project committed, plus an unrelated uncommitted user edit in NOTES.md."""
-    root.mkdir(parents=True, exist_ok=True)
-    for rel, text in FILES.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "init")
-    (root / "NOTES.md").write_bytes(USER_EDIT)
-    return root
+    return init_repo(root, FILES, dirty={"NOTES.md": USER_EDIT})
+
+
+__all__ = ["tree_state"]  # re-exported for the session tests
 
 
 def write_config(path: Path, openai_url: str, anthropic_url: str, **cost: float) -> Path:
@@ -102,15 +90,6 @@ def write_config(path: Path, openai_url: str, anthropic_url: str, **cost: float)
         data["cost"] = dict(cost)
     path.write_text(tomli_w.dumps(data), encoding="utf-8")
     return path
-
-
-def tree_state(repo: Path) -> dict[str, bytes]:
-    skip = {".git", ".mom", "__pycache__", ".pytest_cache", ".ruff_cache"}
-    return {
-        p.relative_to(repo).as_posix(): p.read_bytes()
-        for p in sorted(repo.rglob("*"))
-        if p.is_file() and not skip.intersection(p.relative_to(repo).parts)
-    }
 
 
 @dataclass

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-from mom_cli.config import ModelConfig
+from fakes.scripted import ScriptedProvider
+from git_repos import init_repo
+
 from mom_cli.ledger.store import Ledger, LedgerEntry
-from mom_cli.providers.base import Availability, Capabilities, CompletionRequest
+
+__all__ = ["ScriptedProvider"]  # the shared in-process embedded model
 
 OPS = '''"""Arithmetic on two numbers."""
 
@@ -76,22 +77,13 @@ GOOD_MEAN_EDIT = """calc/stats.py
 def make_project(root: Path, *faults: dict[str, list[tuple[str, str]]]) -> Path:
     """The project with `faults` seeded and committed, as a broken build would be (the
     user's own uncommitted edits are added by each test)."""
-    for rel, text in FILES.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    files = dict(FILES)
     for fault in faults:
         for rel, swaps in fault.items():
-            text = (root / rel).read_text()
             for old, new in swaps:
-                assert old in text, (rel, old)
-                text = text.replace(old, new, 1)
-            (root / rel).write_text(text)
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
-    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
-    subprocess.run([*git, "commit", "-qm", "broken build"], cwd=root, check=True)
-    return root
+                assert old in files[rel], (rel, old)
+                files[rel] = files[rel].replace(old, new, 1)
+    return init_repo(root, files, message="broken build")
 
 
 def trust_embedded(ledger: Ledger) -> None:
@@ -101,33 +93,3 @@ def trust_embedded(ledger: Ledger) -> None:
         LedgerEntry("embedded", "smollm2", "s", "local", "", 1, 1, 0.0, 1.0, "validated",
                     category="fix:tests")
     )  # fmt: skip
-
-
-class ScriptedProvider:
-    """An embedded-provider stand-in that answers from a script and counts calls."""
-
-    name = "embedded"
-    capabilities = Capabilities(streaming=False, paid=False)
-
-    def __init__(self, replies: list[str]) -> None:
-        self.replies = list(replies)
-        self.prompts: list[str] = []
-
-    def availability(self, model: ModelConfig | None = None) -> Availability:
-        return Availability(True, "", ("in-process",))
-
-    async def complete(
-        self, request: CompletionRequest, model: ModelConfig, endpoint: str
-    ) -> tuple[str, int, int, str]:
-        prompt = "\n".join(m.content for m in request.messages)
-        self.prompts.append(prompt)
-        reply = self.replies.pop(0) if self.replies else "I cannot help."
-        return reply, len(prompt) // 4, len(reply) // 4, "stop"
-
-    async def stream(
-        self, request: CompletionRequest, model: ModelConfig, endpoint: str
-    ) -> AsyncIterator[str]:
-        yield (await self.complete(request, model, endpoint))[0]
-
-    async def aclose(self) -> None:
-        return None

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from fix_build_helpers import FIVE_FAULTS, LOGIC_BUG, ScriptedProvider, make_project
+from git_repos import init_repo
 from typer.testing import CliRunner
 
 from mom_cli.cli.app import app
@@ -130,9 +131,7 @@ def test_passing_at_head_and_no_head_commit(tmp_path: Path) -> None:
     repo = make_project(tmp_path / "calc")
     diag = Diagnostic("tests", "tests/test_ops.py", 5, "failed", code=OPS_ID, tool="pytest")
     assert head_baseline(repo, [diag], timeout=120).failing == []
-    bare = tmp_path / "bare"
-    bare.mkdir()
-    subprocess.run(["git", "init", "-q"], cwd=bare, check=True)
+    bare = init_repo(tmp_path / "bare")
     none = head_baseline(bare, [diag], timeout=120)
     assert none.failing == [] and "no HEAD commit" in none.note
 
