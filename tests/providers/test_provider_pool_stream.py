@@ -6,8 +6,8 @@ import asyncio
 from typing import Any
 
 import pytest
-from conftest import FAKE_KEY, make_config
 from fakes import FakeServer, Reply
+from provider_helpers import FAKE_KEY, make_config
 
 from mom_cli.errors import MalformedResponseError
 from mom_cli.events import CostRecorded, Event

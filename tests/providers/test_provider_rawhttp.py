@@ -10,9 +10,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from conftest import make_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from provider_helpers import make_config
 
 from mom_cli.config import ModelConfig, ProviderConfig
 from mom_cli.errors import ProviderError
