@@ -3,6 +3,7 @@ so `mom index`, `mom context` and every other command never pay for it."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -20,4 +21,9 @@ def launch(repo: Path | None = None, config: Path | None = None) -> int:
 
     app = open_app(repo, config)
     app.run()
-    return app.return_code or 0
+    code = app.return_code or 0
+    if app.detached:
+        # The terminal is gone: Textual's input and output threads can wait forever on it,
+        # and interpreter shutdown would wait for them. The run is finished and recorded.
+        os._exit(code)
+    return code

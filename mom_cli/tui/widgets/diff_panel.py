@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Group, RenderableType
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -36,9 +35,7 @@ class DiffPanel(VerticalScroll):
         self.shown_record = ""
         self.diff_text = ""
         self.border_title = title
-        body: RenderableType = (
-            Syntax(text, lexer, theme="ansi_dark", word_wrap=True) if lexer else Text(text)
-        )
+        body: RenderableType = _syntax(text, lexer) if lexer else Text(text)
         self.body.update(body)
 
     @staticmethod
@@ -57,7 +54,7 @@ class DiffPanel(VerticalScroll):
                 stages.append(f"{name} {status}  ", style=STAGE_STYLE.get(status, ""))
             parts.append(stages)
         if diff:
-            parts.append(Syntax(diff, "diff", theme="ansi_dark", word_wrap=True))
+            parts.append(_syntax(diff, "diff"))
         elif row.record_id:
             parts.append(Text("(the change is no longer on disk)", style="dim"))
         else:
@@ -67,3 +64,11 @@ class DiffPanel(VerticalScroll):
         for line in row.failures[-6:]:
             parts.append(Text(f"✗ {line}"[:300], style="red"))
         return Group(*parts)
+
+
+def _syntax(text: str, lexer: str) -> RenderableType:
+    """Highlighted text; rich.syntax (and pygments) load on the first diff shown, not
+    before the first paint."""
+    from rich.syntax import Syntax
+
+    return Syntax(text, lexer, theme="ansi_dark", word_wrap=True)
