@@ -188,13 +188,8 @@ class ProviderPool:
         attempt = 0
         while True:
             attempt += 1
-            verdict = self.availability(model)
-            if not verdict.ok:
-                raise self._unavailable(cfg, verdict.reason)
-            self._check_budget(cfg, request)
-            endpoint = min(verdict.endpoints, key=lambda e: self._in_flight[(cfg.provider, e)])
-            key = (cfg.provider, endpoint)
-            self._in_flight[key] += 1
+            key = self._claim_endpoint(model, cfg, request)
+            endpoint = key[1]
             started = time.perf_counter()
             try:
                 content, tokens_in, tokens_out, finish = await within_deadline(
@@ -261,13 +256,8 @@ class ProviderPool:
         attempt = 0
         while True:
             attempt += 1
-            verdict = self.availability(model)
-            if not verdict.ok:
-                raise self._unavailable(cfg, verdict.reason)
-            self._check_budget(cfg, request)
-            endpoint = min(verdict.endpoints, key=lambda e: self._in_flight[(cfg.provider, e)])
-            key = (cfg.provider, endpoint)
-            self._in_flight[key] += 1
+            key = self._claim_endpoint(model, cfg, request)
+            endpoint = key[1]
             started = time.perf_counter()
             pieces: list[str] = []
             end: StreamEnd | None = None
@@ -340,6 +330,21 @@ class ProviderPool:
         if reason.startswith("daily quota"):
             return QuotaExhaustedError(f"{cfg.provider}: {reason}", **where)
         return UnavailableError(f"{cfg.provider}: {reason}", **where)
+
+    def _claim_endpoint(
+        self, model: str, cfg: ModelConfig, request: CompletionRequest
+    ) -> tuple[str, str]:
+        """One attempt's start, shared by `call` and `stream`: the model must be usable and
+        the budget allow it; the least busy endpoint is counted in flight (the caller
+        releases it)."""
+        verdict = self.availability(model)
+        if not verdict.ok:
+            raise self._unavailable(cfg, verdict.reason)
+        self._check_budget(cfg, request)
+        endpoint = min(verdict.endpoints, key=lambda e: self._in_flight[(cfg.provider, e)])
+        key = (cfg.provider, endpoint)
+        self._in_flight[key] += 1
+        return key
 
     def _check_budget(self, cfg: ModelConfig, request: CompletionRequest) -> None:
         paid = cfg.price_input > 0 or cfg.price_output > 0
