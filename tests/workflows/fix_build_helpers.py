@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 from fakes.scripted import ScriptedProvider
+from fakes.tiers import LoopbackTiers
 from git_repos import init_repo
 
+from mom_cli.config import load_config
 from mom_cli.ledger.store import Ledger, LedgerEntry
+from mom_cli.providers.pool import ProviderPool
+from mom_cli.workflows.fix_build import FixBuild, FixBuildResult
 
 __all__ = ["ScriptedProvider"]  # the shared in-process embedded model
 
@@ -93,3 +99,20 @@ def trust_embedded(ledger: Ledger) -> None:
         LedgerEntry("embedded", "smollm2", "s", "local", "", 1, 1, 0.0, 1.0, "validated",
                     category="fix:tests")
     )  # fmt: skip
+
+
+def run_with_tiers(
+    repo: Path, ledger: Ledger, tiers: LoopbackTiers, extra: dict[str, Any] | None = None
+) -> FixBuildResult:
+    """fix-build on `repo` through a real ProviderPool whose paid tiers are the loopback
+    servers (real SDKs); `extra` is merged into the config overrides."""
+    cfg = load_config(repo, overrides=tiers.overrides() | (extra or {})).config
+
+    async def go() -> FixBuildResult:
+        pool = ProviderPool(cfg, ledger)
+        try:
+            return await FixBuild(repo, cfg, caller=pool, ledger=ledger, run_id="r1").run()
+        finally:
+            await pool.aclose()
+
+    return asyncio.run(go())

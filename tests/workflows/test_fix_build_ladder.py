@@ -3,36 +3,19 @@ only an Anthropic key reaches haiku. Real SDKs against the loopback tiers, real 
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 from fakes.tiers import KEY_ENV, LoopbackTiers
-from fix_build_helpers import make_project
+from fix_build_helpers import make_project, run_with_tiers
 
-from mom_cli.config import load_config
 from mom_cli.ledger.store import Ledger
-from mom_cli.providers.pool import ProviderPool
-from mom_cli.workflows.fix_build import FixBuild, FixBuildResult
 
 WRONG_VALUE = {"calc/ops.py": [("    product = a * b\n", "    product = a + b\n")]}
 FIX_OPS = (
     "calc/ops.py\n<<<<<<< SEARCH\n    product = a + b\n=======\n    product = a * b\n"
     ">>>>>>> REPLACE\n"
 )
-
-
-def _run(repo: Path, ledger: Ledger, tiers: LoopbackTiers) -> FixBuildResult:
-    cfg = load_config(repo, overrides=tiers.overrides()).config
-
-    async def go() -> FixBuildResult:
-        pool = ProviderPool(cfg, ledger)
-        try:
-            return await FixBuild(repo, cfg, caller=pool, ledger=ledger, run_id="r1").run()
-        finally:
-            await pool.aclose()
-
-    return asyncio.run(go())
 
 
 def test_tiers_without_a_key_are_skipped_and_the_ladder_goes_on(
@@ -45,7 +28,7 @@ def test_tiers_without_a_key_are_skipped_and_the_ladder_goes_on(
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     with LoopbackTiers() as tiers:
         tiers.script("haiku", FIX_OPS)
-        result = _run(repo, ledger, tiers)
+        result = run_with_tiers(repo, ledger, tiers)
         calls = {t: tiers.calls(t) for t in ("groq", "deepseek", "haiku", "sonnet")}
     ledger.close()
     assert result.passed and result.exit_code == 0, result.to_dict()
@@ -63,7 +46,7 @@ def test_what_is_needed_names_the_unusable_tiers_above_the_last_usable_one(
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     with LoopbackTiers() as tiers:
         tiers.script("deepseek", FIX_OPS.replace("a * b", "a - b"))  # wrong: still failing
-        result = _run(repo, ledger, tiers)
+        result = run_with_tiers(repo, ledger, tiers)
         asked = tiers.calls("deepseek")
     ledger.close()
     assert result.exit_code == 1 and not result.passed

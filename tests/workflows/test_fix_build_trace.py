@@ -6,24 +6,22 @@ loopback servers (tests/fakes/tiers.py), counting every call each tier receives.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 from fakes.tiers import KEY_ENV, LoopbackTiers
-from fix_build_helpers import make_project
+from fix_build_helpers import make_project, run_with_tiers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mom_cli.config import ValidationSection, load_config
 from mom_cli.ledger.store import Ledger, LedgerEntry
-from mom_cli.providers.pool import ProviderPool
 from mom_cli.routing.ladder import Rung
 from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.pipeline import validate_project
 from mom_cli.workflows.climb_policy import ClimbPolicy
-from mom_cli.workflows.fix_build import FixBuild, FixBuildResult
+from mom_cli.workflows.fix_build import FixBuildResult
 from mom_cli.workflows.fix_steps import plan_steps
 from mom_cli.workflows.model_step import build_prompt
 from mom_cli.workflows.test_trace import ProjectSources, evidence, project_frames
@@ -88,17 +86,7 @@ def test_failures_sharing_project_frames_are_one_step_with_the_source_in_scope(
 
 
 def _run(repo: Path, ledger: Ledger, tiers: LoopbackTiers) -> FixBuildResult:
-    overrides = tiers.overrides() | {"routing": {"max_concurrent_tasks": 1}}
-    cfg = load_config(repo, overrides=overrides).config
-
-    async def go() -> FixBuildResult:
-        pool = ProviderPool(cfg, ledger)
-        try:
-            return await FixBuild(repo, cfg, caller=pool, ledger=ledger, run_id="r1").run()
-        finally:
-            await pool.aclose()
-
-    return asyncio.run(go())
+    return run_with_tiers(repo, ledger, tiers, {"routing": {"max_concurrent_tasks": 1}})
 
 
 def test_climb_once_each_tier_once_per_step_and_skipped_after_a_failure(
