@@ -171,6 +171,20 @@ def _single_line_stmts(tree: ast.AST) -> list[tuple[ast.stmt, ast.stmt | None]]:
     return out
 
 
+def _drop_last_char(line: str) -> str:
+    return line.rstrip()[:-1] + "\n"
+
+
+def _edit_one(
+    path: Path, rel: str, spots: list[int], rng: random.Random, edit: Callable[[str], str]
+) -> list[str] | None:
+    """Apply `edit` to one line chosen from `spots`: the seeded files, or None if none."""
+    if not spots:
+        return None
+    _edit_line(path, rng.choice(spots), edit)
+    return [rel]
+
+
 def seed_colon(repo: Path, rel: str, rng: random.Random) -> list[str] | None:
     path = repo / rel
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -181,10 +195,7 @@ def seed_colon(repo: Path, rel: str, rng: random.Random) -> list[str] | None:
         and lines[fn.body[0].lineno - 2].rstrip().endswith(":")
         and "#" not in lines[fn.body[0].lineno - 2]
     ]
-    if not spots:
-        return None
-    _edit_line(path, rng.choice(spots), lambda s: s.rstrip()[:-1] + "\n")
-    return [rel]
+    return _edit_one(path, rel, spots, rng, _drop_last_char)
 
 
 def seed_paren(repo: Path, rel: str, rng: random.Random) -> list[str] | None:
@@ -198,10 +209,7 @@ def seed_paren(repo: Path, rel: str, rng: random.Random) -> list[str] | None:
         and lines[s.lineno - 1].rstrip().endswith(")")
         and "#" not in lines[s.lineno - 1]
     ]
-    if not spots:
-        return None
-    _edit_line(path, rng.choice(spots), lambda s: s.rstrip()[:-1] + "\n")
-    return [rel]
+    return _edit_one(path, rel, spots, rng, _drop_last_char)
 
 
 def seed_indent(repo: Path, rel: str, rng: random.Random) -> list[str] | None:
@@ -216,10 +224,7 @@ def seed_indent(repo: Path, rel: str, rng: random.Random) -> list[str] | None:
         and not isinstance(prev, ast.Return)
         and not lines[prev.lineno - 1].rstrip().endswith((":", "\\", "(", "[", "{", ","))
     ]
-    if not spots:
-        return None
-    _edit_line(path, rng.choice(spots), lambda s: "    " + s)
-    return [rel]
+    return _edit_one(path, rel, spots, rng, lambda s: "    " + s)
 
 
 def seed_name_typo(repo: Path, rel: str, rng: random.Random) -> list[str] | None:
