@@ -111,3 +111,23 @@ def test_workers_share_the_sqlite_ledger(fakes: list[FakeServer], tmp_path: Path
             assert f"{line} 6" in text, text[:2000]
     rows = Ledger(home / "ledger.sqlite3").rows()
     assert len(rows) == 6 and {r.client for r in rows} == {"local"}
+
+
+def test_serving_starts_with_the_startup_heap_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full GC walking every SDK object stalled all requests ~200 ms; uvicorn must start
+    with them in the permanent generation."""
+    import gc
+
+    import uvicorn
+
+    from mom_cli.gateway.server import ServeSpec, run
+
+    frozen_at_start: list[int] = []
+    monkeypatch.setattr(
+        uvicorn, "run", lambda *_a, **_k: frozen_at_start.append(gc.get_freeze_count())
+    )
+    try:
+        run(ServeSpec(host="127.0.0.1", port=0, repo=None, config=None, ledger=None), app=object())
+    finally:
+        gc.unfreeze()
+    assert frozen_at_start and frozen_at_start[0] > 10_000
