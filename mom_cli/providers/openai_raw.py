@@ -145,8 +145,9 @@ class RawChatProvider(ChatCompletionsProvider):
                 raise self._status_error(status, data, fields, model)
             buffer = b""
             done = False
-            async for chunk in chunks:
+            async for chunk in chunks:  # all that one network read brought
                 buffer += chunk.replace(b"\r\n", b"\n")
+                arrived: list[str] = []  # tokens that came together travel on together
                 while not done and b"\n\n" in buffer:
                     event, buffer = buffer.split(b"\n\n", 1)
                     for line in event.split(b"\n"):
@@ -160,17 +161,21 @@ class RawChatProvider(ChatCompletionsProvider):
                         if not isinstance(doc, dict):
                             raise self._malformed(model, "stream event is not an object")
                         if "error" in doc:
+                            if arrived:  # what came before the error still reaches the client
+                                yield "".join(arrived)
                             err = doc["error"]
                             text = err.get("message") if isinstance(err, dict) else err
                             raise self._malformed(model, f"stream error: {text}")
                         for choice in doc.get("choices") or ():
                             piece = (choice.get("delta") or {}).get("content")
                             if piece:
-                                yield piece
+                                arrived.append(piece)
                             if choice.get("finish_reason"):
                                 finish = choice["finish_reason"]
                         if doc.get("usage"):
                             usage = doc["usage"]
+                if arrived:
+                    yield "".join(arrived)
         except ProviderError:
             raise
         except (ValueError, TypeError, AttributeError) as exc:

@@ -18,7 +18,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from mom_cli.providers.chunked import ChunkedDecoder, ChunkedError
+
 MAX_IDLE = 128  # idle connections kept per origin (and event loop)
+READ_SIZE = 65536
 
 
 class ProtocolError(EOFError):
@@ -178,26 +181,23 @@ async def _body(reader: asyncio.StreamReader, fields: dict[str, str]) -> AsyncIt
     """The body's bytes, by Content-Length, chunked encoding, or until the server closes."""
     try:
         if "chunked" in fields.get("transfer-encoding", "").lower():
-            while True:
-                line = await reader.readuntil(b"\r\n")
-                try:
-                    size = int(line.split(b";", 1)[0].strip(), 16)
-                except ValueError:
-                    raise ProtocolError(f"bad chunk size {line[:20]!r}") from None
-                if size == 0:
-                    while (await reader.readuntil(b"\r\n")) != b"\r\n":
-                        pass  # trailers
-                    return
-                data = await reader.readexactly(size + 2)
-                yield data[:-2]
+            decoder = ChunkedDecoder()
+            while not decoder.done:
+                data = await reader.read(READ_SIZE)
+                if not data:
+                    raise ProtocolError("truncated response: the body was cut short")
+                if block := decoder.feed(data):
+                    yield block
+            if decoder.leftover:
+                raise ProtocolError("bytes after the end of a chunked body")
         elif "content-length" in fields:
             length = int(fields["content-length"])
             if length:
                 yield await reader.readexactly(length)
         else:
-            while chunk := await reader.read(65536):
+            while chunk := await reader.read(READ_SIZE):
                 yield chunk
     except asyncio.IncompleteReadError:
         raise ProtocolError("truncated response: the body was cut short") from None
-    except asyncio.LimitOverrunError:
-        raise ProtocolError("a chunk header line is too long") from None
+    except ChunkedError as exc:
+        raise ProtocolError(str(exc)) from None

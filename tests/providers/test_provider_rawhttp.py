@@ -158,3 +158,38 @@ def test_config_option_selects_the_client() -> None:
     assert isinstance(plain, OpenAICompatProvider) and not isinstance(plain, RawChatProvider)
     with pytest.raises(ValueError, match="not an http"):
         Origin("ftp://example.com")
+
+
+def _event(doc: dict[str, Any]) -> bytes:
+    data = b"data: " + json.dumps(doc).encode() + b"\n\n"
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+def _delta(text: str, finish: str | None = None) -> bytes:
+    return _event({"choices": [{"delta": {"content": text}, "finish_reason": finish}]})
+
+
+def test_stream_tokens_that_arrive_together_travel_together() -> None:
+    """Three events in one write come out as one piece (one write to the gateway's client,
+    not three); a later event is not held back waiting for more."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        writer.write(_delta("a") + _delta("b") + _delta("c"))
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        writer.write(_delta("d", "stop") + b"0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    async def work(url: str) -> list[Any]:
+        provider = _provider()
+        try:
+            return [p async for p in provider.stream(REQUEST, MODEL, url)]
+        finally:
+            await provider.aclose()
+
+    pieces = asyncio.run(_with_server(handler, work))
+    assert pieces[:2] == ["abc", "d"]
+    assert pieces[2].finish_reason == "stop"
