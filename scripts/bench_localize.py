@@ -338,8 +338,10 @@ def run_project(
             ranked = {"ours": [p for p, _ in index.rank(query, limit=10)], **cached[key]}
             if DUMP is not None:
                 head = {"project": name, "sha": commit["sha"], "kind": kind,
-                        "held": commit["held"], "gold": commit["gold"]}  # fmt: skip
-                dump_signals(index, query, head)
+                        "held": commit["held"], "gold": commit["gold"],
+                        "bm25": cached[key]["bm25"],
+                        "bm25-src": cached[key]["bm25-src"]}  # fmt: skip
+                dump_signals(index, query, head, past_commits(clone, commit["parent"]))
             result[kind] = {r: metrics(commit["gold"], ranked[r]) for r in RANKERS}
             if verbose and kind == "deleaked":
                 print(f"{name} {commit['sha'][:8]} gold={commit['gold']} q={query[:70]!r}")
@@ -351,9 +353,76 @@ def run_project(
 
 
 DUMP: Any = None  # an open file when --dump is given
+_LOGS: dict[str, list[tuple[list[str], list[str]]]] = {}
 
 
-def dump_signals(index: CodeIndex, query: str, head: dict[str, Any]) -> None:
+def past_commits(clone: Path, parent: str) -> list[tuple[list[str], list[str]]]:
+    """(message words, files) of the commits reachable from `parent`, newest first, as the
+    index reads them (recent.read_log), for history variants fitted offline."""
+    from mom_cli.index.recent import MAX_FILES_PER_COMMIT, read_log
+    from mom_cli.index.words import identifier_words, identifiers_in
+
+    if parent not in _LOGS:
+        _LOGS.clear()
+        _LOGS[parent] = [
+            (identifier_words(identifiers_in(message)).lower().split(), files)
+            for message, files in read_log(clone, rev=parent)
+            if files and len(files) <= MAX_FILES_PER_COMMIT
+        ]
+    return _LOGS[parent]
+
+
+def history_variants(
+    log: list[tuple[list[str], list[str]]], words: list[str]
+) -> dict[str, dict[str, float]]:
+    """Change counts per file (plain and recency-weighted) and message-level BM25 of past
+    commits aggregated per file (max, sum of the best 3, recency-weighted sum), next to a
+    per-file-document BM25 computed the same way (no stemming) for a fair comparison."""
+    k1, b = 1.2, 0.75
+    out: dict[str, dict[str, float]] = {
+        k: {} for k in ("churn", "churn_decay", "hist_doc", "hist_max", "hist_top3", "hist_decay")
+    }
+    per_file: dict[str, list[tuple[int, float]]] = {}
+    terms = set(words)
+    n = len(log) or 1
+    avg = sum(len(m) for m, _ in log) / n or 1.0
+    df = Counter(t for m, _ in log for t in set(m) if t in terms)
+    docs: dict[str, Counter[str]] = {}
+    for age, (message, files) in enumerate(log):
+        counts = Counter(t for t in message if t in terms)
+        score = 0.0
+        for term, tf in counts.items():
+            idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
+            score += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(message) / avg))
+        for path in files:
+            out["churn"][path] = out["churn"].get(path, 0.0) + 1
+            out["churn_decay"][path] = out["churn_decay"].get(path, 0.0) + 0.5 ** (age / 200)
+            docs.setdefault(path, Counter()).update(message)
+            if score > 0:
+                per_file.setdefault(path, []).append((age, score))
+    for path, hits in per_file.items():
+        best = sorted((s for _a, s in hits), reverse=True)
+        out["hist_max"][path] = best[0]
+        out["hist_top3"][path] = sum(best[:3])
+        out["hist_decay"][path] = sum(s * 0.5 ** (a / 200) for a, s in hits)
+    lengths = {p: sum(c.values()) for p, c in docs.items()}
+    avg_doc = sum(lengths.values()) / (len(docs) or 1) or 1.0
+    ddf = Counter(t for c in docs.values() for t in c if t in terms)
+    for path, counts in docs.items():
+        score = 0.0
+        for term in terms:
+            tf = counts.get(term, 0)
+            if tf:
+                idf = math.log(1 + (len(docs) - ddf[term] + 0.5) / (ddf[term] + 0.5))
+                score += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[path] / avg_doc))
+        if score > 0:
+            out["hist_doc"][path] = score
+    return out
+
+
+def dump_signals(
+    index: CodeIndex, query: str, head: dict[str, Any], log: list[tuple[list[str], list[str]]]
+) -> None:
     """One JSON line: every signal the ranker can fuse, per candidate file (for fitting
     weights offline on the dev split)."""
     from mom_cli.index import rank as rank_module
@@ -383,6 +452,8 @@ def dump_signals(index: CodeIndex, query: str, head: dict[str, Any]) -> None:
                          for i in files if i in paths and partners.get(i)},
             "inweight": {paths[i]: inweight.get(i, 0.0) for i in files if i in paths},
             "maxweight": max(inweight.values(), default=0.0),
+            "extra": {k: {p: v for p, v in s.items() if p in by_path}
+                      for k, s in history_variants(log, ranking.words).items()},
         }  # fmt: skip
     finally:
         conn.close()
