@@ -4,6 +4,7 @@
     .venv/bin/python scripts/bench_localize.py --split dev --dump /tmp/dev.jsonl
     .venv/bin/python scripts/cv_localize.py /tmp/dev.jsonl                 # every idea
     .venv/bin/python scripts/cv_localize.py /tmp/dev.jsonl --only churn,today
+    .venv/bin/python scripts/cv_localize.py --runs /tmp/prf/*.json     # LOPO over bench runs
 
 Each idea is a scoring rule over the dumped signals with a small grid of parameters. Its
 parameters are chosen on the training folds and it is scored on the fold left out, two
@@ -150,6 +151,39 @@ def shipped(row: Row, p: Params) -> list[str]:
     return finish(row, scores)
 
 
+def shipped_plus(extra: str, replace: str = "", churn_key: str = "") -> Scorer:
+    """The shipped fusion with one more signal (weight p["x"]), optionally replacing one,
+    and optionally a churn prior (p["c"])."""
+
+    def score(row: Row, p: Params) -> list[str]:
+        weights = {k: v for k, v in rank.WEIGHTS.items() if v}
+        if replace:
+            weights[replace] = 0.0
+        if extra:
+            weights[extra] = p["x"]
+        if extra == "bm25-src rank":
+            row["extra"]["bm25-src rank"] = {
+                path: 1.0 / (5 + i) for i, path in enumerate(row["bm25-src"])
+            }
+        scores = fuse(row, weights, "max")
+        for path, value in fuse(row, weights, "z").items():
+            scores[path] += rank.Z_SHARE * value
+        return finish(row, scores, churn=p.get("c", 0.0), key=churn_key or "churn")
+
+    return score
+
+
+def shipped_roles(row: Row, p: Params) -> list[str]:
+    """The shipped fusion with the test weight and the pair share as parameters."""
+    saved = dict(TARGET_WEIGHT), rank.PAIR_SHARE
+    TARGET_WEIGHT["test"], rank.PAIR_SHARE = p["test"], p["pair"]
+    try:
+        return shipped(row, p)
+    finally:
+        TARGET_WEIGHT.update(saved[0])
+        rank.PAIR_SHARE = saved[1]
+
+
 def single(name: str) -> Scorer:
     def score(row: Row, p: Params) -> list[str]:
         return finish(row, fuse(row, {name: 1.0}))
@@ -205,6 +239,23 @@ IDEAS: dict[str, tuple[Scorer, dict[str, list[float]]]] = {
         {"h": [0.6, 0.8, 1.0], "g": [0.2, 0.3], "m": [0, 1, 2, 4]},
     ),
     "max hist top3": (mixed(), {"h": [0.6, 0.8, 1.0], "g": [0.2, 0.3], "m": [1000]}),
+    "shipped + msg top3": (shipped_plus("hist_top3"), {"x": [0, 0.2, 0.4, 0.6]}),
+    "shipped, history = msg top3": (
+        shipped_plus("hist_top3", replace="history"),
+        {"x": [0.4, 0.6, 0.8, 1.0]},
+    ),
+    "shipped + code": (shipped_plus("code"), {"x": [0, 0.1, 0.2, 0.4]}),
+    "shipped + text": (shipped_plus("text"), {"x": [0, 0.1, 0.2, 0.4]}),
+    "shipped + bm25-src rank": (shipped_plus("bm25-src rank"), {"x": [0, 0.2, 0.4, 0.8]}),
+    "shipped + churn": (shipped_plus(""), {"c": [0, 0.05, 0.1, 0.2, 0.4]}),
+    "shipped + churn decayed": (
+        shipped_plus("", churn_key="churn_decay"),
+        {"c": [0, 0.05, 0.1, 0.2, 0.4]},
+    ),
+    "shipped, test weight & pair share": (
+        shipped_roles,
+        {"test": [0.2, 0.35, 0.5], "pair": [0.05, 0.1, 0.2]},
+    ),
     "z + code": (zfuse(extra="code"), {"h": [0.6], "g": [0.3], "x": [0, 0.1, 0.2, 0.4]}),
     "z + text": (zfuse(extra="text"), {"h": [0.6], "g": [0.3], "x": [0, 0.1, 0.2, 0.4]}),
     "z + path": (zfuse(extra="path"), {"h": [0.6], "g": [0.3], "x": [0, 0.1, 0.2, 0.4]}),
@@ -288,13 +339,52 @@ def report(name: str, rows: list[Row], lists: dict[int, list[str]], chosen: Any)
         print(f"{'':<28} chosen per fold: {chosen}")
 
 
+def lopo_over_runs(paths: list[Path]) -> None:
+    """LOPO over whole bench runs (one JSON line each, one grid point each): for each
+    project, the run best on the other five (commit-weighted objective) is scored on it."""
+    runs = {p.name: json.loads(p.read_text().splitlines()[-1])["summary"] for p in paths}
+    first = next(iter(runs.values()))
+    projects = [p for p in first if p != "overall"]
+
+    def value(summary: dict, proj: str, kind: str, metric: str) -> float:
+        return float(summary[proj][f"{kind}/ours"][metric])
+
+    def score(summary: dict, projs: list[str]) -> float:
+        total = sum(summary[p]["commits"] for p in projs)
+        return sum(
+            summary[p]["commits"] * objective({
+                f"{k} {m}": value(summary, p, k, m)
+                for k in ("raw", "deleaked") for m in ("R@1", "R@5")
+            })
+            for p in projs
+        ) / total  # fmt: skip
+
+    out: dict[str, dict[str, float]] = {}
+    for proj in projects:
+        best = max(runs, key=lambda r: score(runs[r], [p for p in projects if p != proj]))
+        out[proj] = {m: value(runs[best], proj, "deleaked", m) for m in ("R@1", "R@5")}
+        out[proj]["base"] = first[proj]["deleaked/bm25-src"]
+        print(f"{proj:<9} chose {best}: {out[proj]['R@1']:.3f}/{out[proj]['R@5']:.3f}")
+    total = sum(first[p]["commits"] for p in projects)
+    for m in ("R@1", "R@5"):
+        mean = sum(first[p]["commits"] * out[p][m] for p in projects) / total
+        wins = sum(out[p][m] >= out[p]["base"][m] + 0.05 for p in projects)
+        print(f"LOPO de-leaked {m}: {mean:.3f}, ≥ bm25-src + 0.05 on {wins}/{len(projects)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dump", type=Path)
+    parser.add_argument("dump", type=Path, nargs="+", help="a --dump file, or with --runs, "
+                        "bench JSON outputs (one per grid point)")  # fmt: skip
+    parser.add_argument("--runs", action="store_true", help="LOPO over whole bench runs")
     parser.add_argument("--only", default="", help="comma-separated idea names")
     parser.add_argument("--cv", choices=("lopo", "sha"), default="lopo")
     args = parser.parse_args()
-    rows = [json.loads(line) for line in args.dump.read_text().splitlines() if line.strip()]
+    if args.runs:
+        lopo_over_runs(args.dump)
+        return
+    lines = args.dump[0].read_text().splitlines()
+    rows = [json.loads(line) for line in lines if line.strip()]
     rows = [r for r in rows if not r["held"]]  # never the held-aside split
     projects = sorted({r["project"] for r in rows})
     if args.cv == "lopo":
