@@ -26,7 +26,10 @@ The split: a commit is held aside when int(sha[:8], 16) % 3 == 0. Nothing is fit
 
 Cached under --cache (commit lists, diffs, baseline rankings): a rerun only re-ranks ours.
 `--dump FILE` also writes each query's fusable signals as JSON lines, for
-`scripts/fit_localize.py` (which reads only the dev rows).
+`scripts/fit_localize.py` and `scripts/cv_localize.py` (which read only the dev rows), with
+the bm25/bm25-src lists and history variants computed from the commits reachable from the
+parent (change counts, message-level BM25 of past commits). `--commits 200 --skip 100`
+scores 100 older commits per project that no tuning has seen.
 Output: tables, then one JSON line (the last line).
 """
 
@@ -304,10 +307,10 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run_project(
-    name: str, limit: int, split: str, cache: Path, verbose: bool, reindex: bool
+    name: str, limit: int, split: str, cache: Path, verbose: bool, reindex: bool, skip: int = 0
 ) -> list[dict[str, Any]]:
     repo = source_repo(name)
-    commits = load_commits(name, repo, limit, cache)
+    commits = load_commits(name, repo, limit, cache)[skip:]
     if split != "all":
         commits = [c for c in commits if c["held"] == (split == "held")]
     clone = replay_clone(name, repo, cache)
@@ -491,6 +494,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", default=",".join(PROJECTS), help="comma-separated")
     parser.add_argument("--commits", type=int, default=100, help="commits per project")
+    parser.add_argument(
+        "--skip", type=int, default=0,
+        help="leave out the newest N selected commits (with --commits 200 --skip 100: 100 "
+        "older commits per project that no tuning has seen, a fresh test set)",
+    )  # fmt: skip
     parser.add_argument("--split", choices=("held", "dev", "all"), default="held")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/mom-bench-localize"))
     parser.add_argument(
@@ -516,7 +524,9 @@ def main() -> None:
     start = time.perf_counter()
     rows: list[dict[str, Any]] = []
     for name in names:
-        rows += run_project(name, args.commits, args.split, args.cache, args.verbose, args.reindex)
+        rows += run_project(
+            name, args.commits, args.split, args.cache, args.verbose, args.reindex, args.skip
+        )
     per_project = {n: summarize([r for r in rows if r["project"] == n]) for n in names}
     per_project["overall"] = summarize(rows)
     beat = {}
