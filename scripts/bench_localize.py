@@ -26,7 +26,10 @@ The split: a commit is held aside when int(sha[:8], 16) % 3 == 0. Nothing is fit
 
 Cached under --cache (commit lists, diffs, baseline rankings): a rerun only re-ranks ours.
 `--dump FILE` also writes each query's fusable signals as JSON lines, for
-`scripts/fit_localize.py` (which reads only the dev rows).
+`scripts/fit_localize.py` and `scripts/cv_localize.py` (which read only the dev rows), with
+the bm25/bm25-src lists and history variants computed from the commits reachable from the
+parent (change counts, message-level BM25 of past commits). `--commits 200 --skip 100`
+scores 100 older commits per project that no tuning has seen.
 Output: tables, then one JSON line (the last line).
 """
 
@@ -304,10 +307,10 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run_project(
-    name: str, limit: int, split: str, cache: Path, verbose: bool, reindex: bool
+    name: str, limit: int, split: str, cache: Path, verbose: bool, reindex: bool, skip: int = 0
 ) -> list[dict[str, Any]]:
     repo = source_repo(name)
-    commits = load_commits(name, repo, limit, cache)
+    commits = load_commits(name, repo, limit, cache)[skip:]
     if split != "all":
         commits = [c for c in commits if c["held"] == (split == "held")]
     clone = replay_clone(name, repo, cache)
@@ -338,8 +341,10 @@ def run_project(
             ranked = {"ours": [p for p, _ in index.rank(query, limit=10)], **cached[key]}
             if DUMP is not None:
                 head = {"project": name, "sha": commit["sha"], "kind": kind,
-                        "held": commit["held"], "gold": commit["gold"]}  # fmt: skip
-                dump_signals(index, query, head)
+                        "held": commit["held"], "gold": commit["gold"],
+                        "bm25": cached[key]["bm25"],
+                        "bm25-src": cached[key]["bm25-src"]}  # fmt: skip
+                dump_signals(index, query, head, past_commits(clone, commit["parent"]))
             result[kind] = {r: metrics(commit["gold"], ranked[r]) for r in RANKERS}
             if verbose and kind == "deleaked":
                 print(f"{name} {commit['sha'][:8]} gold={commit['gold']} q={query[:70]!r}")
@@ -351,9 +356,76 @@ def run_project(
 
 
 DUMP: Any = None  # an open file when --dump is given
+_LOGS: dict[str, list[tuple[list[str], list[str]]]] = {}
 
 
-def dump_signals(index: CodeIndex, query: str, head: dict[str, Any]) -> None:
+def past_commits(clone: Path, parent: str) -> list[tuple[list[str], list[str]]]:
+    """(message words, files) of the commits reachable from `parent`, newest first, as the
+    index reads them (recent.read_log), for history variants fitted offline."""
+    from mom_cli.index.recent import MAX_FILES_PER_COMMIT, read_log
+    from mom_cli.index.words import identifier_words, identifiers_in
+
+    if parent not in _LOGS:
+        _LOGS.clear()
+        _LOGS[parent] = [
+            (identifier_words(identifiers_in(message)).lower().split(), files)
+            for message, files in read_log(clone, rev=parent)
+            if files and len(files) <= MAX_FILES_PER_COMMIT
+        ]
+    return _LOGS[parent]
+
+
+def history_variants(
+    log: list[tuple[list[str], list[str]]], words: list[str]
+) -> dict[str, dict[str, float]]:
+    """Change counts per file (plain and recency-weighted) and message-level BM25 of past
+    commits aggregated per file (max, sum of the best 3, recency-weighted sum), next to a
+    per-file-document BM25 computed the same way (no stemming) for a fair comparison."""
+    k1, b = 1.2, 0.75
+    out: dict[str, dict[str, float]] = {
+        k: {} for k in ("churn", "churn_decay", "hist_doc", "hist_max", "hist_top3", "hist_decay")
+    }
+    per_file: dict[str, list[tuple[int, float]]] = {}
+    terms = set(words)
+    n = len(log) or 1
+    avg = sum(len(m) for m, _ in log) / n or 1.0
+    df = Counter(t for m, _ in log for t in set(m) if t in terms)
+    docs: dict[str, Counter[str]] = {}
+    for age, (message, files) in enumerate(log):
+        counts = Counter(t for t in message if t in terms)
+        score = 0.0
+        for term, tf in counts.items():
+            idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
+            score += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(message) / avg))
+        for path in files:
+            out["churn"][path] = out["churn"].get(path, 0.0) + 1
+            out["churn_decay"][path] = out["churn_decay"].get(path, 0.0) + 0.5 ** (age / 200)
+            docs.setdefault(path, Counter()).update(message)
+            if score > 0:
+                per_file.setdefault(path, []).append((age, score))
+    for path, hits in per_file.items():
+        best = sorted((s for _a, s in hits), reverse=True)
+        out["hist_max"][path] = best[0]
+        out["hist_top3"][path] = sum(best[:3])
+        out["hist_decay"][path] = sum(s * 0.5 ** (a / 200) for a, s in hits)
+    lengths = {p: sum(c.values()) for p, c in docs.items()}
+    avg_doc = sum(lengths.values()) / (len(docs) or 1) or 1.0
+    ddf = Counter(t for c in docs.values() for t in c if t in terms)
+    for path, counts in docs.items():
+        score = 0.0
+        for term in terms:
+            tf = counts.get(term, 0)
+            if tf:
+                idf = math.log(1 + (len(docs) - ddf[term] + 0.5) / (ddf[term] + 0.5))
+                score += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[path] / avg_doc))
+        if score > 0:
+            out["hist_doc"][path] = score
+    return out
+
+
+def dump_signals(
+    index: CodeIndex, query: str, head: dict[str, Any], log: list[tuple[list[str], list[str]]]
+) -> None:
     """One JSON line: every signal the ranker can fuse, per candidate file (for fitting
     weights offline on the dev split)."""
     from mom_cli.index import rank as rank_module
@@ -383,6 +455,8 @@ def dump_signals(index: CodeIndex, query: str, head: dict[str, Any]) -> None:
                          for i in files if i in paths and partners.get(i)},
             "inweight": {paths[i]: inweight.get(i, 0.0) for i in files if i in paths},
             "maxweight": max(inweight.values(), default=0.0),
+            "extra": {k: {p: v for p, v in s.items() if p in by_path}
+                      for k, s in history_variants(log, ranking.words).items()},
         }  # fmt: skip
     finally:
         conn.close()
@@ -420,6 +494,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", default=",".join(PROJECTS), help="comma-separated")
     parser.add_argument("--commits", type=int, default=100, help="commits per project")
+    parser.add_argument(
+        "--skip", type=int, default=0,
+        help="leave out the newest N selected commits (with --commits 200 --skip 100: 100 "
+        "older commits per project that no tuning has seen, a fresh test set)",
+    )  # fmt: skip
     parser.add_argument("--split", choices=("held", "dev", "all"), default="held")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/mom-bench-localize"))
     parser.add_argument(
@@ -445,7 +524,9 @@ def main() -> None:
     start = time.perf_counter()
     rows: list[dict[str, Any]] = []
     for name in names:
-        rows += run_project(name, args.commits, args.split, args.cache, args.verbose, args.reindex)
+        rows += run_project(
+            name, args.commits, args.split, args.cache, args.verbose, args.reindex, args.skip
+        )
     per_project = {n: summarize([r for r in rows if r["project"] == n]) for n in names}
     per_project["overall"] = summarize(rows)
     beat = {}

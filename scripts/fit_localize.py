@@ -8,11 +8,13 @@
 The dump holds, per query, every signal `mom_cli.index.rank` can fuse (graph, lexical,
 history and one BM25 per lexicon field) for each candidate file, with its role, test/source
 partners and in-weight. This replays the ranker's fusion (each signal scaled to its best
-file = 1, weighted, pairs lend PAIR_SHARE, roles scale, a log in-weight prior; co-change's
-0.02 is left out) and runs coordinate ascent over a small grid, maximising de-leaked
-R@1 + R@5 plus a quarter of raw R@1 + R@5. Rows marked held-aside are dropped on reading:
-nothing here ever sees the held-aside split. `--lopo` fits on five projects and scores the
-sixth, against today's weights: a fit that does not beat them there is noise, not signal.
+file = 1 plus Z_SHARE × its positive z-score, weighted, pairs lend PAIR_SHARE, roles scale,
+a log in-weight prior; co-change's 0.02 is left out) and runs coordinate ascent over a
+small grid, maximising de-leaked R@1 + R@5 plus a quarter of raw R@1 + R@5. Rows marked
+held-aside are dropped on reading: nothing here ever sees the held-aside split. A fit on
+all of dev is in-sample: compare ideas with scripts/cv_localize.py (cross-validated) before
+shipping one. `--lopo` fits on five projects and scores the sixth, against today's weights:
+a fit that does not beat them there is noise, not signal.
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ from mom_cli.index.roles import TARGET_WEIGHT  # noqa: E402
 
 SIGNALS = ("graph", "lexical", "history", "code", "text", "path", "defs")
 GRID: dict[str, list[float]] = {
-    "graph": [0, 0.05, 0.1, 0.2, 0.3, 0.5],
-    "lexical": [0, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1],
-    "history": [0, 0.1, 0.2, 0.3, 0.45, 0.6],
+    "graph": [0, 0.1, 0.2, 0.3, 0.45],
+    "lexical": [0.6, 0.8, 1],
+    "history": [0, 0.2, 0.4, 0.6, 0.8],
     "code": [0, 0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1],
     "text": [0, 0.05, 0.1, 0.2, 0.3],
     "path": [0, 0.05, 0.1, 0.2, 0.3],
@@ -64,8 +66,10 @@ def ordered(row: dict[str, Any], params: Params) -> list[str]:
         signal = row["signals"].get(name) or {}
         if params[name] and signal:
             top = max(signal.values()) or 1.0
+            mean, spread = rank.standard_scores(signal.values())
             for path, value in signal.items():
-                scores[path] += params[name] * value / top
+                above = max(0.0, (value - mean) / spread)
+                scores[path] += params[name] * (value / top + rank.Z_SHARE * above)
     lent: dict[str, float] = defaultdict(float)
     for path, partners in row["partners"].items():
         share = params["pair"] * scores.get(path, 0.0)

@@ -31,12 +31,13 @@ ALPHA = 0.85  # probability of following an edge rather than jumping back to a s
 PUSH_EPSILON = 4e-3  # vs 1e-3: same top-10 on the bench queries, same recall, ~30% faster
 MAX_PUSHES = 5_000
 ADJACENCY_BATCH = 400
-# Weights of the fused signals (each scaled to its best file = 1), fitted on the dev split
-# of scripts/bench_localize.py (never on its held-aside split).
+# Weights of the fused signals (see `_fuse`), chosen by cross-validation on the dev split of
+# scripts/bench_localize.py (scripts/cv_localize.py: leave one project out and two folds by
+# sha picked the same point in every fold; never the held-aside split).
 WEIGHTS = {
-    "graph": 0.2,
-    "lexical": 0.45,
-    "history": 0.3,
+    "graph": 0.3,
+    "lexical": 1.0,
+    "history": 0.6,
     "code": 0.0,
     "text": 0.0,
     "path": 0.0,
@@ -44,6 +45,7 @@ WEIGHTS = {
 }
 FIELDS = {"code": "code_words", "text": "text_words", "path": "path_words", "defs": "def_words"}
 FUSION = "max"
+Z_SHARE = 0.25  # of a signal's positive z-score added to its max-scaled value (see `_fuse`)
 RRF_K = 10.0
 PAIR_SHARE = 0.1  # of a file's score lent to its test/source partner
 COCHANGE_SHARE = 0.02  # of a file's score lent to the files it most often changes with
@@ -126,9 +128,7 @@ def rank(conn: sqlite3.Connection, query: str, files_in_play: Sequence[str] = ()
     for name, column in FIELDS.items():
         if WEIGHTS[name]:
             signals[name] = field_scores(conn, words, column)
-    scores: dict[int, float] = defaultdict(float)
-    for name, signal in signals.items():
-        _fuse(scores, WEIGHTS[name], signal)
+    scores = fuse(signals, WEIGHTS)
     _lend_cochange(conn, scores, paths, by_path)
     _lend_to_partners(scores, load_partners(conn, paths))
     ranking = Ranking({}, paths, lexical, dict(seeds), matched, words)
@@ -140,9 +140,23 @@ def rank(conn: sqlite3.Connection, query: str, files_in_play: Sequence[str] = ()
     return ranking
 
 
+def fuse(signals: dict[str, dict[int, float]], weights: dict[str, float]) -> dict[int, float]:
+    """The weighted sum of the signals, each added by `_fuse`."""
+    scores: dict[int, float] = defaultdict(float)
+    for name, signal in signals.items():
+        _fuse(scores, weights[name], signal)
+    return scores
+
+
 def _fuse(scores: dict[int, float], weight: float, signal: dict[int, float]) -> None:
-    """Add one signal: scaled to its best file = 1 (FUSION "max"), or by reciprocal rank
-    (FUSION "rrf", weight / (RRF_K + rank))."""
+    """Add one signal: scaled to its best file = 1, plus Z_SHARE × how many standard
+    deviations the file stands above the signal's mean (FUSION "max"); or by reciprocal
+    rank (FUSION "rrf", weight / (RRF_K + rank)).
+
+    Max-scaling alone rewards a signal's runner-ups as much as a clear winner; the z term
+    lets a file that stands out of a flat list (one file whose past commits read like the
+    task, among two hundred weak matches) outweigh a close second on another signal.
+    Cross-validated on the bench's dev split: +0.03 R@1 over max-scaling alone."""
     if not signal:
         return
     if FUSION == "rrf":
@@ -151,8 +165,18 @@ def _fuse(scores: dict[int, float], weight: float, signal: dict[int, float]) -> 
             scores[file_id] += weight * (RRF_K + 1) / (RRF_K + place)
         return
     top = max(signal.values()) or 1.0
+    mean, spread = standard_scores(signal.values())
     for file_id, value in signal.items():
-        scores[file_id] += weight * value / top
+        above = max(0.0, (value - mean) / spread)
+        scores[file_id] += weight * (value / top + Z_SHARE * above)
+
+
+def standard_scores(values: Iterable[float]) -> tuple[float, float]:
+    """Mean and standard deviation (1.0 when the values are all equal)."""
+    data = list(values)
+    mean = sum(data) / len(data)
+    spread = math.sqrt(sum((v - mean) ** 2 for v in data) / len(data))
+    return mean, spread or 1.0
 
 
 def _lend_cochange(

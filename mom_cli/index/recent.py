@@ -31,12 +31,14 @@ def needs_update(conn: sqlite3.Connection, head: str) -> bool:
     return bool(head) and get_meta(conn, "head") != head
 
 
-def read_log(root: Path, count: int = HISTORY_COMMITS) -> list[tuple[str, list[str]]]:
-    """(message, changed files) of the last `count` commits reachable from HEAD, newest
-    first; [] when git fails."""
+def read_log(
+    root: Path, count: int = HISTORY_COMMITS, rev: str = "HEAD"
+) -> list[tuple[str, list[str]]]:
+    """(message, changed files) of the last `count` commits reachable from `rev` (HEAD;
+    the bench passes a parent sha), newest first; [] when git fails."""
     try:
         log = subprocess.run(
-            ["git", "log", "HEAD", f"-n{count}", "--no-merges", "--name-only", "--relative",
+            ["git", "log", rev, f"-n{count}", "--no-merges", "--name-only", "--relative",
              "--format=%x01%B%x02", "--"],
             cwd=root, capture_output=True, text=True, errors="replace", timeout=60, check=True,
         ).stdout  # fmt: skip

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from mom_cli.index import rank
 from mom_cli.index.api import CodeIndex
 from mom_cli.index.pairs import partners_by_file, stem_key
 
@@ -74,3 +75,27 @@ def test_evidence_outranks_the_prior(utils_index: CodeIndex) -> None:
     top = [p for p, _ in utils_index.rank("fetch a url over the network", limit=5)]
     assert top[0] == "lib/netutils.py"
     assert top.index("tests/test_netutils.py") < top.index("lib/core.py")
+
+
+def test_a_file_standing_out_of_a_flat_list_beats_a_close_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Lexical: file 1 stands clearly above ten near-equal matches, file 2 is a close
+    # second; history: file 2 is slightly ahead of 1. Max-scaling alone sums to 2 first;
+    # the z term (how far each stands above its signal's mean) keeps 1 first.
+    lexical = {1: 10.0, 2: 9.0, **{i: 8.5 for i in range(10, 20)}}
+    history = {2: 3.0, 1: 2.4, **{i: 2.2 for i in range(10, 20)}}
+    weights = {"lexical": 1.0, "history": 0.6}
+
+    def best() -> int:
+        scores = rank.fuse({"lexical": lexical, "history": history}, weights)
+        return max(scores, key=lambda i: scores[i])
+
+    assert rank.Z_SHARE > 0
+    assert best() == 1
+    monkeypatch.setattr(rank, "Z_SHARE", 0.0)
+    assert best() == 2
+
+
+def test_standard_scores_of_equal_values_do_not_divide_by_zero() -> None:
+    assert rank.standard_scores([2.0, 2.0, 2.0]) == (2.0, 1.0)
