@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -181,7 +182,44 @@ def exported_index(repo: Path, commit: str | None = None) -> Iterator[Path]:
         for name in ("node_modules",):
             if (repo / name).is_dir() and not (tree / name).exists():
                 (tree / name).symlink_to(repo / name)
+        copy_generated_sources(repo, tree)
         yield tree
+
+
+GENERATED_MAX_FILES = 50
+GENERATED_MAX_BYTES = 2_000_000
+_NOT_GENERATED = {".venv", "venv", "env", ".tox", ".nox", "node_modules", "site-packages",
+                  "__pycache__", ".eggs", "build", "dist", ".mom"}  # fmt: skip
+
+
+def copy_generated_sources(repo: Path, tree: Path) -> list[str]:
+    """Copy into an export the git-ignored Python files the build wrote into the source
+    tree (setuptools-scm's or hatch-vcs's `_version.py`): without them the package cannot
+    import there, and every test of the export fails to collect. Environments and build
+    output are not sources; a file the export already has is never replaced."""
+    proc = subprocess.run(
+        ["git", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
+        cwd=repo,
+        capture_output=True,
+        check=False,
+    )
+    copied: list[str] = []
+    budget = GENERATED_MAX_BYTES
+    for rel in proc.stdout.decode("utf-8", "replace").split("\0"):
+        parts = rel.split("/")
+        if not rel.endswith(".py") or _NOT_GENERATED.intersection(parts):
+            continue
+        source, target = repo / rel, tree / rel
+        if target.exists() or not source.is_file() or source.is_symlink():
+            continue
+        size = source.stat().st_size
+        if size > budget or len(copied) >= GENERATED_MAX_FILES:
+            break
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        budget -= size
+        copied.append(rel)
+    return copied
 
 
 def _review(ctx: StageContext, reviewer: Reviewer, diff: str | None) -> StageResult:

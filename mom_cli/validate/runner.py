@@ -155,7 +155,7 @@ def resolve_tool(repo: Path, name: str, *, configured: str = "") -> Tool | None:
         return Tool(configured, "config")
     venv = find_venv(repo)
     if venv is not None and (venv / "bin" / name).exists():
-        return Tool((str(venv / "bin" / name),), "project venv")
+        return Tool((str((venv / "bin" / name).absolute()),), "project venv")
     local = repo / "node_modules" / ".bin" / name
     if local.exists():
         return Tool((str(local),), "node_modules")
@@ -169,7 +169,8 @@ def project_python(repo: Path) -> Tool:
     """The interpreter that has the project's dependencies, best guess first."""
     venv = find_venv(repo)
     if venv is not None:
-        return Tool((str(venv / "bin" / "python"),), "project venv")
+        # absolute: the tools also run in exports of the repo (another cwd)
+        return Tool((str((venv / "bin" / "python").absolute()),), "project venv")
     for name in ("python3", "python"):
         found = shutil.which(name)
         if found:

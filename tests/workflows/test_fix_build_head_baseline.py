@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fix_build_helpers import FIVE_FAULTS, LOGIC_BUG, ScriptedProvider, make_project
-from git_repos import init_repo
+from git_repos import add_venv, init_repo
 from typer.testing import CliRunner
 
 from mom_cli.cli.app import app
@@ -31,6 +32,7 @@ from mom_cli.validate.head_tests import (
 )
 from mom_cli.workflows.fix_build import FixBuild, FixBuildResult
 
+__all__ = ["add_venv"]  # a pytest fixture from git_repos
 MEAN_ID = "tests/test_stats.py::test_mean"
 OPS_ID = "tests/test_ops.py::test_ops"
 NEW_ID = "tests/test_ops.py::test_new_in_worktree"
@@ -185,3 +187,48 @@ def test_a_head_error_is_no_evidence_for_a_failure() -> None:
         diag("tests/t.py::d", "error in d: fixture 'db' not found"),
     ]
     assert same_failures(now, head) == ["tests/t.py::a", "tests/t.py::c"]
+
+
+def test_generated_version_module_is_in_the_export(tmp_path: Path) -> None:
+    """setuptools-scm / hatch-vcs write an ignored `_version.py` the package imports: the
+    base run must have it, or every test there fails to collect and no failure counts as
+    pre-existing (found on tox-dev/filelock)."""
+    from mom_cli.validate.pipeline import copy_generated_sources, exported_index
+
+    repo = init_repo(
+        tmp_path / "gen",
+        {
+            ".gitignore": "pkg/_version.py\n.venv/\n",
+            "pkg/__init__.py": "from pkg._version import version\n",
+            "tests/test_pkg.py": "import pkg\n\n\ndef test_version() -> None:\n"
+            "    assert pkg.version == '2.0'\n",
+        },
+    )
+    (repo / "pkg/_version.py").write_text("version = '1.0'\n")  # written by the build
+    (repo / ".venv/lib").mkdir(parents=True)
+    (repo / ".venv/lib/site.py").write_text("x = 1\n")
+    diag = Diagnostic(
+        "tests", "tests/test_pkg.py", 5, "failed", code="tests/test_pkg.py::test_version",
+        tool="pytest",
+    )  # fmt: skip
+    head = head_baseline(repo, [diag], timeout=120)
+    assert head.failing == ["tests/test_pkg.py::test_version"], head
+    with exported_index(repo, "HEAD") as tree:
+        assert (tree / "pkg/_version.py").read_text() == "version = '1.0'\n"
+        assert not (tree / ".venv").exists()
+        (tree / "pkg/__init__.py").write_text("committed\n")
+        assert copy_generated_sources(repo, tree) == []  # already there: never replaced
+        assert (tree / "pkg/__init__.py").read_text() == "committed\n"
+
+
+def test_a_relative_repo_path_still_finds_its_venv_in_the_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, add_venv: Callable[[Path], Path]
+) -> None:
+    """The base run happens in an export (another cwd): the project's interpreter must be
+    named by an absolute path, or the run fails with "No such file" and checks nothing."""
+    repo = make_project(tmp_path / "calc", BROKEN_OPS_TEST)
+    add_venv(repo)
+    monkeypatch.chdir(tmp_path)
+    diag = Diagnostic("tests", "tests/test_ops.py", 5, "failed", code=OPS_ID, tool="pytest")
+    head = head_baseline(Path("calc"), [diag], timeout=120)
+    assert head.note == "" and head.failing == [OPS_ID]
