@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mom_cli.index import graph
-from mom_cli.index.discover import Candidate, GitListing, Skipped, discover
+from mom_cli.index.discover import Candidate, Skipped, discover
 from mom_cli.index.pairs import store_partners
 from mom_cli.index.recent import needs_update, record_recent
+from mom_cli.index.stamp import open_listing
 from mom_cli.index.store import (
     FileRow,
     bulk_load,
@@ -99,7 +100,7 @@ def refresh(
         conn, warnings = open_db(db_path(state_dir))
         report.warnings.extend(warnings)
         try:
-            _refresh(conn, root, report, workers, progress)
+            _refresh(conn, root, state_dir, report, workers, progress)
         finally:
             conn.close()
     report.seconds = time.perf_counter() - start
@@ -109,11 +110,12 @@ def refresh(
 def _refresh(
     conn: sqlite3.Connection,
     root: Path,
+    state_dir: Path,
     report: IndexReport,
     workers: int | None,
     progress: Progress | None,
 ) -> None:
-    listing = GitListing(root)  # git runs while the cache is read
+    listing = open_listing(root, state_dir)  # git (if asked) runs while the cache is read
     existing = load_files(conn)
     found = discover(root, listing)
     report.warnings.extend(found.warnings)
@@ -127,6 +129,7 @@ def _refresh(
     present = {c.path for c in found.candidates}
     gone = [row for path, row in existing.items() if path not in present]
     head = listing.head()  # "" outside git; always read, so no git process is left unreaped
+    listing.close()  # after git's answers: record them for the next refresh (see `stamp`)
     if todo or gone or needs_update(conn, head):
         _write(conn, root, report, todo, gone, head, workers, progress)
     _finish_report(conn, report)

@@ -11,7 +11,6 @@ additive estimate as the whole, so the rendered text never exceeds the budget.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections import defaultdict
@@ -146,29 +145,35 @@ def build_context(
     ranking = rank(conn, query, files_in_play)
     files = ranking.top(TOP_FILES)
     reader = _Reader(root)
+    left = _Budget(budget)
     if mode == "summarized":
-        pieces, excerpts = _summarized(conn, ranking, reader, budget)
+        pieces, excerpts = _summarized(conn, ranking, reader, left)
     else:
-        pieces, excerpts = _targeted(conn, ranking, reader, budget, session)
-    text = "\n".join(pieces)
+        pieces, excerpts = _targeted(conn, ranking, reader, left, session)
     return ContextResult(
         mode=mode,
         query=query,
         budget=budget,
         files=files,
         excerpts=excerpts,
-        text=text,
-        tokens=estimate_tokens(text),
+        text="\n".join(pieces),
+        tokens=left.used,  # == estimate_tokens(text): the estimate is additive over lines
         warnings=reader.warnings,
     )
 
 
 class _Budget:
-    """Pieces joined by newlines: each costs its own tokens plus one for the separator."""
+    """Pieces joined by newlines: each costs its own tokens plus one for the separator.
+    What was taken is the estimate of the joined text, so that is never measured again."""
 
     def __init__(self, budget: int) -> None:
+        self.budget = budget
         self.left = budget
         self.first = True
+
+    @property
+    def used(self) -> int:
+        return self.budget - self.left
 
     def fits(self, tokens: int) -> bool:
         return tokens + (0 if self.first else 1) <= self.left
@@ -182,12 +187,11 @@ def _targeted(
     conn: sqlite3.Connection,
     ranking: Ranking,
     reader: _Reader,
-    budget: int,
+    left: _Budget,
     session: ContextSession | None,
 ) -> tuple[list[str], list[Excerpt]]:
     pieces: list[str] = []
     excerpts: list[Excerpt] = []
-    left = _Budget(budget)
     taken: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for cand in _candidates(conn, ranking):
         if left.left < _MIN_PIECE_TOKENS:
@@ -202,7 +206,7 @@ def _targeted(
         role = ranking.role(cand.file_id)  # a test (or docs, ...) is context, labelled so
         label = f"{cand.kind} {cand.name}" + ("" if role == "source" else f" [{role}]")
         body = lines[start - 1 : end]
-        key = f"{cand.path}:{start}-{end}:{_digest(body)}"
+        key = f"{cand.path}:{start}-{end}:{_digest(body)}" if session is not None else ""
         if session is not None and key in session.sent:
             piece = f"== {cand.path}:{start}-{end} {label} (already sent; unchanged)"
             cost = estimate_tokens(piece)
@@ -309,13 +313,12 @@ def _candidates(conn: sqlite3.Connection, ranking: Ranking) -> list[_Candidate]:
 
 
 def _summarized(
-    conn: sqlite3.Connection, ranking: Ranking, reader: _Reader, budget: int
+    conn: sqlite3.Connection, ranking: Ranking, reader: _Reader, left: _Budget
 ) -> tuple[list[str], list[Excerpt]]:
     """Module list, then each top file's public signatures, best file first."""
     top = sorted(ranking.scores.items(), key=lambda kv: -kv[1])[: TOP_FILES * 2]
     if not top:
         return [], []
-    left = _Budget(budget)
     pieces: list[str] = []
     excerpts: list[Excerpt] = []
     tree_lines = ["== modules (best match first)"] + [
@@ -372,6 +375,8 @@ def _lead_start(lines: list[str], line: int) -> int:
 
 
 def _digest(lines: list[str]) -> str:
+    import hashlib  # differential context only: OpenSSL's start-up is ~5 ms of a warm call
+
     return hashlib.blake2b("\n".join(lines).encode("utf-8"), digest_size=6).hexdigest()
 
 

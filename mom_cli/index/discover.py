@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from mom_cli.index.languages import language_for
+
+if TYPE_CHECKING:  # a refresh that reuses its listing stamp (see `stamp`) starts no process
+    import subprocess
+
+    from mom_cli.index.stamp import StampedListing
 
 MAX_FILE_BYTES = 1_000_000
 VENDORED_DIRS = frozenset(
@@ -64,7 +68,7 @@ class Discovery(NamedTuple):
     is_git: bool
 
 
-def discover(root: Path, listing: GitListing | None = None) -> Discovery:
+def discover(root: Path, listing: GitListing | StampedListing | None = None) -> Discovery:
     """List indexable files under `root` with their (mtime, size)."""
     warnings: list[str] = []
     listing = listing or GitListing(root)
@@ -122,39 +126,50 @@ def _vendored_prefix(rel: str, root: Path) -> str | None:
 
 class GitListing:
     """`git ls-files` and `git rev-parse HEAD`, started together and read later, so the
-    caller can load its cache while git works (git is a third of a no-change refresh)."""
+    caller can load its cache while git works (git is a third of a no-change refresh).
+    Each answer is read once and kept (`stamp` records them after `discover`)."""
 
     def __init__(self, root: Path) -> None:
-        self._files = _spawn(
+        self._files = spawn_git(
             root, ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"]
         )
-        self._head = _spawn(root, ["git", "rev-parse", "-q", "--verify", "HEAD"])
+        self._head = spawn_git(root, ["git", "rev-parse", "-q", "--verify", "HEAD"])
         self.no_git = self._files is None  # git could not be started at all
+        self._paths: list[str] | None = None
+        self._head_sha: str | None = None
 
     def paths(self) -> list[str] | None:
         """Tracked + untracked-but-not-ignored paths, or None when `root` is not in git."""
-        out = _collect(self._files)
-        if out is None:
-            return None
-        return list(dict.fromkeys(filter(None, os.fsdecode(out).split("\0"))))
+        if self._files is not None:
+            out, self._files = collect_git(self._files), None
+            if out is not None:
+                self._paths = list(dict.fromkeys(filter(None, os.fsdecode(out).split("\0"))))
+        return self._paths
 
     def head(self) -> str:
         """The commit HEAD points at, or "" (no git, no commits)."""
-        out = _collect(self._head)
-        return out.decode("ascii", "replace").strip() if out is not None else ""
+        if self._head_sha is None:
+            out = collect_git(self._head)
+            self._head_sha = out.decode("ascii", "replace").strip() if out is not None else ""
+        return self._head_sha
 
 
-def _spawn(root: Path, args: list[str]) -> subprocess.Popen[bytes] | None:
+def spawn_git(root: Path, args: list[str]) -> subprocess.Popen[bytes] | None:
+    """Start a git command in `root`, stdout piped; None when git cannot be started."""
+    import subprocess
+
     try:
         return subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     except OSError:
         return None
 
 
-def _collect(proc: subprocess.Popen[bytes] | None) -> bytes | None:
+def collect_git(proc: subprocess.Popen[bytes] | None) -> bytes | None:
     """The command's stdout if it succeeded within a minute, else None."""
     if proc is None:
         return None
+    import subprocess
+
     try:
         out, _ = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -34,6 +33,8 @@ def needs_update(conn: sqlite3.Connection, head: str) -> bool:
 def read_log(root: Path, count: int = HISTORY_COMMITS) -> list[tuple[str, list[str]]]:
     """(message, changed files) of the last `count` commits reachable from HEAD, newest
     first; [] when git fails."""
+    import subprocess  # only when HEAD moved: a warm refresh starts no process (see `stamp`)
+
     try:
         log = subprocess.run(
             ["git", "log", "HEAD", f"-n{count}", "--no-merges", "--name-only", "--relative",
