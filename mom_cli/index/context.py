@@ -12,6 +12,7 @@ additive estimate as the whole, so the rendered text never exceeds the budget.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
@@ -253,12 +254,17 @@ def _fit(
         tail = _TAIL_TOKENS + _number_tokens(more) if more else 0
         return fixed + _number_tokens(start + count - 1) + lines_cost + tail
 
+    first = estimate_tokens(body[0]) + 1  # +1: its newline
+    if not left.fits(price(1, first)) and not left.fits(price(limit, first + limit - 1)):
+        # Neither one line nor the whole excerpt fits (each further line costs at least its
+        # newline): the common case once the budget runs low, decided without measuring the
+        # body. (The whole can cost less than one line, as it needs no "more lines" tail.)
+        return None
     count = limit
     lines_cost = estimate_tokens("\n".join(body[:limit])) + 1  # +1: the newline before it
     if not left.fits(price(limit, lines_cost)):
-        first = estimate_tokens(body[0]) + 1  # +1: its newline
         if not left.fits(price(1, first)):
-            return None  # the common case once the budget runs low: decided in two calls
+            return None
         costs = list(accumulate([first, *(estimate_tokens(line) + 1 for line in body[1:limit])]))
         lo, hi = 1, limit - 1
         while lo < hi:  # the price grows with count: binary search the largest that fits
@@ -291,12 +297,15 @@ def _candidates(conn: sqlite3.Connection, ranking: Ranking) -> list[_Candidate]:
         [i for i, _ in top],
     ).fetchall()
     words = set(ranking.words)
+    # A name can share a word with the task only if it contains that word, case aside: one
+    # search per name instead of splitting each of the top files' thousands of names.
+    maybe = re.compile("|".join(map(re.escape, words)), re.IGNORECASE | re.ASCII).search
     per_file: dict[int, list[_Candidate]] = defaultdict(list)
     for file_id, name, kind, line, end_line, scope in rows:
         score = file_score[file_id] * KIND_WEIGHT.get(kind, 1.0)
         score *= 1.0 + 3.0 * ranking.matched_names.get(name, 0.0)  # ×4 for a sure match
-        overlap = len(words.intersection(split_identifier(name)))
-        score *= 1.0 + 0.5 * overlap
+        if words and maybe(name):
+            score *= 1.0 + 0.5 * len(words.intersection(split_identifier(name)))
         if scope:
             score *= 0.8
         qualified = f"{scope}.{name}" if scope else name
