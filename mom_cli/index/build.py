@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # parsing is imported only when a file changed: a no-change r
     from mom_cli.index.pool import Job
 
 FULL_RELINK_FRACTION = 0.3
+STATS_KEY = "stats"  # meta: see `stats_text`
 # Called with (files parsed so far, files to parse) while a refresh parses; the CLI shows it.
 Progress = Callable[[int, int], None]
 
@@ -116,23 +117,37 @@ def _refresh(
     progress: Progress | None,
 ) -> None:
     listing = open_listing(root, state_dir)  # git (if asked) runs while the cache is read
-    existing = load_files(conn)
     found = discover(root, listing)
     report.warnings.extend(found.warnings)
     report.skipped.extend(found.skipped)
+    stats = stats_text(found.candidates)
     todo: list[tuple[Candidate, FileRow | None]] = []
-    for cand in found.candidates:
-        row = existing.get(cand.path)
-        if row is None or (row.mtime_ns, row.size) != (cand.mtime_ns, cand.size):
-            todo.append((cand, row))
+    gone: list[FileRow] = []
+    unchanged = get_meta(conn, STATS_KEY) == stats  # one string compare, no row read
+    if not unchanged:
+        existing = load_files(conn)
+        for cand in found.candidates:
+            row = existing.get(cand.path)
+            if row is None or (row.mtime_ns, row.size) != (cand.mtime_ns, cand.size):
+                todo.append((cand, row))
+        present = {c.path for c in found.candidates}
+        gone = [row for path, row in existing.items() if path not in present]
     report.cache_hits = len(found.candidates) - len(todo)
-    present = {c.path for c in found.candidates}
-    gone = [row for path, row in existing.items() if path not in present]
     head = listing.head()  # "" outside git; always read, so no git process is left unreaped
     listing.close()  # after git's answers: record them for the next refresh (see `stamp`)
     if todo or gone or needs_update(conn, head):
-        _write(conn, root, report, todo, gone, head, workers, progress)
+        _write(conn, root, report, todo, gone, head, workers, progress, stats)
+    elif not unchanged:
+        set_meta(conn, STATS_KEY, stats)  # the cache matched row by row: say so once
     _finish_report(conn, report)
+
+
+def stats_text(candidates: list[Candidate]) -> str:
+    """Every candidate's (path, mtime, size) as one string. Stored (as STATS_KEY) when the
+    files table holds exactly these, so a refresh where nothing changed compares one
+    string instead of reading every row. Never empty: "" (unset, or a file could not be
+    read) matches nothing."""
+    return "stats\0" + "".join([f"{c.path}\0{c.mtime_ns}\0{c.size}\0" for c in candidates])
 
 
 def _write(
@@ -144,6 +159,7 @@ def _write(
     head: str,
     workers: int | None,
     progress: Progress | None,
+    stats: str,
 ) -> None:
     """One write transaction: a bulk load when the cache is empty, else an update."""
     cold = conn.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None and bool(todo)
@@ -152,6 +168,7 @@ def _write(
     ]
     if cold:  # committed first: a build that dies half-way is seen as one and redone
         set_meta(conn, "complete", "0")
+    skipped = len(report.skipped)
     with bulk_load(conn, cold):
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -165,6 +182,8 @@ def _write(
             ensure_indexes(conn)
             if needs_update(conn, head):  # git log only when HEAD moved
                 record_recent(conn, root, head)
+            # A file that could not be read has no row and is retried: no stats shortcut then.
+            set_meta(conn, STATS_KEY, "" if len(report.skipped) > skipped else stats)
             symbols = conn.execute("SELECT count(*) FROM symbols").fetchone()[0]
             set_meta(conn, "symbols", str(symbols))  # the no-change refresh reports it
             set_meta(conn, "complete", "1")
