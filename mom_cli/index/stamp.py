@@ -15,13 +15,14 @@ follows in `build` catches that, as before.
 The stamp is only written when every input it records is older than the moment git
 started, minus RACY_NS: a change made while git ran (or within the file system's
 timestamp granularity of it) leaves no stamp, and the next refresh asks git again.
-Known gap: a custom `core.excludesFile` named only through a config `[include]` is not
-stamped; `mom index` after editing such a file picks the change up once anything else in
-the repository changes. Environment variables that redirect git turn the stamp off.
+Config files are read for `core.excludesFile` and `[include]` paths (one level deep); an
+excludes file named only in a nested include is not stamped, so an edit to it is seen once
+anything else in the repository changes. Variables that redirect git turn the stamp off.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -50,7 +51,7 @@ _GIT_CONFIG_VARS = (
     "GIT_CONFIG_SYSTEM",
     "GIT_CONFIG_NOSYSTEM",
 )
-_EXCLUDES_FILE = re.compile(r"^\s*excludesfile\s*=\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+_CONFIG_PATH = re.compile(r"^\s*(excludesfile|path)\s*=\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 
 Signature = list[int] | None
 
@@ -138,7 +139,11 @@ class RecordingListing(GitListing):
             )  # fmt: skip
 
     def close(self) -> None:
-        """Record git's answers if every input is older than git's start (best effort)."""
+        """Record git's answers if every input is older than git's start (best effort).
+        Any earlier stamp goes first: it no longer described the repository."""
+        target = self.state_dir / STAMP_NAME
+        with contextlib.suppress(OSError):
+            target.unlink(missing_ok=True)
         ignored_out = collect_git(self._ignored)
         paths, head = self.paths(), self.head()
         if self.env is None or paths is None or ignored_out is None:
@@ -161,7 +166,6 @@ class RecordingListing(GitListing):
             "version": STAMP_VERSION, "env": self.env, "root": str(self.root), "head": head,
             "files": files, "dirs": dirs, "paths": paths,
         }  # fmt: skip
-        target = self.state_dir / STAMP_NAME
         temp = target.with_name(f".{STAMP_NAME}.{os.getpid()}")
         try:
             temp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
@@ -195,7 +199,8 @@ def _matching(root: Path, dirs: list[str]) -> set[str] | None:
 
 def _git_inputs(git_dir: str) -> list[str]:
     """The files whose change can change `ls-files` or `rev-parse HEAD`: index, HEAD, its
-    ref, packed refs, exclude and config files, and any excludes file a config names."""
+    ref, packed refs, exclude and config files, the files those configs include (one
+    level) and any excludes file they name."""
     home = os.path.expanduser("~")
     xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
     configs = [
@@ -213,7 +218,6 @@ def _git_inputs(git_dir: str) -> list[str]:
         os.path.join(git_dir, "info", "exclude"),
         os.path.join(git_dir, "info", "sparse-checkout"),
         os.path.join(xdg, "git", "ignore"),
-        *configs,
     ]
     try:
         with open(os.path.join(git_dir, "HEAD"), encoding="utf-8") as handle:
@@ -222,15 +226,35 @@ def _git_inputs(git_dir: str) -> list[str]:
             inputs.append(os.path.join(git_dir, *head[5:].split("/")))
     except (OSError, ValueError):
         pass
+    work_tree = os.path.dirname(git_dir)
+    included: list[str] = []
     for config in configs:
-        try:
-            with open(config, encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
-        except OSError:
-            continue
-        for value in _EXCLUDES_FILE.findall(text):
-            inputs.append(os.path.expanduser(value.strip().strip('"')))
+        inputs.append(config)
+        for key, value in _config_paths(config):
+            path = os.path.expanduser(value)
+            if key == "path":  # [include]/[includeIf]: relative to the including file
+                path = os.path.join(os.path.dirname(config), path)
+                included.append(path)
+                inputs.append(path)
+            else:  # core.excludesFile: a relative path is read from the work tree
+                inputs.append(os.path.join(work_tree, path))
+    for config in included:
+        inputs.extend(
+            os.path.join(work_tree, os.path.expanduser(value))
+            for key, value in _config_paths(config)
+            if key != "path"
+        )
     return list(dict.fromkeys(inputs))
+
+
+def _config_paths(config: str) -> list[tuple[str, str]]:
+    """(key, value) of the `excludesFile` and include `path` settings in one config file."""
+    try:
+        with open(config, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError:
+        return []
+    return [(key.lower(), value.strip().strip('"')) for key, value in _CONFIG_PATH.findall(text)]
 
 
 def _walk(root: Path, ignored: set[str], state_dir: Path) -> tuple[dict[str, Signature], list[str]]:

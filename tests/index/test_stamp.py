@@ -258,3 +258,36 @@ def test_stamp_is_not_written_into_the_listing(index_repo: MakeRepo, tmp_path: P
     dirs = json.loads((state / STAMP_NAME).read_text())["dirs"]
     assert "inside-state/" not in dirs and "app/" in dirs and "" in dirs
     shutil.rmtree(state)
+
+
+def test_an_excludes_file_named_by_a_config_is_stamped(
+    index_repo: MakeRepo, tmp_path: Path
+) -> None:
+    """`core.excludesFile` (here through an `[include]`d file) is read like .gitignore:
+    editing it in place changes the listing, and so must the stamp's verdict."""
+    repo = index_repo(SAMPLE_PY)
+    excludes = tmp_path / "my-ignores"
+    excludes.write_text("")
+    extra = tmp_path / "extra.gitconfig"
+    extra.write_text(f"[core]\n\texcludesFile = {excludes}\n")
+    git(repo, "config", "include.path", str(extra))
+    write_files(repo, {"app/scratch.py": "def scratch():\n    pass\n"})  # untracked
+    state = tmp_path / "state"
+    index = _stamped(repo, state)
+    assert "app/scratch.py" in _indexed(state)
+    excludes.write_text("scratch.py\n")
+    index.refresh()
+    assert "app/scratch.py" not in _indexed(state)
+    assert _indexed(state) == {c.path for c in discover(repo).candidates}
+
+
+def test_a_stamp_that_no_longer_holds_is_removed(index_repo: MakeRepo, tmp_path: Path) -> None:
+    repo = index_repo(SAMPLE_PY)
+    state = tmp_path / "state"
+    index = _stamped(repo, state)
+    write_files(repo, {"app/new.py": "x = 1\n"})  # too recent to stamp again at once
+    index.refresh()
+    assert not (state / STAMP_NAME).exists()
+    _settle()
+    index.refresh()
+    assert (state / STAMP_NAME).exists()
