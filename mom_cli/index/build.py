@@ -3,6 +3,10 @@
 A refresh compares (mtime, size) from one stat pass with the cache; only files that differ
 are read, and only those whose content hash differs are parsed. Edges are recomputed for
 the changed files and for files referencing names whose set of definers changed.
+
+A warm refresh where nothing changed is the common case (every `mom context` starts with
+one): git is not started while the listing stamp holds (see `stamp`), and the stat pass is
+compared with the cache as one stored string (see `stats_text`), not row by row.
 """
 
 from __future__ import annotations
