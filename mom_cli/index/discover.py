@@ -68,31 +68,32 @@ class Discovery(NamedTuple):
     is_git: bool
 
 
+# What the paths alone decide, in listing order: (path, language) to stat and index, or
+# (path, None) for a minified bundle; then the vendored directories met. A listing stamp
+# keeps this beside the listing, so a warm refresh goes straight to the stat pass.
+Classified = tuple[list[tuple[str, str | None]], list[str]]
+
+
 def discover(root: Path, listing: GitListing | StampedListing | None = None) -> Discovery:
     """List indexable files under `root` with their (mtime, size)."""
     warnings: list[str] = []
     listing = listing or GitListing(root)
-    paths = listing.paths()
-    is_git = paths is not None
-    if paths is None:
-        why = "git is not on PATH" if listing.no_git else "not a git repository"
-        warnings.append(f"{root}: {why}; .gitignore is not applied (walked the directory)")
-        paths = _walk_paths(root)
+    classified = listing.classified
+    is_git = True
+    if classified is None:
+        paths = listing.paths()
+        is_git = paths is not None
+        if paths is None:
+            why = "git is not on PATH" if listing.no_git else "not a git repository"
+            warnings.append(f"{root}: {why}; .gitignore is not applied (walked the directory)")
+            paths = _walk_paths(root)
+        classified = listing.classified = classify(root, paths)
+    entries, vendored_roots = classified
     candidates: list[Candidate] = []
     skipped: list[Skipped] = []
-    vendored_roots: set[str] = set()
     base = os.fspath(root) + os.sep
-    for rel in paths:  # the whole of a no-change refresh: kept to one stat and no Path
-        spec = language_for(rel)
-        if spec is None:
-            continue
-        parts = rel.split("/")
-        if len(parts) > 1 and not _SPECIAL_DIRS.isdisjoint(parts[:-1]):
-            vendored = _vendored_prefix(rel, root)
-            if vendored is not None:
-                vendored_roots.add(vendored)
-                continue
-        if rel.endswith(MINIFIED_SUFFIXES):
+    for rel, language in entries:  # the whole of a no-change refresh: one stat, no Path
+        if language is None:
             skipped.append(Skipped(rel, "minified/bundled"))
             continue
         try:
@@ -109,9 +110,27 @@ def discover(root: Path, listing: GitListing | StampedListing | None = None) -> 
         if st.st_size > MAX_FILE_BYTES:
             skipped.append(Skipped(rel, f"too large ({st.st_size // 1024} KiB)"))
             continue
-        candidates.append(Candidate(rel, spec.name, st.st_mtime_ns, st.st_size))
-    skipped.extend(Skipped(v + "/", "vendored directory") for v in sorted(vendored_roots))
+        candidates.append(Candidate(rel, language, st.st_mtime_ns, st.st_size))
+    skipped.extend(Skipped(v + "/", "vendored directory") for v in vendored_roots)
     return Discovery(candidates, skipped, warnings, is_git)
+
+
+def classify(root: Path, paths: list[str]) -> Classified:
+    """The path-only part of `discover`: language, vendored directories, minified files."""
+    entries: list[tuple[str, str | None]] = []
+    vendored_roots: set[str] = set()
+    for rel in paths:
+        spec = language_for(rel)
+        if spec is None:
+            continue
+        parts = rel.split("/")
+        if len(parts) > 1 and not _SPECIAL_DIRS.isdisjoint(parts[:-1]):
+            vendored = _vendored_prefix(rel, root)
+            if vendored is not None:
+                vendored_roots.add(vendored)
+                continue
+        entries.append((rel, None if rel.endswith(MINIFIED_SUFFIXES) else spec.name))
+    return entries, sorted(vendored_roots)
 
 
 def _vendored_prefix(rel: str, root: Path) -> str | None:
@@ -135,6 +154,7 @@ class GitListing:
         )
         self._head = spawn_git(root, ["git", "rev-parse", "-q", "--verify", "HEAD"])
         self.no_git = self._files is None  # git could not be started at all
+        self.classified: Classified | None = None  # filled in by `discover`
         self._paths: list[str] | None = None
         self._head_sha: str | None = None
 

@@ -30,13 +30,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mom_cli.index.discover import GitListing, collect_git, spawn_git
+from mom_cli.index.discover import Classified, GitListing, collect_git, spawn_git
 
 if TYPE_CHECKING:
     import subprocess
 
 STAMP_NAME = "listing-stamp.json"
-STAMP_VERSION = 1
+STAMP_VERSION = 2
 RACY_NS = 1_000_000_000
 # Variables that point git at another repository, index or command-line config: with any
 # set, always ask git. The ones naming config files are part of the stamp instead.
@@ -77,9 +77,10 @@ class StampedListing:
 
     no_git = False
 
-    def __init__(self, paths: list[str], head: str) -> None:
+    def __init__(self, paths: list[str], head: str, classified: Classified) -> None:
         self._paths = paths
         self._head = head
+        self.classified: Classified | None = classified
 
     def paths(self) -> list[str]:
         return self._paths
@@ -108,10 +109,13 @@ def reuse(root: Path, state_dir: Path) -> StampedListing | None:
         for rel, sig in data["dirs"].items():
             if signature(base + rel) != sig:
                 return None
-        paths, head = data["paths"], data["head"]
-        if not isinstance(paths, list) or not isinstance(head, str):
+        paths, head, classified = data["paths"], data["head"], data["classified"]
+        entries, vendored = classified
+        if not all(isinstance(x, list) for x in (paths, entries, vendored)):
             return None
-        return StampedListing(paths, head)
+        if not isinstance(head, str):
+            return None
+        return StampedListing(paths, head, (entries, vendored))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # absent, damaged or from another version: ask git
 
@@ -146,7 +150,7 @@ class RecordingListing(GitListing):
             target.unlink(missing_ok=True)
         ignored_out = collect_git(self._ignored)
         paths, head = self.paths(), self.head()
-        if self.env is None or paths is None or ignored_out is None:
+        if self.env is None or paths is None or ignored_out is None or self.classified is None:
             return
         listed = [p for p in os.fsdecode(ignored_out).split("\0") if p.endswith("/")]
         ignored = _matching(self.root, listed)
@@ -164,7 +168,7 @@ class RecordingListing(GitListing):
                 return  # changed while git ran (or too close to it to tell): no stamp
         data = {
             "version": STAMP_VERSION, "env": self.env, "root": str(self.root), "head": head,
-            "files": files, "dirs": dirs, "paths": paths,
+            "files": files, "dirs": dirs, "paths": paths, "classified": self.classified,
         }  # fmt: skip
         temp = target.with_name(f".{STAMP_NAME}.{os.getpid()}")
         try:

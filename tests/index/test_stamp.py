@@ -291,3 +291,25 @@ def test_a_stamp_that_no_longer_holds_is_removed(index_repo: MakeRepo, tmp_path:
     _settle()
     index.refresh()
     assert (state / STAMP_NAME).exists()
+
+
+def test_a_stamped_discovery_equals_git_s(index_repo: MakeRepo, tmp_path: Path) -> None:
+    """What the paths alone decide (language, vendored, minified) is kept in the stamp; the
+    result, skipped entries and their order included, is the one git's listing gives."""
+    repo = index_repo(
+        {
+            **SAMPLE_PY,
+            "web/app.min.js": "f()\n",
+            "web/main.js": "function main() {}\n",
+            "vendor/lib/v.py": "def v():\n    pass\n",
+            "big.py": "x = 1\n" * 200_000,
+            "notes.txt": "text\n",
+        }
+    )
+    state = tmp_path / "state"
+    _stamped(repo, state)
+    stamped = stamp.reuse(repo, state)
+    assert stamped is not None and stamped.classified is not None
+    assert discover(repo, stamped) == discover(repo)
+    reasons = {s.reason.split(" (")[0] for s in discover(repo, stamped).skipped}
+    assert reasons == {"minified/bundled", "too large", "vendored directory"}
