@@ -150,8 +150,11 @@ def stats_text(candidates: list[Candidate]) -> str:
     """Every candidate's (path, mtime, size) as one string. Stored (as STATS_KEY) when the
     files table holds exactly these, so a refresh where nothing changed compares one
     string instead of reading every row. Never empty: "" (unset, or a file could not be
-    read) matches nothing."""
-    return "stats\0" + "".join([f"{c.path}\0{c.mtime_ns}\0{c.size}\0" for c in candidates])
+    read) matches nothing. Each path is length-prefixed (a path may hold any character but
+    NUL, which SQLite text should not hold), so two different lists never read the same."""
+    return "stats\n" + "".join(
+        [f"{len(c.path)}:{c.path}:{c.mtime_ns}:{c.size}\n" for c in candidates]
+    )
 
 
 def _write(
