@@ -33,9 +33,9 @@ def needs_update(conn: sqlite3.Connection, head: str) -> bool:
 def read_log(root: Path, count: int = HISTORY_COMMITS) -> list[tuple[str, list[str]]]:
     """(message, changed files) of the last `count` commits reachable from HEAD, newest
     first; [] when git fails."""
-    import subprocess  # only when HEAD moved: a warm refresh starts no process (see `stamp`)
-
     try:
+        import subprocess  # only when HEAD moved: a warm refresh starts no process (stamp)
+
         log = subprocess.run(
             ["git", "log", "HEAD", f"-n{count}", "--no-merges", "--name-only", "--relative",
              "--format=%x01%B%x02", "--"],
