@@ -17,7 +17,6 @@ again. `MOM_TRUST_REPO_CONFIG=1` trusts every repo file (for CI on your own repo
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import json
 import os
@@ -41,6 +40,8 @@ DOWNWARD_ONLY = {
 
 
 def file_digest(path: Path) -> str:
+    import hashlib  # not on `mom context`'s path, which only reads the recorded digests
+
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 

@@ -24,6 +24,11 @@ The same run also times, in this process on one core, tree-sitter parsing every 
 file (the issue's "~3 s here" reference) and parse + tags queries (the C work under any
 cold index), and scales the cold target to this machine's measured parse speed.
 
+`--breakdown` also splits a warm `mom context` into its steps (imports, config, refresh,
+rank, assembly, rendering: CPU and wall ms, each run in a fresh interpreter, beside
+`python -c pass`), the figures to read before optimizing it. Rank and assembly are timed
+together (build_context), then rank is run again alone, as an indication (warm cache).
+
 Output: a human-readable table, then the whole report as one JSON line (the last line).
 """
 
@@ -186,6 +191,85 @@ def bench_timings(repo: Path, runs: int, library: bool) -> list[dict[str, object
     return rows
 
 
+# --- where a warm `mom context` spends its time ----------------------------------------
+
+# Run in a fresh interpreter (argv: repo, query): the steps of `mom context QUERY --json`,
+# in order, each timed (CPU and wall), printed as one JSON line.
+BREAKDOWN = r"""
+import sys, time
+marks = [("start", time.perf_counter(), time.process_time())]
+def mark(name):
+    marks.append((name, time.perf_counter(), time.process_time()))
+import mom_cli.cli.fast, mom_cli.cli.index_run
+mark("import: entry (fast, index_run)")
+import mom_cli.config_snapshot, mom_cli.service.context
+mark("import: config, service")
+import mom_cli.index.api
+mark("import: index.api (build, discover, store)")
+import mom_cli.index.context
+mark("import: index.context (rank, signals)")
+import io, json
+from pathlib import Path
+from mom_cli.paths import resolve_repo
+from mom_cli.config_snapshot import effective_config
+root = resolve_repo(Path(sys.argv[1]))
+settings = effective_config(root, root / ".mom", None)["context"]
+mark("config snapshot")
+from mom_cli.index.api import CodeIndex
+index = CodeIndex(root)
+assert index.is_built(), "index the repository first"
+index.refresh()
+mark("refresh (freshness check)")
+from mom_cli.index.store import db_path, open_db
+from mom_cli.index.context import build_context, rank
+conn, _ = open_db(db_path(index.state_dir))
+result = build_context(conn, root, sys.argv[2], int(settings["max_context_tokens"]))
+mark("rank + assembly (build_context)")
+from mom_cli.cli.plain import print_json
+real, sys.stdout = sys.stdout, io.StringIO()
+print_json(result.to_json())
+sys.stdout = real
+mark("render JSON")
+out = {}
+for (_, wall0, cpu0), (name, wall1, cpu1) in zip(marks, marks[1:]):
+    out[name] = [round(1000 * (cpu1 - cpu0), 2), round(1000 * (wall1 - wall0), 2)]
+wall0, cpu0 = time.perf_counter(), time.process_time()
+rank(conn, sys.argv[2])
+out["  of which rank (run again: not in the sum)"] = [
+    round(1000 * (time.process_time() - cpu0), 2), round(1000 * (time.perf_counter() - wall0), 2)
+]
+print(json.dumps(out))
+"""
+
+
+def breakdown(repo: Path, runs: int) -> list[dict[str, object]]:
+    """Median and min CPU ms of each step of a warm `mom context`, each run in a fresh
+    process; plus the interpreter's own start (`python -c pass`), which every run pays."""
+    samples: list[dict[str, list[float]]] = []
+    for i in range(max(runs, 3)):
+        query = QUERIES[i % len(QUERIES)]
+        out = subprocess.run(
+            [sys.executable, "-c", BREAKDOWN, str(repo), query],
+            capture_output=True, text=True, check=True, env=ENV,
+        ).stdout  # fmt: skip
+        samples.append(json.loads(out.strip().splitlines()[-1]))
+    bare = [run_timed([sys.executable, "-c", "pass"]) for _ in range(max(runs, 3))]
+    rows: list[dict[str, object]] = [{
+        "step": "python start (python -c pass)",
+        "cpu_ms_median": round(1000 * statistics.median(b[3] for b in bare), 2),
+        "cpu_ms_min": round(1000 * min(b[3] for b in bare), 2),
+        "wall_ms_median": round(1000 * statistics.median(b[0] for b in bare), 2),
+    }]  # fmt: skip
+    for step in samples[0]:
+        cpus = [s[step][0] for s in samples]
+        rows.append({
+            "step": step, "cpu_ms_median": round(statistics.median(cpus), 2),
+            "cpu_ms_min": round(min(cpus), 2),
+            "wall_ms_median": round(statistics.median(s[step][1] for s in samples), 2),
+        })  # fmt: skip
+    return rows
+
+
 # --- localization -----------------------------------------------------------------------
 
 
@@ -326,6 +410,20 @@ def print_tables(report: dict[str, Any]) -> None:
             f"{scaled['target_ratio']:.2f}); parse + queries alone on two perfect cores: "
             f"{scaled['c_floor_two_cores_s']:.2f} s"
         )
+    steps = report.get("breakdown", [])
+    if steps:
+        print(
+            "\n" + f"{'warm mom context, step by step':<44} {'CPU ms':>8} {'min':>8} {'wall ms':>8}"
+        )
+        for r in steps:
+            print(
+                f"{r['step']:<44} {r['cpu_ms_median']:>8.2f} {r['cpu_ms_min']:>8.2f} "
+                f"{r['wall_ms_median']:>8.2f}"
+            )
+        summed = [r for r in steps if not str(r["step"]).startswith(" ")]
+        total = sum(float(r["cpu_ms_median"]) for r in summed)
+        least = sum(float(r["cpu_ms_min"]) for r in summed)
+        print(f"{'sum of the steps':<44} {total:>8.2f} {least:>8.2f}")
     rows = report.get("localization", [])
     if rows:
         columns = ("commits", "ours@1", "ours@5", "bm25@1", "bm25@5")
@@ -365,6 +463,10 @@ def main() -> None:
     parser.add_argument(
         "--library", action="store_true", help="time the index library in a bare process"
     )
+    parser.add_argument(
+        "--breakdown", action="store_true",
+        help="also split a warm `mom context` into its steps (CPU ms, fresh processes)",
+    )  # fmt: skip
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"cpus": os.cpu_count(), "loadavg_before": os.getloadavg()}
@@ -373,6 +475,10 @@ def main() -> None:
         report["timings"] = bench_timings(repo, args.runs, args.library)
         report["timings"] += parse_floor(repo, args.runs)
         report["timings"].append(scaled_cold_target(report["timings"]))
+    if args.breakdown:
+        repo = prepare_stdlib(args.work)
+        run_timed([*MOM, "index", "--repo", str(repo), "--json"])  # untimed: warm and current
+        report["breakdown"] = breakdown(repo, args.runs)
     if args.history:
         report["localization"] = [localization(h.resolve(), args.commits) for h in args.history]
     report["loadavg_after"] = os.getloadavg()

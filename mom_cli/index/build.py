@@ -3,6 +3,10 @@
 A refresh compares (mtime, size) from one stat pass with the cache; only files that differ
 are read, and only those whose content hash differs are parsed. Edges are recomputed for
 the changed files and for files referencing names whose set of definers changed.
+
+A warm refresh where nothing changed is the common case (every `mom context` starts with
+one): git is not started while the listing stamp holds (see `stamp`), and the stat pass is
+compared with the cache as one stored string (see `stats_text`), not row by row.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mom_cli.index import graph
-from mom_cli.index.discover import Candidate, GitListing, Skipped, discover
+from mom_cli.index.discover import Candidate, Skipped, discover
 from mom_cli.index.pairs import store_partners
 from mom_cli.index.recent import needs_update, record_recent
+from mom_cli.index.stamp import open_listing
 from mom_cli.index.store import (
     FileRow,
     bulk_load,
@@ -38,6 +43,7 @@ if TYPE_CHECKING:  # parsing is imported only when a file changed: a no-change r
     from mom_cli.index.pool import Job
 
 FULL_RELINK_FRACTION = 0.3
+STATS_KEY = "stats"  # meta: see `stats_text`
 # Called with (files parsed so far, files to parse) while a refresh parses; the CLI shows it.
 Progress = Callable[[int, int], None]
 
@@ -99,7 +105,7 @@ def refresh(
         conn, warnings = open_db(db_path(state_dir))
         report.warnings.extend(warnings)
         try:
-            _refresh(conn, root, report, workers, progress)
+            _refresh(conn, root, state_dir, report, workers, progress)
         finally:
             conn.close()
     report.seconds = time.perf_counter() - start
@@ -109,27 +115,46 @@ def refresh(
 def _refresh(
     conn: sqlite3.Connection,
     root: Path,
+    state_dir: Path,
     report: IndexReport,
     workers: int | None,
     progress: Progress | None,
 ) -> None:
-    listing = GitListing(root)  # git runs while the cache is read
-    existing = load_files(conn)
+    listing = open_listing(root, state_dir)  # git (if asked) runs while the cache is read
     found = discover(root, listing)
     report.warnings.extend(found.warnings)
     report.skipped.extend(found.skipped)
+    stats = stats_text(found.candidates)
     todo: list[tuple[Candidate, FileRow | None]] = []
-    for cand in found.candidates:
-        row = existing.get(cand.path)
-        if row is None or (row.mtime_ns, row.size) != (cand.mtime_ns, cand.size):
-            todo.append((cand, row))
+    gone: list[FileRow] = []
+    unchanged = get_meta(conn, STATS_KEY) == stats  # one string compare, no row read
+    if not unchanged:
+        existing = load_files(conn)
+        for cand in found.candidates:
+            row = existing.get(cand.path)
+            if row is None or (row.mtime_ns, row.size) != (cand.mtime_ns, cand.size):
+                todo.append((cand, row))
+        present = {c.path for c in found.candidates}
+        gone = [row for path, row in existing.items() if path not in present]
     report.cache_hits = len(found.candidates) - len(todo)
-    present = {c.path for c in found.candidates}
-    gone = [row for path, row in existing.items() if path not in present]
     head = listing.head()  # "" outside git; always read, so no git process is left unreaped
+    listing.close()  # after git's answers: record them for the next refresh (see `stamp`)
     if todo or gone or needs_update(conn, head):
-        _write(conn, root, report, todo, gone, head, workers, progress)
+        _write(conn, root, report, todo, gone, head, workers, progress, stats)
+    elif not unchanged:
+        set_meta(conn, STATS_KEY, stats)  # the cache matched row by row: say so once
     _finish_report(conn, report)
+
+
+def stats_text(candidates: list[Candidate]) -> str:
+    """Every candidate's (path, mtime, size) as one string. Stored (as STATS_KEY) when the
+    files table holds exactly these, so a refresh where nothing changed compares one
+    string instead of reading every row. Never empty: "" (unset, or a file could not be
+    read) matches nothing. Each path is length-prefixed (a path may hold any character but
+    NUL, which SQLite text should not hold), so two different lists never read the same."""
+    return "stats\n" + "".join(
+        [f"{len(c.path)}:{c.path}:{c.mtime_ns}:{c.size}\n" for c in candidates]
+    )
 
 
 def _write(
@@ -141,6 +166,7 @@ def _write(
     head: str,
     workers: int | None,
     progress: Progress | None,
+    stats: str,
 ) -> None:
     """One write transaction: a bulk load when the cache is empty, else an update."""
     cold = conn.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None and bool(todo)
@@ -149,6 +175,7 @@ def _write(
     ]
     if cold:  # committed first: a build that dies half-way is seen as one and redone
         set_meta(conn, "complete", "0")
+    skipped = len(report.skipped)
     with bulk_load(conn, cold):
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -162,6 +189,8 @@ def _write(
             ensure_indexes(conn)
             if needs_update(conn, head):  # git log only when HEAD moved
                 record_recent(conn, root, head)
+            # A file that could not be read has no row and is retried: no stats shortcut then.
+            set_meta(conn, STATS_KEY, "" if len(report.skipped) > skipped else stats)
             symbols = conn.execute("SELECT count(*) FROM symbols").fetchone()[0]
             set_meta(conn, "symbols", str(symbols))  # the no-change refresh reports it
             set_meta(conn, "complete", "1")

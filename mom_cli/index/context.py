@@ -11,8 +11,8 @@ additive estimate as the whole, so the rendered text never exceeds the budget.
 
 from __future__ import annotations
 
-import hashlib
 import json
+import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
@@ -146,29 +146,35 @@ def build_context(
     ranking = rank(conn, query, files_in_play)
     files = ranking.top(TOP_FILES)
     reader = _Reader(root)
+    left = _Budget(budget)
     if mode == "summarized":
-        pieces, excerpts = _summarized(conn, ranking, reader, budget)
+        pieces, excerpts = _summarized(conn, ranking, reader, left)
     else:
-        pieces, excerpts = _targeted(conn, ranking, reader, budget, session)
-    text = "\n".join(pieces)
+        pieces, excerpts = _targeted(conn, ranking, reader, left, session)
     return ContextResult(
         mode=mode,
         query=query,
         budget=budget,
         files=files,
         excerpts=excerpts,
-        text=text,
-        tokens=estimate_tokens(text),
+        text="\n".join(pieces),
+        tokens=left.used,  # == estimate_tokens(text): the estimate is additive over lines
         warnings=reader.warnings,
     )
 
 
 class _Budget:
-    """Pieces joined by newlines: each costs its own tokens plus one for the separator."""
+    """Pieces joined by newlines: each costs its own tokens plus one for the separator.
+    What was taken is the estimate of the joined text, so that is never measured again."""
 
     def __init__(self, budget: int) -> None:
+        self.budget = budget
         self.left = budget
         self.first = True
+
+    @property
+    def used(self) -> int:
+        return self.budget - self.left
 
     def fits(self, tokens: int) -> bool:
         return tokens + (0 if self.first else 1) <= self.left
@@ -182,12 +188,11 @@ def _targeted(
     conn: sqlite3.Connection,
     ranking: Ranking,
     reader: _Reader,
-    budget: int,
+    left: _Budget,
     session: ContextSession | None,
 ) -> tuple[list[str], list[Excerpt]]:
     pieces: list[str] = []
     excerpts: list[Excerpt] = []
-    left = _Budget(budget)
     taken: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for cand in _candidates(conn, ranking):
         if left.left < _MIN_PIECE_TOKENS:
@@ -202,7 +207,7 @@ def _targeted(
         role = ranking.role(cand.file_id)  # a test (or docs, ...) is context, labelled so
         label = f"{cand.kind} {cand.name}" + ("" if role == "source" else f" [{role}]")
         body = lines[start - 1 : end]
-        key = f"{cand.path}:{start}-{end}:{_digest(body)}"
+        key = f"{cand.path}:{start}-{end}:{_digest(body)}" if session is not None else ""
         if session is not None and key in session.sent:
             piece = f"== {cand.path}:{start}-{end} {label} (already sent; unchanged)"
             cost = estimate_tokens(piece)
@@ -249,12 +254,17 @@ def _fit(
         tail = _TAIL_TOKENS + _number_tokens(more) if more else 0
         return fixed + _number_tokens(start + count - 1) + lines_cost + tail
 
+    first = estimate_tokens(body[0]) + 1  # +1: its newline
+    if not left.fits(price(1, first)) and not left.fits(price(limit, first + limit - 1)):
+        # Neither one line nor the whole excerpt fits (each further line costs at least its
+        # newline): the common case once the budget runs low, decided without measuring the
+        # body. (The whole can cost less than one line, as it needs no "more lines" tail.)
+        return None
     count = limit
     lines_cost = estimate_tokens("\n".join(body[:limit])) + 1  # +1: the newline before it
     if not left.fits(price(limit, lines_cost)):
-        first = estimate_tokens(body[0]) + 1  # +1: its newline
         if not left.fits(price(1, first)):
-            return None  # the common case once the budget runs low: decided in two calls
+            return None
         costs = list(accumulate([first, *(estimate_tokens(line) + 1 for line in body[1:limit])]))
         lo, hi = 1, limit - 1
         while lo < hi:  # the price grows with count: binary search the largest that fits
@@ -287,12 +297,15 @@ def _candidates(conn: sqlite3.Connection, ranking: Ranking) -> list[_Candidate]:
         [i for i, _ in top],
     ).fetchall()
     words = set(ranking.words)
+    # A name can share a word with the task only if it contains that word, case aside: one
+    # search per name instead of splitting each of the top files' thousands of names.
+    maybe = re.compile("|".join(map(re.escape, words)), re.IGNORECASE | re.ASCII).search
     per_file: dict[int, list[_Candidate]] = defaultdict(list)
     for file_id, name, kind, line, end_line, scope in rows:
         score = file_score[file_id] * KIND_WEIGHT.get(kind, 1.0)
         score *= 1.0 + 3.0 * ranking.matched_names.get(name, 0.0)  # ×4 for a sure match
-        overlap = len(words.intersection(split_identifier(name)))
-        score *= 1.0 + 0.5 * overlap
+        if words and maybe(name):
+            score *= 1.0 + 0.5 * len(words.intersection(split_identifier(name)))
         if scope:
             score *= 0.8
         qualified = f"{scope}.{name}" if scope else name
@@ -309,13 +322,12 @@ def _candidates(conn: sqlite3.Connection, ranking: Ranking) -> list[_Candidate]:
 
 
 def _summarized(
-    conn: sqlite3.Connection, ranking: Ranking, reader: _Reader, budget: int
+    conn: sqlite3.Connection, ranking: Ranking, reader: _Reader, left: _Budget
 ) -> tuple[list[str], list[Excerpt]]:
     """Module list, then each top file's public signatures, best file first."""
     top = sorted(ranking.scores.items(), key=lambda kv: -kv[1])[: TOP_FILES * 2]
     if not top:
         return [], []
-    left = _Budget(budget)
     pieces: list[str] = []
     excerpts: list[Excerpt] = []
     tree_lines = ["== modules (best match first)"] + [
@@ -372,6 +384,8 @@ def _lead_start(lines: list[str], line: int) -> int:
 
 
 def _digest(lines: list[str]) -> str:
+    import hashlib  # differential context only: OpenSSL's start-up is ~5 ms of a warm call
+
     return hashlib.blake2b("\n".join(lines).encode("utf-8"), digest_size=6).hexdigest()
 
 

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from mom_cli.index.languages import language_for
+
+if TYPE_CHECKING:  # a refresh that reuses its listing stamp (see `stamp`) starts no process
+    import subprocess
+
+    from mom_cli.index.stamp import StampedListing
 
 MAX_FILE_BYTES = 1_000_000
 VENDORED_DIRS = frozenset(
@@ -64,31 +68,32 @@ class Discovery(NamedTuple):
     is_git: bool
 
 
-def discover(root: Path, listing: GitListing | None = None) -> Discovery:
+# What the paths alone decide, in listing order: (path, language) to stat and index, or
+# (path, None) for a minified bundle; then the vendored directories met. A listing stamp
+# keeps this beside the listing, so a warm refresh goes straight to the stat pass.
+Classified = tuple[list[tuple[str, str | None]], list[str]]
+
+
+def discover(root: Path, listing: GitListing | StampedListing | None = None) -> Discovery:
     """List indexable files under `root` with their (mtime, size)."""
     warnings: list[str] = []
     listing = listing or GitListing(root)
-    paths = listing.paths()
-    is_git = paths is not None
-    if paths is None:
-        why = "git is not on PATH" if listing.no_git else "not a git repository"
-        warnings.append(f"{root}: {why}; .gitignore is not applied (walked the directory)")
-        paths = _walk_paths(root)
+    classified = listing.classified
+    is_git = True
+    if classified is None:
+        paths = listing.paths()
+        is_git = paths is not None
+        if paths is None:
+            why = "git is not on PATH" if listing.no_git else "not a git repository"
+            warnings.append(f"{root}: {why}; .gitignore is not applied (walked the directory)")
+            paths = _walk_paths(root)
+        classified = listing.classified = classify(root, paths)
+    entries, vendored_roots = classified
     candidates: list[Candidate] = []
     skipped: list[Skipped] = []
-    vendored_roots: set[str] = set()
     base = os.fspath(root) + os.sep
-    for rel in paths:  # the whole of a no-change refresh: kept to one stat and no Path
-        spec = language_for(rel)
-        if spec is None:
-            continue
-        parts = rel.split("/")
-        if len(parts) > 1 and not _SPECIAL_DIRS.isdisjoint(parts[:-1]):
-            vendored = _vendored_prefix(rel, root)
-            if vendored is not None:
-                vendored_roots.add(vendored)
-                continue
-        if rel.endswith(MINIFIED_SUFFIXES):
+    for rel, language in entries:  # the whole of a no-change refresh: one stat, no Path
+        if language is None:
             skipped.append(Skipped(rel, "minified/bundled"))
             continue
         try:
@@ -105,9 +110,27 @@ def discover(root: Path, listing: GitListing | None = None) -> Discovery:
         if st.st_size > MAX_FILE_BYTES:
             skipped.append(Skipped(rel, f"too large ({st.st_size // 1024} KiB)"))
             continue
-        candidates.append(Candidate(rel, spec.name, st.st_mtime_ns, st.st_size))
-    skipped.extend(Skipped(v + "/", "vendored directory") for v in sorted(vendored_roots))
+        candidates.append(Candidate(rel, language, st.st_mtime_ns, st.st_size))
+    skipped.extend(Skipped(v + "/", "vendored directory") for v in vendored_roots)
     return Discovery(candidates, skipped, warnings, is_git)
+
+
+def classify(root: Path, paths: list[str]) -> Classified:
+    """The path-only part of `discover`: language, vendored directories, minified files."""
+    entries: list[tuple[str, str | None]] = []
+    vendored_roots: set[str] = set()
+    for rel in paths:
+        spec = language_for(rel)
+        if spec is None:
+            continue
+        parts = rel.split("/")
+        if len(parts) > 1 and not _SPECIAL_DIRS.isdisjoint(parts[:-1]):
+            vendored = _vendored_prefix(rel, root)
+            if vendored is not None:
+                vendored_roots.add(vendored)
+                continue
+        entries.append((rel, None if rel.endswith(MINIFIED_SUFFIXES) else spec.name))
+    return entries, sorted(vendored_roots)
 
 
 def _vendored_prefix(rel: str, root: Path) -> str | None:
@@ -122,39 +145,51 @@ def _vendored_prefix(rel: str, root: Path) -> str | None:
 
 class GitListing:
     """`git ls-files` and `git rev-parse HEAD`, started together and read later, so the
-    caller can load its cache while git works (git is a third of a no-change refresh)."""
+    caller can load its cache while git works (git is a third of a no-change refresh).
+    Each answer is read once and kept (`stamp` records them after `discover`)."""
 
     def __init__(self, root: Path) -> None:
-        self._files = _spawn(
+        self._files = spawn_git(
             root, ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"]
         )
-        self._head = _spawn(root, ["git", "rev-parse", "-q", "--verify", "HEAD"])
+        self._head = spawn_git(root, ["git", "rev-parse", "-q", "--verify", "HEAD"])
         self.no_git = self._files is None  # git could not be started at all
+        self.classified: Classified | None = None  # filled in by `discover`
+        self._paths: list[str] | None = None
+        self._head_sha: str | None = None
 
     def paths(self) -> list[str] | None:
         """Tracked + untracked-but-not-ignored paths, or None when `root` is not in git."""
-        out = _collect(self._files)
-        if out is None:
-            return None
-        return list(dict.fromkeys(filter(None, os.fsdecode(out).split("\0"))))
+        if self._files is not None:
+            out, self._files = collect_git(self._files), None
+            if out is not None:
+                self._paths = list(dict.fromkeys(filter(None, os.fsdecode(out).split("\0"))))
+        return self._paths
 
     def head(self) -> str:
         """The commit HEAD points at, or "" (no git, no commits)."""
-        out = _collect(self._head)
-        return out.decode("ascii", "replace").strip() if out is not None else ""
+        if self._head_sha is None:
+            out = collect_git(self._head)
+            self._head_sha = out.decode("ascii", "replace").strip() if out is not None else ""
+        return self._head_sha
 
 
-def _spawn(root: Path, args: list[str]) -> subprocess.Popen[bytes] | None:
+def spawn_git(root: Path, args: list[str]) -> subprocess.Popen[bytes] | None:
+    """Start a git command in `root`, stdout piped; None when git cannot be started."""
+    import subprocess
+
     try:
         return subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     except OSError:
         return None
 
 
-def _collect(proc: subprocess.Popen[bytes] | None) -> bytes | None:
+def collect_git(proc: subprocess.Popen[bytes] | None) -> bytes | None:
     """The command's stdout if it succeeded within a minute, else None."""
     if proc is None:
         return None
+    import subprocess
+
     try:
         out, _ = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -37,6 +36,8 @@ def read_log(
     """(message, changed files) of the last `count` commits reachable from `rev` (HEAD;
     the bench passes a parent sha), newest first; [] when git fails."""
     try:
+        import subprocess  # only when HEAD moved: a warm refresh starts no process (stamp)
+
         log = subprocess.run(
             ["git", "log", rev, f"-n{count}", "--no-merges", "--name-only", "--relative",
              "--format=%x01%B%x02", "--"],
