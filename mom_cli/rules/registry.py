@@ -34,6 +34,13 @@ LANGUAGE_BY_SUFFIX = {
     ".cjs": "javascript",
     ".ts": "typescript",
     ".tsx": "typescript",
+    ".java": "java",
+    ".c": "c",
+    ".h": "c",
+    ".cc": "cpp",
+    ".cpp": "cpp",
+    ".cxx": "cpp",
+    ".hpp": "cpp",
 }
 
 
@@ -71,7 +78,7 @@ class Rule:
 
 
 _RULES: dict[str, Rule] = {}
-BUILTIN_MODULES = ("python_syntax", "python_names", "python_ruff", "rust", "js", "go")
+BUILTIN_MODULES = ("python_syntax", "python_names", "python_ruff", "rust", "js", "go", "c_family")
 
 
 def rule(

@@ -94,7 +94,8 @@ def _python_targets(ctx: StageContext) -> tuple[list[str], list[str]]:
     """(Python files to lint, the linter's arguments): `ctx.lint_files` when the caller
     narrowed lint to them (fix-build: the changed files), else the stage's files."""
     if ctx.lint_files is not None:
-        files = [f for f in ctx.lint_files if f in set(ctx.files_of("python"))]
+        python_files = set(ctx.files_of("python"))  # once: lint_files may list thousands
+        files = [f for f in ctx.lint_files if f in python_files]
         return files, files
     files = ctx.files_of("python")
     return files, files if ctx.files is not None else ["."]

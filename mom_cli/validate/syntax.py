@@ -66,7 +66,7 @@ def check_syntax(root: Path, files: Sequence[str]) -> list[Diagnostic]:
 
 def check_source(rel: str, source: bytes, language: str) -> list[Diagnostic]:
     parser = parser_for(language)
-    found = _tree_sitter_errors(rel, source, parser) if parser is not None else []
+    found = _tree_sitter_errors(rel, source, parser, language) if parser is not None else []
     if language != "python":
         return found
     compiled = _compile_error(rel, source)
@@ -113,7 +113,17 @@ def _compile_error(rel: str, source: bytes) -> Diagnostic | None:
     return None
 
 
-def _tree_sitter_errors(rel: str, source: bytes, parser: Any) -> list[Diagnostic]:
+# tree-sitter's C grammars accept a preprocessor directive only where a statement or a
+# declaration may stand: `#ifdef` inside an initializer list (CPython extension modules
+# do this: markupsafe's `_speedups.c`) parses as an error the compiler never sees. An
+# error that starts at a directive is the grammar's limit, not evidence; the build stage
+# compiles the file for real.
+PREPROCESSED = {"c", "cpp"}
+
+
+def _tree_sitter_errors(
+    rel: str, source: bytes, parser: Any, language: str = ""
+) -> list[Diagnostic]:
     tree = parser.parse(source)
     if not tree.root_node.has_error:
         return []
@@ -127,7 +137,8 @@ def _tree_sitter_errors(rel: str, source: bytes, parser: Any) -> list[Diagnostic
         inner = [c for c in node.children if c.has_error or c.is_missing]
         if node.is_error and not any(c.is_error or c.is_missing for c in inner):
             text = (node.text or b"").decode("utf-8", "replace").strip().split("\n")[0][:40]
-            out.append(_node_diagnostic(rel, node, f"syntax error near `{text}`"))
+            if not (language in PREPROCESSED and text.startswith("#")):
+                out.append(_node_diagnostic(rel, node, f"syntax error near `{text}`"))
             continue
         stack.extend(reversed(inner))
     return out

@@ -1,0 +1,76 @@
+"""Syntax repairs for C, C++ and Java from tree-sitter's errors: no compiler needed.
+
+A statement missing its `;` is the commonest slip in these languages and tree-sitter
+locates it (an ERROR node at the statement's last token, or a MISSING `;`). The rule tries
+the semicolon at the end of that line's code, then of the line before, and keeps the
+first candidate whose parse has fewer errors and none left at or before the edit; else
+it refuses. The validator still judges the edit (the build stage compiles for real).
+"""
+
+from __future__ import annotations
+
+from mom_cli.edits.blocks import EditBlock
+from mom_cli.rules.registry import RuleContext, language_of, rule
+from mom_cli.rules.textedit import minimal_block, replace_line
+from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.syntax import check_source
+
+# a line ending in one of these already ends (or continues) a statement
+_NOT_A_STATEMENT = ("#", "//", "/*", "*")
+_NO_SEMICOLON_AFTER = (";", "{", "}", ",", ":", "(", "[", "&&", "||", "+", "-", "*", "/", "=")
+
+
+@rule("cfamily.missing_semicolon", languages=("c", "cpp", "java"))
+def missing_semicolon(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock | None:
+    """A statement without its `;` → add it at the end of that statement's line."""
+    if diag.stage != "syntax" or diag.tool != "tree-sitter" or diag.line < 1:
+        return None
+    language = language_of(diag.file)
+    before = check_source(diag.file, source.encode(), language)
+    if not before:
+        return None
+    lines = source.splitlines(keepends=True)
+    for lineno in (diag.line, diag.line - 1):
+        if not 1 <= lineno <= len(lines):
+            continue
+        line = lines[lineno - 1].rstrip("\r\n")
+        end = code_end(line)
+        code = line[:end].strip()
+        if (
+            not code
+            or code.startswith(("#", "//", "/*", "*"))
+            or code.endswith(_NO_SEMICOLON_AFTER)
+        ):
+            continue
+        candidate = replace_line(source, lineno, line[:end] + ";" + line[end:])
+        after = check_source(diag.file, candidate.encode(), language)
+        if len(after) < len(before) and all(d.line > lineno for d in after):
+            return minimal_block(diag.file, source, candidate)
+    return None
+
+
+def code_end(line: str) -> int:
+    """Where the line's code ends: before a trailing `//` or `/* */` comment and blanks
+    (quotes respected, so `"http://x"` is code)."""
+    quote = ""
+    i = 0
+    end = 0
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            if ch == "\\":
+                end = min(i + 2, len(line))
+                i += 2
+                continue
+            if ch == quote:
+                quote = ""
+            end = i + 1
+        elif ch in "\"'":
+            quote = ch
+            end = i + 1
+        elif line.startswith(("//", "/*"), i):
+            break
+        elif not ch.isspace():
+            end = i + 1
+        i += 1
+    return end
