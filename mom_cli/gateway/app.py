@@ -169,31 +169,44 @@ class Gateway:
     async def _json(
         self, request: Request, chat: ChatRequest, scope: RequestScope, started: float
     ) -> Response:
-        work = asyncio.ensure_future(
-            self.core.answer(
-                chat.model,
-                chat.request,
-                client_max=chat.client_max_tokens,
-                critic_check=chat.critic_check,
-            )
-        )
+        # The answer is awaited in this task; a watcher cancels it if the client goes away
+        # (a task for the work and asyncio.wait cost each request CPU and loop hops).
+        this = asyncio.current_task()
+        state = {"answering": True, "gone": False}
+
+        def client_gone(watcher: asyncio.Future[None]) -> None:
+            # a callback already scheduled when the answer came must not cancel what follows
+            if this is None or not state["answering"] or watcher.cancelled():
+                return
+            if watcher.exception() is None:
+                state["gone"] = True
+                this.cancel()
+
         watch = asyncio.ensure_future(until_disconnect(request.receive))
+        watch.add_done_callback(client_gone)
         try:
-            await asyncio.wait((work, watch), return_when=asyncio.FIRST_COMPLETED)
-            if not work.done():  # the client went away: stop paying for its answer
-                work.cancel()
-                await asyncio.gather(work, return_exceptions=True)
-                log.info("client %s disconnected; upstream call cancelled", scope.client)
-                self._count(chat.model, 499, None, started)
-                return Response(status_code=499)
             try:
-                answer = work.result()
-                await self.core.settle_scope(scope)  # rows committed before the answer goes
-            except Exception as exc:  # a bug must still answer in OpenAI's shape
-                err = to_api_error(exc)
-                self._log_error(scope, err, exc)
-                self._count(chat.model, err.status, err, started)
-                return error_response(err)
+                answer = await self.core.answer(
+                    chat.model,
+                    chat.request,
+                    client_max=chat.client_max_tokens,
+                    critic_check=chat.critic_check,
+                )
+            finally:
+                state["answering"] = False
+            await self.core.settle_scope(scope)  # rows committed before the answer goes
+        except asyncio.CancelledError:
+            if not state["gone"] or this is None:
+                raise  # the server is shutting down, not the client
+            this.uncancel()
+            log.info("client %s disconnected; upstream call cancelled", scope.client)
+            self._count(chat.model, 499, None, started)
+            return Response(status_code=499)
+        except Exception as exc:  # a bug must still answer in OpenAI's shape
+            err = to_api_error(exc)
+            self._log_error(scope, err, exc)
+            self._count(chat.model, err.status, err, started)
+            return error_response(err)
         finally:
             watch.cancel()
             self.core.close_scope(scope)
