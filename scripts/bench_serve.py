@@ -59,15 +59,20 @@ def _sse(doc: Any) -> bytes:
     return b"data: " + json.dumps(doc).encode() + b"\n\n"
 
 
-async def upstream_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    if scope["type"] != "http":
-        return
+async def read_body(receive: Any) -> bytes:
+    """The whole ASGI request body."""
     raw = b""
     while True:
         message = await receive()
         raw += message.get("body", b"")
         if not message.get("more_body"):
-            break
+            return raw
+
+
+async def upstream_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] != "http":
+        return
+    raw = await read_body(receive)
     doc = json.loads(raw or b"{}")
     if str(doc.get("model", "")).startswith("paced"):
         await asyncio.sleep(PACE_S)
@@ -143,12 +148,7 @@ def proxy_app(upstream: str, client: str) -> Any:
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        raw = b""
-        while True:
-            message = await receive()
-            raw += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        raw = await read_body(receive)
         stream = b'"stream":true' in raw
         if client == "raw":
             from mom_cli.providers.rawhttp import Origin

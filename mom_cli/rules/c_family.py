@@ -10,8 +10,9 @@ it refuses. The validator still judges the edit (the build stage compiles for re
 from __future__ import annotations
 
 from mom_cli.edits.blocks import EditBlock
-from mom_cli.rules.registry import RuleContext, language_of, rule
+from mom_cli.rules.registry import RuleContext, rule
 from mom_cli.rules.textedit import minimal_block, replace_line
+from mom_cli.validate.detect import language_of
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.syntax import check_source
 
@@ -25,7 +26,7 @@ def missing_semicolon(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBl
     """A statement without its `;` → add it at the end of that statement's line."""
     if diag.stage != "syntax" or diag.tool != "tree-sitter" or diag.line < 1:
         return None
-    language = language_of(diag.file)
+    language = language_of(diag.file) or ""
     before = check_source(diag.file, source.encode(), language)
     if not before:
         return None

@@ -16,32 +16,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from mom_cli.edits.blocks import EditBlock
+from mom_cli.validate.detect import language_of as file_language
 from mom_cli.validate.diagnostics import Diagnostic
 
 log = logging.getLogger(__name__)
 
-LANGUAGE_BY_SUFFIX = {
-    ".py": "python",
-    ".pyi": "python",
-    ".rs": "rust",
-    ".go": "go",
-    ".js": "javascript",
-    ".jsx": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".ts": "typescript",
-    ".tsx": "typescript",
-    ".java": "java",
-    ".c": "c",
-    ".h": "c",
-    ".cc": "cpp",
-    ".cpp": "cpp",
-    ".cxx": "cpp",
-    ".hpp": "cpp",
-}
+# Rules name TSX files "typescript" (one rule set); everything else as the validator does.
+_RULE_LANGUAGE = {"tsx": "typescript"}
 
 
 @dataclass
@@ -97,7 +81,8 @@ def rule(
 
 
 def language_of(path: str) -> str:
-    return LANGUAGE_BY_SUFFIX.get(PurePosixPath(path).suffix.lower(), "")
+    language = file_language(path) or ""
+    return _RULE_LANGUAGE.get(language, language)
 
 
 def all_rules() -> list[Rule]:

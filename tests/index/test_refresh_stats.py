@@ -66,11 +66,9 @@ def test_every_file_deleted_empties_the_index(index_repo: MakeRepo, tmp_path: Pa
     assert index.refresh().files == 1
 
 
-def test_an_unreadable_file_is_retried_until_read(
-    index_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    repo = index_repo(SAMPLE_PY)
-    blocked = os.path.join(str(repo), "app/retry.py")
+def _refuse_to_open(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """The parser cannot read `path` (as root, chmod is moot)."""
+    blocked = str(path)
     real_open = builtins.open
 
     def failing_open(file: Any, *args: Any, **kwargs: Any) -> Any:
@@ -78,7 +76,14 @@ def test_an_unreadable_file_is_retried_until_read(
             raise PermissionError(13, "Permission denied", file)
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(parse, "open", failing_open, raising=False)  # as root, chmod is moot
+    monkeypatch.setattr(parse, "open", failing_open, raising=False)
+
+
+def test_an_unreadable_file_is_retried_until_read(
+    index_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = index_repo(SAMPLE_PY)
+    _refuse_to_open(monkeypatch, repo / "app/retry.py")
     index = _index(repo, tmp_path)
     for _ in range(2):  # not cached, so asked again each time
         report = index.refresh()
@@ -95,15 +100,7 @@ def test_no_stored_stats_never_match_an_empty_tree(
     """After a refresh that could not read a file, nothing is stored; an empty work tree
     must not match that "nothing" and keep the old rows."""
     repo = index_repo(SAMPLE_PY)
-    blocked = os.path.join(str(repo), "app/retry.py")
-    real_open = builtins.open
-
-    def failing_open(file: Any, *args: Any, **kwargs: Any) -> Any:
-        if file == blocked:
-            raise PermissionError(13, "Permission denied", file)
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(parse, "open", failing_open, raising=False)
+    _refuse_to_open(monkeypatch, repo / "app/retry.py")
     index = _index(repo, tmp_path)
     index.refresh()
     assert _paths(tmp_path / "state") == {"app/http.py", "app/cli.py"}
