@@ -240,7 +240,8 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--dry-run", help="Show plan, graph, routes and estimated cost.")
         ] = False,
         max_tier: Annotated[
-            str | None, typer.Option("--max-tier", help="Never route above this tier.")
+            str | None,
+            typer.Option("--max-tier", metavar="TIER", help="Never route above this tier."),
         ] = None,
         json_out: JsonOption = False,
         repo: RepoOption = None,
