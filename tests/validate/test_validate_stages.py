@@ -82,6 +82,27 @@ def test_ruff_lint_and_ignored_codes(pkg: Path) -> None:
     assert stage(validate_paths(pkg, ["pkg/a.py"], config=ignored, stages=["lint"]), "lint").passed
 
 
+@pytest.mark.parametrize("preview", [False, True])
+def test_ruff_codeless_findings_keep_their_rule_name(pkg: Path, preview: bool) -> None:
+    """Only a parse error is "syntax": under preview, recent ruff gives both it and rules
+    without a code yet `"code": null` (found on tox-dev/platformdirs)."""
+    rules = "'E', 'F', 'pytest-fixture-autouse'" if preview else "'E', 'F'"
+    (pkg / "pyproject.toml").write_text(
+        PKG["pyproject.toml"].replace(
+            "select = ['E', 'F']", f"preview = {str(preview).lower()}\nselect = [{rules}]"
+        )
+    )
+    (pkg / "tests/test_a.py").write_text(
+        "import pytest\n\n\n@pytest.fixture(autouse=True)\ndef _quiet() -> None:\n    return None\n"
+    )
+    (pkg / "pkg/a.py").write_text("def one( -> int:\n    return 1\n")
+    paths = ["pkg/a.py", "tests/test_a.py"]
+    lint = stage(validate_paths(pkg, paths, config=ValidationSection(), stages=["lint"]), "lint")
+    assert "syntax" in {d.code for d in lint.diagnostics if d.file == "pkg/a.py"}
+    in_tests = {d.code for d in lint.diagnostics if d.file == "tests/test_a.py"}
+    assert in_tests == ({"pytest-fixture-autouse"} if preview else set())
+
+
 def test_configured_command_wins_and_timeouts_fail(pkg: Path) -> None:
     cfg = ValidationSection(build_command="echo 'pkg/a.py:1:2: error: custom says no'; exit 1")
     build = stage(validate_paths(pkg, ["pkg/a.py"], config=cfg, stages=["build"]), "build")

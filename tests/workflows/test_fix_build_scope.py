@@ -121,6 +121,37 @@ def test_lint_debt_outside_the_changed_lines_is_reported_not_edited(
     assert doc["totals"]["validations"] == 2
 
 
+def test_a_codeless_preview_rule_on_unchanged_lines_is_debt_not_a_syntax_error(
+    make_repo: Callable[..., Path],
+    add_venv: Callable[[Path], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Recent ruff reports preview rules that have no code yet (pytest-fixture-autouse)
+    with `"code": null`, as it does parse errors; found on tox-dev/platformdirs."""
+    files = _files()
+    files["pyproject.toml"] = RUFF.replace(
+        'select = ["E", "F"]', 'preview = true\nselect = ["E", "F", "pytest-fixture-autouse"]'
+    )
+    files["tests/test_core.py"] = TESTS.replace(
+        "\n\n\ndef test_total",
+        "\nimport pytest\n\n\n@pytest.fixture(autouse=True)\ndef _quiet():\n    return None"
+        "\n\n\ndef test_total",
+        1,
+    )
+    repo = make_repo(files)
+    add_venv(repo)
+    commit_files(repo, {"CHANGES.txt": "unrelated\n"}, "unrelated")
+    monkeypatch.setenv("MOM_HOME", str(tmp_path / "home"))
+    tests_before = (repo / "tests/test_core.py").read_bytes()
+    _swap(repo, "pkg/core.py", *NO_COLON)
+    code, doc = _fix_build(repo, monkeypatch)
+    assert code == 0 and doc["passed"], doc["remaining"]
+    assert (repo / "pkg/core.py").read_text() == CORE
+    assert (repo / "tests/test_core.py").read_bytes() == tests_before
+    assert doc["scope"]["lint_debt_files"].get("tests/test_core.py") == 1
+
+
 def test_a_dirty_user_file_is_edited_only_at_the_fault(
     project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
