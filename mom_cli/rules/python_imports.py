@@ -38,8 +38,10 @@ def _module(node: ast.stmt) -> str:
 
 
 def _is_stdlib(node: ast.stmt) -> bool:
-    if not isinstance(node, ast.Import | ast.ImportFrom) or getattr(node, "level", 0):
+    if not isinstance(node, ast.Import | ast.ImportFrom):
         return False
+    if isinstance(node, ast.ImportFrom) and node.level:
+        return False  # a relative import is the project's own
     top = _module(node).split(".")[0]
     return top != "__future__" and top in sys.stdlib_module_names
 
