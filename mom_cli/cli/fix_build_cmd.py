@@ -93,7 +93,7 @@ def _run(
     return result
 
 
-def _summary(result: FixBuildResult) -> None:
+def _summary(result: FixBuildResult, lint: str) -> None:
     from rich.table import Table
 
     title = "fix-build plan (nothing changed)" if result.dry_run else "fix-build summary"
@@ -133,7 +133,7 @@ def _summary(result: FixBuildResult) -> None:
         from mom_cli.workflows.fix_contributions import summary_line
 
         console.print(f"contributions: {escape(summary_line(result.contributions))}")
-    _scope_lines(result)
+    _scope_lines(result, lint)
     if result.passed:
         console.print("[bold green]build, tests and lint pass[/] (the project's own toolchain)")
         return
@@ -157,17 +157,22 @@ def _summary(result: FixBuildResult) -> None:
 _AT_HEAD = "already failing at the base (not caused by the recent change, nor by mom)"
 
 
-def _scope_lines(result: FixBuildResult) -> None:
+def _scope_lines(result: FixBuildResult, lint: str) -> None:
     """What was in scope, what was left alone and why, and the user's files mom edited."""
+    from mom_cli.workflows.fix_lint_all import sweepable
     from mom_cli.workflows.fix_scope import debt_summary
 
     if result.base:
         console.print(f"[dim]scope: changes since {escape(result.base)}, and the working tree[/]")
     debt = debt_summary(result.debt)
     if debt:
+        hint = (
+            "; `mom fix-build --lint all` applies ruff's safe fixes to it"
+            if lint != "all" and sweepable(result.debt)
+            else ""
+        )
         console.print(
-            f"[yellow]left alone (lint debt outside the changed lines):[/] {escape(debt)}; "
-            "`mom fix-build --lint all` applies ruff's safe fixes to it"
+            f"[yellow]left alone (lint debt outside the changed lines):[/] {escape(debt)}{hint}"
         )
     at_base = sorted({d.code for d in result.debt if d.stage == "tests"})
     if at_base:
@@ -239,7 +244,7 @@ def register(app: typer.Typer) -> None:
             if json_out:
                 print_json(result.to_dict())
             else:
-                _summary(result)
+                _summary(result, lint)
             if dry_run:
                 return
             raise typer.Exit(result.exit_code)

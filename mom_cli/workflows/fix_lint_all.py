@@ -57,6 +57,18 @@ def safe_fix_blocks(flow: FixBuild, skip: set[str]) -> list[EditBlock]:
     return blocks
 
 
+def sweepable(debt: list[Diagnostic]) -> bool:
+    """Could `--lint all` touch any of this debt? Only ruff findings in Python files that
+    carry a fix can be: a hint promising more (on debt in pyproject.toml, or findings with
+    no fix) sends the user to a run that changes nothing."""
+    return any(
+        d.stage == "lint"
+        and language_of(d.file) == "python"
+        and (d.tool != "ruff" or "(autofix available)" in d.message)  # flake8 does not say
+        for d in debt
+    )
+
+
 def sweep_safe_fixes(flow: FixBuild, result: FixBuildResult) -> None:
     from mom_cli.workflows.fix_report import StepReport
 

@@ -287,3 +287,35 @@ def test_sweep_removes_only_dead_runs_temp_dirs(tmp_path: Path) -> None:
     assert removed == [dead]
     assert sweep_stale(tmp_path, now=legacy.stat().st_mtime + 7200) == [legacy]
     assert live.is_dir() and other.is_dir()
+
+
+def test_the_lint_all_hint_is_shown_only_when_lint_all_could_fix_something(
+    make_repo: Callable[..., Path],
+    add_venv: Callable[[Path], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Debt with no ruff fix (here E741, as platformdirs' pyproject.toml and codeless
+    preview findings) is not a reason to run `--lint all`: that run changes nothing."""
+    files = _files()
+    files["pkg/core.py"] = CORE.replace("import sys\n", "")
+    files["pkg/old.py"] = '"""Old code."""\n\n\ndef old():\n    l = 1\n    return l\n'
+    repo = make_repo(files)
+    add_venv(repo)
+    commit_files(repo, {"CHANGES.txt": "unrelated\n"}, "unrelated")
+    monkeypatch.setenv("MOM_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MOM_TIERS__DEFAULT", '["rules"]')
+    monkeypatch.setenv("COLUMNS", "300")
+    _swap(repo, "pkg/core.py", "    return result", "    return result  # mine")
+    shown = CliRunner().invoke(app, ["fix-build", "--repo", str(repo)])
+    assert shown.exit_code == 0, shown.output
+    assert "lint debt outside the changed lines" in shown.output
+    assert "--lint all" not in shown.output
+    _swap(repo, "pkg/old.py", '"""\n', '"""\n\nimport os\n')  # fixable debt, committed
+    git(repo, "commit", "-qam", "old: import os")
+    commit_files(repo, {"CHANGES.txt": "again\n"}, "unrelated again")
+    hinted = CliRunner().invoke(app, ["fix-build", "--repo", str(repo)])
+    assert "`mom fix-build --lint all` applies ruff's safe fixes" in hinted.output
+    after = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--lint", "all"])
+    assert after.exit_code == 0, after.output
+    assert "--lint all` applies" not in after.output
