@@ -195,6 +195,10 @@ class FixBuild:
     def _debt(self, remaining: list[Diagnostic], first: list[Diagnostic]) -> list[Diagnostic]:
         return debt_left(self.checker, self.scope, remaining, first)
 
+    def _changed(self) -> dict[str, set[int] | None] | None:
+        """Lines changed since the base: a failing test's prime suspects (test_trace)."""
+        return changed_lines(self.repo, self.scope.base) if self.scope is not None else None
+
     def _rescope(self, diags: list[Diagnostic]) -> list[Diagnostic]:
         return self.scope.classify(diags) if self.scope is not None else diags
 
@@ -307,7 +311,9 @@ class FixBuild:
     async def _model_tier(
         self, state: ProjectState, rules: RulesReport | None, result: FixBuildResult
     ) -> None:
-        steps = plan_steps(state.diagnostics, self.repo, project_files(self.repo))
+        steps = plan_steps(
+            state.diagnostics, self.repo, project_files(self.repo), changed=self._changed()
+        )
         if not steps:
             return
         rungs, needs = self._rungs()
@@ -403,7 +409,7 @@ class FixBuild:
         an estimated cost (labelled as an estimate). Nothing is written."""
         ctx = RuleContext(self.repo, tuple(project_files(self.repo)))
         rungs, _ = self._rungs()
-        steps = plan_steps(diags, self.repo, project_files(self.repo))
+        steps = plan_steps(diags, self.repo, project_files(self.repo), changed=self._changed())
         plans = []
         for step in steps:
             source = ctx.read(step.file) or ""

@@ -15,7 +15,7 @@ from pathlib import Path
 from mom_cli.rules.engine import STAGE_ORDER, first_failing_stage
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.workflows.model_step import FixStep, group_by_file
-from mom_cli.workflows.test_trace import trace_test_failures
+from mom_cli.workflows.test_trace import Changed, trace_test_failures
 
 MAX_FOLDED = 5  # test failures carried into a source file's own step, as evidence
 
@@ -26,9 +26,12 @@ def plan_steps(
     project_files: Sequence[str],
     *,
     use_index: bool = True,
+    changed: Changed | None = None,
 ) -> list[FixStep]:
     errors = [d for d in diags if d.severity == "error"]
-    groups, rest = trace_test_failures(errors, repo, project_files, use_index=use_index)
+    groups, rest = trace_test_failures(
+        errors, repo, project_files, use_index=use_index, changed=changed
+    )
     steps = group_by_file(rest, repo, project_files)
     by_file = {s.file: s for s in steps}
     traced: list[FixStep] = []
