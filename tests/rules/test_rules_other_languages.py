@@ -57,3 +57,20 @@ def test_go_rules_skip_cleanly_without_go(tmp_path: Path) -> None:
     assert fix_with("go.gofmt", diag, "package a\n", tmp_path) is None
     imp = Diagnostic("build", "a.go", 3, "undefined: fmt", code="")
     assert fix_with("go.goimports", imp, "package a\n", tmp_path) is None
+
+
+@pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo not installed")
+def test_rustc_single_similar_name_is_taken(tmp_path: Path) -> None:
+    """E0425 "a local variable with a similar name exists" is `MaybeIncorrect`; one such
+    name is the fix (rapidfuzz/strsim-rs: `cuont += 1` beside `count` went to a model)."""
+    lib = (
+        "pub fn diffs(a: &[u8], b: &[u8]) -> usize {\n    let mut count = 0;\n"
+        "    for (x, y) in a.iter().zip(b) {\n        if x != y {\n            cuont += 1;\n"
+        "        }\n    }\n    count\n}\n"
+    )
+    repo = make_repo(tmp_path / "crate", {"Cargo.toml": CARGO, "src/lib.rs": lib})
+    diag = Diagnostic("build", "src/lib.rs", 5, "cannot find value", code="E0425", tool="cargo")
+    assert fix_with("rust.rustc_suggestion", diag, lib, repo) == lib.replace("cuont", "count")
+    far = lib.replace("cuont", "zzzzz")  # nothing similar: no suggestion, no edit
+    (repo / "src/lib.rs").write_text(far)
+    assert fix_with("rust.rustc_suggestion", diag, far, repo) is None
