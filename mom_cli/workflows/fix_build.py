@@ -92,6 +92,7 @@ class FixBuild:
         self.store = CheckpointStore(self.repo)
         self.applier = applier or CheckpointApplier(self.repo, self.store)
         self.selector = ModelSelector(config, caller)
+        self.selector.check_max_tier(max_tier)  # a typo fails now, not after the checks
         self.policy = ClimbPolicy(config, ledger)
         self.lint = lint  # "changed" (scope) | "all" (also ruff's safe fixes everywhere)
         self.scope: Scope | None = None

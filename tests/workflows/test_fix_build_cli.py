@@ -37,3 +37,21 @@ def test_dry_run_json_shows_plan_and_estimate(tmp_path: Path) -> None:
     assert list(plan) == ["calc/ops.py"]
     assert any("tests/test_stats.py" in d for d in plan["calc/ops.py"]["diagnostics"])
     assert (repo / "calc/ops.py").read_bytes() == before
+
+
+def test_max_tier_rules_runs_no_model_and_an_unknown_tier_is_a_usage_error(
+    tmp_path: Path,
+) -> None:
+    """`rules` is the first tier in `mom doctor` and the README, so `--max-tier rules` is
+    what a user types for a $0 run; it was refused as unknown, after the project's whole
+    toolchain had run (16 s on rapidfuzz/strsim-rs)."""
+    repo = make_project(tmp_path / "calc", LOGIC_BUG)
+    args = ["fix-build", "--repo", str(repo), "--json", "--max-tier"]
+    typo = CliRunner().invoke(app, [*args, "rulez"])
+    assert typo.exit_code == 2 and "rulez" in typo.output
+    result = CliRunner().invoke(app, [*args, "rules"])
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.stdout)
+    assert doc["totals"]["model_attempts"] == 0 and doc["needs"] == [
+        "a tier above --max-tier rules"
+    ]
