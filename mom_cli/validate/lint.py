@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mom_cli.validate.build import cargo_env
+from mom_cli.validate.cargo_targets import run_cargo_targets
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.lint_baseline import PREEXISTING_NOTE, mark_preexisting
 from mom_cli.validate.lint_config import apply_flake8_config, read_flake8_config
@@ -243,8 +244,9 @@ def _clippy(ctx: StageContext) -> Outcome:
     cargo = resolve_tool(ctx.repo, "cargo")
     if cargo is None:
         return None
-    cmd = cargo.command("clippy", "--all-targets", "--message-format=json", "--quiet")
-    result = run_command(cmd, ctx.root, timeout=ctx.timeout, env=cargo_env(ctx))
+    result, _ = run_cargo_targets(
+        cargo, "clippy", ctx.root, timeout=ctx.timeout, env=cargo_env(ctx)
+    )
     if "no such command" in result.stderr:
         return None
     found = parse_cargo_json(result.stdout, "lint", "clippy", ctx.root)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from git_repos import init_repo
 
 from mom_cli.config import ValidationSection
 from mom_cli.validate.pipeline import run_validation, validate_paths, validate_project
@@ -113,6 +115,30 @@ def test_configured_command_wins_and_timeouts_fail(pkg: Path) -> None:
     slow = ValidationSection(build_command="sleep 20", timeout_seconds=1)
     timed = stage(validate_paths(pkg, ["pkg/a.py"], config=slow, stages=["build"]), "build")
     assert not timed.passed and "killed after" in timed.diagnostics[0].message
+
+
+@pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")
+def test_rust_benches_that_need_nightly_do_not_fail_a_stable_build(tmp_path: Path) -> None:
+    """libtest benches (`#![feature(test)]`) are nightly-only; the project's `cargo test`
+    does not build them, so they are no failure here (rapidfuzz/strsim-rs at HEAD)."""
+    crate = init_repo(  # not the make_repo fixture: its HOME hides rustup's default toolchain
+        tmp_path / "crate",
+        {
+            "Cargo.toml": '[package]\nname = "t"\nversion = "0.1.0"\nedition = "2021"\n',
+            "src/lib.rs": "pub fn one() -> u32 {\n    1\n}\n",
+            "benches/b.rs": "#![feature(test)]\nextern crate test;\n\n#[bench]\n"
+            "fn b(bench: &mut test::Bencher) {\n    bench.iter(t::one);\n}\n",
+        },
+    )
+    if "nightly" in subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout:
+        pytest.skip("a nightly toolchain builds the bench")
+    clean = validate_project(crate, config=ValidationSection(), stages=["build", "lint"])
+    build = stage(clean, "build")
+    assert build.passed and "nightly" in build.note and "nightly" in build.tool_used
+    assert stage(clean, "lint").errors == []
+    (crate / "src/lib.rs").write_text("pub fn one() -> u32 {\n    oen\n}\n")
+    broken = stage(validate_project(crate, config=ValidationSection(), stages=["build"]), "build")
+    assert [(d.file, d.code) for d in broken.errors] == [("src/lib.rs", "E0425")]
 
 
 @pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")
