@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from git_repos import add_upstream, add_venv, commit_files, git, make_repo, write_files
+from git_repos import (
+    add_upstream,
+    add_venv,
+    commit_files,
+    git,
+    init_repo,
+    make_repo,
+    write_files,
+)
 from typer.testing import CliRunner
 
 from mom_cli.cli.app import app
@@ -319,3 +328,45 @@ def test_the_lint_all_hint_is_shown_only_when_lint_all_could_fix_something(
     after = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--lint", "all"])
     assert after.exit_code == 0, after.output
     assert "--lint all` applies" not in after.output
+
+
+RUST_LIB = """pub fn below(i: usize, r: usize) -> usize {
+    if i > r {
+        i - r
+    } else {
+        0
+    }
+}
+
+pub fn double(x: u32) -> u32 {
+    x * 2
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn doubles() {
+        assert_eq!(super::double(2), 4);
+    }
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")
+def test_clippy_debt_on_untouched_lines_of_a_changed_rust_file_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No base lint exists for Rust, so a finding on a line the change did not touch was
+    taken for new, and clippy's fixes rewrote untouched functions (rapidfuzz/strsim-rs)."""
+    cargo = '[package]\nname = "t"\nversion = "0.1.0"\nedition = "2021"\n'
+    # not the make_repo fixture: its HOME hides rustup's default toolchain
+    repo = init_repo(tmp_path / "crate", {"Cargo.toml": cargo, "src/lib.rs": RUST_LIB})
+    commit_files(repo, {"CHANGES.txt": "unrelated\n"}, "unrelated")
+    monkeypatch.setenv("MOM_HOME", str(tmp_path / "home"))
+    lib = repo / "src/lib.rs"
+    mine = RUST_LIB.replace("    x * 2\n", "    x * 3\n")  # a logic bug: a model's job
+    lib.write_text(mine)
+    code, doc = _fix_build(repo, monkeypatch)
+    assert code == 1 and not doc["passed"]
+    assert lib.read_text() == mine  # clippy's fix for `below` (untouched) was not applied
+    assert doc["scope"]["lint_debt_files"] == {"src/lib.rs": 1}
