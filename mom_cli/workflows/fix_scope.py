@@ -8,8 +8,9 @@ unstaged, untracked-not-ignored) counts as changed too.
 In scope: syntax and build errors; failing tests, except those that fail at the base too;
 lint findings on changed lines, and, in a changed Python file, findings that its base
 version did not have (deleting an import's last use makes the import unused on a line
-nobody touched; other languages have no per-file base lint). Everything else is **debt**: reported once, downgraded to "info" so that
-neither rules nor models target it, and it does not fail the run.
+nobody touched; other languages have no per-file base lint). Everything else is
+**debt**: reported once, downgraded to "info" so that neither rules nor models target it,
+and it does not fail the run.
 """
 
 from __future__ import annotations

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 from git_repos import init_repo
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mom_cli.config import ValidationSection
+from mom_cli.validate.jsfailures import parse_js_stack
 from mom_cli.validate.pipeline import run_validation, validate_paths, validate_project
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -193,6 +196,53 @@ def test_npm_test_failures_are_per_test(make_repo: Callable[..., Path]) -> None:
     assert stage(result, "syntax").passed
     tests = stage(result, "tests")
     assert not tests.passed and [d.code for d in tests.diagnostics] == ["subtracts"]
+
+
+def test_npm_test_without_tap_names_the_failing_assertion(make_repo: Callable[..., Path]) -> None:
+    """`"test": "node test/a.js"` prints a V8 stack, no TAP: the failure is where the stack
+    enters the project, not "exit code 1: <the output's last line>" (lukeed/kleur, uvu)."""
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    repo = make_repo(
+        {
+            "package.json": '{"name": "t", "version": "1.0.0", '
+            '"scripts": {"test": "node test/a.js"}}',
+            "index.js": "exports.add = (a, b) => a - b;\n",
+            "test/a.js": (
+                "const assert = require('assert');\nconst { add } = require('../index');\n"
+                "assert.strictEqual(add(2, 3), 5);\n"
+            ),
+        }
+    )
+    tests = stage(run_validation(repo, None, config=ValidationSection(), stages=["tests"]), "tests")
+    [failure] = tests.diagnostics
+    assert not tests.passed and (failure.file, failure.line) == ("test/a.js", 3)
+    assert failure.message.startswith("AssertionError") and "-1 !== 5" in failure.message
+
+
+UVU_OUTPUT = (
+    "\x1b[1mtest/index.js\x1b[22m\n\x1b[90m• \x1b[31m✘ \x1b[39m  (1 / 2)\n\n"
+    '  \x1b[1m\x1b[41m FAIL \x1b[22m\x1b[49m "codes"\n    ~> matches expected  (is)\n\n'
+    "    at assert (ROOT/node_modules/uvu/assert/index.js:31:8)\n"
+    "    at Object.handler (ROOT/test/index.js:19:10)\n"
+    "    at Number.runner (ROOT/node_modules/uvu/dist/index.js:92:16)\n\n"
+    '  FAIL  "elsewhere"\n    at Object.handler (/etc/passwd:1:1)\n'
+)
+
+
+def test_js_stack_failures_skip_dependencies_and_paths_outside_the_repo(tmp_path: Path) -> None:
+    text = UVU_OUTPUT.replace("ROOT", str(tmp_path))
+    [failure] = parse_js_stack(text, tmp_path)
+    assert (failure.file, failure.line) == ("test/index.js", 19)
+    assert failure.message == 'FAIL  "codes" ~> matches expected  (is)'
+
+
+@given(st.text(max_size=400))
+@settings(max_examples=150, deadline=None)
+def test_js_stack_parsing_of_untrusted_output_never_leaves_the_repo(text: str) -> None:
+    root = Path("/work/nonexistent-root")
+    for d in parse_js_stack(text + "\n    at f (/work/nonexistent-root/t.js:1:1)\n", root):
+        assert not d.file.startswith(("/", "..")) and "node_modules" not in d.file
 
 
 @pytest.mark.skipif(shutil.which("go") is None, reason="go is not installed on this machine")
