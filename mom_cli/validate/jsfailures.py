@@ -17,8 +17,11 @@ from pathlib import Path
 from mom_cli.validate.diagnostics import Diagnostic
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-# "at fn (/abs/path/file.js:19:10)", "at /abs/path/file.js:3:8", "at file:///abs/x.mjs:1:2"
-_FRAME = re.compile(r"^\s*at (?:.*?\()?(?:file://)?(?P<file>/[^\s():]+):(?P<line>\d+):\d+\)?\s*$")
+# "at fn (/abs/path/file.js:19:10)", "at /abs/path/file.js:3:8", "at file:///abs/x.mjs:1:2",
+# and "at /abs/a.js:2:49 {" when node prints the error's own properties after the stack
+_FRAME = re.compile(
+    r"^\s*at (?:.*?\()?(?:file://)?(?P<file>/[^\s():]+):(?P<line>\d+):\d+\)?(?:\s*\{)?\s*$"
+)
 # The failure's headline, strongest first: a runner's header (uvu's FAIL, jest's ●, TAP,
 # mocha's "1) "), then an exception line ("AssertionError [ERR_ASSERTION]: …"), then marks.
 _HEADLINES = (

@@ -6,12 +6,13 @@ loopback servers (tests/fakes/tiers.py), counting every call each tier receives.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from fakes.tiers import KEY_ENV, LoopbackTiers
 from fix_build_helpers import make_project, run_with_tiers
-from git_repos import git
+from git_repos import commit_files, git, init_repo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -268,3 +269,36 @@ def test_a_function_the_change_touched_leads_a_failure_traced_through_imports(
     assert step.file == "ver/version.py"
     assert "compare" in {t.name for t in step.trace.targets}  # what the test calls stays
     assert "return (a < b) - (a > b)" in build_prompt(step, repo)
+
+
+@pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed")
+def test_an_untraced_failing_test_step_shows_the_changed_source_of_its_language(
+    tmp_path: Path,
+) -> None:
+    """lukeed/kleur's shape: a regression in index.mjs fails test/index.js; the tracer
+    reads Python only, so the step was the test file alone, the file a model should not
+    rewrite to make the test pass."""
+    repo = init_repo(
+        tmp_path / "js",
+        {
+            "package.json": '{"name": "t", "version": "1.0.0", '
+            '"scripts": {"test": "node test/a.js"}}',
+            "index.mjs": "export const add = (a, b) => a + b;\n",
+            "other.mjs": "export const unrelated = 1;\n",
+            "test/a.js": (
+                "const assert = require('assert');\n"
+                "import('../index.mjs').then(({ add }) => assert.strictEqual(add(2, 3), 5));\n"
+            ),
+            "README.md": "js\n",
+        },
+    )
+    commit_files(repo, {"CHANGES.txt": "unrelated\n"}, "unrelated")  # the base: HEAD~1
+    (repo / "index.mjs").write_text("export const add = (a, b) => a - b;\n")
+    (repo / "README.md").write_text("js\n\nmy notes\n")
+    diags = validate_project(repo, config=ValidationSection(), early_exit=False).diagnostics
+    failing = [d for d in diags if d.stage == "tests"]
+    assert [d.file for d in failing] == ["test/a.js"], [d.to_dict() for d in diags]
+    changed = changed_lines(repo, find_base(repo))
+    [step] = plan_steps(failing, repo, project_files(repo), changed=changed)
+    assert step.file == "test/a.js" and step.context_files == ["index.mjs"]
+    assert "(a, b) => a - b" in build_prompt(step, repo)
