@@ -74,3 +74,23 @@ def test_rustc_single_similar_name_is_taken(tmp_path: Path) -> None:
     far = lib.replace("cuont", "zzzzz")  # nothing similar: no suggestion, no edit
     (repo / "src/lib.rs").write_text(far)
     assert fix_with("rust.rustc_suggestion", diag, far, repo) is None
+
+
+def _syntax_at(file: str, source: str) -> Diagnostic:
+    from mom_cli.validate.detect import language_of
+    from mom_cli.validate.syntax import check_source
+
+    [first, *_] = check_source(file, source.encode(), language_of(file) or "")
+    return first
+
+
+def test_js_missing_comma_between_entries(tmp_path: Path) -> None:
+    """lukeed/kleur's shape: `bold: init(1, 22)` lost its comma before `dim: …`."""
+    good = "const $ = {\n\treset: init(0, 0),\n\tbold: init(1, 22), // b\n\tdim: init(2, 22),\n};\n"
+    bad = good.replace("init(1, 22), // b", "init(1, 22) // b")
+    assert fix_with("js.missing_comma", _syntax_at("index.mjs", bad), bad, tmp_path) == good
+    array = "const xs = [\n  1,\n  2\n  3,\n];\n"
+    fixed = fix_with("js.missing_comma", _syntax_at("a.ts", array), array, tmp_path)
+    assert fixed == array.replace("  2\n", "  2,\n")
+    other = "function f() {\n  return 1 +;\n}\n"  # not a missing comma: refused
+    assert fix_with("js.missing_comma", _syntax_at("b.js", other), other, tmp_path) is None
