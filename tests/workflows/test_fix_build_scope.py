@@ -268,6 +268,28 @@ def test_lint_all_applies_safe_fixes_but_not_to_the_users_files(
     assert bad.exit_code == 2 and "--lint" in bad.output
 
 
+def test_lint_all_applies_safe_fixes_in_a_project_with_a_symlinked_module(
+    make_repo: Callable[..., Path],
+    add_venv: Callable[[Path], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """python-semver links tests/coerce.py to docs/advanced/coerce.py: the link's block
+    was refused (mom edits no symlink) and took the whole sweep with it."""
+    monkeypatch.setenv("MOM_HOME", str(tmp_path / "home"))
+    repo = make_repo(_files())
+    (repo / "tests/old_link.py").symlink_to("../pkg/old.py")
+    add_venv(repo)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "link")
+    commit_files(repo, {"CHANGES.txt": "unrelated\n"}, "unrelated")
+    code, doc = _fix_build(repo, monkeypatch, "--lint", "all")
+    assert code == 0, doc["remaining"]
+    assert "import os" not in (repo / "pkg/old.py").read_text()  # fixed through its target
+    assert (repo / "tests/old_link.py").is_symlink()
+    assert [s["status"] for s in doc["steps"] if s["id"] == "lint-all"] == ["fixed"]
+
+
 def test_base_and_changed_lines(make_repo: Callable[..., Path]) -> None:
     repo = make_repo({"a.py": "1\n2\n3\n4\n5\n"})
     assert find_base(repo).rev == EMPTY_TREE  # one commit: everything is the change
