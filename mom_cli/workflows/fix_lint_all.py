@@ -24,7 +24,7 @@ from mom_cli.rules.textedit import minimal_block
 from mom_cli.validate.detect import language_of, project_files
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.lint import ruff_rule_args
-from mom_cli.validate.lint_baseline import finding_key
+from mom_cli.validate.lint_baseline import Key, finding_key
 from mom_cli.validate.runner import ruff_tool, run_command
 from mom_cli.workflows.fix_scope import DEBT_NOTE
 
@@ -105,14 +105,22 @@ def sweep_safe_fixes(flow: FixBuild, result: FixBuildResult) -> None:
     result.steps.append(report)
 
 
+def plain_key(d: Diagnostic) -> Key:
+    """finding_key without the debt label: the same finding, whether it was labelled debt
+    (before) or not (on a line the sweep rewrote, after). With the label in the key, a
+    finding ruff's fix left on a line it rewrote (python-semver: `1 > v1` → `v1 < 1`,
+    still B015) counted as new and rolled the whole sweep back."""
+    return finding_key(replace(d, message=d.message.removesuffix(DEBT_NOTE)))
+
+
 def carry_debt(before: list[Diagnostic], after: list[Diagnostic]) -> list[Diagnostic]:
     """A finding that was debt before the sweep stays debt, though its line was rewritten."""
     budget = Counter(
-        finding_key(d) for d in before if d.stage == "lint" and d.message.endswith(DEBT_NOTE)
+        plain_key(d) for d in before if d.stage == "lint" and d.message.endswith(DEBT_NOTE)
     )
     out = []
     for d in after:
-        key = finding_key(d)
+        key = plain_key(d)
         if d.stage == "lint" and d.severity == "error" and budget[key] > 0:
             budget[key] -= 1
             d = replace(d, severity="info", message=d.message + DEBT_NOTE)
@@ -128,8 +136,8 @@ def _worse(before: list[Diagnostic], after: list[Diagnostic]) -> str:
     if new:
         stage, file, _code, message = next(iter(new))
         return f"new {stage} failure in {file or 'the project'}: {message[:100]}"
-    lint_was = Counter(finding_key(d) for d in before if d.stage == "lint")
-    lint_now = Counter(finding_key(d) for d in after if d.stage == "lint")
+    lint_was = Counter(plain_key(d) for d in before if d.stage == "lint")
+    lint_now = Counter(plain_key(d) for d in after if d.stage == "lint")
     extra = lint_now - lint_was
     if extra:
         file, code, _ = next(iter(extra))

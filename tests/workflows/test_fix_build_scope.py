@@ -290,6 +290,28 @@ def test_lint_all_applies_safe_fixes_in_a_project_with_a_symlinked_module(
     assert [s["status"] for s in doc["steps"] if s["id"] == "lint-all"] == ["fixed"]
 
 
+def test_lint_all_keeps_a_fix_that_leaves_old_debt_on_the_line_it_rewrote(
+    make_repo: Callable[..., Path],
+    add_venv: Callable[[Path], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """python-semver: ruff's safe SIM300 fix turns `1 > v1` into `v1 < 1`, still B015 (old
+    debt); the sweep took it for a new finding and rolled every file back."""
+    monkeypatch.setenv("MOM_HOME", str(tmp_path / "home"))
+    files = _files()
+    files["pyproject.toml"] = RUFF.replace('["E", "F"]', '["E", "F", "B015", "SIM300"]')
+    files["pkg/old.py"] = '"""Old code."""\n\n\ndef old(v):\n    1 > v\n    return 1\n'
+    repo = make_repo(files)
+    add_venv(repo)
+    commit_files(repo, {"CHANGES.txt": "unrelated\n"}, "unrelated")
+    code, doc = _fix_build(repo, monkeypatch, "--lint", "all")
+    assert code == 0, doc["remaining"]
+    assert "    v < 1\n" in (repo / "pkg/old.py").read_text()
+    assert [s["status"] for s in doc["steps"] if s["id"] == "lint-all"] == ["fixed"]
+    assert doc["scope"]["lint_debt_files"].get("pkg/old.py") == 1  # B015 stays, as debt
+
+
 def test_base_and_changed_lines(make_repo: Callable[..., Path]) -> None:
     repo = make_repo({"a.py": "1\n2\n3\n4\n5\n"})
     assert find_base(repo).rev == EMPTY_TREE  # one commit: everything is the change
