@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+import pytest
 from fix_build_helpers import FIVE_FAULTS, LOGIC_BUG, make_project
+from git_repos import init_repo
 from typer.testing import CliRunner
 
 from mom_cli.cli.app import app
@@ -55,3 +58,21 @@ def test_max_tier_rules_runs_no_model_and_an_unknown_tier_is_a_usage_error(
     assert doc["totals"]["model_attempts"] == 0 and doc["needs"] == [
         "a tier above --max-tier rules"
     ]
+
+
+@pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")
+def test_an_error_every_stage_reports_is_listed_once_with_its_stages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cargo check, cargo test and clippy all report a compile error: one error, one line
+    (rapidfuzz/strsim-rs said "3 diagnostic(s)" for one misspelt name)."""
+    monkeypatch.setenv("COLUMNS", "300")
+    lib = "pub fn one() -> u32 {\n    zzzzz\n}\n"
+    cargo = '[package]\nname = "t"\nversion = "0.1.0"\nedition = "2021"\n'
+    # not the make_repo fixture: its HOME hides rustup's default toolchain
+    repo = init_repo(tmp_path / "crate", {"Cargo.toml": cargo, "src/lib.rs": lib})
+    result = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--max-tier", "rules"])
+    assert result.exit_code == 1, result.output
+    assert "still failing: 1 diagnostic(s)" in result.output
+    assert result.output.count("cannot find value `zzzzz`") == 1
+    assert "[build, tests, lint]" in result.output
