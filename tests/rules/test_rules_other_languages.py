@@ -94,3 +94,21 @@ def test_js_missing_comma_between_entries(tmp_path: Path) -> None:
     assert fixed == array.replace("  2\n", "  2,\n")
     other = "function f() {\n  return 1 +;\n}\n"  # not a missing comma: refused
     assert fix_with("js.missing_comma", _syntax_at("b.js", other), other, tmp_path) is None
+
+
+def test_doctor_names_missing_rule_tools_only_for_the_projects_languages(tmp_path: Path) -> None:
+    """On a JavaScript project (lukeed/kleur) doctor said black and gofmt were missing."""
+    from mom_cli.rules.tools import RULE_TOOL_KIND, RULE_TOOLS, find_tool, missing_rule_tools
+
+    js = tmp_path / "js"
+    js.mkdir()
+    (js / "package.json").write_text('{"name": "t"}\n')
+    assert missing_rule_tools(js) == {}  # no rule tool serves plain JavaScript
+    go = tmp_path / "go"
+    go.mkdir()
+    (go / "go.mod").write_text("module t\n")
+    absent = {n for n in RULE_TOOLS if find_tool(n, go) is None}
+    assert set(missing_rule_tools(go)) == {n for n in absent if RULE_TOOL_KIND[n] == "go"}
+    unknown = tmp_path / "empty"
+    unknown.mkdir()
+    assert set(missing_rule_tools(unknown)) == absent  # nothing to go by: all of them
