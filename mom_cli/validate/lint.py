@@ -66,7 +66,7 @@ def run_lint_stage(ctx: StageContext) -> StageResult:
         tool_used="; ".join(tools),
         raw_output=trim("\n".join(r for r in raw if r)),
         skipped=not tools,
-        note=_counts(diagnostics) if tools else "no linter for these files",
+        note=_counts(diagnostics) if tools else "no linter configured for these files",
     )
 
 
