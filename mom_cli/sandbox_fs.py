@@ -1,0 +1,146 @@
+"""Read-only mounts for sandboxed processes: what mom later runs, or trusts, stays out of
+reach of the code it sandboxes.
+
+The sandbox takes keys and the network away from model-written code, but mom's own git
+calls and config loading run with the user's full environment afterwards. Code the tests
+stage ran could otherwise plant a hook in `.git/hooks/` or a `core.fsmonitor` in
+`.git/config` (git runs either, with the keys, on mom's next snapshot), forge step records
+in `.mom/`, or point the user's own mom config at another server. On Linux each sandboxed
+process therefore gets a private mount namespace in which these paths are bind-mounted
+read-only; the work tree stays writable, so builds and tests work as before:
+  - the repo's `.git` (folder, or the `.git` file of a worktree and the folders it names)
+    and `.mom/`;
+  - the user's git config (`~/.gitconfig`, `$XDG_CONFIG_HOME/git/`) and mom's own config
+    and data folders (user config, trust store, ledger).
+Only paths that exist can be covered; `mom doctor` says whether the kernel allows this.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from mom_cli import sandbox
+from mom_cli.paths import STATE_DIR_NAME, find_git_root, user_config_file, user_home
+
+CLONE_NEWNS = 0x00020000
+_MS_RDONLY, _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 1, 32, 4096, 16384, 1 << 18
+_MS_RELATIME = 1 << 21
+_ST_KEEP = 2 | 4 | 8 | 1024 | 2048  # nosuid, nodev, noexec, noatime, nodiratime: same bits
+_ST_RELATIME = 4096
+_available: tuple[bool, str] | None = None
+
+
+def protected_paths(cwd: Path) -> list[Path]:
+    """The existing paths a sandboxed process started in `cwd` may not change."""
+    top = find_git_root(cwd) or cwd.resolve()
+    xdg = os.environ.get("XDG_CONFIG_HOME", "").strip() or str(Path.home() / ".config")
+    wanted = [
+        *git_paths(top / ".git"),
+        top / STATE_DIR_NAME,
+        Path.home() / ".gitconfig",
+        Path(xdg) / "git",
+        user_config_file().parent,
+        user_home(),
+    ]
+    seen: dict[str, Path] = {}
+    for path in wanted:
+        with contextlib.suppress(OSError):
+            if path.exists() and not path.is_symlink():
+                seen.setdefault(str(path.resolve()), path.resolve())
+    return list(seen.values())
+
+
+def git_paths(dot_git: Path) -> list[Path]:
+    """`.git` itself, plus for a worktree or submodule (`.git` is a file) the git dir it
+    names and that dir's common dir (where config and hooks live)."""
+    if not dot_git.is_file():
+        return [dot_git]
+    out = [dot_git]
+    with contextlib.suppress(OSError, ValueError):
+        text = dot_git.read_text(encoding="utf-8").strip()
+        if text.startswith("gitdir:"):
+            git_dir = (dot_git.parent / text.removeprefix("gitdir:").strip()).resolve()
+            out.append(git_dir)
+            common = git_dir / "commondir"
+            if common.is_file():
+                out.append((git_dir / common.read_text(encoding="utf-8").strip()).resolve())
+    return out
+
+
+def read_only_step(paths: Iterable[Path]) -> Callable[[], None] | None:
+    """A pre-exec step making `paths` read-only in the child's own mount namespace (None
+    where the kernel does not allow it). Everything is computed here, before the fork."""
+    if not paths or not available()[0]:
+        return None
+    plan = [(os.fsencode(p), _kept_flags(p)) for p in paths]
+    return lambda: _bind_read_only(plan, strict=False)
+
+
+def available() -> tuple[bool, str]:
+    """(private read-only mounts work here, why not) - probed once per process."""
+    global _available
+    if _available is None:
+        _available = _probe()
+    return _available
+
+
+def _probe() -> tuple[bool, str]:
+    if sys.platform != "linux":
+        return False, f"no mount namespaces on {sys.platform}"
+    with tempfile.TemporaryDirectory(prefix="mom-ro-probe-") as tmp:
+        plan = [(os.fsencode(tmp), _kept_flags(Path(tmp)))]
+        probe = os.path.join(tmp, "written")
+        try:
+            subprocess.run(
+                [sys.executable, "-c", f"open({probe!r}, 'w')"],
+                preexec_fn=lambda: _bind_read_only(plan, strict=True),
+                check=False,
+                timeout=10,
+                capture_output=True,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            return False, f"the kernel refused a private mount namespace ({type(exc).__name__})"
+        if os.path.exists(probe):
+            return False, "a read-only bind mount did not hold"
+    return True, ""
+
+
+def _kept_flags(path: Path) -> int:
+    """Flags the remount must repeat: a user namespace may not clear a mount's nosuid etc."""
+    try:
+        flag = os.statvfs(path).f_flag
+    except OSError:
+        return 0
+    return (flag & _ST_KEEP) | (_MS_RELATIME if flag & _ST_RELATIME else 0)
+
+
+def _bind_read_only(plan: list[tuple[bytes, int]], *, strict: bool) -> None:
+    """Runs in the child before exec. `strict` (the probe) raises on any failure; a real
+    command then runs with whatever held, as the network step does."""
+    lib = sandbox.libc()
+    try:
+        sandbox.unshare(CLONE_NEWNS)
+        _mount(lib, None, b"/", _MS_REC | _MS_PRIVATE)
+    except OSError:
+        if strict:
+            raise
+        return
+    for path, kept in plan:
+        try:
+            _mount(lib, path, path, _MS_BIND | _MS_REC)
+            _mount(lib, None, path, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | kept)
+        except OSError:
+            if strict:
+                raise
+
+
+def _mount(lib: ctypes.CDLL, source: bytes | None, target: bytes, flags: int) -> None:
+    if lib.mount(source, target, None, ctypes.c_ulong(flags), None) != 0:
+        raise OSError(ctypes.get_errno(), f"mount {target!r} refused")
