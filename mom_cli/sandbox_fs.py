@@ -47,8 +47,9 @@ def protected_paths(cwd: Path) -> list[Path]:
         Path.home() / ".gitconfig",
         Path(xdg) / "git",
         user_config_file().parent,
-        user_home(),
     ]
+    with contextlib.suppress(OSError):  # it is created on demand; unwritable: nothing there
+        wanted.append(user_home())
     seen: dict[str, Path] = {}
     for path in wanted:
         with contextlib.suppress(OSError):
@@ -99,7 +100,7 @@ def _probe() -> tuple[bool, str]:
         probe = os.path.join(tmp, "written")
         try:
             subprocess.run(
-                [sys.executable, "-c", f"open({probe!r}, 'w')"],
+                ["/bin/sh", "-c", 'echo > "$0"', probe],
                 preexec_fn=lambda: _bind_read_only(plan, strict=True),
                 check=False,
                 timeout=10,
@@ -144,3 +145,11 @@ def _bind_read_only(plan: list[tuple[bytes, int]], *, strict: bool) -> None:
 def _mount(lib: ctypes.CDLL, source: bytes | None, target: bytes, flags: int) -> None:
     if lib.mount(source, target, None, ctypes.c_ulong(flags), None) != 0:
         raise OSError(ctypes.get_errno(), f"mount {target!r} refused")
+
+
+def describe() -> str:
+    """For `mom doctor`: whether sandboxed processes see `.git` etc. read-only here."""
+    ok, why = available()
+    if ok:
+        return "read-only to sandboxed processes: .git, .mom/, your git and mom config"
+    return f"NOT protected: {why}"

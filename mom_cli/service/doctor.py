@@ -141,7 +141,7 @@ def doctor_report(root: Path, cfg: MomConfig) -> dict[str, Any]:
 
 def _safety_report(root: Path, cfg: MomConfig) -> dict[str, object]:
     """Which protections are active here (mom_cli.sandbox, mom_cli.trust, edits/guard)."""
-    from mom_cli import sandbox, trust
+    from mom_cli import sandbox, sandbox_fs, trust
     from mom_cli.edits.guard import protected_patterns
 
     state = trust.trust_status(root / "routing.toml")
@@ -149,6 +149,7 @@ def _safety_report(root: Path, cfg: MomConfig) -> dict[str, object]:
         state += f" ({trust.TRUST_ENV} set: trusted for this run)"
     return {
         **sandbox.describe(),
+        "state_files": sandbox_fs.describe(),
         "repo_config": state,
         "protected": protected_patterns(cfg.safety),
         "allowed_edits": list(cfg.safety.allow_edit),
