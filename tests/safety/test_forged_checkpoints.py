@@ -80,3 +80,15 @@ def test_a_forged_step_id_cannot_move_the_record_outside(tmp_path: Path) -> None
     CheckpointStore(repo).recover_interrupted()
 
     assert list((tmp_path / "outside").iterdir()) == []
+
+
+def test_a_state_folder_that_is_a_symlink_out_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    repo = make_repo(tmp_path / "repo")
+    (repo / ".mom").symlink_to(outside)  # a clone can track this link
+
+    result = CliRunner().invoke(app, ["undo", "--repo", str(repo)])
+
+    assert result.exit_code != 0
+    assert list(outside.iterdir()) == []
