@@ -23,7 +23,8 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 from mom_cli import sandbox
@@ -37,13 +38,27 @@ _ST_RELATIME = 4096
 _available: tuple[bool, str] | None = None
 
 
+_also: ContextVar[tuple[Path, ...]] = ContextVar("mom_sandbox_also_protect", default=())
+
+
+@contextlib.contextmanager
+def also_protecting(repo: Path) -> Iterator[None]:
+    """Protect `repo`'s `.git` and `.mom/` too while commands run elsewhere (the pre-commit
+    hook validates a temp export of the index, whose code can still reach the real repo)."""
+    token = _also.set((*_also.get(), repo))
+    try:
+        yield
+    finally:
+        _also.reset(token)
+
+
 def protected_paths(cwd: Path) -> list[Path]:
     """The existing paths a sandboxed process started in `cwd` may not change."""
-    top = find_git_root(cwd) or cwd.resolve()
     xdg = os.environ.get("XDG_CONFIG_HOME", "").strip() or str(Path.home() / ".config")
-    wanted = [
-        *git_paths(top / ".git"),
-        top / STATE_DIR_NAME,
+    wanted: list[Path] = []
+    for top in (find_git_root(cwd) or cwd.resolve(), *_also.get()):
+        wanted += [*git_paths(top / ".git"), top / STATE_DIR_NAME]
+    wanted += [
         Path.home() / ".gitconfig",
         Path(xdg) / "git",
         user_config_file().parent,
@@ -53,7 +68,7 @@ def protected_paths(cwd: Path) -> list[Path]:
     seen: dict[str, Path] = {}
     for path in wanted:
         with contextlib.suppress(OSError):
-            if path.exists() and not path.is_symlink():
+            if path.exists():  # a symlinked ~/.gitconfig (dotfiles): its target is covered
                 seen.setdefault(str(path.resolve()), path.resolve())
     return list(seen.values())
 

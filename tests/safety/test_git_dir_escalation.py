@@ -5,6 +5,7 @@ plant something git will execute later (a hook, `core.fsmonitor`, a filter in
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -95,3 +96,23 @@ def test_a_sandboxed_command_still_writes_the_work_tree_and_reads_git(tmp_path: 
 
     assert made.returncode == 0 and (repo / "calc" / "new.py").read_text() == "x = 1\n"
     assert status.returncode == 0 and "calc/new.py" in status.stdout
+
+
+def test_the_pre_commit_validation_cannot_plant_a_hook_in_the_real_repo(tmp_path: Path) -> None:
+    """`mom validate --staged` runs the staged tests in a temp export; their code knows (or
+    guesses) where the real repository is."""
+    from mom_cli.config import ValidationSection
+    from mom_cli.validate.pipeline import validate_staged
+
+    repo = make_repo(tmp_path / "repo")
+    hook = repo / ".git" / "hooks" / "post-commit"
+    plant = (
+        f"from pathlib import Path\nPath({str(hook)!r}).write_text('#!/bin/sh\\nenv\\n')\n\n"
+        "def test_nothing() -> None:\n    pass\n"
+    )
+    (repo / "tests" / "test_plant.py").write_text(plant)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+
+    validate_staged(repo, config=ValidationSection(enable_lint_check=False), tests=True)
+
+    assert not hook.exists()
