@@ -84,3 +84,21 @@ def test_the_hint_still_points_at_a_long_misquoted_block() -> None:
     with pytest.raises(EditError) as info:
         apply_block("".join(lines), EditBlock("f.py", "".join(wanted), "x\n"))
     assert " 2001 | value_2000 = compute(" in info.value.detail
+
+
+@pytest.mark.parametrize(
+    "path", ["wf/ci.yml", "./.GitHub/Workflows/ci.yml", "conf/routing.toml", "Routing.TOML"]
+)
+def test_protected_files_are_refused_however_they_are_reached(tmp_path: Path, path: str) -> None:
+    from mom_cli.config import SafetySection
+    from mom_cli.edits.apply import plan_edits
+    from mom_cli.edits.blocks import EditBlock
+
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / "wf").symlink_to(".github/workflows")  # a tracked link into a protected folder
+    (repo / "conf").mkdir()
+    (repo / "conf" / "routing.toml").write_text("")
+
+    with pytest.raises(EditError, match="protected"):
+        plan_edits(repo, [EditBlock(path, "", "x: 1\n")], safety=SafetySection())
