@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,13 +39,15 @@ def _tool_present(name: str) -> bool:
             return True
         if not _which("cargo"):
             return False
+        from mom_cli.validate.runner import run_command
+
+        # Sandboxed and from "/": cargo (rustup) honours the current folder's
+        # rust-toolchain.toml, whose `path` may name a toolchain a cloned repo ships.
         try:
-            done = subprocess.run(
-                ["cargo", "clippy", "--version"], capture_output=True, timeout=10, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired):
+            done = run_command(["cargo", "clippy", "--version"], Path("/"), timeout=10)
+        except OSError:
             return False
-        return done.returncode == 0
+        return done.returncode == 0 and not done.timed_out
     return _which(name) is not None
 
 
