@@ -79,6 +79,16 @@ class ChangeHeld(Event):
 
 
 @dataclass(frozen=True)
+class ChangeApplied(Event):
+    """A step's validated change is on disk and kept (fix-build applies without review);
+    checkpoint `record_id` holds the bytes before it, so a front end can show its diff."""
+
+    task_id: str
+    record_id: str
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ChecklistLoaded(Event):
     """A milestone's checklist, before its items run (front ends draw it to tick live)."""
 

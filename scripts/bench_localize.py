@@ -471,6 +471,9 @@ def print_table(title: str, summaries: dict[str, dict[str, Any]]) -> None:
         cells = []
         for ranker in RANKERS:
             m = summary.get(title.split()[0] + "/" + ranker) or {}
+            if not summary["commits"]:  # --skip went past this project's selected commits
+                cells.append("no commits")
+                continue
             cells.append("/".join(f"{m.get(k) or 0:.2f}" for k in ("R@1", "R@5", "Acc@5", "MRR")))
         print(f"{name:<9} {summary['commits']:>3}  " + "  ".join(f"{c:<30}" for c in cells))
 
@@ -542,8 +545,11 @@ def main() -> None:
     print(f"split: {args.split} ({len(rows)} commits); {time.perf_counter() - start:.0f} s")
     print_table("raw queries", per_project)
     print_table("deleaked queries", per_project)
+    scored = [n for n in names if per_project[n]["commits"]]
     for key, wins in beat.items():
-        print(f"ours ≥ bm25-src + 0.05 on {key}: {len(wins)}/{len(names)} {wins}")
+        print(f"ours ≥ bm25-src + 0.05 on {key}: {len(wins)}/{len(scored)} {wins}")
+    for name in sorted(set(names) - set(scored)):
+        print(f"{name}: no commits in this selection (fewer than --skip qualify)")
     digest = hashlib.sha1("".join(sorted(r["sha"] for r in rows)).encode()).hexdigest()[:10]
     print(json.dumps({"split": args.split, "commits": len(rows), "commit_set": digest,
                       "seconds": round(time.perf_counter() - start, 1), "summary": per_project,

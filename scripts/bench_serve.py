@@ -25,8 +25,11 @@ request gains on its way through. Also: the routed model `mom` (analyzer + selec
 top), the gateway's CPU per request from /proc (its worker processes included; the floor
 proxies' too), which machine load inflates least, and the floor rows: what any Python
 proxy costs here. Prints a table, then one JSON line.
+Open-loop rows (@rate): the same 32 connections send --rate requests/s in all (default
+300, the issue's throughput aim) on a fixed schedule against the instant upstream, so the
+overhead is measured at a stated load rather than at whatever load saturates the cores.
 Usage: .venv/bin/python scripts/bench_serve.py [--clients 32] [--requests 20] [--rounds 3]
-       [--workers N] [--pace-ms 50]
+       [--workers N] [--pace-ms 50] [--rate 300]
 """
 
 from __future__ import annotations
@@ -326,22 +329,33 @@ class Conn:
 
 
 async def phase(
-    base: str, model: str, stream: bool, clients: int, per_client: int
+    base: str, model: str, stream: bool, clients: int, per_client: int, rate: float = 0.0
 ) -> tuple[list[float], list[float], float]:
+    """Closed loop (each client sends its next request when the last one is answered), or
+    with `rate` open loop: client i sends at i/rate + k·clients/rate, whatever the answers
+    do, and a late request's time counts from when it was due (no coordinated omission)."""
     body = json.dumps({**BODY, "model": model, "stream": stream}).encode()
     conns = [await Conn.open(base) for _ in range(clients)]
     totals: list[float] = []
     firsts: list[float] = []
     await asyncio.gather(*(c.post(body) for c in conns))  # warm-up
+    begin = time.perf_counter() + 0.05
 
-    async def worker(conn: Conn) -> None:
-        for _ in range(per_client):
+    async def worker(index: int, conn: Conn) -> None:
+        for k in range(per_client):
+            late = 0.0
+            if rate:
+                due = begin + (index + k * clients) / rate
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                late = max(0.0, time.perf_counter() - due)
             total, first = await conn.post(body)
-            totals.append(total)
-            firsts.append(first)
+            totals.append(total + late)
+            firsts.append(first + late)
 
     started = time.perf_counter()
-    await asyncio.gather(*(worker(c) for c in conns))
+    await asyncio.gather(*(worker(i, c) for i, c in enumerate(conns)))
     wall = time.perf_counter() - started
     for c in conns:
         c.close()
@@ -397,11 +411,19 @@ async def measure(
         ("floor raw stream", floors["raw"], "bench", True, args.clients, args.requests),
         ("floor raw json c=1", floors["raw"], "bench", False, 1, solo),
     ]
+    paced = [(*v, 0.0) for v in variants]
+    at = args.rate  # open loop at the issue's throughput aim, against the instant upstream
+    paced += [
+        ("direct json @rate", up, "bench", False, args.clients, args.requests, at),
+        ("gateway json @rate", gw, "bench", False, args.clients, args.requests, at),
+        ("direct stream @rate", up, "bench", True, args.clients, args.requests, at),
+        ("gateway stream @rate", gw, "bench", True, args.clients, args.requests, at),
+    ]
     for _ in range(args.rounds):  # interleave so load spikes hit every variant alike
-        for name, base, model, stream, clients, per_client in variants:
+        for name, base, model, stream, clients, per_client, offered in paced:
             pid = pids.get(base)  # the proxy's own CPU: the gateway's, or a floor proxy's
             cpu = cpu_seconds(pid)
-            totals, firsts, rate = await phase(base, model, stream, clients, per_client)
+            totals, firsts, rate = await phase(base, model, stream, clients, per_client, offered)
             used = cpu_seconds(pid) - cpu if pid else 0.0
             slot = runs.setdefault(name, {"totals": [], "firsts": [], "rates": [], "cpu": []})
             slot["cpu"].append(used / max(1, len(totals) + clients))
@@ -429,6 +451,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="mom serve --workers N")
     parser.add_argument(
         "--pace-ms", type=float, default=50.0, help="the paced model's time to first byte"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=300.0, help="open-loop rows: requests/s over all clients"
     )
     parser.add_argument("--upstream", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--proxy", nargs=3, help=argparse.SUPPRESS)
@@ -529,6 +554,19 @@ def main() -> None:
             - results["direct stream paced"]["first_token_median_ms"],
             2,
         ),
+        # open loop at --rate req/s (the issue's 300 aim) over the same 32 connections
+        "overhead_median_ms_at_rate": round(
+            results["gateway json @rate"]["median_ms"] - results["direct json @rate"]["median_ms"],
+            2,
+        ),
+        "overhead_p99_ms_at_rate": round(
+            results["gateway json @rate"]["p99_ms"] - results["direct json @rate"]["p99_ms"], 2
+        ),
+        "added_first_token_median_ms_at_rate": round(
+            results["gateway stream @rate"]["first_token_median_ms"]
+            - results["direct stream @rate"]["first_token_median_ms"],
+            2,
+        ),
         "routed_overhead_median_ms": round(
             results["gateway json (mom)"]["median_ms"] - d_json["median_ms"], 2
         ),
@@ -580,6 +618,9 @@ def main() -> None:
         "overhead_median_ms_paced": 3.0,
         "overhead_p99_ms_paced": 15.0,
         "added_first_token_median_ms_paced": 5.0,
+        "overhead_median_ms_at_rate": 3.0,
+        "overhead_p99_ms_at_rate": 15.0,
+        "added_first_token_median_ms_at_rate": 5.0,
     }
     for key, value in summary.items():
         mark = ""

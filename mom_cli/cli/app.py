@@ -25,8 +25,9 @@ from mom_cli.cli import (
     undo_cmd,
     validate_cmd,
 )
+from mom_cli.cli.help_style import MomTyper
 
-app = typer.Typer(
+app = MomTyper(
     name="mom",
     help=(
         "mom (Mixture of Models): a coding agent that sends each step to the cheapest model "

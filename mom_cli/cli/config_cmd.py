@@ -17,11 +17,12 @@ from mom_cli.cli.common import (
     print_json,
     resolve_repo,
 )
+from mom_cli.cli.help_style import MomTyper
 from mom_cli.paths import user_config_file
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(
+    group = MomTyper(
         help="Show, locate or change configuration (routing.toml layers).",
         no_args_is_help=True,
     )

@@ -207,12 +207,14 @@ def register(app: typer.Typer) -> None:
             typer.Option("--dry-run", help="Show the plan and a cost estimate; touch nothing."),
         ] = False,
         max_tier: Annotated[
-            str | None, typer.Option("--max-tier", help="Never climb above this tier.")
+            str | None,
+            typer.Option("--max-tier", metavar="TIER", help="Never climb above this tier."),
         ] = None,
         lint: Annotated[
             str,
             typer.Option(
                 "--lint",
+                metavar="changed|all",
                 help="changed: lint findings on changed lines only (default); all: also "
                 "apply ruff's safe fixes to the whole project's lint debt.",
             ),

@@ -7,12 +7,13 @@ from typing import Annotated
 import typer
 
 from mom_cli.cli.common import ConfigOption, RepoOption, cli_errors, console, load, resolve_repo
+from mom_cli.cli.help_style import MomTyper
 
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Replace or remove a pre-commit hook that is not mom's.")
 ]
 
-hook_app = typer.Typer(help="Install or remove mom's git pre-commit hook.", no_args_is_help=True)
+hook_app = MomTyper(help="Install or remove mom's git pre-commit hook.", no_args_is_help=True)
 
 
 @hook_app.command("install")

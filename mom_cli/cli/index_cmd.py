@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
         in_play: Annotated[
             list[str] | None,
-            typer.Option("--file", help="A file already in play (repeatable)."),
+            typer.Option("--file", metavar="PATH", help="A file already in play (repeatable)."),
         ] = None,
         session: Annotated[
             str | None,

@@ -153,7 +153,8 @@ def _print_result(result: RunResult) -> None:
             f"{c.cost_usd:.5f}",
             f"{c.weight:.2f}",
         )
-    err_console.print(table)
+    if result.contributions:  # a run that failed before any answer has nothing to credit
+        err_console.print(table)
     t = result.totals
     err_console.print(
         f"{result.status}: {t.calls} calls, {t.input_tokens}+{t.output_tokens} tokens,"
@@ -239,7 +240,8 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--dry-run", help="Show plan, graph, routes and estimated cost.")
         ] = False,
         max_tier: Annotated[
-            str | None, typer.Option("--max-tier", help="Never route above this tier.")
+            str | None,
+            typer.Option("--max-tier", metavar="TIER", help="Never route above this tier."),
         ] = None,
         json_out: JsonOption = False,
         repo: RepoOption = None,

@@ -19,6 +19,10 @@ from collections.abc import Iterable
 from mom_cli.edits.blocks import EditBlock
 from mom_cli.errors import EditError
 
+# The placeholders of the format example below. Small models copy the example itself
+# (the embedded one created path/to/file.py holding a line of these rules, on
+# hukkin/tomli-w); an edit to one of them is refused, never applied.
+EXAMPLE_PATHS = frozenset({"path/to/file.py", "path/to/small_file.py"})
 EDIT_FORMAT_PROMPT = """\
 Reply with edit blocks only. For each change, write the file path on its own line,
 then a SEARCH/REPLACE block:
@@ -103,6 +107,14 @@ def parse_edit_blocks(text: str) -> list[EditBlock]:
             i = end + 1
             continue
         i += 1
+    for block in blocks:
+        if block.path in EXAMPLE_PATHS:
+            raise EditError(
+                f"edit to the format example's placeholder {block.path}",
+                detail=f"{block.path} is the placeholder from the format example, not a file "
+                "of this repository. Write the real repository-relative path of the file "
+                "the task is about.",
+            )
     return blocks
 
 

@@ -27,6 +27,7 @@ from mom_cli.edits.blocks import EditBlock
 from mom_cli.errors import EditError, MomError
 from mom_cli.events import (
     AttemptFailed,
+    ChangeApplied,
     CostRecorded,
     EventSink,
     TaskFinished,
@@ -273,6 +274,7 @@ class RulesEngine:
         after = self._quick(current, report) if quick else self._check(report)
         ok, reason = improved(current, after, diag, strict=rule_.strict)
         if ok:
+            self.sink(ChangeApplied(task_id, step_id, (diag.file,)))
             self._finish(report, diag, rule_, "validated", t0, reason)
             return after
         self.applier.rollback(step_id)

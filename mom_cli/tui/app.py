@@ -414,7 +414,8 @@ class MomApp(App[None]):
         panel = self.diff
         if row is None or self.ws is None:
             return
-        if not force and panel.shown_record == row.record_id:
+        shown = (row.record_id, row.status, row.review, len(row.failures), len(row.escalations))
+        if not force and panel.shown == shown:
             return
         diff = ""
         if row.record_id and row.review != "rejected":
@@ -423,6 +424,7 @@ class MomApp(App[None]):
             except Exception as exc:  # a record mid-write: show why, try again on next tick
                 diff = f"(diff unavailable: {exc})"
         panel.show_step(row, diff)
+        panel.shown = shown
 
     def _decide(self, step_ids: list[str], accept: bool) -> None:
         from mom_cli.service import review

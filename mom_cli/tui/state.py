@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from mom_cli.events import (
     AttemptFailed,
+    ChangeApplied,
     ChangeHeld,
     ChecklistLoaded,
     CostRecorded,
@@ -132,6 +133,11 @@ class SessionState:
             row.record_id, row.files, row.stages = event.record_id, event.files, event.stages
             row.review = "held"
             return f"  ⏸ {row.task_id}: {', '.join(event.files)} held for review"
+        if isinstance(event, ChangeApplied):
+            if not row.record_id:  # the first change's before-bytes: the diff shows them all
+                row.record_id = event.record_id
+            row.files = tuple(dict.fromkeys(row.files + event.files))
+            return None
         if isinstance(event, TaskFinished):
             row.status = event.status
             if row.started is not None:

@@ -29,7 +29,14 @@ from pathlib import Path
 from mom_cli.config import RULES_TIER, MomConfig
 from mom_cli.edits.checkpoint import CheckpointStore
 from mom_cli.errors import BudgetExceededError, MomError
-from mom_cli.events import EventSink, Notice, TaskFinished, TaskStarted, null_sink
+from mom_cli.events import (
+    ChangeApplied,
+    EventSink,
+    Notice,
+    TaskFinished,
+    TaskStarted,
+    null_sink,
+)
 from mom_cli.ledger.store import Ledger
 from mom_cli.providers.base import ModelCaller
 from mom_cli.routing.ladder import Rung, climb
@@ -394,6 +401,8 @@ class FixBuild:
             report.tier, report.model = last.tier, last.model
         report.status = "fixed" if climbed.ok else "failed"
         report.seconds = time.monotonic() - started
+        if climbed.ok and attempt.kept:
+            self.sink(ChangeApplied(step.id, attempt.kept[0], (step.file,)))
         self.sink(TaskFinished(step.id, "passed" if climbed.ok else "failed", climbed.stopped))
         return report
 

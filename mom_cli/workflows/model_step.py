@@ -225,6 +225,7 @@ class ModelAttempt:
         self.state = state
         self.windows = windows or {}
         self.max_tokens = max_tokens
+        self.kept: list[str] = []  # checkpoint ids of the changes that passed, in order
 
     async def __call__(self, rung: Rung, feedback: Feedback) -> AttemptResult:
         window = self.windows.get(rung.model, 0)
@@ -274,6 +275,7 @@ class ModelAttempt:
             ok, problems = step_passed(before, after, self.step)
             if ok:
                 self.state.diagnostics = after
+                self.kept.append(step_id)
             else:
                 await asyncio.to_thread(self.applier.rollback, step_id)
             return AttemptResult(

@@ -58,3 +58,46 @@ def test_close_drains_and_later_rows_are_written_inline(tmp_path: Path) -> None:
     assert writer.submit(_entry(99)) is None  # no loop (and closed): written now
     assert len(store.rows()) == 26
     store.close()
+
+
+class _BatchCountingLedger(Ledger):
+    """A SQLite ledger that remembers how many rows each transaction wrote."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.batches: list[int] = []
+
+    def record_many(self, entries: list[LedgerEntry]) -> list[int]:
+        self.batches.append(len(entries))
+        return super().record_many(entries)
+
+
+def test_rows_of_one_loop_iteration_reach_the_thread_together(tmp_path: Path) -> None:
+    """A burst of answers (rows submitted without the loop yielding in between) is one
+    hand-off to the thread and one transaction, not one wake-up per row."""
+    _, reservations = open_ledger(str(tmp_path / "l.sqlite3"))
+    store = _BatchCountingLedger(tmp_path / "l.sqlite3")
+    writer = LedgerWriter(store, reservations)
+
+    async def burst() -> list[int]:
+        futures = [writer.submit(_entry(i)) for i in range(40)]
+        return [await f for f in futures if f is not None]
+
+    ids = asyncio.run(burst())
+    writer.close()
+    assert len(ids) == 40 and store.batches == [40]
+    store.close()
+
+
+def test_close_writes_rows_whose_hand_off_has_not_run_yet(tmp_path: Path) -> None:
+    store, reservations = open_ledger(str(tmp_path / "l.sqlite3"))
+    writer = LedgerWriter(store, reservations)
+
+    async def submit_then_close() -> None:
+        for i in range(5):
+            writer.submit(_entry(i))
+        writer.close()  # same iteration: the loop has not handed the rows over yet
+
+    asyncio.run(submit_then_close())
+    assert [r.model for r in store.rows()] == [f"m{i}" for i in range(5)]
+    store.close()

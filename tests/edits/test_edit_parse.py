@@ -102,6 +102,18 @@ def test_malformed_blocks_raise_edit_error_with_detail(text: str) -> None:
     assert info.value.detail
 
 
+def test_a_copy_of_the_format_example_is_refused_not_applied() -> None:
+    """The embedded model once answered with the example itself: a new path/to/file.py."""
+    reply = (
+        "path/to/file.py\n<<<<<<< SEARCH\n=======\n"
+        "# to create a new file, leave SEARCH empty.\n>>>>>>> REPLACE\n"
+    )
+    with pytest.raises(EditError) as caught:
+        parse_edit_blocks(reply)
+    assert caught.value.detail and "placeholder" in caught.value.detail
+    assert "path/to/file.py" in EDIT_FORMAT_PROMPT  # the placeholder the check knows
+
+
 def test_prompt_mentions_every_marker() -> None:
     for marker in ("<<<<<<< SEARCH", "=======", ">>>>>>> REPLACE", "```"):
         assert marker in EDIT_FORMAT_PROMPT

@@ -52,3 +52,17 @@ def test_dry_run_json_and_text(caller: ScriptedCaller, tmp_path: Path) -> None:
 def test_unknown_max_tier_is_a_usage_error(caller: ScriptedCaller, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["run", "hi", "--max-tier", "gpt9", "--repo", str(tmp_path)])
     assert result.exit_code == 2
+
+
+def test_a_run_that_credits_nobody_prints_no_contributions_table(
+    caller: ScriptedCaller, tmp_path: Path
+) -> None:
+    from mom_cli.errors import ProviderError
+
+    caller.script("smollm2", [ProviderError("local model crashed", provider="local")] * 4)
+    result = CliRunner().invoke(
+        app, ["run", "What is 2+2?", "--max-tier", "local", "--repo", str(tmp_path)]
+    )
+    assert result.exit_code == 1, result.output
+    assert "contributions" not in result.output
+    assert "failed" in result.output

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from mom_cli.events import (
     AttemptFailed,
+    ChangeApplied,
     ChangeHeld,
     ChecklistLoaded,
     CostRecorded,
@@ -65,6 +66,22 @@ def test_events_fold_into_steps_with_escalation_parallelism_and_review() -> None
     assert t1.parallel and t2.parallel and t2.status == "running"
     assert [s.task_id for s in state.held] == ["t1"]
     assert state.apply(Notice("budget", "warning")) == "⚠ budget"
+
+
+def test_applied_changes_keep_the_first_checkpoint_and_are_not_held() -> None:
+    """fix-build applies without review; two rule fixes in one file are one step whose
+    diff starts from the first fix's before-bytes."""
+    state = SessionState()
+    for event in (
+        TaskStarted("rules:a.py", "fix a.py"),
+        ChangeApplied("rules:a.py", "rec1", ("a.py",)),
+        ChangeApplied("rules:a.py", "rec2", ("a.py",)),
+        TaskFinished("rules:a.py", "passed"),
+    ):
+        state.apply(event)
+    row = state.steps["rules:a.py"]
+    assert (row.record_id, row.files, row.review) == ("rec1", ("a.py",), "")
+    assert state.held == []
 
 
 def test_milestone_items_tick() -> None:

@@ -19,20 +19,19 @@ class DiffPanel(VerticalScroll):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.body = Static(Text("Select a step to see its change.", style="dim"), id="diff-body")
-        self.shown_record = ""
+        self.shown: tuple[object, ...] = ()  # what the shown step looked like (see app)
         self.diff_text = ""  # the unified diff on show (tests and the bench read it)
 
     def compose(self) -> Any:
         yield self.body
 
     def show_step(self, row: StepRow, diff: str) -> None:
-        self.shown_record = row.record_id
         self.diff_text = diff
         self.border_title = f"{row.task_id} · {row.tier}/{row.model}".strip(" ·/")
         self.body.update(self.renderable(row, diff))
 
     def show_text(self, title: str, text: str, lexer: str = "") -> None:
-        self.shown_record = ""
+        self.shown = ()
         self.diff_text = ""
         self.border_title = title
         body: RenderableType = _syntax(text, lexer) if lexer else Text(text)
