@@ -102,3 +102,19 @@ def test_protected_files_are_refused_however_they_are_reached(tmp_path: Path, pa
 
     with pytest.raises(EditError, match="protected"):
         plan_edits(repo, [EditBlock(path, "", "x: 1\n")], safety=SafetySection())
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ".g\u200cit/hooks/pre-commit",  # HFS+ ignores U+200C: this is .git/hooks there
+        ".m\ufeffom/lock",
+        "src/\u202eyp.evil",  # a right-to-left override shows as "src/live.py"
+    ],
+)
+def test_invisible_format_characters_in_paths_are_refused(tmp_path: Path, path: str) -> None:
+    from mom_cli.edits.apply import plan_edits
+    from mom_cli.edits.blocks import EditBlock
+
+    with pytest.raises(EditError, match="format character"):
+        plan_edits(tmp_path, [EditBlock(path, "", "x = 1\n", whole_file=True)])
