@@ -11,8 +11,12 @@ read-only; the work tree stays writable, so builds and tests work as before:
   - the repo's `.git` (folder, or the `.git` file of a worktree and the folders it names)
     and `.mom/`;
   - the user's git config (`~/.gitconfig`, `$XDG_CONFIG_HOME/git/`) and mom's own config
-    and data folders (user config, trust store, ledger).
-Only paths that exist can be covered; `mom doctor` says whether the kernel allows this.
+    and data folders (user config, trust store, ledger);
+  - shell and desktop startup files (`~/.bashrc`, `~/.profile`, …: STARTUP_FILES).
+Credential files (`~/.aws`, `~/.ssh`, `~/.netrc`, …: CREDENTIALS) are hidden (an empty
+tmpfs or /dev/null over them), the file-system side of the environment scrub.
+Only paths that exist can be covered, and only these: the rest of the home folder stays
+writable. `mom doctor` says whether the kernel allows this.
 """
 
 from __future__ import annotations
@@ -35,7 +39,19 @@ _MS_RDONLY, _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 1, 32, 4096, 16384, 1 
 _MS_RELATIME = 1 << 21
 _ST_KEEP = 2 | 4 | 8 | 1024 | 2048  # nosuid, nodev, noexec, noatime, nodiratime: same bits
 _ST_RELATIME = 4096
+_MS_NOSUID, _MS_NODEV = 2, 4
+_READ_ONLY, _HIDE_DIR, _HIDE_FILE = 0, 1, 2
 _available: tuple[bool, str] | None = None
+# Files a shell or desktop runs at the user's next login: written by model code, they
+# would run it later with the keys and the network. Home-relative; only existing ones.
+STARTUP_FILES = (".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshrc", ".zshenv",
+                 ".zprofile", ".zlogin", ".config/fish", ".config/autostart",
+                 ".config/systemd")  # fmt: skip
+# Credentials tools keep in files (the file-system side of the environment scrub).
+CREDENTIALS = (".aws", ".azure", ".config/gcloud", ".config/gh", ".config/hub", ".ssh",
+               ".kube", ".docker/config.json", ".git-credentials", ".config/git/credentials",
+               ".netrc", ".pypirc", ".npmrc", ".cargo/credentials",
+               ".cargo/credentials.toml")  # fmt: skip
 
 
 _also: ContextVar[tuple[Path, ...]] = ContextVar("mom_sandbox_also_protect", default=())
@@ -62,6 +78,7 @@ def protected_paths(cwd: Path) -> list[Path]:
         Path.home() / ".gitconfig",
         Path(xdg) / "git",
         user_config_file().parent,
+        *(Path.home() / name for name in STARTUP_FILES),
     ]
     with contextlib.suppress(OSError):  # it is created on demand; unwritable: nothing there
         wanted.append(user_home())
@@ -71,6 +88,19 @@ def protected_paths(cwd: Path) -> list[Path]:
             if path.exists():  # a symlinked ~/.gitconfig (dotfiles): its target is covered
                 seen.setdefault(str(path.resolve()), path.resolve())
     return list(seen.values())
+
+
+def hidden_paths() -> list[Path]:
+    """The user's credential files and folders that exist: a sandboxed process sees them
+    empty (it could not send them anywhere, but it could copy them into the work tree,
+    where the next prompt would carry them to the model)."""
+    found = []
+    for name in CREDENTIALS:
+        path = Path.home() / name
+        with contextlib.suppress(OSError):
+            if path.exists():
+                found.append(path.resolve())
+    return found
 
 
 def git_paths(dot_git: Path) -> list[Path]:
@@ -90,12 +120,14 @@ def git_paths(dot_git: Path) -> list[Path]:
     return out
 
 
-def read_only_step(paths: Iterable[Path]) -> Callable[[], None] | None:
-    """A pre-exec step making `paths` read-only in the child's own mount namespace (None
-    where the kernel does not allow it). Everything is computed here, before the fork."""
-    if not paths or not available()[0]:
+def read_only_step(paths: Iterable[Path], hidden: Iterable[Path] = ()) -> Callable[[], None] | None:
+    """A pre-exec step making `paths` read-only and `hidden` empty in the child's own mount
+    namespace (None where the kernel does not allow it). Everything is computed here,
+    before the fork."""
+    plan = [(_READ_ONLY, os.fsencode(p), _kept_flags(p)) for p in paths]
+    plan += [(_HIDE_DIR if p.is_dir() else _HIDE_FILE, os.fsencode(p), 0) for p in hidden]
+    if not plan or not available()[0]:
         return None
-    plan = [(os.fsencode(p), _kept_flags(p)) for p in paths]
     return lambda: _bind_read_only(plan, strict=False)
 
 
@@ -111,7 +143,7 @@ def _probe() -> tuple[bool, str]:
     if sys.platform != "linux":
         return False, f"no mount namespaces on {sys.platform}"
     with tempfile.TemporaryDirectory(prefix="mom-ro-probe-") as tmp:
-        plan = [(os.fsencode(tmp), _kept_flags(Path(tmp)))]
+        plan = [(_READ_ONLY, os.fsencode(tmp), _kept_flags(Path(tmp)))]
         probe = os.path.join(tmp, "written")
         try:
             subprocess.run(
@@ -137,7 +169,7 @@ def _kept_flags(path: Path) -> int:
     return (flag & _ST_KEEP) | (_MS_RELATIME if flag & _ST_RELATIME else 0)
 
 
-def _bind_read_only(plan: list[tuple[bytes, int]], *, strict: bool) -> None:
+def _bind_read_only(plan: list[tuple[int, bytes, int]], *, strict: bool) -> None:
     """Runs in the child before exec. `strict` (the probe) raises on any failure; a real
     command then runs with whatever held, as the network step does."""
     lib = sandbox.libc()
@@ -148,17 +180,29 @@ def _bind_read_only(plan: list[tuple[bytes, int]], *, strict: bool) -> None:
         if strict:
             raise
         return
-    for path, kept in plan:
+    for how, path, kept in plan:
         try:
-            _mount(lib, path, path, _MS_BIND | _MS_REC)
-            _mount(lib, None, path, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | kept)
+            if how == _HIDE_DIR:
+                _mount(lib, b"tmpfs", path, _MS_NOSUID | _MS_NODEV, b"tmpfs", b"size=64k,mode=700")
+            elif how == _HIDE_FILE:
+                _mount(lib, b"/dev/null", path, _MS_BIND)
+            else:
+                _mount(lib, path, path, _MS_BIND | _MS_REC)
+                _mount(lib, None, path, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | kept)
         except OSError:
             if strict:
                 raise
 
 
-def _mount(lib: ctypes.CDLL, source: bytes | None, target: bytes, flags: int) -> None:
-    if lib.mount(source, target, None, ctypes.c_ulong(flags), None) != 0:
+def _mount(
+    lib: ctypes.CDLL,
+    source: bytes | None,
+    target: bytes,
+    flags: int,
+    fstype: bytes | None = None,
+    data: bytes | None = None,
+) -> None:
+    if lib.mount(source, target, fstype, ctypes.c_ulong(flags), data) != 0:
         raise OSError(ctypes.get_errno(), f"mount {target!r} refused")
 
 
@@ -166,5 +210,8 @@ def describe() -> str:
     """For `mom doctor`: whether sandboxed processes see `.git` etc. read-only here."""
     ok, why = available()
     if ok:
-        return "read-only to sandboxed processes: .git, .mom/, your git and mom config"
+        return (
+            "read-only to sandboxed processes: .git, .mom/, your git and mom config, shell "
+            "startup files; credential files (~/.aws, ~/.ssh, ~/.netrc, …) hidden"
+        )
     return f"NOT protected: {why}"

@@ -70,7 +70,9 @@ def run_command(
     process group on timeout. `env` is mom's own additions and is passed as given."""
     full_env = {**sandbox.scrubbed_env(), **(env or {})}
     steps = sandbox.preexec_for()  # the network first: it may make the user namespace
-    read_only = sandbox_fs.read_only_step(sandbox_fs.protected_paths(cwd))
+    read_only = sandbox_fs.read_only_step(
+        sandbox_fs.protected_paths(cwd), sandbox_fs.hidden_paths()
+    )
     if read_only is not None:
         steps.append(read_only)
     started = time.monotonic()

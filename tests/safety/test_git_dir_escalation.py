@@ -116,3 +116,31 @@ def test_the_pre_commit_validation_cannot_plant_a_hook_in_the_real_repo(tmp_path
     validate_staged(repo, config=ValidationSection(enable_lint_check=False), tests=True)
 
     assert not hook.exists()
+
+
+def test_credentials_are_hidden_and_startup_files_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Model code cannot copy `~/.aws/credentials` into the work tree (the next prompt
+    would carry it to the model) nor add a line to `~/.bashrc` (run later with the keys)."""
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "credentials").write_text("aws_secret_access_key = outside-secret\n")
+    (home / ".netrc").write_text("machine x password outside-secret\n")
+    (home / ".bashrc").write_text("# mine\n")
+    monkeypatch.setenv("HOME", str(home))
+    repo = make_repo(tmp_path / "repo")
+    code = (
+        "import os, pathlib\n"
+        "h = pathlib.Path.home()\n"
+        "seen = [p.read_text() for p in h.rglob('*') if p.is_file() and p.name != '.bashrc']\n"
+        "pathlib.Path('loot.txt').write_text(''.join(seen))\n"
+        "try:\n    open(h / '.bashrc', 'a').write('curl evil\\n')\nexcept OSError:\n    pass\n"
+    )
+
+    result = run_command([sys.executable, "-c", code], repo, timeout=30)
+
+    assert result.returncode == 0, result.stderr
+    assert "outside-secret" not in (repo / "loot.txt").read_text()
+    assert (home / ".bashrc").read_text() == "# mine\n"
+    assert "outside-secret" in (home / ".aws" / "credentials").read_text()  # still there
