@@ -12,7 +12,8 @@ read-only; the work tree stays writable, so builds and tests work as before:
     and `.mom/`;
   - the user's git config (`~/.gitconfig`, `$XDG_CONFIG_HOME/git/`) and mom's own config
     and data folders (user config, trust store, ledger);
-  - shell and desktop startup files (`~/.bashrc`, `~/.profile`, …: STARTUP_FILES).
+  - shell and desktop startup files (`~/.bashrc`, `~/.profile`, …: STARTUP_FILES) and the
+    writable folders on PATH outside the repo (`~/.local/bin`, a venv's `bin/`, …).
 Credential files (`~/.aws`, `~/.ssh`, `~/.netrc`, …: CREDENTIALS) are hidden (an empty
 tmpfs or /dev/null over them), the file-system side of the environment scrub.
 Only paths that exist can be covered, and only these: the rest of the home folder stays
@@ -72,13 +73,15 @@ def protected_paths(cwd: Path) -> list[Path]:
     """The existing paths a sandboxed process started in `cwd` may not change."""
     xdg = os.environ.get("XDG_CONFIG_HOME", "").strip() or str(Path.home() / ".config")
     wanted: list[Path] = []
-    for top in (find_git_root(cwd) or cwd.resolve(), *_also.get()):
+    tops = [find_git_root(cwd) or cwd.resolve(), *_also.get()]
+    for top in tops:
         wanted += [*git_paths(top / ".git"), top / STATE_DIR_NAME]
     wanted += [
         Path.home() / ".gitconfig",
         Path(xdg) / "git",
         user_config_file().parent,
         *(Path.home() / name for name in STARTUP_FILES),
+        *_path_dirs(outside=tops),
     ]
     with contextlib.suppress(OSError):  # it is created on demand; unwritable: nothing there
         wanted.append(user_home())
@@ -88,6 +91,20 @@ def protected_paths(cwd: Path) -> list[Path]:
             if path.exists():  # a symlinked ~/.gitconfig (dotfiles): its target is covered
                 seen.setdefault(str(path.resolve()), path.resolve())
     return list(seen.values())
+
+
+def _path_dirs(outside: list[Path]) -> list[Path]:
+    """Writable PATH folders outside the repo: a `git` dropped in `~/.local/bin` would be
+    the one mom's own git calls run next, with the keys. (A venv inside the repo stays
+    writable: builds install into it.)"""
+    found = []
+    for entry in os.environ.get("PATH", "").split(os.pathsep):
+        if not os.path.isabs(entry) or not os.access(entry, os.W_OK):
+            continue
+        real = Path(entry).resolve()
+        if not any(real.is_relative_to(top.resolve()) for top in outside):
+            found.append(real)
+    return found
 
 
 def hidden_paths() -> list[Path]:
@@ -212,6 +229,7 @@ def describe() -> str:
     if ok:
         return (
             "read-only to sandboxed processes: .git, .mom/, your git and mom config, shell "
-            "startup files; credential files (~/.aws, ~/.ssh, ~/.netrc, …) hidden"
+            "startup files, PATH folders outside the repo; credential files (~/.aws, ~/.ssh, "
+            "~/.netrc, …) hidden"
         )
     return f"NOT protected: {why}"

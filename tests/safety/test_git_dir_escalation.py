@@ -5,6 +5,7 @@ plant something git will execute later (a hook, `core.fsmonitor`, a filter in
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +145,25 @@ def test_credentials_are_hidden_and_startup_files_read_only(
     assert "outside-secret" not in (repo / "loot.txt").read_text()
     assert (home / ".bashrc").read_text() == "# mine\n"
     assert "outside-secret" in (home / ".aws" / "credentials").read_text()  # still there
+
+
+def test_path_folders_outside_the_repo_are_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `git` dropped in `~/.local/bin` would be what mom's own git calls run next."""
+    repo = make_repo(tmp_path / "repo")
+    user_bin, venv_bin = tmp_path / "home" / ".local" / "bin", repo / ".venv" / "bin"
+    user_bin.mkdir(parents=True)
+    venv_bin.mkdir(parents=True)
+    monkeypatch.setenv("PATH", f"{user_bin}{os.pathsep}{venv_bin}{os.pathsep}{os.environ['PATH']}")
+    code = (
+        "import sys\n"
+        "for folder in sys.argv[1:]:\n"
+        "    try:\n        open(folder + '/git', 'w').write('#!/bin/sh\\n')\n"
+        "    except OSError:\n        pass\n"
+    )
+
+    run_command([sys.executable, "-c", code, str(user_bin), str(venv_bin)], repo, timeout=30)
+
+    assert not (user_bin / "git").exists()
+    assert (venv_bin / "git").exists()  # the project's own venv, inside the repo: writable
