@@ -72,7 +72,7 @@ def also_protecting(repo: Path) -> Iterator[None]:
 def protected_paths(cwd: Path) -> list[Path]:
     """The existing paths a sandboxed process started in `cwd` may not change."""
     xdg = os.environ.get("XDG_CONFIG_HOME", "").strip() or str(Path.home() / ".config")
-    wanted: list[Path] = []
+    wanted: list[Path | str] = []
     tops = [find_git_root(cwd) or cwd.resolve(), *_also.get()]
     for top in tops:
         wanted += [*git_paths(top / ".git"), top / STATE_DIR_NAME]
@@ -85,24 +85,29 @@ def protected_paths(cwd: Path) -> list[Path]:
     ]
     with contextlib.suppress(OSError):  # it is created on demand; unwritable: nothing there
         wanted.append(user_home())
-    seen: dict[str, Path] = {}
-    for path in wanted:
-        with contextlib.suppress(OSError):
-            if path.exists():  # a symlinked ~/.gitconfig (dotfiles): its target is covered
-                seen.setdefault(str(path.resolve()), path.resolve())
-    return list(seen.values())
+    return _existing(wanted)  # a symlinked ~/.gitconfig (dotfiles): its target is covered
 
 
-def _path_dirs(outside: list[Path]) -> list[Path]:
+def _existing(paths: Iterable[Path | str]) -> list[Path]:
+    """The real paths of those that exist, once each (os.path: this runs per command)."""
+    seen: dict[str, None] = {}
+    for path in paths:
+        if os.path.exists(path):
+            seen.setdefault(os.path.realpath(path))
+    return [Path(p) for p in seen]
+
+
+def _path_dirs(outside: list[Path]) -> list[str]:
     """Writable PATH folders outside the repo: a `git` dropped in `~/.local/bin` would be
     the one mom's own git calls run next, with the keys. (A venv inside the repo stays
     writable: builds install into it.)"""
+    tops = [os.path.realpath(top) for top in outside]
     found = []
     for entry in os.environ.get("PATH", "").split(os.pathsep):
         if not os.path.isabs(entry) or not os.access(entry, os.W_OK):
             continue
-        real = Path(entry).resolve()
-        if not any(real.is_relative_to(top.resolve()) for top in outside):
+        real = os.path.realpath(entry)
+        if not any(real == top or real.startswith(top + os.sep) for top in tops):
             found.append(real)
     return found
 
@@ -111,13 +116,8 @@ def hidden_paths() -> list[Path]:
     """The user's credential files and folders that exist: a sandboxed process sees them
     empty (it could not send them anywhere, but it could copy them into the work tree,
     where the next prompt would carry them to the model)."""
-    found = []
-    for name in CREDENTIALS:
-        path = Path.home() / name
-        with contextlib.suppress(OSError):
-            if path.exists():
-                found.append(path.resolve())
-    return found
+    home = os.path.expanduser("~")
+    return _existing(os.path.join(home, name) for name in CREDENTIALS)
 
 
 def git_paths(dot_git: Path) -> list[Path]:
