@@ -53,8 +53,16 @@ def find_git_root(start: Path) -> Path | None:
 
 
 def repo_state_dir(repo: Path) -> Path:
-    """`<repo>/.mom/`, created on demand and kept out of git via `.git/info/exclude`."""
+    """`<repo>/.mom/`, created on demand and kept out of git via `.git/info/exclude`.
+
+    A symlink is refused: a cloned repo can track `.mom -> ../somewhere`, and mom's lock,
+    checkpoints and index would then be written wherever it points."""
     state = repo / STATE_DIR_NAME
+    if state.is_symlink():
+        raise UsageError(
+            f"{state} is a symbolic link; mom keeps its state only in a real folder inside "
+            "the repository. Remove the link (a cloned repo may have shipped it)."
+        )
     try:
         state.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -149,24 +149,31 @@ _isolation: tuple[bool, str] | None = None
 
 
 def _unshare_network() -> None:
-    """Runs in the child before exec: a private network namespace with loopback up.
-
-    As root a plain CLONE_NEWNET works; otherwise a user namespace that maps the caller to
-    itself (so file ownership looks the same to git and the tools) comes with it."""
-    lib = libc()
-    if lib.unshare(_CLONE_NEWNET) != 0:
-        uid, gid = os.getuid(), os.getgid()
-        if lib.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), "unshare refused")
-        for name, text in (
-            ("setgroups", "deny"),
-            ("uid_map", f"{uid} {uid} 1"),
-            ("gid_map", f"{gid} {gid} 1"),
-        ):
-            with contextlib.suppress(OSError), open(f"/proc/self/{name}", "w") as fh:
-                fh.write(text)
+    """Runs in the child before exec: a private network namespace with loopback up."""
+    unshare(_CLONE_NEWNET)
     with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         fcntl.ioctl(s, _SIOCSIFFLAGS, struct.pack("16sh", b"lo", _IFF_UP_LOOPBACK_RUNNING))
+
+
+def unshare(flags: int) -> None:
+    """Runs in the child before exec: new namespaces of `flags` (CLONE_NEW*).
+
+    As root (or inside a user namespace an earlier step made) a plain unshare works;
+    otherwise a user namespace that maps the caller to itself (so file ownership looks the
+    same to git and the tools) comes with it."""
+    lib = libc()
+    if lib.unshare(flags) == 0:
+        return
+    uid, gid = os.getuid(), os.getgid()
+    if lib.unshare(_CLONE_NEWUSER | flags) != 0:
+        raise OSError(ctypes.get_errno(), "unshare refused")
+    for name, text in (
+        ("setgroups", "deny"),
+        ("uid_map", f"{uid} {uid} 1"),
+        ("gid_map", f"{gid} {gid} 1"),
+    ):
+        with contextlib.suppress(OSError), open(f"/proc/self/{name}", "w") as fh:
+            fh.write(text)
 
 
 _LIBC: ctypes.CDLL | None = None

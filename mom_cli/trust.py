@@ -9,7 +9,11 @@ context and milestone options, but until the user runs `mom trust` it may not:
   - choose the commands mom runs (`validation.build_command`/`test_command`/`lint_command`),
   - raise a budget, lower a paid model's price, or add a model on a provider that sends a key,
   - loosen the sandbox or the protected-file list (`sandbox.*`, `safety.allow_edit`, raising
-    `safety.max_file_bytes`), or load a different embedded model file.
+    `safety.max_file_bytes`, dropping a `safety.protected` pattern), or load a different
+    embedded model file,
+  - open `mom serve` to others (`gateway.tokens`, `gateway.token_env`: a repo that names a
+    token, or a variable every shell has, could spend the user's keys; a `gateway.host`
+    beyond loopback; raising `gateway.token_budget_usd`).
 Those keys are dropped from the repo layer and named in one warning. Trust is a SHA-256 of
 the file's bytes recorded in the user's data dir, so any change to the file needs trust
 again. `MOM_TRUST_REPO_CONFIG=1` trusts every repo file (for CI on your own repos).
@@ -32,11 +36,15 @@ NEEDS_TRUST = {
     *(("validation", key) for key in COMMAND_KEYS),
     ("safety", "allow_edit"),
     ("local_models", "embedded_model_path"),
+    ("gateway", "tokens"),
+    ("gateway", "token_env"),
 }
 DOWNWARD_ONLY = {
     "cost": ("daily_budget_usd", "warn_threshold_usd", "stop_threshold_usd"),
     "safety": ("max_file_bytes", "max_removed_definitions"),
+    "gateway": ("token_budget_usd",),
 }
+ADD_ONLY = {("safety", "protected")}  # lists a repo may extend (merged in), never shorten
 
 
 def file_digest(path: Path) -> str:
@@ -147,13 +155,26 @@ def _section(
         dotted = f"{name}.{key}"
         if new == old:
             out[key] = new
-        elif (name, key) in NEEDS_TRUST or (
-            key in DOWNWARD_ONLY.get(name, ()) and not _not_higher(new, old)
-        ):
+        elif (name, key) in ADD_ONLY and isinstance(new, list):
+            out[key] = [*(old or []), *(item for item in new if item not in (old or []))]
+        elif _loosens(name, key, new, old):
             ignored.append(dotted)
         else:
             out[key] = new
     return out
+
+
+def _loosens(section: str, key: str, new: Any, old: Any) -> bool:
+    """Whether the repo's `new` value (differing from the trusted `old`) needs trust."""
+    if (section, key) in NEEDS_TRUST:
+        return True
+    if key in DOWNWARD_ONLY.get(section, ()):
+        return not _not_higher(new, old)
+    if (section, key) in ADD_ONLY:
+        return True  # not a list: validation would reject it anyway
+    if (section, key) == ("gateway", "host"):
+        return not _is_loopback(f"//{new}" if isinstance(new, str) else "")
+    return False
 
 
 def _not_higher(new: Any, old: Any) -> bool:

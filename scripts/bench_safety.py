@@ -3,13 +3,18 @@
 
     .venv/bin/python scripts/bench_safety.py [--reps 30]
 
-1. Starting one validator command (`true`, then `python -c pass`) through run_command:
-   sandboxed (scrubbed env + private network namespace), sandboxed with the network left
-   on (scrub only), and a bare subprocess.run, median ms over --reps.
+1. Starting one validator command (`true`, then `python -c pass`) through run_command in
+   a git repo: sandboxed (scrubbed env + private network namespace + read-only `.git`,
+   `.mom/` and config: mom_cli.sandbox_fs), sandboxed with the network left on, and a
+   bare subprocess.run, median ms over --reps.
 2. plan_edits on the largest .py files of the standard library (a real corpus), as
    whole-file rewrites: one that only adds a line (the guard's cheap path: no line of the
    file is gone) and one that changes every 10th line (both versions are parsed), against
    the line-count guard alone; median ms per file.
+3. The retry hint of a SEARCH that matches nowhere (edits.match.nearest_lines): a hostile
+   file whose lines are all shuffles of one line (difflib's quick filters pass every
+   window) against a 40-line SEARCH, and a 3,000-line file with a misquoted 400-line
+   SEARCH; seconds, one run each.
 
 Prints a table, then one JSON line with every figure. Timings on a shared machine are noisy:
 compare medians, not single runs.
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import subprocess
 import sys
@@ -34,6 +40,7 @@ from mom_cli.edits import apply as apply_mod
 from mom_cli.edits import guard
 from mom_cli.edits.apply import plan_edits
 from mom_cli.edits.blocks import EditBlock
+from mom_cli.edits.match import nearest_lines
 from mom_cli.validate.runner import run_command
 
 
@@ -115,14 +122,39 @@ def bench_guard(files: int, reps: int) -> dict[str, float]:
     }
 
 
+def bench_hint() -> dict[str, float]:
+    rng = random.Random(1)
+    base = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789 =+-*/()") for _ in range(100))
+
+    def shuffled() -> str:
+        chars = list(base)
+        rng.shuffle(chars)
+        return "".join(chars)
+
+    hostile = (
+        "".join(shuffled() + "\n" for _ in range(150)),
+        "".join(shuffled() + "\n" for _ in range(40)),
+    )
+    lines = [f"value_{i} = compute({rng.randint(0, 10**6)}, step={i})\n" for i in range(3000)]
+    long = ("".join(lines), "".join(ln.replace("compute", "compte") for ln in lines[2000:2400]))
+    out = {}
+    for key, (text, search) in (("hint_hostile_s", hostile), ("hint_long_search_s", long)):
+        started = time.perf_counter()
+        nearest_lines(text, search, "f.py")
+        out[key] = time.perf_counter() - started
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=30)
     parser.add_argument("--files", type=int, default=10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
+        subprocess.run(["git", "init", "-q", folder], check=True)
         procs = bench_processes(args.reps, Path(folder))
     guard_figures = bench_guard(args.files, max(3, args.reps // 10))
+    hint = bench_hint()
     print(f"{'process start (median ms)':<28}{'sandboxed':>11}{'scrub only':>12}{'bare':>8}")
     for label in ("true", "python"):
         print(
@@ -140,7 +172,13 @@ def main() -> None:
         ("rewrite, line-count guard only", "plan_rewrite_lines_only_ms"),
     ):
         print(f"  {label:<32}{guard_figures[key]:>8.1f} ms/file")
-    figures = {**procs, **guard_figures, "reps": args.reps}
+    print("\nretry hint of a missed SEARCH (s, one run):")
+    for label, key in (
+        ("hostile 150-line file, 40-line SEARCH", "hint_hostile_s"),
+        ("3,000-line file, 400-line misquote", "hint_long_search_s"),
+    ):
+        print(f"  {label:<40}{hint[key]:>8.2f}")
+    figures = {**procs, **guard_figures, **hint, "reps": args.reps}
     print(json.dumps({"bench": "safety", **{k: round(v, 2) for k, v in figures.items()}}))
 
 

@@ -48,6 +48,7 @@ def _print(report: dict[str, Any]) -> None:
         console.print(f"rules tier: {tool} missing, so these repairs are skipped: {skipped}")
     safety = report["safety"]
     console.print(f"sandbox network: {safety['network']}")
+    console.print(f"sandbox files: {safety['state_files']}")
     scrubbed = ", ".join(safety["scrubbed_here"]) or "none set here"
     console.print(f"sandbox environment: secrets removed ({scrubbed})")
     if safety["allow_env"]:

@@ -12,7 +12,7 @@ Public API (see each module's docstring for the why):
     undo_last_run(store) -> RunUndo, recent_runs(store) -> list[Run]   edits.runs
 """
 
-from mom_cli.edits.apply import apply_edits, plan_edits, resolve_repo_path
+from mom_cli.edits.apply import apply_edits, plan_edits
 from mom_cli.edits.blocks import EditBlock
 from mom_cli.edits.checkpoint import (
     CheckpointStore,
@@ -20,6 +20,7 @@ from mom_cli.edits.checkpoint import (
     UndoRefusedError,
     commit_if_configured,
 )
+from mom_cli.edits.containment import resolve_repo_path
 from mom_cli.edits.parse import EDIT_FORMAT_PROMPT, format_edit_blocks, parse_edit_blocks
 from mom_cli.edits.runs import Run, RunUndo, RunUndoRefusedError, recent_runs, undo_last_run
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from mom_cli.edits.apply import resolve_repo_path
 from mom_cli.edits.blocks import EditBlock
+from mom_cli.edits.containment import resolve_repo_path
 from mom_cli.errors import EditError
 
 

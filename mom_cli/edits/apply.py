@@ -16,9 +16,8 @@ Order of work, so that no failure can leave half a step behind:
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from mom_cli.config import SafetySection, active_safety
 from mom_cli.edits import guard
@@ -30,63 +29,11 @@ from mom_cli.edits.checkpoint import (
     read_bytes,
     write_atomic,
 )
+from mom_cli.edits.containment import resolve_repo_path
 from mom_cli.edits.match import apply_block
-from mom_cli.errors import EditError, PathEscapeError
-from mom_cli.paths import STATE_DIR_NAME
+from mom_cli.errors import EditError
 
 LARGE_FILE_LINES = 10
-_FORBIDDEN_DIRS = {".git", STATE_DIR_NAME}
-
-
-def resolve_repo_path(repo: Path, raw: str) -> tuple[Path, str]:
-    """(absolute path, repo-relative POSIX path) for `raw`, or PathEscapeError.
-
-    Containment is checked after resolving symlinks, so a link (file or folder) that
-    points outside the repo, or into `.git/`, is caught however it is spelled.
-    """
-    root = repo.resolve()
-    text = raw.strip().replace("\\", "/")
-    why = _lexical_problem(text)
-    if why:
-        raise _escape(raw, why)
-    lexical = root / text
-    if lexical.is_symlink():
-        raise _escape(raw, "it is a symbolic link; edit the file it points to instead")
-    resolved = lexical.resolve()
-    if not resolved.is_relative_to(root):
-        raise _escape(raw, "it resolves (through a symbolic link) outside the repository")
-    rel = resolved.relative_to(root)
-    if not rel.parts:
-        raise _escape(raw, "it names the repository root, not a file")
-    if any(part.lower() in _FORBIDDEN_DIRS for part in rel.parts):
-        raise _escape(raw, "it resolves into .git/ or .mom/")
-    if resolved.is_dir():
-        raise EditError(f"{raw}: is a directory", detail=f"{raw} is a directory, not a file.")
-    return resolved, rel.as_posix()
-
-
-def _lexical_problem(text: str) -> str:
-    if not text or "\0" in text:
-        return "it is empty or contains a NUL byte"
-    bad = guard.control_character(text)
-    if bad:
-        return f"it contains a {bad}"
-    if text.startswith(("/", "~")) or re.match(r"^[A-Za-z]:", text):
-        return "it is absolute; paths must be relative to the repository root"
-    parts = PurePosixPath(text).parts
-    if ".." in parts:
-        return "it contains '..'"
-    if any(part.lower() in _FORBIDDEN_DIRS for part in parts):
-        return "files under .git/ and .mom/ are never edited"
-    return ""
-
-
-def _escape(raw: str, why: str) -> PathEscapeError:
-    return PathEscapeError(
-        f"refused edit path {raw!r}: {why}",
-        detail=f"The path {raw!r} was refused: {why}. Use a path relative to the "
-        "repository root, inside the repository.",
-    )
 
 
 def plan_edits(

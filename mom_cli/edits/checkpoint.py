@@ -27,6 +27,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import secrets
 import shutil
 import threading
@@ -36,10 +37,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mom_cli.edits.containment import is_clean_relative, resolve_repo_path
 from mom_cli.edits.fileio import read_bytes as read_bytes
 from mom_cli.edits.fileio import sha256 as sha256
 from mom_cli.edits.fileio import write_atomic as write_atomic
-from mom_cli.errors import ExitCode, MomError
+from mom_cli.errors import EditError, ExitCode, MomError
 from mom_cli.paths import repo_state_dir
 from mom_cli.tempdirs import temp_dir
 
@@ -106,8 +108,31 @@ class StepRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StepRecord:
+        """The record, or ForgedRecordError when it names a path mom never writes."""
         files = [FileRecord(**f) for f in data.get("files", [])]
-        return cls(**{**data, "files": files})
+        record = cls(**{**data, "files": files})
+        _check_names(record)
+        return record
+
+
+class ForgedRecordError(ValueError):
+    """A step record mom cannot have written: `.mom/` is plain files a hostile clone can
+    ship and code run by the tests stage can write, so records are untrusted input."""
+
+
+_BLOB = re.compile(r"[0-9]{1,9}\.bin")
+_STEP_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")  # one plain folder name
+
+
+def _check_names(record: StepRecord) -> None:
+    if not _STEP_ID.fullmatch(record.id):
+        raise ForgedRecordError(f"step record id {record.id!r} is not a folder name")
+    for f in record.files:
+        if not is_clean_relative(f.path) or (f.blob and not _BLOB.fullmatch(f.blob)):
+            raise ForgedRecordError(f"step record {record.id} names {f.path!r}")
+    for rel in record.created_dirs:
+        if not is_clean_relative(rel):
+            raise ForgedRecordError(f"step record {record.id} names folder {rel!r}")
 
 
 @dataclass(frozen=True)
@@ -410,8 +435,14 @@ class CheckpointStore:
         git.reset("-q", "HEAD", "--", *record.paths)
 
     def restore_files(self, record: StepRecord) -> None:
-        """Put back the exact bytes (or absence) of every file `record` touched."""
+        """Put back the exact bytes (or absence) of every file `record` touched.
+
+        Every path is resolved first, as an edit's would be: a folder swapped for a
+        symlink since the step (by the user, or by code the tests ran) must not carry a
+        write or an unlink out of the repository or into `.git/`."""
         folder = self.steps_dir / record.id / "before"
+        for f in record.files:
+            self._contained(record, f.path)
         for f in record.files:
             target = self.repo / f.path
             if f.existed:
@@ -423,6 +454,15 @@ class CheckpointStore:
         for rel in sorted(record.created_dirs, key=len, reverse=True):
             with contextlib.suppress(OSError):
                 (self.repo / rel).rmdir()  # only when still empty
+
+    def _contained(self, record: StepRecord, rel: str) -> None:
+        try:
+            resolve_repo_path(self.repo, rel)
+        except EditError as exc:
+            raise UndoRefusedError(
+                f"refusing to restore step {record.id}: {rel} is no longer a file inside "
+                f"the repository ({exc})"
+            ) from None
 
 
 def _new_id() -> str:

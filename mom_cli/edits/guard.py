@@ -5,7 +5,9 @@
   lists in `safety.protected` are refused unless `safety.allow_edit` names them. A model
   that could edit these could choose the commands mom runs or raise its own budget.
 - Paths: control characters other than tab and newline are refused (a CR in a name shows
-  as a different file in a terminal).
+  as a different file in a terminal), and so are invisible format characters (Unicode Cf:
+  a right-to-left override shows `yp.evil` as `live.py`; macOS HFS+ ignores U+200C, so
+  `.g\u200cit/` is `.git/` there).
 - Size: a created or grown file may not pass `safety.max_file_bytes`.
 - Structure: removing more than `safety.max_removed_definitions` of a file's functions,
   classes and methods (counted with tree-sitter, so padding the file with comments hides
@@ -15,6 +17,7 @@
 from __future__ import annotations
 
 import fnmatch
+import unicodedata
 from collections import Counter
 from pathlib import PurePosixPath
 
@@ -78,6 +81,8 @@ def control_character(text: str) -> str:
             return f"control character {ch!r}"
         if 0xD800 <= code <= 0xDFFF:
             return f"lone surrogate {ch!r} (not valid UTF-8)"
+        if unicodedata.category(ch) == "Cf":
+            return f"invisible format character U+{code:04X}"
     return ""
 
 

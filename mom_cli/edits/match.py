@@ -11,6 +11,7 @@ numbered, so the retry prompt can show the model what the file really says.
 from __future__ import annotations
 
 import difflib
+import heapq
 from collections.abc import Callable
 from dataclasses import replace as with_fields
 
@@ -18,6 +19,9 @@ from mom_cli.edits.blocks import EditBlock
 from mom_cli.errors import EditError
 
 _MAX_DETAIL_LINES = 30
+_MAX_COMPARED_CHARS = 2000  # per side of one difflib comparison (its cost is quadratic)
+_FINALISTS = 5  # windows compared with difflib after the cheap scoring
+_PAIR_CHARS = 200  # of each line, for the cheap scoring
 
 
 def apply_block(content: str | None, block: EditBlock) -> str:
@@ -126,17 +130,30 @@ def _ambiguous(block: EditBlock, count: int) -> EditError:
 
 
 def nearest_lines(text: str, search: str, path: str = "") -> str:
-    """A retry-prompt paragraph: the window of `text` most like `search`, with line numbers."""
+    """A retry-prompt paragraph: the window of `text` most like `search`, with line numbers.
+
+    Every window is first scored cheaply (how many of its lines' character pairs occur in
+    SEARCH: one pass over the file), and only the best few are compared character by
+    character (difflib), on the shown part only: difflib on every window of a large file
+    kept one bad reply busy for many minutes."""
     lines = text.splitlines()
-    want = search.splitlines()
+    want = search.splitlines()[:_MAX_DETAIL_LINES]
     size = max(1, len(want))
+    starts = range(0, max(1, len(lines) - size + 1))
+    wanted = frozenset().union(*(_pairs(line) for line in want))
+    running = [0.0]  # running[i]: how much of lines[:i] looks like SEARCH
+    for line in lines:
+        pairs = _pairs(line)
+        running.append(running[-1] + len(pairs & wanted) / len(pairs))
+
+    def rough(start: int) -> float:
+        return running[min(start + size, len(lines))] - running[start]
+
     best_ratio, best_start = 0.0, 0
     matcher = difflib.SequenceMatcher(autojunk=False)
-    matcher.set_seq2("\n".join(want))
-    for start in range(0, max(1, len(lines) - size + 1)):
-        matcher.set_seq1("\n".join(lines[start : start + size]))
-        if matcher.real_quick_ratio() <= best_ratio or matcher.quick_ratio() <= best_ratio:
-            continue
+    matcher.set_seq2("\n".join(want)[:_MAX_COMPARED_CHARS])
+    for start in sorted(heapq.nlargest(_FINALISTS, starts, key=rough)):
+        matcher.set_seq1("\n".join(lines[start : start + size])[:_MAX_COMPARED_CHARS])
         ratio = matcher.ratio()
         if ratio > best_ratio:
             best_ratio, best_start = ratio, start
@@ -150,3 +167,9 @@ def nearest_lines(text: str, search: str, path: str = "") -> str:
         f"({best_ratio:.0%} similar) are:\n{shown}\n"
         "Copy SEARCH from these lines exactly, including indentation."
     )
+
+
+def _pairs(line: str) -> frozenset[str]:
+    """The character pairs of a line without its indentation (the cheap similarity)."""
+    text = line.strip()[:_PAIR_CHARS]
+    return frozenset(text[i : i + 2] for i in range(len(text) - 1)) or frozenset((text,))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from mom_cli.edits.apply import resolve_repo_path
+from mom_cli.edits.containment import resolve_repo_path
 from mom_cli.edits.parse import EDIT_FORMAT_PROMPT
 from mom_cli.errors import MomError
 from mom_cli.index.tokens import estimate_tokens

@@ -97,7 +97,12 @@ def discover(root: Path, listing: GitListing | StampedListing | None = None) -> 
             skipped.append(Skipped(rel, "minified/bundled"))
             continue
         try:
-            st = os.stat(base + rel)
+            st = os.lstat(base + rel)
+            if stat.S_ISLNK(st.st_mode):
+                if not _link_stays_inside(root, base + rel):
+                    skipped.append(Skipped(rel, "symlink out of the repository"))
+                    continue
+                st = os.stat(base + rel)
         except FileNotFoundError:
             if os.path.islink(base + rel):
                 skipped.append(Skipped(rel, "broken symlink"))
@@ -113,6 +118,17 @@ def discover(root: Path, listing: GitListing | StampedListing | None = None) -> 
         candidates.append(Candidate(rel, language, st.st_mtime_ns, st.st_size))
     skipped.extend(Skipped(v + "/", "vendored directory") for v in vendored_roots)
     return Discovery(candidates, skipped, warnings, is_git)
+
+
+def _link_stays_inside(root: Path, path: str) -> bool:
+    """A symlink's target is in the work tree (not outside it, not in .git/ or .mom/): a
+    clone can track `settings.py -> ~/.aws/credentials`, and indexed text reaches prompts."""
+    real_root = os.path.realpath(root)
+    target = os.path.realpath(path)
+    if os.path.commonpath([real_root, target]) != real_root:
+        return False
+    first = os.path.relpath(target, real_root).split(os.sep)[0].lower()
+    return first not in (".git", ".mom")
 
 
 def classify(root: Path, paths: list[str]) -> Classified:

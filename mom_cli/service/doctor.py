@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,13 +39,15 @@ def _tool_present(name: str) -> bool:
             return True
         if not _which("cargo"):
             return False
+        from mom_cli.validate.runner import run_command
+
+        # Sandboxed and from "/": cargo (rustup) honours the current folder's
+        # rust-toolchain.toml, whose `path` may name a toolchain a cloned repo ships.
         try:
-            done = subprocess.run(
-                ["cargo", "clippy", "--version"], capture_output=True, timeout=10, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired):
+            done = run_command(["cargo", "clippy", "--version"], Path("/"), timeout=10)
+        except OSError:
             return False
-        return done.returncode == 0
+        return done.returncode == 0 and not done.timed_out
     return _which(name) is not None
 
 
@@ -141,7 +142,7 @@ def doctor_report(root: Path, cfg: MomConfig) -> dict[str, Any]:
 
 def _safety_report(root: Path, cfg: MomConfig) -> dict[str, object]:
     """Which protections are active here (mom_cli.sandbox, mom_cli.trust, edits/guard)."""
-    from mom_cli import sandbox, trust
+    from mom_cli import sandbox, sandbox_fs, trust
     from mom_cli.edits.guard import protected_patterns
 
     state = trust.trust_status(root / "routing.toml")
@@ -149,6 +150,7 @@ def _safety_report(root: Path, cfg: MomConfig) -> dict[str, object]:
         state += f" ({trust.TRUST_ENV} set: trusted for this run)"
     return {
         **sandbox.describe(),
+        "state_files": sandbox_fs.describe(),
         "repo_config": state,
         "protected": protected_patterns(cfg.safety),
         "allowed_edits": list(cfg.safety.allow_edit),

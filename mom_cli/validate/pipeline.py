@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from mom_cli import sandbox_fs
 from mom_cli.config import ValidationSection
 from mom_cli.tempdirs import temp_dir
 from mom_cli.validate.build import run_build_stage
@@ -127,7 +128,7 @@ def validate_staged(
         stages.append("review")  # a reviewer is passed only when the hook may use a model
     if not files:
         return ValidationResult(True, [], [])
-    with exported_index(repo) as tree:
+    with exported_index(repo) as tree, sandbox_fs.also_protecting(repo):
         diff = _git(repo, "diff", "--cached") if reviewer is not None else None
         return run_validation(
             tree,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mom_cli import procscope, sandbox
+from mom_cli import procscope, sandbox, sandbox_fs
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.result import trim
 
@@ -65,10 +65,16 @@ def run_command(
     stdin: str | None = None,
 ) -> CommandResult:
     """Run `command` (a str runs through the shell) in the sandbox (mom_cli.sandbox:
-    no secrets in its environment, no network where the OS allows) and kill its whole
+    no secrets in its environment, no network where the OS allows; mom_cli.sandbox_fs:
+    `.git`, `.mom/` and the user's git and mom config read-only) and kill its whole
     process group on timeout. `env` is mom's own additions and is passed as given."""
     full_env = {**sandbox.scrubbed_env(), **(env or {})}
-    steps = sandbox.preexec_for()
+    steps = sandbox.preexec_for()  # the network first: it may make the user namespace
+    read_only = sandbox_fs.read_only_step(
+        sandbox_fs.protected_paths(cwd), sandbox_fs.hidden_paths()
+    )
+    if read_only is not None:
+        steps.append(read_only)
     started = time.monotonic()
     proc = subprocess.Popen(
         command if isinstance(command, str) else list(command),

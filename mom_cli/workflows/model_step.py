@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from mom_cli.edits.containment import resolve_repo_path
 from mom_cli.edits.parse import EDIT_FORMAT_PROMPT, parse_edit_blocks
 from mom_cli.errors import EditError
 from mom_cli.providers.base import CompletionRequest, ModelCaller
@@ -68,7 +69,7 @@ def group_by_file(
     """Independent steps: one per file with error diagnostics, most severe stage first."""
     by_file: dict[str, list[Diagnostic]] = {}
     for d in diags:
-        if d.severity == "error" and d.file and (repo / d.file).is_file():
+        if d.severity == "error" and d.file and _editable(repo, d.file):
             by_file.setdefault(d.file, []).append(d)
     related = {p: _related(p, items, repo, project_files) for p, items in by_file.items()}
     # A failing test whose module under test has its own diagnostics is that module's
@@ -81,6 +82,17 @@ def group_by_file(
     for n, (path, items) in enumerate(sorted(by_file.items())):
         steps.append(FixStep(f"fix-{n + 1}:{path}", path, items, related.get(path, [])))
     return steps
+
+
+def _editable(repo: Path, name: str) -> bool:
+    """A file in the repo that an edit could change. Tool output is repo code and may name
+    any path; a step's prompt carries its file's content to the model, so a diagnostic on
+    `~/.aws/credentials` (or `../x`, a symlink out, `.git/config`) is no step."""
+    try:
+        path, _ = resolve_repo_path(repo, name)
+    except EditError:
+        return False
+    return path.is_file()
 
 
 def _related(

@@ -22,7 +22,7 @@ from hostile import (
 )
 from typer.testing import CliRunner
 
-from mom_cli import sandbox
+from mom_cli import sandbox, sandbox_fs
 from mom_cli.cli.app import app
 from mom_cli.config import load_config
 from mom_cli.validate.runner import run_command
@@ -153,3 +153,5 @@ def test_doctor_says_which_protections_are_active(tmp_path: Path) -> None:
     assert safety["network_blocked"] is isolated
     assert ("blocked" in safety["network"]) if isolated else (why in safety["network"])
     assert "routing.toml" in safety["protected"]
+    ok, why = sandbox_fs.available()
+    assert safety["state_files"].startswith("read-only") if ok else why in safety["state_files"]
