@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 
+from mom_cli.index.passages import passage_texts
 from mom_cli.index.tags import extract
 from mom_cli.index.words import code_words, identifier_words, path_words, text_words
 
@@ -34,6 +35,7 @@ class Parsed:
         "symbols",
         "refs",
         "words",
+        "passages",
     )
 
     def __init__(
@@ -49,6 +51,7 @@ class Parsed:
         symbols: list[tuple[str, str, int, int, str, str]] | None = None,
         refs: list[tuple[str, int, str]] | None = None,
         words: tuple[str, str, str, str] = ("", "", "", ""),
+        passages: list[str] | None = None,
     ) -> None:
         self.path = path
         self.language = language
@@ -61,6 +64,7 @@ class Parsed:
         self.symbols: list[tuple[str, str, int, int, str, str]] = [] if symbols is None else symbols
         self.refs: list[tuple[str, int, str]] = [] if refs is None else refs
         self.words = words
+        self.passages: list[str] = [] if passages is None else passages  # see `passages`
 
 
 def parse_file(
@@ -104,6 +108,7 @@ def parse_file(
         code_words(data),
         text_words(tags.text),
     )
+    out.passages = passage_texts(data, out.symbols)
     return out
 
 

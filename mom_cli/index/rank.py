@@ -24,7 +24,13 @@ from collections.abc import Container, Iterable, Sequence
 from mom_cli.index.graph import MAX_DEFINERS, unpack_adjacency
 from mom_cli.index.pairs import load_partners
 from mom_cli.index.roles import TARGET_WEIGHT, file_role
-from mom_cli.index.signals import MAX_QUERY_TERMS, field_scores, history_scores, lexical_scores
+from mom_cli.index.signals import (
+    MAX_QUERY_TERMS,
+    field_scores,
+    history_scores,
+    lexical_scores,
+    passage_scores,
+)
 from mom_cli.index.words import STOPWORDS, identifiers_in, query_words
 
 ALPHA = 0.85  # probability of following an edge rather than jumping back to a seed
@@ -42,6 +48,7 @@ WEIGHTS = {
     "text": 0.0,
     "path": 0.0,
     "defs": 0.0,
+    "passage": 0.0,
 }
 FIELDS = {"code": "code_words", "text": "text_words", "path": "path_words", "defs": "def_words"}
 FUSION = "max"
@@ -128,6 +135,8 @@ def rank(conn: sqlite3.Connection, query: str, files_in_play: Sequence[str] = ()
     for name, column in FIELDS.items():
         if WEIGHTS[name]:
             signals[name] = field_scores(conn, words, column)
+    if WEIGHTS["passage"]:
+        signals["passage"] = passage_scores(conn, words)
     scores = fuse(signals, WEIGHTS)
     _lend_cochange(conn, scores, paths, by_path)
     _lend_to_partners(scores, load_partners(conn, paths))
