@@ -442,7 +442,8 @@ def dump_signals(
         signals["history"] = history_scores(conn, ranking.words, by_path)
         for field, column in rank_module.FIELDS.items():
             signals[field] = field_scores(conn, ranking.words, column)
-        signals["passage"] = passage_scores(conn, ranking.words, second=0.0)
+        signals["passage"] = passage_scores(conn, ranking.words)  # as ranked
+        signals["passage_best"] = passage_scores(conn, ranking.words, second=0.0)
         signals["passage_top2"] = passage_scores(conn, ranking.words, second=1.0)
         files = set().union(*signals.values())
         partners = load_partners(conn, paths)

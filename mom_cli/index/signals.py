@@ -74,7 +74,7 @@ def _bm25(conn: sqlite3.Connection, table: str, match: str, weights: str) -> dic
 
 
 PASSAGE_HITS = 2000  # best passages read; a file needs only its best two
-PASSAGE_SECOND = 0.0  # share of a file's second-best passage added to its best
+PASSAGE_SECOND = 0.5  # of a file's second-best passage added to its best (cv_localize.py)
 
 
 def passage_scores(
