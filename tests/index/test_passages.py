@@ -95,3 +95,34 @@ def test_a_file_scores_by_its_best_definition(index_repo: MakeRepo) -> None:
         conn.close()
     best = max(scores, key=lambda f: scores[f])
     assert paths[best] == "pkg/transfer.py"
+
+
+# A long utility module: every word of the task somewhere, none of it together.
+SCATTERED = "\n\n".join(
+    f"def {name}(value):\n    '''{doc}'''\n    return value\n"
+    for name, doc in [
+        ("send_chunk", "Send one chunk of the upload body."),
+        ("read_reply", "Read the server reply; a retry counter is kept by callers."),
+        ("open_socket", "Open the socket with keepalive."),
+        ("set_timeout", "Set the timeout of the socket in seconds."),
+        ("parse_headers", "Parse the headers of the upload reply."),
+        ("close_stream", "Close the stream after the upload."),
+        ("backoff", "Seconds to wait before a retry."),
+    ]
+)
+FOCUSED = (
+    "def resend(conn, body):\n"
+    "    '''Retry the upload when the socket hits its timeout.'''\n"
+    "    return conn.send(body)\n\n\n"
+    "def describe(conn):\n    return repr(conn)\n"
+)
+
+
+def test_the_file_whose_one_function_matches_outranks_a_module_matching_all_over(
+    index_repo: MakeRepo,
+) -> None:
+    repo = index_repo({"pkg/netutil.py": SCATTERED, "pkg/transfer.py": FOCUSED})
+    index = CodeIndex(repo)
+    index.refresh(workers=1)
+    ranked = [path for path, _ in index.rank("retry the upload when the socket times out")]
+    assert ranked[0] == "pkg/transfer.py"
