@@ -185,6 +185,15 @@ def passage_mix(replace: str = "") -> Scorer:
         row["extra"]["passage mix"] = {
             path: v + p["s"] * (top2.get(path, v) - v) for path, v in best.items()
         }
+        if "l" in p or "p" in p:  # the whole-file BM25 or path words at weights of their own
+            row["extra"]["lexical kept"] = row["signals"].get("lexical") or {}
+            weights = {k: v for k, v in rank.WEIGHTS.items() if v and k != "passage"}
+            weights.update({"lexical": 0.0, "lexical kept": p.get("l", 0.0),
+                            "path": p.get("p", 0.0), "passage mix": p["x"]})  # fmt: skip
+            scores = fuse(row, weights, "max")
+            for path, value in fuse(row, weights, "z").items():
+                scores[path] += rank.Z_SHARE * value
+            return finish(row, scores)
         return shipped_plus("passage mix", replace=replace)(row, p)
 
     return score
@@ -280,7 +289,15 @@ IDEAS: dict[str, tuple[Scorer, dict[str, list[float]]]] = {
         passage_mix(replace="lexical"),
         {"x": [0.8, 1.0, 1.5, 2.0, 3.0], "s": [0, 0.25, 0.5, 1.0]},
     ),
-    "passage alone": (single("passage"), {}),
+    "passage + lexical at l": (
+        passage_mix(),
+        {"x": [1.0, 1.5, 2.0], "s": [0.25, 0.5], "l": [0, 0.1, 0.25, 0.5]},
+    ),
+    "passage + path words at p": (
+        passage_mix(),
+        {"x": [1.0, 1.5, 2.0], "s": [0.5], "p": [0, 0.1, 0.2, 0.3, 0.5]},
+    ),
+    "passage alone": (single("passage_best"), {}),
     "shipped + churn": (shipped_plus(""), {"c": [0, 0.05, 0.1, 0.2, 0.4]}),
     "shipped + churn decayed": (
         shipped_plus("", churn_key="churn_decay"),

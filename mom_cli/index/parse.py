@@ -102,13 +102,14 @@ def parse_file(
     out.refs = [
         (name, tags.reference_counts[name], str(line)) for name, line in tags.references.items()
     ]
+    words_of_path = path_words(path)
     out.words = (
-        path_words(path),
+        words_of_path,
         identifier_words([d.name for d in tags.definitions]),
         code_words(data),
         text_words(tags.text),
     )
-    out.passages = passage_texts(data, out.symbols)
+    out.passages = passage_texts(data, out.symbols, words_of_path)
     return out
 
 

@@ -5,7 +5,8 @@ matches the task is usually the one to edit. So besides the whole-file fields, t
 keeps one document per definition (function, method, class): the words of every
 identifier, comment, docstring and string on its lines, without the lines of the
 definitions nested in it (a class's passage is its header, docstring and attributes; each
-method is a passage of its own), plus the enclosing definition's name. Lines outside
+method is a passage of its own), plus the enclosing definition's name and the file's path
+words. Lines outside
 every definition (imports, constants, the module docstring) are one more passage. A file
 scores by its best passage (see `signals.passage_scores`).
 
@@ -27,8 +28,11 @@ MIN_PASSAGE_WORDS = 3  # a passage this short (a one-line stub) says nothing on 
 Symbol = tuple[str, str, int, int, str, str]
 
 
-def passage_texts(source: bytes, symbols: Sequence[Symbol]) -> list[str]:
-    """The words of each passage of one file (see the module docstring), in line order."""
+def passage_texts(source: bytes, symbols: Sequence[Symbol], path_words: str = "") -> list[str]:
+    """The words of each passage of one file (see the module docstring), in line order,
+    each led by `path_words`: a passage is about its module too, and a file never names
+    itself (without them, `from lib.strutils import pad` in core.py is the best passage
+    for "strutils")."""
     lines = source.split(b"\n")
     owner = [-1] * (len(lines) + 1)  # 1-based line → index of its innermost definition
     # Outer definitions come first in source order; an inner one overwrites their lines.
@@ -43,10 +47,11 @@ def passage_texts(source: bytes, symbols: Sequence[Symbol]) -> list[str]:
     out: list[str] = []
     for index, chunk in spans.items():
         words = code_words(b"\n".join(chunk))
+        if not words or words.count(" ") + 1 < MIN_PASSAGE_WORDS:
+            continue
         if index >= 0 and symbols[index][4]:
             words = f"{identifier_words([symbols[index][4]])} {words}"
-        if words.count(" ") + 1 >= MIN_PASSAGE_WORDS:
-            out.append(words)
+        out.append(f"{path_words} {words}" if path_words else words)
         if len(out) >= PASSAGE_SLOTS:
             break
     return out

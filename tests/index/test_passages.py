@@ -33,17 +33,18 @@ class Gadget:
 
 
 def passages_of(tmp_path: Path, text: str) -> list[str]:
-    (tmp_path / "m.py").write_text(text)
-    parsed = parse_file(str(tmp_path), "m.py", "python", 0, 0)
+    (tmp_path / "widgets.py").write_text(text)
+    parsed = parse_file(str(tmp_path), "widgets.py", "python", 0, 0)
     return parsed.passages
 
 
 def test_each_definition_is_a_passage_without_its_nested_definitions(tmp_path: Path) -> None:
     module, cls, method = passages_of(tmp_path, MODULE)
-    assert module == "module docstring about widgets import os"
+    assert module == "widgets module docstring about widgets import os"
+    assert cls.startswith("widgets ")  # every passage carries its file's path words
     assert "sprockets" in cls and "limit" in cls
     assert "spin" not in cls and "wobbles" not in cls  # the method's lines are its own
-    assert method.startswith("gadget ")  # a method carries its class's name
+    assert method.startswith("widgets gadget ")  # a method carries its class's name
     assert "wobbles" in method and "limit" not in method
 
 
@@ -70,7 +71,7 @@ def test_refresh_replaces_an_edited_files_passages(index_repo: MakeRepo) -> None
         rows = conn.execute("SELECT rowid, words FROM passages").fetchall()
     finally:
         conn.close()
-    assert [words for _rowid, words in rows] == ["def new name return penguin flippers"]
+    assert [words for _rowid, words in rows] == ["pkg a def new name return penguin flippers"]
 
 
 def test_a_file_scores_by_its_best_definition(index_repo: MakeRepo) -> None:
