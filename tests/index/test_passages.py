@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from git_repos import write_files
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mom_cli.index.api import CodeIndex
 from mom_cli.index.parse import parse_file
@@ -127,3 +129,21 @@ def test_the_file_whose_one_function_matches_outranks_a_module_matching_all_over
     index.refresh(workers=1)
     ranked = [path for path, _ in index.rank("retry the upload when the socket times out")]
     assert ranked[0] == "pkg/transfer.py"
+
+
+@given(
+    lines=st.lists(st.text(alphabet="ab_ (#'\"\n", max_size=12), max_size=12),
+    spans=st.lists(
+        st.tuples(st.integers(-2, 15), st.integers(-2, 15), st.sampled_from(["", "Outer"])),
+        max_size=6,
+    ),
+)
+def test_any_spans_cut_any_file_into_at_most_one_passage_per_definition_and_the_rest(
+    lines: list[str], spans: list[tuple[int, int, str]]
+) -> None:
+    """Spans come from a parser of possibly broken code: out of range, reversed or
+    overlapping ones must not raise, and every passage leads with the path words."""
+    symbols = [("f", "function", a, b, scope, "") for a, b, scope in spans]
+    texts = passage_texts("\n".join(lines).encode(), symbols, "pkg mod")
+    assert len(texts) <= len(symbols) + 1
+    assert all(text.startswith("pkg mod ") for text in texts)
