@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` 
 
     from mom_cli.config import MomConfig
     from mom_cli.events import Event
+    from mom_cli.validate.diagnostics import Diagnostic
     from mom_cli.workflows.fix_report import FixBuildResult
 
 
@@ -93,7 +94,7 @@ def _run(
     return result
 
 
-def _summary(result: FixBuildResult) -> None:
+def _summary(result: FixBuildResult, lint: str) -> None:
     from rich.table import Table
 
     title = "fix-build plan (nothing changed)" if result.dry_run else "fix-build summary"
@@ -133,22 +134,24 @@ def _summary(result: FixBuildResult) -> None:
         from mom_cli.workflows.fix_contributions import summary_line
 
         console.print(f"contributions: {escape(summary_line(result.contributions))}")
-    _scope_lines(result)
+    _scope_lines(result, lint)
     if result.passed:
         console.print("[bold green]build, tests and lint pass[/] (the project's own toolchain)")
         return
     from mom_cli.validate.head_tests import PREEXISTING_LABEL
 
     errors = [d for d in result.remaining if d.severity == "error"]
-    old = sum(1 for d in errors if result.preexisting(d))
+    shown = _once_per_place(errors)
+    old = sum(1 for d, _ in shown if result.preexisting(d))
     if not result.dry_run:
         console.print(
-            f"[bold red]still failing:[/] {len(errors)} diagnostic(s)"
+            f"[bold red]still failing:[/] {len(shown)} diagnostic(s)"
             + (f", {old} of them {_AT_HEAD}" if old else "")
         )
-    for d in errors[:15]:
+    for d, stages in shown[:15]:
         tag = f" ({PREEXISTING_LABEL})" if result.preexisting(d) else ""
-        console.print(f"  {d.location()}: [{d.stage}] {d.message[:160]}{tag}", markup=False)
+        where = ", ".join(stages)
+        console.print(f"  {d.location()}: [{where}] {d.message[:160]}{tag}", markup=False)
     _head_note(result, {d.code for d in errors})
     for need in result.needs:
         console.print(f"[yellow]next tier needed:[/] {escape(need)}")
@@ -157,17 +160,36 @@ def _summary(result: FixBuildResult) -> None:
 _AT_HEAD = "already failing at the base (not caused by the recent change, nor by mom)"
 
 
-def _scope_lines(result: FixBuildResult) -> None:
+def _once_per_place(diags: list[Diagnostic]) -> list[tuple[Diagnostic, list[str]]]:
+    """One line per error, with every stage that reported it: a Rust compile error comes
+    back from cargo check, cargo test and clippy alike, and was listed (and counted) three
+    times (rapidfuzz/strsim-rs: "3 diagnostic(s)" for one misspelt name)."""
+    out: dict[tuple[str, int, int, str], tuple[Diagnostic, list[str]]] = {}
+    for i, d in enumerate(diags):
+        key = (d.file, d.line, d.column, d.message) if d.file else ("", i, 0, d.message)
+        if key not in out:
+            out[key] = (d, [d.stage])
+        elif d.stage not in out[key][1]:
+            out[key][1].append(d.stage)
+    return list(out.values())
+
+
+def _scope_lines(result: FixBuildResult, lint: str) -> None:
     """What was in scope, what was left alone and why, and the user's files mom edited."""
+    from mom_cli.workflows.fix_lint_all import sweepable
     from mom_cli.workflows.fix_scope import debt_summary
 
     if result.base:
         console.print(f"[dim]scope: changes since {escape(result.base)}, and the working tree[/]")
     debt = debt_summary(result.debt)
     if debt:
+        hint = (
+            "; `mom fix-build --lint all` applies ruff's safe fixes to it"
+            if lint != "all" and sweepable(result.debt)
+            else ""
+        )
         console.print(
-            f"[yellow]left alone (lint debt outside the changed lines):[/] {escape(debt)}; "
-            "`mom fix-build --lint all` applies ruff's safe fixes to it"
+            f"[yellow]left alone (lint debt outside the changed lines):[/] {escape(debt)}{hint}"
         )
     at_base = sorted({d.code for d in result.debt if d.stage == "tests"})
     if at_base:
@@ -241,7 +263,7 @@ def register(app: typer.Typer) -> None:
             if json_out:
                 print_json(result.to_dict())
             else:
-                _summary(result)
+                _summary(result, lint)
             if dry_run:
                 return
             raise typer.Exit(result.exit_code)

@@ -90,7 +90,10 @@ def render(result: ValidationResult) -> None:
         )
         old = sum(d.message.endswith(PREEXISTING_NOTE) for d in stage.diagnostics)
         count = f"{len(stage.diagnostics) - old}" + (f" (+{old} in HEAD)" if old else "")
-        table.add_row(stage.name, mark, f"{stage.seconds:.2f}", count, escape(stage.tool_used))
+        # a skipped stage says why where its tool would be ("no linter configured for these files")
+        why = f"[dim]({escape(stage.note)})[/]" if stage.skipped and stage.note else ""
+        tool = escape(stage.tool_used) if stage.tool_used else why
+        table.add_row(stage.name, mark, f"{stage.seconds:.2f}", count, tool)
     for name in result.not_run:
         table.add_row(name, "[dim]not run[/]", "", "", "(an earlier stage failed)")
     console.print(table)

@@ -11,11 +11,13 @@ additive estimate as the whole, so the rendered text never exceeds the budget.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -28,11 +30,15 @@ Mode = Literal["targeted", "summarized"]
 TOP_FILES = 20
 MAX_EXCERPT_LINES = 60
 FILE_DECAY = 0.7  # each further symbol from the same file counts less: spreads the budget
+BODY_FILES = 5  # definitions of this many best files are also scored by the words inside them
+BODY_SHARE = 1.5  # a definition holding every task word inside it (docstring, code) scores ×2.5
+BODY_MAX_LINES = 400  # a longer definition (a big class) is judged by its first lines
 KIND_WEIGHT = {"constant": 0.5, "declaration": 0.4, "module": 0.3, "impl": 0.6}
 PUBLIC_KINDS = frozenset(
     {"class", "function", "method", "interface", "type", "macro", "module", "impl"}
 )
 _LEAD_PREFIXES = ("@", "#", "//", "/*", "*", "///", "#[")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # "\n… (N more lines)" without N: the newline, "…", "(", "more", "lines", ")".
 _TAIL_TOKENS = 1 + estimate_tokens("… ( more lines)")
 # No piece costs less: "==", ":", "-", a path, two line numbers, kind, name, one line.
@@ -194,7 +200,7 @@ def _targeted(
     pieces: list[str] = []
     excerpts: list[Excerpt] = []
     taken: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for cand in _candidates(conn, ranking):
+    for cand in _candidates(conn, ranking, reader):
         if left.left < _MIN_PIECE_TOKENS:
             break
         lines = reader.lines(cand.path)
@@ -284,8 +290,11 @@ def _number_tokens(number: int) -> int:
     return (len(str(number)) + 3) // 4
 
 
-def _candidates(conn: sqlite3.Connection, ranking: Ranking) -> list[_Candidate]:
-    """Definitions of the top files, scored by file rank, name match and kind."""
+def _candidates(
+    conn: sqlite3.Connection, ranking: Ranking, reader: _Reader | None = None
+) -> list[_Candidate]:
+    """Definitions of the top files, scored by file rank, name match and kind, and (in the
+    best files, with a `reader`) by the task words inside them (see `_weigh_bodies`)."""
     top = sorted(ranking.scores.items(), key=lambda kv: -kv[1])[:TOP_FILES]
     if not top:
         return []
@@ -311,6 +320,9 @@ def _candidates(conn: sqlite3.Connection, ranking: Ranking) -> list[_Candidate]:
         qualified = f"{scope}.{name}" if scope else name
         path = ranking.paths[file_id]
         per_file[file_id].append(_Candidate(file_id, path, qualified, kind, line, end_line, score))
+    if reader is not None and words:
+        for file_id, _score in top[:BODY_FILES]:
+            _weigh_bodies(per_file.get(file_id, []), reader, words)
     out: list[_Candidate] = []
     for items in per_file.values():
         items.sort(key=lambda c: -c.score)
@@ -319,6 +331,73 @@ def _candidates(conn: sqlite3.Connection, ranking: Ranking) -> list[_Candidate]:
             out.append(cand)
     out.sort(key=lambda c: (-c.score, c.path, c.line))
     return out
+
+
+def _weigh_bodies(cands: list[_Candidate], reader: _Reader, words: set[str]) -> None:
+    """Scale each definition by the share of the task's words found inside it: a task
+    about escaping strings wants `format_string` (whose body escapes) before the file's
+    first functions, though no name says "escape". Words are compared by `stem`."""
+    if not cands:
+        return
+    lines = reader.lines(cands[0].path)
+    wanted = {stem(w) for w in words}
+    if lines is None or not wanted:
+        return
+    where = _lines_holding(lines, wanted)
+    if not where:
+        return
+    for cand in cands:
+        end = min(cand.end_line, cand.line + BODY_MAX_LINES)
+        inside = sum(1 for numbers in where.values() if _any_between(numbers, cand.line, end))
+        cand.score *= 1.0 + BODY_SHARE * inside / len(wanted)
+
+
+def _lines_holding(lines: list[str], wanted: set[str]) -> dict[str, list[int]]:
+    """For each wanted stem, the (1-based, ascending) lines whose identifiers hold it.
+    A stem is a prefix of its words, so only the places where it occurs as a substring
+    are looked at: the identifier around each is split and stemmed to confirm."""
+    text = "\n".join(lines)
+    lower = text.lower()
+    starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+    where: dict[str, list[int]] = {}
+    for word in wanted:
+        numbers: list[int] = []
+        at = lower.find(word)
+        while at != -1:
+            first = at
+            while first and (lower[first - 1].isalnum() or lower[first - 1] == "_"):
+                first -= 1
+            match = _IDENT.match(text, first)
+            last = match.end() if match else at + len(word)
+            if match and word in {stem(w) for w in split_identifier(match.group())}:
+                line = bisect.bisect_right(starts, at)
+                if not numbers or numbers[-1] != line:
+                    numbers.append(line)
+            at = lower.find(word, max(last, at + 1))
+        if numbers:
+            where[word] = numbers
+    return where
+
+
+def _any_between(numbers: list[int], first: int, last: int) -> bool:
+    at = bisect.bisect_left(numbers, first)
+    return at < len(numbers) and numbers[at] <= last
+
+
+@lru_cache(maxsize=1 << 14)
+def stem(word: str) -> str:
+    """A light English stem (escape, escapes, escaped, escaping → escap; string, strings →
+    string), enough to match a task's words with the code's; the BM25 index uses the
+    porter stemmer for the same reason. Lower-case input. Always a prefix of the word, so
+    `_lines_holding` can look for it as a substring."""
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
+        base = word[: -len(suffix)]
+        if word.endswith(suffix) and len(base) >= 3 and any(v in base for v in "aeiouy"):
+            word = base
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
 def _summarized(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from mom_cli.config import ModelConfig, ProviderConfig
 from mom_cli.errors import MalformedResponseError, ProviderError
 from mom_cli.providers._support import LoopLocal, api_key, key_availability, secret_value
-from mom_cli.providers.base import Availability, Capabilities, CompletionRequest
+from mom_cli.providers.base import Availability, Capabilities, CompletionRequest, StreamEnd
 from mom_cli.providers.errors_map import map_sdk_error
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ class AnthropicProvider:
                 getattr(block, "text", "") for block in message.content if block.type == "text"
             )
             usage = message.usage
-            return text, usage.input_tokens, usage.output_tokens, message.stop_reason or "stop"
+            return text, usage.input_tokens, usage.output_tokens, finish_reason(message.stop_reason)
         except (AttributeError, TypeError) as exc:
             raise MalformedResponseError(
                 f"{self.name}: message without content/usage ({type(exc).__name__})",
@@ -95,14 +95,22 @@ class AnthropicProvider:
 
     async def stream(
         self, request: CompletionRequest, model: ModelConfig, endpoint: str
-    ) -> AsyncIterator[str]:
+    ) -> AsyncIterator[str | StreamEnd]:
         stopped = False
+        tokens_in: int | None = None
+        tokens_out: int | None = None
+        stop_reason: str | None = None
         try:
             client = self._clients.get(endpoint)
             events = await client.messages.create(**self._params(request, model), stream=True)
             async for event in events:
                 if event.type == "content_block_delta" and event.delta.type == "text_delta":
                     yield event.delta.text
+                elif event.type == "message_start":  # input tokens are billed here
+                    tokens_in = event.message.usage.input_tokens
+                elif event.type == "message_delta":  # output tokens, cumulative, and why
+                    tokens_out = event.usage.output_tokens
+                    stop_reason = event.delta.stop_reason or stop_reason
                 elif event.type == "message_stop":
                     stopped = True
         except Exception as exc:
@@ -113,7 +121,14 @@ class AnthropicProvider:
                 provider=self.name,
                 model=model.model_id,
             )
+        yield StreamEnd(tokens_in, tokens_out, finish_reason(stop_reason))
 
     async def aclose(self) -> None:
         for client in self._clients.pop_current():
             await client.close()
+
+
+def finish_reason(stop_reason: str | None) -> str:
+    """Anthropic's stop_reason in OpenAI's words: callers (the ladder's truncation check,
+    the gateway's clients) look for "length", never "max_tokens"."""
+    return {"max_tokens": "length", "tool_use": "tool_calls"}.get(stop_reason or "", "stop")

@@ -22,7 +22,7 @@ from typing import Any
 from mom_cli.config import LocalModelsSection, ModelConfig, ProviderConfig
 from mom_cli.errors import ContextOverflowError, MalformedResponseError, UnavailableError
 from mom_cli.providers._support import chat_messages
-from mom_cli.providers.base import Availability, Capabilities, CompletionRequest
+from mom_cli.providers.base import Availability, Capabilities, CompletionRequest, StreamEnd
 
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SETUP_HINT = "run ./scripts/setup"
@@ -177,31 +177,44 @@ class EmbeddedProvider:
         async with self._lock():
             return await asyncio.to_thread(self._run, request, model)
 
-    def _chunks(self, request: CompletionRequest, model: ModelConfig) -> Generator[str, None, None]:
+    def _chunks(
+        self, request: CompletionRequest, model: ModelConfig
+    ) -> Generator[str | StreamEnd, None, None]:
+        """Text pieces, then the counts: llama.cpp streams one token per chunk and sends no
+        usage, so output = chunks; input = the tokens left in the context minus those
+        (llama.cpp does not evaluate the last token it samples when it stops at max_tokens)."""
         with _model_lock:
             llama = self._llama(model)
+            produced, finish = 0, "stop"
             try:
                 for chunk in llama.create_chat_completion(**self._params(request), stream=True):
-                    text = chunk["choices"][0]["delta"].get("content")
+                    choice = chunk["choices"][0]
+                    text = choice["delta"].get("content")
+                    if text is not None and "role" not in choice["delta"]:
+                        produced += 1
                     if text:
                         yield text
+                    finish = choice.get("finish_reason") or finish
             except ValueError as exc:
                 raise ContextOverflowError(
                     str(exc), provider=self.name, model=model.model_id
                 ) from None
+            in_context = int(getattr(llama, "n_tokens", 0) or 0)
+            prompt = in_context - produced + (1 if finish == "length" else 0)
+            yield StreamEnd(prompt if prompt > 0 else None, produced, finish)
 
     async def stream(
         self, request: CompletionRequest, model: ModelConfig, endpoint: str
-    ) -> AsyncIterator[str]:
+    ) -> AsyncIterator[str | StreamEnd]:
         async with self._lock():
             chunks = self._chunks(request, model)
             done = object()
             try:
                 while True:
-                    text = await asyncio.to_thread(next, chunks, done)
-                    if text is done:
+                    piece = await asyncio.to_thread(next, chunks, done)
+                    if piece is done:
                         return
-                    yield str(text)
+                    yield piece if isinstance(piece, StreamEnd) else str(piece)
             finally:
                 await asyncio.to_thread(chunks.close)  # releases the model lock
 

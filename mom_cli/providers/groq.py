@@ -6,7 +6,9 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
+from mom_cli.config import ModelConfig
 from mom_cli.providers._support import api_key
+from mom_cli.providers.base import CompletionRequest
 from mom_cli.providers.openai_compat import ChatCompletionsProvider
 
 
@@ -17,6 +19,10 @@ class GroqProvider(ChatCompletionsProvider):
         import groq
 
         return groq
+
+    def _stream_params(self, request: CompletionRequest, model: ModelConfig) -> dict[str, Any]:
+        """Groq's SDK takes no stream_options; Groq reports usage in `x_groq` anyway."""
+        return self._params(request, model)
 
     def _make_client(self, endpoint: str) -> Any:
         return self._sdk().AsyncGroq(

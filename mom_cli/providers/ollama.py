@@ -19,7 +19,7 @@ import pydantic
 from mom_cli.config import ModelConfig, ProviderConfig
 from mom_cli.errors import MalformedResponseError, ProviderError, UnavailableError
 from mom_cli.providers._support import LoopLocal, chat_messages
-from mom_cli.providers.base import Availability, Capabilities, CompletionRequest
+from mom_cli.providers.base import Availability, Capabilities, CompletionRequest, StreamEnd
 from mom_cli.providers.errors_map import from_status, is_context_overflow, map_transport_error
 
 if TYPE_CHECKING:
@@ -134,30 +134,33 @@ class OllamaProvider:
                 content,
                 reply.prompt_eval_count or 0,
                 reply.eval_count or 0,
-                reply.done_reason or "stop",
+                "length" if reply.done_reason == "length" else "stop",
             )
         except Exception as exc:
             raise self._error(exc, model, endpoint) from None
 
     async def stream(
         self, request: CompletionRequest, model: ModelConfig, endpoint: str
-    ) -> AsyncIterator[str]:
-        done = False
+    ) -> AsyncIterator[str | StreamEnd]:
+        last: Any = None
         try:
             client = self._clients.get(endpoint)
             parts = await client.chat(**self._kwargs(request, model), stream=True)
             async for part in parts:
                 if part.message and part.message.content:
                     yield part.message.content
-                done = done or bool(part.done)
+                if part.done:
+                    last = part  # the done part carries the counts and done_reason
         except Exception as exc:
             raise self._error(exc, model, endpoint) from None
-        if not done:
+        if last is None:
             raise MalformedResponseError(
                 f"Ollama at {endpoint}: stream ended before done=true (truncated)",
                 provider=self.name,
                 model=model.model_id,
             )
+        finish = "length" if last.done_reason == "length" else "stop"
+        yield StreamEnd(last.prompt_eval_count, last.eval_count, finish)
 
     async def aclose(self) -> None:
         for client in self._clients.pop_current():

@@ -96,29 +96,39 @@ class ChatCompletionsProvider:
                 model=model.model_id,
             ) from None
 
+    def _stream_params(self, request: CompletionRequest, model: ModelConfig) -> dict[str, Any]:
+        """Ask for the stream's usage (OpenAI sends it in one last chunk): without it the
+        ledger would have to guess a paid call's tokens from its text."""
+        return {**self._params(request, model), "stream_options": {"include_usage": True}}
+
     async def stream(
         self, request: CompletionRequest, model: ModelConfig, endpoint: str
     ) -> AsyncIterator[str | StreamEnd]:
-        finished = False
+        finish = ""
+        usage: Any = None
         try:
             client = self._clients.get(endpoint)
             chunks = await client.chat.completions.create(
-                **self._params(request, model), stream=True
+                **self._stream_params(request, model), stream=True
             )
             async for chunk in chunks:
+                usage = _stream_usage(chunk) or usage
                 for choice in chunk.choices or ():
                     if choice.delta and choice.delta.content:
                         yield choice.delta.content
                     if choice.finish_reason:
-                        finished = True
+                        finish = choice.finish_reason
         except Exception as exc:
             raise self._error(exc, model, endpoint) from None
-        if not finished:
+        if not finish:
             raise MalformedResponseError(
                 f"{self.name}: stream ended before a finish_reason (truncated)",
                 provider=self.name,
                 model=model.model_id,
             )
+        tokens_in = getattr(usage, "prompt_tokens", None)
+        tokens_out = getattr(usage, "completion_tokens", None)
+        yield StreamEnd(tokens_in, tokens_out, finish)
 
     async def aclose(self) -> None:
         for client in self._clients.pop_current():
@@ -127,3 +137,25 @@ class ChatCompletionsProvider:
 
 class OpenAICompatProvider(ChatCompletionsProvider):
     """kind = "openai_compat"."""
+
+
+def _stream_usage(chunk: Any) -> Any:
+    """A chunk's usage: OpenAI's `usage` (with stream_options), or Groq's `x_groq.usage`."""
+    usage = getattr(chunk, "usage", None)
+    if usage is not None:
+        return usage
+    extra = getattr(chunk, "x_groq", None) or (getattr(chunk, "model_extra", None) or {}).get(
+        "x_groq"
+    )
+    found = extra.get("usage") if isinstance(extra, dict) else getattr(extra, "usage", None)
+    if isinstance(found, dict):
+        return _Usage(found.get("prompt_tokens"), found.get("completion_tokens"))
+    return found
+
+
+class _Usage:
+    """prompt/completion token counts read from a plain dict (Groq's x_groq field)."""
+
+    def __init__(self, prompt_tokens: int | None, completion_tokens: int | None) -> None:
+        self.prompt_tokens = prompt_tokens
+        self.completion_tokens = completion_tokens

@@ -96,6 +96,8 @@ def _stream_usage(
     """(input tokens, output tokens, ledger note) of one streamed attempt."""
     if end is not None and end.input_tokens is not None and end.output_tokens is not None:
         return end.input_tokens, end.output_tokens, ""
+    if end is not None and end.output_tokens is not None:
+        return estimate_tokens(request), end.output_tokens, "input tokens estimated"
     chars = sum(len(p) for p in pieces)
     tokens_in = estimate_tokens(request) if chars or error is None else 0
     return tokens_in, (chars + 3) // 4, "usage estimated from the streamed text"

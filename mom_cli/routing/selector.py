@@ -98,14 +98,22 @@ class ModelSelector:
         )
         self.tier_order = default + extra
 
+    def check_max_tier(self, max_tier: str | None) -> None:
+        """UsageError for a `--max-tier` no ladder knows, before any work is done."""
+        if max_tier is not None and max_tier != RULES_TIER and max_tier not in self.tier_order:
+            known = [RULES_TIER, *self.tier_order]
+            raise UsageError(f"--max-tier {max_tier}: unknown tier; known: {known}")
+
     def ladder_for(self, profile: StepProfile, max_tier: str | None = None) -> list[str]:
-        """The step's ladder without the rules tier, capped at `max_tier`."""
+        """The step's ladder without the rules tier, capped at `max_tier` (`rules`: no
+        model at all, as `mom doctor` and the README list it as the first tier)."""
         key = "critical" if profile.quality == "critical" else profile.task_type
         ladder = [t for t in self.config.ladder(key) if t != RULES_TIER]
         if max_tier is None:
             return ladder
-        if max_tier not in self.tier_order:
-            raise UsageError(f"--max-tier {max_tier}: unknown tier; known: {self.tier_order}")
+        self.check_max_tier(max_tier)
+        if max_tier == RULES_TIER:
+            return []
         cap = self.tier_order.index(max_tier)
         capped = [t for t in ladder if t in self.tier_order and self.tier_order.index(t) <= cap]
         if not capped:  # e.g. the critical ladder is all above the cap: fall back to default

@@ -1,5 +1,6 @@
-"""JavaScript/TypeScript rules: `eslint --fix` when the project has eslint, and tsc's
-"Did you mean" for misspelt names (TS2551/TS2552: the compiler names the fix)."""
+"""JavaScript/TypeScript rules: `eslint --fix` when the project has eslint, tsc's
+"Did you mean" for misspelt names (TS2551/TS2552: the compiler names the fix), and a
+missing `,` between object or array entries, located by tree-sitter."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import json
 import re
 
 from mom_cli.edits.blocks import EditBlock
+from mom_cli.rules.c_family import code_end
 from mom_cli.rules.registry import RuleContext, rule
-from mom_cli.rules.textedit import minimal_block
+from mom_cli.rules.textedit import minimal_block, replace_line
 from mom_cli.rules.tools import run_tool
+from mom_cli.validate.detect import language_of
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.syntax import check_source
 
 _DID_YOU_MEAN = re.compile(
     r"(?:Cannot find name|Property) '(?P<bad>[\w$]+)'.*?Did you mean '(?P<good>[\w$]+)'\?"
@@ -59,3 +63,36 @@ def tsc_did_you_mean(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlo
         return None
     lines[diag.line - 1] = pattern.sub(good, line)
     return minimal_block(diag.file, source, "".join(lines))
+
+
+# a line ending in one of these needs no comma after it (it opens, continues or ends one)
+_NO_COMMA_AFTER = (",", "{", "[", "(", ";", ":", "=>", "=", "+", "-", "*", "/", "&&", "||", "?")
+
+
+@rule("js.missing_comma", languages=("javascript", "typescript", "tsx"))
+def missing_comma(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock | None:
+    """An object or array entry without its trailing `,` (`bold: init(1, 22)` before
+    `dim: …`, as in lukeed/kleur) → add it at the end of the line before the error, when
+    tree-sitter's reparse then has fewer errors and none left at or before that line."""
+    if diag.stage != "syntax" or diag.tool != "tree-sitter" or diag.line < 2:
+        return None
+    language = language_of(diag.file) or ""
+    before = check_source(diag.file, source.encode(), language)
+    if not before:
+        return None
+    lines = source.splitlines(keepends=True)
+    lineno = next(
+        (n for n in range(min(diag.line, len(lines)) - 1, 0, -1) if lines[n - 1].strip()), 0
+    )
+    if not lineno:
+        return None
+    line = lines[lineno - 1].rstrip("\r\n")
+    end = code_end(line)
+    code = line[:end].strip()
+    if not code or code.startswith(("//", "/*", "*")) or code.endswith(_NO_COMMA_AFTER):
+        return None
+    candidate = replace_line(source, lineno, line[:end] + "," + line[end:])
+    after = check_source(diag.file, candidate.encode(), language)
+    if len(after) < len(before) and all(d.line > lineno for d in after):
+        return minimal_block(diag.file, source, candidate)
+    return None

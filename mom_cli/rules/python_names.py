@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 from mom_cli.edits.blocks import EditBlock
+from mom_cli.rules.python_imports import add_import
 from mom_cli.rules.registry import RuleContext, rule
 from mom_cli.rules.textedit import minimal_block
 from mom_cli.validate.diagnostics import Diagnostic
@@ -69,15 +70,23 @@ def osa_distance(a: str, b: str) -> int:
     return prev[len(b)]
 
 
+def name_score(name: str, candidate: str) -> tuple[float, int]:
+    """How far `candidate` is from `name`, smaller is closer: the case-blind distance
+    (an exact case-blind match counts half a step), then the case-aware one, which
+    breaks ties the way CPython's "Did you mean" does (`Pth` → `Path`, not `path`)."""
+    blind = osa_distance(name.lower(), candidate.lower())
+    return blind - (0.5 if name.lower() == candidate.lower() else 0), osa_distance(name, candidate)
+
+
 def closest_name(name: str, candidates: Iterable[str]) -> str | None:
     """The unique closest candidate within a length-scaled distance, else None."""
     limit = 1 if len(name) <= 5 else 2
     scored = sorted(
-        (osa_distance(name.lower(), c.lower()) - (0.5 if name.lower() == c.lower() else 0), c)
+        (name_score(name, c), c)
         for c in set(candidates)
         if c != name and abs(len(c) - len(name)) <= limit
     )
-    if not scored or scored[0][0] > limit:
+    if not scored or scored[0][0][0] > limit:
         return None
     if len(scored) > 1 and scored[1][0] == scored[0][0]:
         return None
@@ -203,23 +212,6 @@ def _stdlib_exporter(name: str) -> str | None:
     return None
 
 
-def add_import(source: str, statement: str) -> str:
-    """`source` with `statement` inserted after the leading imports (or the docstring)."""
-    tree = ast.parse(source)
-    after = 0
-    for i, node in enumerate(tree.body):
-        is_doc = i == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
-        if is_doc or isinstance(node, ast.Import | ast.ImportFrom):
-            after = node.end_lineno or node.lineno
-        elif after:
-            break
-    lines = source.splitlines(keepends=True)
-    if lines and not lines[-1].endswith("\n"):
-        lines[-1] += "\n"
-    lines.insert(after, statement + "\n")
-    return "".join(lines)
-
-
 def _import_for(
     name: str, path: str, ctx: RuleContext, *, exact_only: bool, as_module: bool
 ) -> str | None:
@@ -259,9 +251,10 @@ def undefined_name(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock
         return None  # bound somewhere here: not a typo this rule understands
     inner = scopes[-1]
     targets = [u for u in uses if inner is tree or u in _uses(inner, name)]
-    # 1. CPython prefers a close local: `return chunk` in a function with `chunks`.
+    # 1. CPython prefers a close local: `return chunk` in a function with `chunks`,
+    # unless a global is closer: `Pth(path)` is `Path(path)`, not `path(path)`.
     local = closest_name(name, _bound_names(inner)) if inner is not tree else None
-    if local is not None:
+    if local is not None and not _closer_outside(name, local, visible - _bound_names(inner)):
         return minimal_block(diag.file, source, _rename(source, targets, local))
     # 2. the exact name of a module used as one (`json.dumps`), or a project symbol
     statement = _import_for(
@@ -276,6 +269,13 @@ def undefined_name(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock
     if statement is None:
         return None
     return minimal_block(diag.file, source, add_import(source, statement))
+
+
+def _closer_outside(name: str, local: str, others: set[str]) -> bool:
+    """Is a global or builtin strictly closer to `name` than the local `local`?"""
+    best = name_score(name, local)
+    limit = 1 if len(name) <= 5 else 2
+    return any(name_score(name, c) < best for c in others if abs(len(c) - len(name)) <= limit)
 
 
 def _used_as_module(tree: ast.AST, name: str) -> bool:

@@ -1,14 +1,20 @@
-"""Rust rules: rustc's and clippy's own suggestions marked `MachineApplicable`.
+"""Rust rules: rustc's and clippy's own suggestions marked `MachineApplicable`, and
+rustc's one "similar name exists" suggestion for a misspelt name.
 
 These are the suggestions `cargo fix` / `cargo clippy --fix` would apply. The rule runs
 cargo with `--message-format=json` in the project, picks the message at the diagnostic's
 file and line, and turns its machine-applicable replacements into one edit (checked and
-rolled back by the engine like any other). Without cargo, the rule stands aside.
+rolled back by the engine like any other). rustc marks its "a local variable with a
+similar name exists" (E0425 and kin) `MaybeIncorrect`; when it offers exactly one such
+name it is taken too, as the Python rules follow CPython's "Did you mean": the build and
+the tests judge it, and a misspelt `count` otherwise went to a model (rapidfuzz/strsim-rs).
+Without cargo, the rule stands aside.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from mom_cli.edits.blocks import EditBlock
@@ -37,6 +43,9 @@ def cargo_messages(ctx: RuleContext, subcommand: str, source: str) -> list[dict[
     return messages
 
 
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
 def _replacements(message: dict[str, Any], file: str) -> list[tuple[int, int, str]]:
     spans = list(message.get("spans", []))
     for child in message.get("children", []):
@@ -51,7 +60,25 @@ def _replacements(message: dict[str, Any], file: str) -> list[tuple[int, int, st
             out.append(
                 (int(span["byte_start"]), int(span["byte_end"]), span["suggested_replacement"])
             )
-    return out
+    return out or _similar_name(message, file)
+
+
+def _similar_name(message: dict[str, Any], file: str) -> list[tuple[int, int, str]]:
+    """rustc's single "… with a similar name exists" rename, though `MaybeIncorrect`."""
+    found = [
+        span
+        for child in message.get("children", [])
+        if "similar name" in str(child.get("message", ""))
+        for span in child.get("spans", [])
+        if span.get("suggested_replacement") is not None
+    ]
+    if len(found) != 1 or found[0].get("file_name") != file:
+        return []
+    span = found[0]
+    name = str(span["suggested_replacement"])
+    if not _IDENT.match(name) or span.get("suggestion_applicability") != "MaybeIncorrect":
+        return []
+    return [(int(span["byte_start"]), int(span["byte_end"]), name)]
 
 
 def _at(message: dict[str, Any], diag: Diagnostic) -> bool:

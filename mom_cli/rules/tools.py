@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from mom_cli.validate.detect import detect_project
 from mom_cli.validate.runner import run_command
 
 TOOL_TIMEOUT = 60.0
@@ -55,7 +56,23 @@ RULE_TOOLS = {
 }
 
 
+RULE_TOOL_KIND = {
+    "ruff": "python",
+    "black": "python",
+    "cargo": "rust",
+    "gofmt": "go",
+    "goimports": "go",
+}  # the project kind (validate.detect) each rule tool serves
+
+
 def missing_rule_tools(repo: Path) -> dict[str, str]:
-    """Tools tier-0 rules would use that are absent here (for `mom doctor`); their rules
-    are skipped, never failed."""
-    return {name: why for name, why in RULE_TOOLS.items() if find_tool(name, repo) is None}
+    """Tools tier-0 rules would use on this project that are absent here (for `mom
+    doctor`); their rules are skipped, never failed. A tool for a language the project
+    does not have is left out: on a JavaScript project (lukeed/kleur) doctor warned that
+    black and gofmt were missing. With no project kind found, every tool is listed."""
+    kinds = detect_project(repo).kinds
+    return {
+        name: why
+        for name, why in RULE_TOOLS.items()
+        if (not kinds or RULE_TOOL_KIND[name] in kinds) and find_tool(name, repo) is None
+    }

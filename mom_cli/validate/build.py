@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mom_cli.tempdirs import temp_dir
+from mom_cli.validate.cargo_targets import run_cargo_targets
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.parsers import cargo_rendered, parse_cargo_json, parse_generic, relpath
 from mom_cli.validate.pyimports import module_name
@@ -138,13 +139,14 @@ def _cargo_check(ctx: StageContext, started: float) -> StageResult:
     cargo = resolve_tool(ctx.repo, "cargo")
     if cargo is None:
         return StageResult("build", True, 0.0, skipped=True, note="cargo not found")
-    result = _run(
-        ctx,
-        cargo.command("check", "--all-targets", "--message-format=json", "--quiet"),
-        env=cargo_env(ctx),
+    result, note = run_cargo_targets(
+        cargo, "check", ctx.root, timeout=ctx.timeout, env=cargo_env(ctx)
     )
     raw = cargo_rendered(result.stdout) + "\n" + result.stderr
-    return _finish(ctx, cargo, result, started, parse_cargo_json, raw=raw.strip()[-4000:])
+    stage = _finish(ctx, cargo, result, started, parse_cargo_json, raw=raw.strip()[-4000:])
+    if note:  # shown beside the tool: the stage checked less than --all-targets
+        stage.note, stage.tool_used = note, f"{stage.tool_used}; {note}"
+    return stage
 
 
 def cargo_env(ctx: StageContext) -> dict[str, str]:

@@ -15,6 +15,7 @@ from mom_cli.tempdirs import temp_dir
 from mom_cli.validate.build import cargo_env
 from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.jsfailures import parse_js_stack
 from mom_cli.validate.parsers import parse_generic
 from mom_cli.validate.pyimports import dotted_name, imported_names, is_test_file
 from mom_cli.validate.result import StageContext, StageResult, trim
@@ -46,7 +47,10 @@ def run_tests_stage(ctx: StageContext) -> StageResult:
         npm = resolve_tool(ctx.repo, "npm")
         if npm is not None:
             result = run_command(npm.command("test", "--silent"), ctx.root, timeout=ctx.timeout)
-            return _finish(npm, result, parse_tap(result.output), started)
+            found = parse_tap(result.output)
+            if not found and result.returncode != 0:
+                found = parse_js_stack(result.output, ctx.root)
+            return _finish(npm, result, found, started)
     if ctx.project.has("python") or ctx.files_of("python"):
         return _pytest(ctx, started)
     return StageResult("tests", True, 0.0, skipped=True, note="no test runner for this project")

@@ -99,6 +99,7 @@ class FixBuild:
         self.store = CheckpointStore(self.repo)
         self.applier = applier or CheckpointApplier(self.repo, self.store)
         self.selector = ModelSelector(config, caller)
+        self.selector.check_max_tier(max_tier)  # a typo fails now, not after the checks
         self.policy = ClimbPolicy(config, ledger)
         self.lint = lint  # "changed" (scope) | "all" (also ruff's safe fixes everywhere)
         self.scope: Scope | None = None
@@ -201,6 +202,10 @@ class FixBuild:
 
     def _debt(self, remaining: list[Diagnostic], first: list[Diagnostic]) -> list[Diagnostic]:
         return debt_left(self.checker, self.scope, remaining, first)
+
+    def _changed(self) -> dict[str, set[int] | None] | None:
+        """Lines changed since the base: a failing test's prime suspects (test_trace)."""
+        return changed_lines(self.repo, self.scope.base) if self.scope is not None else None
 
     def _rescope(self, diags: list[Diagnostic]) -> list[Diagnostic]:
         return self.scope.classify(diags) if self.scope is not None else diags
@@ -314,7 +319,9 @@ class FixBuild:
     async def _model_tier(
         self, state: ProjectState, rules: RulesReport | None, result: FixBuildResult
     ) -> None:
-        steps = plan_steps(state.diagnostics, self.repo, project_files(self.repo))
+        steps = plan_steps(
+            state.diagnostics, self.repo, project_files(self.repo), changed=self._changed()
+        )
         if not steps:
             return
         rungs, needs = self._rungs()
@@ -412,7 +419,7 @@ class FixBuild:
         an estimated cost (labelled as an estimate). Nothing is written."""
         ctx = RuleContext(self.repo, tuple(project_files(self.repo)))
         rungs, _ = self._rungs()
-        steps = plan_steps(diags, self.repo, project_files(self.repo))
+        steps = plan_steps(diags, self.repo, project_files(self.repo), changed=self._changed())
         plans = []
         for step in steps:
             source = ctx.read(step.file) or ""

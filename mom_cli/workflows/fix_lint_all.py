@@ -24,7 +24,7 @@ from mom_cli.rules.textedit import minimal_block
 from mom_cli.validate.detect import language_of, project_files
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.lint import ruff_rule_args
-from mom_cli.validate.lint_baseline import finding_key
+from mom_cli.validate.lint_baseline import Key, finding_key
 from mom_cli.validate.runner import ruff_tool, run_command
 from mom_cli.workflows.fix_scope import DEBT_NOTE
 
@@ -40,6 +40,9 @@ def safe_fix_blocks(flow: FixBuild, skip: set[str]) -> list[EditBlock]:
     for rel in project_files(flow.repo):
         if rel in skip or language_of(rel) != "python":
             continue
+        if (flow.repo / rel).is_symlink():
+            continue  # its target gets its own block; the applier refuses links, and one
+            # refused block sank the whole sweep (python-semver's tests/coerce.py)
         try:
             old = (flow.repo / rel).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -55,6 +58,18 @@ def safe_fix_blocks(flow: FixBuild, skip: set[str]) -> list[EditBlock]:
         if block is not None:
             blocks.append(block)
     return blocks
+
+
+def sweepable(debt: list[Diagnostic]) -> bool:
+    """Could `--lint all` touch any of this debt? Only ruff findings in Python files that
+    carry a fix can be: a hint promising more (on debt in pyproject.toml, or findings with
+    no fix) sends the user to a run that changes nothing."""
+    return any(
+        d.stage == "lint"
+        and language_of(d.file) == "python"
+        and (d.tool != "ruff" or "(autofix available)" in d.message)  # flake8 does not say
+        for d in debt
+    )
 
 
 def sweep_safe_fixes(flow: FixBuild, result: FixBuildResult) -> None:
@@ -90,14 +105,22 @@ def sweep_safe_fixes(flow: FixBuild, result: FixBuildResult) -> None:
     result.steps.append(report)
 
 
+def plain_key(d: Diagnostic) -> Key:
+    """finding_key without the debt label: the same finding, whether it was labelled debt
+    (before) or not (on a line the sweep rewrote, after). With the label in the key, a
+    finding ruff's fix left on a line it rewrote (python-semver: `1 > v1` → `v1 < 1`,
+    still B015) counted as new and rolled the whole sweep back."""
+    return finding_key(replace(d, message=d.message.removesuffix(DEBT_NOTE)))
+
+
 def carry_debt(before: list[Diagnostic], after: list[Diagnostic]) -> list[Diagnostic]:
     """A finding that was debt before the sweep stays debt, though its line was rewritten."""
     budget = Counter(
-        finding_key(d) for d in before if d.stage == "lint" and d.message.endswith(DEBT_NOTE)
+        plain_key(d) for d in before if d.stage == "lint" and d.message.endswith(DEBT_NOTE)
     )
     out = []
     for d in after:
-        key = finding_key(d)
+        key = plain_key(d)
         if d.stage == "lint" and d.severity == "error" and budget[key] > 0:
             budget[key] -= 1
             d = replace(d, severity="info", message=d.message + DEBT_NOTE)
@@ -113,8 +136,8 @@ def _worse(before: list[Diagnostic], after: list[Diagnostic]) -> str:
     if new:
         stage, file, _code, message = next(iter(new))
         return f"new {stage} failure in {file or 'the project'}: {message[:100]}"
-    lint_was = Counter(finding_key(d) for d in before if d.stage == "lint")
-    lint_now = Counter(finding_key(d) for d in after if d.stage == "lint")
+    lint_was = Counter(plain_key(d) for d in before if d.stage == "lint")
+    lint_now = Counter(plain_key(d) for d in after if d.stage == "lint")
     extra = lint_now - lint_was
     if extra:
         file, code, _ = next(iter(extra))

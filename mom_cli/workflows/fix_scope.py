@@ -6,10 +6,11 @@ scope), else the empty tree (a repo with one commit, or none). The working tree 
 unstaged, untracked-not-ignored) counts as changed too.
 
 In scope: syntax and build errors; failing tests, except those that fail at the base too;
-lint findings on changed lines, and findings in a changed file that the base version of
-that file did not have (deleting an import's last use makes the import unused on a line
-nobody touched). Everything else is **debt**: reported once, downgraded to "info" so that
-neither rules nor models target it, and it does not fail the run.
+lint findings on changed lines, and, in a changed Python file, findings that its base
+version did not have (deleting an import's last use makes the import unused on a line
+nobody touched; other languages have no per-file base lint). Everything else is
+**debt**: reported once, downgraded to "info" so that neither rules nor models target it,
+and it does not fail the run.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from mom_cli.validate.detect import language_of
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.lint_baseline import Key, finding_key
 
@@ -166,6 +168,11 @@ class Scope:
         lines = changed[d.file]
         if lines is None or d.line in lines:
             return ""
+        if language_of(d.file) != "python":
+            # no base linter for it (clippy, eslint need the whole project at the base):
+            # what cannot be shown new is not the change's (strsim-rs: clippy's fixes
+            # rewrote two untouched functions of a file the change touched)
+            return DEBT_NOTE
         key = finding_key(d)
         if budget[key] > 0:
             budget[key] -= 1

@@ -9,13 +9,15 @@ step: it is one fix.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from mom_cli.rules.engine import STAGE_ORDER, first_failing_stage
+from mom_cli.validate.detect import language_of
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.workflows.model_step import FixStep, group_by_file
-from mom_cli.workflows.test_trace import trace_test_failures
+from mom_cli.workflows.test_trace import Changed, trace_test_failures
 
 MAX_FOLDED = 5  # test failures carried into a source file's own step, as evidence
 
@@ -26,9 +28,12 @@ def plan_steps(
     project_files: Sequence[str],
     *,
     use_index: bool = True,
+    changed: Changed | None = None,
 ) -> list[FixStep]:
     errors = [d for d in diags if d.severity == "error"]
-    groups, rest = trace_test_failures(errors, repo, project_files, use_index=use_index)
+    groups, rest = trace_test_failures(
+        errors, repo, project_files, use_index=use_index, changed=changed
+    )
     steps = group_by_file(rest, repo, project_files)
     by_file = {s.file: s for s in steps}
     traced: list[FixStep] = []
@@ -54,7 +59,31 @@ def plan_steps(
         )
     for step in [*steps, *traced]:
         step.kind = step_kind(step.diagnostics)
+        if changed and step.trace is None and step.kind == "tests":
+            step.context_files += changed_sources(step.file, changed, step.context_files)
     return [*steps, *traced]
+
+
+_TEST_PART = re.compile(r"(^|/)(tests?|__tests__|spec)/|[._-](test|spec)\.[^/]*$")
+
+
+def changed_sources(
+    test_file: str, changed: Changed, have: Sequence[str], limit: int = 2
+) -> list[str]:
+    """For a failing test no trace reaches (the tracer reads Python only), the changed
+    source files of its language: without them the step showed a model only the test file, the
+    one file it should not rewrite to make the test pass (lukeed/kleur: a regression in
+    index.mjs became a step on test/index.js alone)."""
+    language = language_of(test_file)
+    found = [
+        rel
+        for rel in sorted(changed)
+        if rel != test_file
+        and rel not in have
+        and language_of(rel) == language
+        and not _TEST_PART.search(rel)
+    ]
+    return found[:limit]
 
 
 def step_kind(diags: Sequence[Diagnostic]) -> str:

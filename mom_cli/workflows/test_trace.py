@@ -5,7 +5,10 @@ the project code it implicates, in order of evidence:
 
 1. the traceback's frames in project (non-test) files: where the exception was raised;
 2. else the project functions the test's own body calls, through what it imports (an
-   assertion on a wrong return value has no project frame);
+   assertion on a wrong return value has no project frame), led by the functions the
+   change since the base touched in modules the test's imports reach: the base check
+   has shown the change broke the test, and a call through a method
+   (`Version.parse(a).compare(b)`) is out of reach of the import walk (python-semver);
 3. else the code index's best non-test file for the failure text.
 
 Failures that raised in the same function form one step (the same broken function fails
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from mom_cli.validate.diagnostics import Diagnostic
@@ -32,6 +35,7 @@ _FRAME = re.compile(r"^(?P<file>[^\s:][^:\n]*\.py):(?P<line>\d+):(?: in (?P<func
 # Python's own frames, quoted in pytest's `E` lines (a SyntaxError met while importing).
 _PY_FRAME = re.compile(r'File "(?P<file>[^"]+\.py)", line (?P<line>\d+)')
 MAX_CALLERS = 2
+Changed = Mapping[str, "set[int] | None"]  # file → lines changed since the base (None: all)
 
 
 class ProjectSources:
@@ -314,9 +318,14 @@ def evidence(diag: Diagnostic, frames: Sequence[tuple[str, int]]) -> list[str]:
 
 
 def trace_failure(
-    diag: Diagnostic, src: ProjectSources, root: Path, index_hint: IndexHint | None = None
+    diag: Diagnostic,
+    src: ProjectSources,
+    root: Path,
+    index_hint: IndexHint | None = None,
+    changed: Changed | None = None,
 ) -> Trace:
-    """What one failing test implicates (an empty Trace when nothing is found)."""
+    """What one failing test implicates (an empty Trace when nothing is found).
+    `changed`: file → lines changed since the base (fix_scope.changed_lines)."""
     test = test_span(src, diag)
     trace = Trace(tests=[test] if test else [])
     frames = project_frames(diag, src, root)
@@ -325,9 +334,12 @@ def trace_failure(
         trace.targets = list(dict.fromkeys(spans))[:MAX_TARGETS]
         trace.how = "frames"
     else:
-        trace.targets = callees(src, diag, test)
-        room = max(0, MAX_TARGETS - len(trace.targets))
-        trace.targets += helpers(src, trace.targets)[:room]
+        called = callees(src, diag, test)
+        near = reachable(src, [t.file for t in called]) if changed else []
+        suspects = changed_functions(src, changed, near) if changed else []
+        found = list(dict.fromkeys([*suspects[: MAX_TARGETS - 1], *called]))[:MAX_TARGETS]
+        room = max(0, MAX_TARGETS - len(found))
+        trace.targets = found + [h for h in helpers(src, called) if h not in found][:room]
         trace.how = "imports" if trace.targets else ""
     if not trace.targets and index_hint is not None:
         rel = index_hint(f"{diag.code} {diag.message}", [diag.file])
@@ -335,6 +347,58 @@ def trace_failure(
             trace.targets, trace.how = [Span(rel, "", 1, 0)], "index"
     trace.evidence[diag.code or diag.location()] = evidence(diag, frames)
     return trace
+
+
+def reachable(src: ProjectSources, starts: Sequence[str], limit: int = 200) -> list[str]:
+    """`starts`, then the project files they import, directly or through other project
+    modules. An import names the module it reads (`from pkg.mod import f`: pkg/mod.py),
+    not its parent packages: a package `__init__` that imports everything would make
+    every module a suspect."""
+    seen = set(starts)
+    order = list(dict.fromkeys(starts))
+    frontier = list(order)
+    while frontier and len(seen) < limit:
+        rel = frontier.pop(0)
+        tree = src.tree(rel)
+        module = dotted_name(src.repo, rel) or ""
+        for node in ast.walk(tree) if tree is not None else []:
+            read: list[str | None] = []
+            if isinstance(node, ast.Import):
+                read = [src.modules.get(a.name) for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = _absolute(node, module, rel)
+                # `from pkg import mod` reads the submodule; `from mod import f`, mod
+                read = [
+                    src.modules.get(f"{base}.{a.name}", src.modules.get(base)) for a in node.names
+                ]
+            for found in read:
+                if found is not None and found not in seen:
+                    seen.add(found)
+                    order.append(found)
+                    frontier.append(found)
+    return order
+
+
+def changed_functions(src: ProjectSources, changed: Changed, files: Sequence[str]) -> list[Span]:
+    """The functions around lines changed since the base, in the source files among
+    `files` (a new or untracked file counts whole, so it names no one function)."""
+    out: list[Span] = []
+    for rel in files:
+        lines = changed.get(rel)
+        tree = src.tree(rel) if lines and src.source(rel) else None
+        if tree is None or not lines:
+            continue
+        functions = [
+            def_span(rel, name, node)
+            for name, node in definitions(tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        for line in sorted(lines):
+            around = [f for f in functions if f.start <= line <= f.end]
+            outermost = min(around, key=lambda f: f.start, default=None)  # a nested def's owner
+            if outermost is not None and outermost not in out:
+                out.append(outermost)
+    return out
 
 
 class IndexHint:
@@ -365,7 +429,12 @@ class IndexHint:
 
 
 def trace_test_failures(
-    diags: Sequence[Diagnostic], repo: Path, project_files: Sequence[str], *, use_index: bool = True
+    diags: Sequence[Diagnostic],
+    repo: Path,
+    project_files: Sequence[str],
+    *,
+    use_index: bool = True,
+    changed: Changed | None = None,
 ) -> tuple[list[tuple[list[Diagnostic], Trace]], list[Diagnostic]]:
     """(one group per root cause, the diagnostics that could not be traced)."""
     src = ProjectSources(repo, project_files)
@@ -376,7 +445,11 @@ def trace_test_failures(
         # the file pytest names is where the test is defined: test_*.py, or a mixin's
         # module such as tests/__init__.py
         is_py_test = d.stage == "tests" and d.tool == "pytest" and d.file.endswith(".py")
-        trace = trace_failure(d, src, repo, hint) if is_py_test and d.severity == "error" else None
+        trace = (
+            trace_failure(d, src, repo, hint, changed)
+            if is_py_test and d.severity == "error"
+            else None
+        )
         if trace is not None and trace.targets:
             traced.append((d, trace))
         else:

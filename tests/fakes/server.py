@@ -32,6 +32,7 @@ class Reply:
     delay: float = 0.0  # seconds to wait before any reply (to hold a call in flight)
     trickle_seconds: float = 2.0  # "trickle": one byte of the body (or one stream piece) per
     chunk_delay: float = 0.0  # seconds between streamed parts (a slow, mid-stream reply)
+    finish: str = "stop"  # "length": the answer was cut at max_tokens (in each wire's words)
 
     @classmethod
     def status_code(cls, status: int, message: str = "", **headers: str) -> Reply:
@@ -52,8 +53,8 @@ class Wire(Protocol):
 
     def is_chat(self, path: str) -> bool: ...
     def wants_stream(self, body: Any) -> bool: ...
-    def reply_body(self, content: str, body: Any) -> dict[str, Any]: ...
-    def stream_parts(self, content: str, body: Any) -> list[bytes]: ...
+    def reply_body(self, content: str, body: Any, finish: str = ...) -> dict[str, Any]: ...
+    def stream_parts(self, content: str, body: Any, finish: str = ...) -> list[bytes]: ...
     def stream_type(self) -> str: ...
     def error_body(self, status: int, message: str) -> dict[str, Any]: ...
     def get(self, path: str) -> dict[str, Any] | None: ...
@@ -177,16 +178,18 @@ def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
             elif kind == "malformed":
                 self._send_raw(200, b'{"id": "x", "choices": [ {"mess', "application/json")
             elif kind == "truncated":  # promises more bytes than it sends, then hangs up
-                data = json.dumps(wire.reply_body(reply.content, body)).encode()
+                data = json.dumps(wire.reply_body(reply.content, body, reply.finish)).encode()
                 self._send_raw(200, data[: len(data) // 2], "application/json", length=len(data))
                 self._hang_up()
             elif kind in ("stream", "truncated_stream"):
-                parts = wire.stream_parts(reply.content, body)
+                parts = wire.stream_parts(reply.content, body, reply.finish)
                 if kind == "truncated_stream":
                     parts = parts[: max(1, len(parts) // 2)]
                 self._stream(parts, truncated=kind == "truncated_stream", pause=reply.chunk_delay)
             else:
-                self._send_json(200, wire.reply_body(reply.content, body), reply.headers)
+                self._send_json(
+                    200, wire.reply_body(reply.content, body, reply.finish), reply.headers
+                )
 
         def _stream(self, parts: list[bytes], *, truncated: bool, pause: float = 0.0) -> None:
             self.send_response(200)
@@ -215,7 +218,10 @@ def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 chunks = [f"{len(p):x}\r\n".encode() + p + b"\r\n"
                           for p in wire.stream_parts(reply.content * 50, body)]  # fmt: skip
             else:
-                data = json.dumps(wire.reply_body(reply.content, body)).encode() + b" " * 100
+                data = (
+                    json.dumps(wire.reply_body(reply.content, body, reply.finish)).encode()
+                    + b" " * 100
+                )
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 chunks = [data[i : i + 1] for i in range(len(data))]

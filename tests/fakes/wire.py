@@ -19,6 +19,10 @@ def _pieces(content: str) -> list[str]:
     return [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
 
 
+def _anthropic_stop(finish: str) -> str:
+    return "max_tokens" if finish == "length" else "end_turn"
+
+
 def _sse(data: Any, event: str | None = None) -> bytes:
     head = f"event: {event}\n" if event else ""
     payload = data if isinstance(data, str) else json.dumps(data)
@@ -32,7 +36,7 @@ class OpenAIWire:
     def wants_stream(self, body: Any) -> bool:
         return bool(body.get("stream"))
 
-    def reply_body(self, content: str, body: Any) -> dict[str, Any]:
+    def reply_body(self, content: str, body: Any, finish: str = "stop") -> dict[str, Any]:
         prompt, completion = _words(body), len(content.split())
         return {
             "id": "chatcmpl-fake",
@@ -43,7 +47,7 @@ class OpenAIWire:
                 {
                     "index": 0,
                     "message": {"role": "assistant", "content": content},
-                    "finish_reason": "stop",
+                    "finish_reason": finish,
                 }
             ],
             "usage": {
@@ -53,26 +57,30 @@ class OpenAIWire:
             },
         }
 
-    def stream_parts(self, content: str, body: Any) -> list[bytes]:
-        def chunk(delta: dict[str, Any], finish: str | None) -> bytes:
+    def stream_parts(self, content: str, body: Any, finish: str = "stop") -> list[bytes]:
+        prompt, completion = _words(body), len(content.split())
+        usage = {"prompt_tokens": prompt, "completion_tokens": completion,
+                 "total_tokens": prompt + completion}  # fmt: skip
+
+        def chunk(delta: dict[str, Any], reason: str | None, **extra: Any) -> bytes:
             return _sse(
                 {
                     "id": "chatcmpl-fake",
                     "object": "chat.completion.chunk",
                     "created": 0,
                     "model": body.get("model", "fake"),
-                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": reason}],
+                    **extra,
                 }
             )
 
         parts = [chunk({"role": "assistant", "content": ""}, None)]
         parts += [chunk({"content": p}, None) for p in _pieces(content)]
-        parts.append(chunk({}, "stop"))
+        # Groq reports a stream's usage in `x_groq` on the last choice chunk (its SDK has no
+        # stream_options); OpenAI ignores the field.
+        parts.append(chunk({}, finish, x_groq={"id": "req_fake", "usage": usage}))
         options = body.get("stream_options") or {}
         if options.get("include_usage"):  # as OpenAI does: one last chunk, no choices
-            prompt, completion = _words(body), len(content.split())
-            usage = {"prompt_tokens": prompt, "completion_tokens": completion,
-                     "total_tokens": prompt + completion}  # fmt: skip
             parts.append(_sse({"id": "chatcmpl-fake", "object": "chat.completion.chunk",
                                "created": 0, "model": body.get("model", "fake"),
                                "choices": [], "usage": usage}))  # fmt: skip
@@ -96,22 +104,25 @@ class AnthropicWire:
     def wants_stream(self, body: Any) -> bool:
         return bool(body.get("stream"))
 
-    def _message(self, content: list[dict[str, Any]], body: Any, out: int) -> dict[str, Any]:
+    def _message(
+        self, content: list[dict[str, Any]], body: Any, out: int, finish: str = "stop"
+    ) -> dict[str, Any]:
         return {
             "id": "msg_fake",
             "type": "message",
             "role": "assistant",
             "model": body.get("model", "fake"),
             "content": content,
-            "stop_reason": "end_turn" if content else None,
+            "stop_reason": _anthropic_stop(finish) if content else None,
             "stop_sequence": None,
             "usage": {"input_tokens": _words(body), "output_tokens": out},
         }
 
-    def reply_body(self, content: str, body: Any) -> dict[str, Any]:
-        return self._message([{"type": "text", "text": content}], body, len(content.split()))
+    def reply_body(self, content: str, body: Any, finish: str = "stop") -> dict[str, Any]:
+        text = [{"type": "text", "text": content}]
+        return self._message(text, body, len(content.split()), finish)
 
-    def stream_parts(self, content: str, body: Any) -> list[bytes]:
+    def stream_parts(self, content: str, body: Any, finish: str = "stop") -> list[bytes]:
         parts = [
             _sse(
                 {"type": "message_start", "message": self._message([], body, 1)}, "message_start"
@@ -138,7 +149,7 @@ class AnthropicWire:
             _sse(
                 {
                     "type": "message_delta",
-                    "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                    "delta": {"stop_reason": _anthropic_stop(finish), "stop_sequence": None},
                     "usage": {"output_tokens": len(content.split())},
                 },
                 "message_delta",
@@ -168,7 +179,9 @@ class OllamaWire:
     def wants_stream(self, body: Any) -> bool:
         return body.get("stream", True) is not False
 
-    def _part(self, body: Any, text: str, done: bool, out: int = 0) -> dict[str, Any]:
+    def _part(
+        self, body: Any, text: str, done: bool, out: int = 0, finish: str = "stop"
+    ) -> dict[str, Any]:
         part: dict[str, Any] = {
             "model": body.get("model", "fake"),
             "created_at": "2025-01-01T00:00:00Z",
@@ -176,15 +189,15 @@ class OllamaWire:
             "done": done,
         }
         if done:
-            part.update(done_reason="stop", prompt_eval_count=_words(body), eval_count=out)
+            part.update(done_reason=finish, prompt_eval_count=_words(body), eval_count=out)
         return part
 
-    def reply_body(self, content: str, body: Any) -> dict[str, Any]:
-        return self._part(body, content, True, len(content.split()))
+    def reply_body(self, content: str, body: Any, finish: str = "stop") -> dict[str, Any]:
+        return self._part(body, content, True, len(content.split()), finish)
 
-    def stream_parts(self, content: str, body: Any) -> list[bytes]:
+    def stream_parts(self, content: str, body: Any, finish: str = "stop") -> list[bytes]:
         lines = [self._part(body, p, False) for p in _pieces(content)]
-        lines.append(self._part(body, "", True, len(content.split())))
+        lines.append(self._part(body, "", True, len(content.split()), finish))
         return [(json.dumps(line) + "\n").encode() for line in lines]
 
     def stream_type(self) -> str:

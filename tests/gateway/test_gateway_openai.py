@@ -94,8 +94,8 @@ def test_the_sdk_upstream_client_still_works(
     assert text == "one two three"
     assert "x-stainless-lang" in fakes[0].chat_requests[-1].headers  # the SDK sent it
     [row] = Ledger().rows()
-    assert row.outcome == "ok" and row.output_tokens > 0
-    assert row.detail == ("usage estimated from the streamed text" if streamed else "")
+    assert row.outcome == "ok" and row.output_tokens == 3  # the upstream's own count
+    assert row.detail == ""  # streamed too: the SDK asks for the stream's usage
 
 
 def test_streaming_without_usage_has_no_usage_chunk(gateway: Gateway) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from index_helpers import SAMPLE_PY
 
 from mom_cli.index.api import CodeIndex
-from mom_cli.index.context import ContextSession, Mode
+from mom_cli.index.context import ContextSession, Mode, stem
 from mom_cli.index.tokens import estimate_tokens
 
 MakeRepo = Callable[[Mapping[str, str | bytes]], Path]
@@ -131,6 +131,68 @@ def test_a_plain_word_that_names_a_module_does_not_pull_a_namesake_method(
     # Written as code, the same word is a sure match.
     ctx = index.context("the `json` property drops unicode escapes", budget=400)
     assert ctx.excerpts[0].path == "meta/adapters.py"
+
+
+WRITER = '''"""Render values as text."""
+
+
+def dump(obj, fp):
+    fp.write(dumps(obj))
+
+
+def dumps(obj):
+    return "".join(chunks(obj))
+
+
+def chunks(obj):
+    for key, value in obj.items():
+        yield f"{key} = {render(value)}"
+
+
+def render(value):
+    if isinstance(value, str):
+        return quote(value)
+    return str(value)
+
+
+def quote(s):
+    """Backslash-escape control characters and quotes."""
+    out = []
+    for char in s:
+        out.append(ESCAPES.get(char, char))
+    return '"' + "".join(out) + '"'
+
+
+ESCAPES = {"\\n": "\\\\n", '"': '\\\\"'}
+'''
+
+
+def test_the_definition_holding_the_task_words_comes_first_in_its_file(
+    index_repo: MakeRepo, tmp_path: Path
+) -> None:
+    """Within one file, a definition whose body or docstring holds the task's words is
+    shown before the file's first definitions, even when no name says so."""
+    repo = index_repo({"writer.py": WRITER})
+    (tmp_path / "state").mkdir()
+    index = CodeIndex(repo, tmp_path / "state")
+    index.refresh()
+    ctx = index.context("control characters are not escaped in quoted output", budget=120)
+    assert ctx.excerpts and ctx.excerpts[0].symbol == "quote"
+
+
+@pytest.mark.parametrize(
+    ("task_word", "code_word"),
+    [("escaped", "escapes"), ("escaping", "escape"), ("strings", "string"),
+     ("parsing", "parse"), ("lines", "line"), ("classes", "class")],
+)  # fmt: skip
+def test_stem_meets_the_words_code_uses(task_word: str, code_word: str) -> None:
+    assert stem(task_word) == stem(code_word)
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", max_size=20))
+def test_stem_is_a_prefix_of_its_word(word: str) -> None:
+    """What `_lines_holding` relies on: a line holds a word only if it holds its stem."""
+    assert word.startswith(stem(word))
 
 
 def test_a_huge_task_text_is_answered(index_sample: CodeIndex) -> None:

@@ -110,11 +110,44 @@ def failure(fn: Any, *args: Any) -> ProviderError:
     return info.value
 
 
+def stream_pieces(case: Case, server: FakeServer) -> list[object]:
+    adapter, model = adapter_for(case, server.url + case.suffix)
+
+    async def go() -> list[object]:
+        try:
+            return [p async for p in adapter.stream(REQUEST, model, server.url + case.suffix)]
+        finally:
+            await adapter.aclose()
+
+    return asyncio.run(go())
+
+
 def test_normal_reply_with_usage(case: Case, server: FakeServer) -> None:
     content, tokens_in, tokens_out, finish = run_complete(case, server)
     assert content == "Hello from the fake server."
     assert tokens_in > 0 and tokens_out == 5
-    assert finish in ("stop", "end_turn")
+    assert finish == "stop"  # in OpenAI's words, whatever the wire says (end_turn, ...)
+
+
+def test_every_stream_ends_with_the_upstream_usage(case: Case, server: FakeServer) -> None:
+    """A paid stream's ledger row holds the tokens the provider billed, not a guess from
+    the text: each wire's own usage (OpenAI's include_usage chunk, Groq's x_groq,
+    Anthropic's message_start/message_delta, Ollama's done part) ends the stream."""
+    end = stream_pieces(case, server)[-1]
+    assert isinstance(end, StreamEnd), end
+    assert end.output_tokens == 5 and (end.input_tokens or 0) > 0 and end.finish_reason == "stop"
+    if case.kind == "openai_compat":
+        assert server.chat_requests[-1].body["stream_options"] == {"include_usage": True}
+
+
+def test_an_answer_cut_at_max_tokens_says_length(case: Case, server: FakeServer) -> None:
+    """Anthropic's max_tokens and Ollama's done_reason reach callers as "length": the
+    ladder escalates truncated answers and OpenAI clients look for exactly that word."""
+    server.script(Reply(finish="length"))
+    assert run_complete(case, server)[3] == "length"
+    server.script(Reply(kind="stream", finish="length"))
+    end = stream_pieces(case, server)[-1]
+    assert isinstance(end, StreamEnd) and end.finish_reason == "length"
     sent = server.chat_requests[-1]
     assert sent.path == case.chat_path
     assert "say hello please" in str(sent.body)
@@ -204,24 +237,6 @@ def test_ollama_availability_probes_hosts(ollama_server: FakeServer) -> None:
     assert "not pulled" in adapter.availability(missing).reason
     nobody = make_adapter("ollama", ProviderConfig(kind="ollama", base_url=dead), make_config())
     assert nobody.availability().reason == f"no Ollama at {dead}"
-
-
-def test_raw_stream_ends_with_the_upstream_usage(openai_server: FakeServer) -> None:
-    """The lean client asks for stream usage (stream_options) and reports it last."""
-    case = CASES[1]
-    adapter, model = adapter_for(case, openai_server.url + "/v1")
-
-    async def go() -> list[object]:
-        try:
-            return [p async for p in adapter.stream(REQUEST, model, openai_server.url + "/v1")]
-        finally:
-            await adapter.aclose()
-
-    pieces = asyncio.run(go())
-    end = pieces[-1]
-    assert isinstance(end, StreamEnd) and end.finish_reason == "stop"
-    assert end.output_tokens == 5 and (end.input_tokens or 0) > 0
-    assert openai_server.chat_requests[-1].body["stream_options"] == {"include_usage": True}
 
 
 def test_raw_client_reuses_its_connection(openai_server: FakeServer) -> None:

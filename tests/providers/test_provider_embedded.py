@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from mom_cli.cli.app import app
 from mom_cli.ledger.store import Ledger
-from mom_cli.providers.base import CompletionRequest
+from mom_cli.providers.base import Completion, CompletionRequest, StreamEnd
 from mom_cli.providers.pool import ProviderPool
 
 pytestmark = [
@@ -45,17 +45,23 @@ def test_streaming_and_serialised_concurrent_calls() -> None:
     model = pool.config.models["smollm2"]
     request = CompletionRequest.from_prompt("Say hi.", max_tokens=6, temperature=0.0)
 
-    async def go() -> tuple[str, list[object]]:
+    async def go() -> tuple[list[object], list[Completion]]:
         pieces = [p async for p in adapter.stream(request, model, "embedded")]
         both = await asyncio.gather(
             pool.complete(request, model="smollm2"), pool.complete(request, model="smollm2")
         )
-        return "".join(pieces), list(both)
+        return pieces, list(both)
 
-    streamed, both = asyncio.run(go())
-    assert streamed.strip()
-    assert all(c.content.strip() for c in both)  # type: ignore[attr-defined]
+    pieces, both = asyncio.run(go())
+    assert "".join(p for p in pieces if isinstance(p, str)).strip()
+    assert all(c.content.strip() for c in both)
     assert pool.in_flight("smollm2") == 0
+    # the stream's counts are llama.cpp's, the same as the same call unstreamed (temp 0)
+    end, done = pieces[-1], both[0]
+    assert isinstance(end, StreamEnd)
+    assert (end.input_tokens, end.output_tokens, end.finish_reason) == (
+        done.input_tokens, done.output_tokens, done.finish_reason,
+    )  # fmt: skip
 
 
 def test_prompt_larger_than_context_is_context_overflow() -> None:

@@ -54,10 +54,8 @@ def test_stream_is_recorded_priced_and_ends_with_usage(
     assert (row.outcome, row.category, row.model) == ("ok", "c", "deepseek-chat")
     assert (row.input_tokens, row.output_tokens) == (end.input_tokens, end.output_tokens)
     assert row.cost_usd > 0 and any(isinstance(e, CostRecorded) for e in events)
-    if raw_http:  # the upstream's own counts (the fake counts 5 words out)
-        assert row.output_tokens == 5 and row.detail == ""
-    else:  # the SDK path does not ask for stream usage: estimated, and said so
-        assert "estimated" in row.detail
+    # both clients ask for the stream's usage: the upstream's own counts (5 words out)
+    assert row.output_tokens == 5 and row.detail == ""
 
 
 @pytest.mark.parametrize("raw_http", [False, True], ids=["sdk", "raw"])

@@ -57,3 +57,58 @@ def test_go_rules_skip_cleanly_without_go(tmp_path: Path) -> None:
     assert fix_with("go.gofmt", diag, "package a\n", tmp_path) is None
     imp = Diagnostic("build", "a.go", 3, "undefined: fmt", code="")
     assert fix_with("go.goimports", imp, "package a\n", tmp_path) is None
+
+
+@pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo not installed")
+def test_rustc_single_similar_name_is_taken(tmp_path: Path) -> None:
+    """E0425 "a local variable with a similar name exists" is `MaybeIncorrect`; one such
+    name is the fix (rapidfuzz/strsim-rs: `cuont += 1` beside `count` went to a model)."""
+    lib = (
+        "pub fn diffs(a: &[u8], b: &[u8]) -> usize {\n    let mut count = 0;\n"
+        "    for (x, y) in a.iter().zip(b) {\n        if x != y {\n            cuont += 1;\n"
+        "        }\n    }\n    count\n}\n"
+    )
+    repo = make_repo(tmp_path / "crate", {"Cargo.toml": CARGO, "src/lib.rs": lib})
+    diag = Diagnostic("build", "src/lib.rs", 5, "cannot find value", code="E0425", tool="cargo")
+    assert fix_with("rust.rustc_suggestion", diag, lib, repo) == lib.replace("cuont", "count")
+    far = lib.replace("cuont", "zzzzz")  # nothing similar: no suggestion, no edit
+    (repo / "src/lib.rs").write_text(far)
+    assert fix_with("rust.rustc_suggestion", diag, far, repo) is None
+
+
+def _syntax_at(file: str, source: str) -> Diagnostic:
+    from mom_cli.validate.detect import language_of
+    from mom_cli.validate.syntax import check_source
+
+    [first, *_] = check_source(file, source.encode(), language_of(file) or "")
+    return first
+
+
+def test_js_missing_comma_between_entries(tmp_path: Path) -> None:
+    """lukeed/kleur's shape: `bold: init(1, 22)` lost its comma before `dim: …`."""
+    good = "const $ = {\n\treset: init(0, 0),\n\tbold: init(1, 22), // b\n\tdim: init(2, 22),\n};\n"
+    bad = good.replace("init(1, 22), // b", "init(1, 22) // b")
+    assert fix_with("js.missing_comma", _syntax_at("index.mjs", bad), bad, tmp_path) == good
+    array = "const xs = [\n  1,\n  2\n  3,\n];\n"
+    fixed = fix_with("js.missing_comma", _syntax_at("a.ts", array), array, tmp_path)
+    assert fixed == array.replace("  2\n", "  2,\n")
+    other = "function f() {\n  return 1 +;\n}\n"  # not a missing comma: refused
+    assert fix_with("js.missing_comma", _syntax_at("b.js", other), other, tmp_path) is None
+
+
+def test_doctor_names_missing_rule_tools_only_for_the_projects_languages(tmp_path: Path) -> None:
+    """On a JavaScript project (lukeed/kleur) doctor said black and gofmt were missing."""
+    from mom_cli.rules.tools import RULE_TOOL_KIND, RULE_TOOLS, find_tool, missing_rule_tools
+
+    js = tmp_path / "js"
+    js.mkdir()
+    (js / "package.json").write_text('{"name": "t"}\n')
+    assert missing_rule_tools(js) == {}  # no rule tool serves plain JavaScript
+    go = tmp_path / "go"
+    go.mkdir()
+    (go / "go.mod").write_text("module t\n")
+    absent = {n for n in RULE_TOOLS if find_tool(n, go) is None}
+    assert set(missing_rule_tools(go)) == {n for n in absent if RULE_TOOL_KIND[n] == "go"}
+    unknown = tmp_path / "empty"
+    unknown.mkdir()
+    assert set(missing_rule_tools(unknown)) == absent  # nothing to go by: all of them

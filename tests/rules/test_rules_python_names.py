@@ -39,7 +39,7 @@ def test_misspelt_builtin(tmp_path: Path) -> None:
 def test_stdlib_module_gets_imported(tmp_path: Path) -> None:
     src = '"""Doc."""\n\nimport os\n\n\ndef f():\n    return json.dumps(os.sep)\n'
     fixed = fix_with("python.undefined_name", _f821("json", 7), src, tmp_path)
-    assert fixed is not None and "import os\nimport json\n" in fixed
+    assert fixed is not None and "import json\nimport os\n" in fixed  # isort's order
 
 
 def test_stdlib_name_gets_imported(tmp_path: Path) -> None:
@@ -126,3 +126,34 @@ def test_misspelt_name_in_an_augmented_assignment_is_renamed(tmp_path: Path) -> 
     assert fix_with("python.undefined_name", unbound, src, tmp_path) == want
     # a real accumulator is left alone: `result += v` binds nothing new, `result` is bound
     assert fix_with("python.undefined_name", _f821("result", 4), want, tmp_path) is None
+
+
+def test_a_closer_global_beats_a_local_that_differs_in_case(tmp_path: Path) -> None:
+    """`Pth(path)` with `Path` imported is `Path(path)`, as CPython suggests; the local
+    `path` is as close case-blind, and renaming to it called a str (tox-dev/platformdirs)."""
+    src = (
+        "from pathlib import Path\n\n\ndef make(path):\n"
+        "    Pth(path).mkdir(parents=True, exist_ok=True)\n"
+    )
+    fixed = fix_with("python.undefined_name", _f821("Pth", 5), src, tmp_path)
+    assert fixed == src.replace("Pth(", "Path(")
+    assert closest_name("Pth", ["path", "Path"]) == "Path"
+    assert closest_name("caX", ["cat", "car"]) is None  # a true tie is still refused
+
+
+def test_a_missing_stdlib_import_goes_where_isort_keeps_it(tmp_path: Path) -> None:
+    """On a project whose ruff selects `I`, an import appended after the last one failed
+    lint on the line the rule added, so the fix was thrown away (tox-dev/platformdirs)."""
+    head = (
+        '"""Doc."""\n\nfrom __future__ import annotations\n\nimport os\n'
+        "from abc import ABC\nfrom typing import TYPE_CHECKING\n\nimport attr\n\n"
+        "if TYPE_CHECKING:\n    from collections.abc import Iterator\n\n\n"
+    )
+    body = "def f(p):\n    warnings.warn(os.sep)\n    return Path(p), ABC, attr\n"
+    src = head + body
+    fixed = fix_with("python.undefined_name", _f821("warnings", 17), src, tmp_path)
+    assert fixed == src.replace("import os\n", "import os\nimport warnings\n")
+    fixed = fix_with("python.undefined_name", _f821("Path", 18), src, tmp_path)
+    assert fixed == src.replace("from typing", "from pathlib import Path\nfrom typing")
+    first = fix_with("python.undefined_name", _f821("Path", 3), body, tmp_path)
+    assert first == "from pathlib import Path\n" + body  # no stdlib imports: at the top

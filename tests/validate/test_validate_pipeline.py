@@ -142,3 +142,12 @@ def test_cli_table_prints_locations_and_messages_verbatim(
     with console.capture() as captured:
         render(result)
     assert "expected [bold]list[int][/bold] :100: [t[1]]" in captured.get()
+
+
+def test_cli_table_says_why_a_stage_was_skipped(make_repo: Callable[..., Path]) -> None:
+    """A JavaScript project without an eslint config: the lint row says why it was skipped
+    where its tool would be (lukeed/kleur showed an empty cell)."""
+    repo = make_repo({"index.js": "module.exports = { a: 1 };\n"})
+    table = CliRunner().invoke(app, ["validate", "--repo", str(repo)], env={"COLUMNS": "160"})
+    assert table.exit_code == 0, table.output
+    assert "(no linter configured for these files)" in table.stdout

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from git_repos import init_repo
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mom_cli.config import ValidationSection
+from mom_cli.validate.jsfailures import parse_js_stack
 from mom_cli.validate.pipeline import run_validation, validate_paths, validate_project
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -82,6 +87,27 @@ def test_ruff_lint_and_ignored_codes(pkg: Path) -> None:
     assert stage(validate_paths(pkg, ["pkg/a.py"], config=ignored, stages=["lint"]), "lint").passed
 
 
+@pytest.mark.parametrize("preview", [False, True])
+def test_ruff_codeless_findings_keep_their_rule_name(pkg: Path, preview: bool) -> None:
+    """Only a parse error is "syntax": under preview, recent ruff gives both it and rules
+    without a code yet `"code": null` (found on tox-dev/platformdirs)."""
+    rules = "'E', 'F', 'pytest-fixture-autouse'" if preview else "'E', 'F'"
+    (pkg / "pyproject.toml").write_text(
+        PKG["pyproject.toml"].replace(
+            "select = ['E', 'F']", f"preview = {str(preview).lower()}\nselect = [{rules}]"
+        )
+    )
+    (pkg / "tests/test_a.py").write_text(
+        "import pytest\n\n\n@pytest.fixture(autouse=True)\ndef _quiet() -> None:\n    return None\n"
+    )
+    (pkg / "pkg/a.py").write_text("def one( -> int:\n    return 1\n")
+    paths = ["pkg/a.py", "tests/test_a.py"]
+    lint = stage(validate_paths(pkg, paths, config=ValidationSection(), stages=["lint"]), "lint")
+    assert "syntax" in {d.code for d in lint.diagnostics if d.file == "pkg/a.py"}
+    in_tests = {d.code for d in lint.diagnostics if d.file == "tests/test_a.py"}
+    assert in_tests == ({"pytest-fixture-autouse"} if preview else set())
+
+
 def test_configured_command_wins_and_timeouts_fail(pkg: Path) -> None:
     cfg = ValidationSection(build_command="echo 'pkg/a.py:1:2: error: custom says no'; exit 1")
     build = stage(validate_paths(pkg, ["pkg/a.py"], config=cfg, stages=["build"]), "build")
@@ -92,6 +118,30 @@ def test_configured_command_wins_and_timeouts_fail(pkg: Path) -> None:
     slow = ValidationSection(build_command="sleep 20", timeout_seconds=1)
     timed = stage(validate_paths(pkg, ["pkg/a.py"], config=slow, stages=["build"]), "build")
     assert not timed.passed and "killed after" in timed.diagnostics[0].message
+
+
+@pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")
+def test_rust_benches_that_need_nightly_do_not_fail_a_stable_build(tmp_path: Path) -> None:
+    """libtest benches (`#![feature(test)]`) are nightly-only; the project's `cargo test`
+    does not build them, so they are no failure here (rapidfuzz/strsim-rs at HEAD)."""
+    crate = init_repo(  # not the make_repo fixture: its HOME hides rustup's default toolchain
+        tmp_path / "crate",
+        {
+            "Cargo.toml": '[package]\nname = "t"\nversion = "0.1.0"\nedition = "2021"\n',
+            "src/lib.rs": "pub fn one() -> u32 {\n    1\n}\n",
+            "benches/b.rs": "#![feature(test)]\nextern crate test;\n\n#[bench]\n"
+            "fn b(bench: &mut test::Bencher) {\n    bench.iter(t::one);\n}\n",
+        },
+    )
+    if "nightly" in subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout:
+        pytest.skip("a nightly toolchain builds the bench")
+    clean = validate_project(crate, config=ValidationSection(), stages=["build", "lint"])
+    build = stage(clean, "build")
+    assert build.passed and "nightly" in build.note and "nightly" in build.tool_used
+    assert stage(clean, "lint").errors == []
+    (crate / "src/lib.rs").write_text("pub fn one() -> u32 {\n    oen\n}\n")
+    broken = stage(validate_project(crate, config=ValidationSection(), stages=["build"]), "build")
+    assert [(d.file, d.code) for d in broken.errors] == [("src/lib.rs", "E0425")]
 
 
 @pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")
@@ -146,6 +196,53 @@ def test_npm_test_failures_are_per_test(make_repo: Callable[..., Path]) -> None:
     assert stage(result, "syntax").passed
     tests = stage(result, "tests")
     assert not tests.passed and [d.code for d in tests.diagnostics] == ["subtracts"]
+
+
+def test_npm_test_without_tap_names_the_failing_assertion(make_repo: Callable[..., Path]) -> None:
+    """`"test": "node test/a.js"` prints a V8 stack, no TAP: the failure is where the stack
+    enters the project, not "exit code 1: <the output's last line>" (lukeed/kleur, uvu)."""
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    repo = make_repo(
+        {
+            "package.json": '{"name": "t", "version": "1.0.0", '
+            '"scripts": {"test": "node test/a.js"}}',
+            "index.js": "exports.add = (a, b) => a - b;\n",
+            "test/a.js": (
+                "const assert = require('assert');\nconst { add } = require('../index');\n"
+                "assert.strictEqual(add(2, 3), 5);\n"
+            ),
+        }
+    )
+    tests = stage(run_validation(repo, None, config=ValidationSection(), stages=["tests"]), "tests")
+    [failure] = tests.diagnostics
+    assert not tests.passed and (failure.file, failure.line) == ("test/a.js", 3)
+    assert failure.message.startswith("AssertionError") and "-1 !== 5" in failure.message
+
+
+UVU_OUTPUT = (
+    "\x1b[1mtest/index.js\x1b[22m\n\x1b[90m• \x1b[31m✘ \x1b[39m  (1 / 2)\n\n"
+    '  \x1b[1m\x1b[41m FAIL \x1b[22m\x1b[49m "codes"\n    ~> matches expected  (is)\n\n'
+    "    at assert (ROOT/node_modules/uvu/assert/index.js:31:8)\n"
+    "    at Object.handler (ROOT/test/index.js:19:10)\n"
+    "    at Number.runner (ROOT/node_modules/uvu/dist/index.js:92:16)\n\n"
+    '  FAIL  "elsewhere"\n    at Object.handler (/etc/passwd:1:1)\n'
+)
+
+
+def test_js_stack_failures_skip_dependencies_and_paths_outside_the_repo(tmp_path: Path) -> None:
+    text = UVU_OUTPUT.replace("ROOT", str(tmp_path))
+    [failure] = parse_js_stack(text, tmp_path)
+    assert (failure.file, failure.line) == ("test/index.js", 19)
+    assert failure.message == 'FAIL  "codes" ~> matches expected  (is)'
+
+
+@given(st.text(max_size=400))
+@settings(max_examples=150, deadline=None)
+def test_js_stack_parsing_of_untrusted_output_never_leaves_the_repo(text: str) -> None:
+    root = Path("/work/nonexistent-root")
+    for d in parse_js_stack(text + "\n    at f (/work/nonexistent-root/t.js:1:1)\n", root):
+        assert not d.file.startswith(("/", "..")) and "node_modules" not in d.file
 
 
 @pytest.mark.skipif(shutil.which("go") is None, reason="go is not installed on this machine")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+import pytest
 from fix_build_helpers import FIVE_FAULTS, LOGIC_BUG, make_project
+from git_repos import init_repo
 from typer.testing import CliRunner
 
 from mom_cli.cli.app import app
@@ -37,3 +40,39 @@ def test_dry_run_json_shows_plan_and_estimate(tmp_path: Path) -> None:
     assert list(plan) == ["calc/ops.py"]
     assert any("tests/test_stats.py" in d for d in plan["calc/ops.py"]["diagnostics"])
     assert (repo / "calc/ops.py").read_bytes() == before
+
+
+def test_max_tier_rules_runs_no_model_and_an_unknown_tier_is_a_usage_error(
+    tmp_path: Path,
+) -> None:
+    """`rules` is the first tier in `mom doctor` and the README, so `--max-tier rules` is
+    what a user types for a $0 run; it was refused as unknown, after the project's whole
+    toolchain had run (16 s on rapidfuzz/strsim-rs)."""
+    repo = make_project(tmp_path / "calc", LOGIC_BUG)
+    args = ["fix-build", "--repo", str(repo), "--json", "--max-tier"]
+    typo = CliRunner().invoke(app, [*args, "rulez"])
+    assert typo.exit_code == 2 and "rulez" in typo.output
+    result = CliRunner().invoke(app, [*args, "rules"])
+    assert result.exit_code == 1, result.output
+    doc = json.loads(result.stdout)
+    assert doc["totals"]["model_attempts"] == 0 and doc["needs"] == [
+        "a tier above --max-tier rules"
+    ]
+
+
+@pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")
+def test_an_error_every_stage_reports_is_listed_once_with_its_stages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cargo check, cargo test and clippy all report a compile error: one error, one line
+    (rapidfuzz/strsim-rs said "3 diagnostic(s)" for one misspelt name)."""
+    monkeypatch.setenv("COLUMNS", "300")
+    lib = "pub fn one() -> u32 {\n    zzzzz\n}\n"
+    cargo = '[package]\nname = "t"\nversion = "0.1.0"\nedition = "2021"\n'
+    # not the make_repo fixture: its HOME hides rustup's default toolchain
+    repo = init_repo(tmp_path / "crate", {"Cargo.toml": cargo, "src/lib.rs": lib})
+    result = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--max-tier", "rules"])
+    assert result.exit_code == 1, result.output
+    assert "still failing: 1 diagnostic(s)" in result.output
+    assert result.output.count("cannot find value `zzzzz`") == 1
+    assert "[build, tests, lint]" in result.output

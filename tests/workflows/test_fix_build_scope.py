@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from git_repos import add_upstream, add_venv, commit_files, git, make_repo, write_files
+from git_repos import (
+    add_upstream,
+    add_venv,
+    commit_files,
+    git,
+    init_repo,
+    make_repo,
+    write_files,
+)
 from typer.testing import CliRunner
 
 from mom_cli.cli.app import app
@@ -119,6 +128,37 @@ def test_lint_debt_outside_the_changed_lines_is_reported_not_edited(
     assert doc["totals"]["fixed_by_rules"] >= 1
     # two autofixes, the suite ran twice in all: first check, and once on the final change
     assert doc["totals"]["validations"] == 2
+
+
+def test_a_codeless_preview_rule_on_unchanged_lines_is_debt_not_a_syntax_error(
+    make_repo: Callable[..., Path],
+    add_venv: Callable[[Path], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Recent ruff reports preview rules that have no code yet (pytest-fixture-autouse)
+    with `"code": null`, as it does parse errors; found on tox-dev/platformdirs."""
+    files = _files()
+    files["pyproject.toml"] = RUFF.replace(
+        'select = ["E", "F"]', 'preview = true\nselect = ["E", "F", "pytest-fixture-autouse"]'
+    )
+    files["tests/test_core.py"] = TESTS.replace(
+        "\n\n\ndef test_total",
+        "\nimport pytest\n\n\n@pytest.fixture(autouse=True)\ndef _quiet():\n    return None"
+        "\n\n\ndef test_total",
+        1,
+    )
+    repo = make_repo(files)
+    add_venv(repo)
+    commit_files(repo, {"CHANGES.txt": "unrelated\n"}, "unrelated")
+    monkeypatch.setenv("MOM_HOME", str(tmp_path / "home"))
+    tests_before = (repo / "tests/test_core.py").read_bytes()
+    _swap(repo, "pkg/core.py", *NO_COLON)
+    code, doc = _fix_build(repo, monkeypatch)
+    assert code == 0 and doc["passed"], doc["remaining"]
+    assert (repo / "pkg/core.py").read_text() == CORE
+    assert (repo / "tests/test_core.py").read_bytes() == tests_before
+    assert doc["scope"]["lint_debt_files"].get("tests/test_core.py") == 1
 
 
 def test_a_dirty_user_file_is_edited_only_at_the_fault(
@@ -228,6 +268,50 @@ def test_lint_all_applies_safe_fixes_but_not_to_the_users_files(
     assert bad.exit_code == 2 and "--lint" in bad.output
 
 
+def test_lint_all_applies_safe_fixes_in_a_project_with_a_symlinked_module(
+    make_repo: Callable[..., Path],
+    add_venv: Callable[[Path], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """python-semver links tests/coerce.py to docs/advanced/coerce.py: the link's block
+    was refused (mom edits no symlink) and took the whole sweep with it."""
+    monkeypatch.setenv("MOM_HOME", str(tmp_path / "home"))
+    repo = make_repo(_files())
+    (repo / "tests/old_link.py").symlink_to("../pkg/old.py")
+    add_venv(repo)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "link")
+    commit_files(repo, {"CHANGES.txt": "unrelated\n"}, "unrelated")
+    code, doc = _fix_build(repo, monkeypatch, "--lint", "all")
+    assert code == 0, doc["remaining"]
+    assert "import os" not in (repo / "pkg/old.py").read_text()  # fixed through its target
+    assert (repo / "tests/old_link.py").is_symlink()
+    assert [s["status"] for s in doc["steps"] if s["id"] == "lint-all"] == ["fixed"]
+
+
+def test_lint_all_keeps_a_fix_that_leaves_old_debt_on_the_line_it_rewrote(
+    make_repo: Callable[..., Path],
+    add_venv: Callable[[Path], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """python-semver: ruff's safe SIM300 fix turns `1 > v1` into `v1 < 1`, still B015 (old
+    debt); the sweep took it for a new finding and rolled every file back."""
+    monkeypatch.setenv("MOM_HOME", str(tmp_path / "home"))
+    files = _files()
+    files["pyproject.toml"] = RUFF.replace('["E", "F"]', '["E", "F", "B015", "SIM300"]')
+    files["pkg/old.py"] = '"""Old code."""\n\n\ndef old(v):\n    1 > v\n    return 1\n'
+    repo = make_repo(files)
+    add_venv(repo)
+    commit_files(repo, {"CHANGES.txt": "unrelated\n"}, "unrelated")
+    code, doc = _fix_build(repo, monkeypatch, "--lint", "all")
+    assert code == 0, doc["remaining"]
+    assert "    v < 1\n" in (repo / "pkg/old.py").read_text()
+    assert [s["status"] for s in doc["steps"] if s["id"] == "lint-all"] == ["fixed"]
+    assert doc["scope"]["lint_debt_files"].get("pkg/old.py") == 1  # B015 stays, as debt
+
+
 def test_base_and_changed_lines(make_repo: Callable[..., Path]) -> None:
     repo = make_repo({"a.py": "1\n2\n3\n4\n5\n"})
     assert find_base(repo).rev == EMPTY_TREE  # one commit: everything is the change
@@ -256,3 +340,77 @@ def test_sweep_removes_only_dead_runs_temp_dirs(tmp_path: Path) -> None:
     assert removed == [dead]
     assert sweep_stale(tmp_path, now=legacy.stat().st_mtime + 7200) == [legacy]
     assert live.is_dir() and other.is_dir()
+
+
+def test_the_lint_all_hint_is_shown_only_when_lint_all_could_fix_something(
+    make_repo: Callable[..., Path],
+    add_venv: Callable[[Path], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Debt with no ruff fix (here E741, as platformdirs' pyproject.toml and codeless
+    preview findings) is not a reason to run `--lint all`: that run changes nothing."""
+    files = _files()
+    files["pkg/core.py"] = CORE.replace("import sys\n", "")
+    files["pkg/old.py"] = '"""Old code."""\n\n\ndef old():\n    l = 1\n    return l\n'
+    repo = make_repo(files)
+    add_venv(repo)
+    commit_files(repo, {"CHANGES.txt": "unrelated\n"}, "unrelated")
+    monkeypatch.setenv("MOM_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MOM_TIERS__DEFAULT", '["rules"]')
+    monkeypatch.setenv("COLUMNS", "300")
+    _swap(repo, "pkg/core.py", "    return result", "    return result  # mine")
+    shown = CliRunner().invoke(app, ["fix-build", "--repo", str(repo)])
+    assert shown.exit_code == 0, shown.output
+    assert "lint debt outside the changed lines" in shown.output
+    assert "--lint all" not in shown.output
+    _swap(repo, "pkg/old.py", '"""\n', '"""\n\nimport os\n')  # fixable debt, committed
+    git(repo, "commit", "-qam", "old: import os")
+    commit_files(repo, {"CHANGES.txt": "again\n"}, "unrelated again")
+    hinted = CliRunner().invoke(app, ["fix-build", "--repo", str(repo)])
+    assert "`mom fix-build --lint all` applies ruff's safe fixes" in hinted.output
+    after = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--lint", "all"])
+    assert after.exit_code == 0, after.output
+    assert "--lint all` applies" not in after.output
+
+
+RUST_LIB = """pub fn below(i: usize, r: usize) -> usize {
+    if i > r {
+        i - r
+    } else {
+        0
+    }
+}
+
+pub fn double(x: u32) -> u32 {
+    x * 2
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn doubles() {
+        assert_eq!(super::double(2), 4);
+    }
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")
+def test_clippy_debt_on_untouched_lines_of_a_changed_rust_file_is_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No base lint exists for Rust, so a finding on a line the change did not touch was
+    taken for new, and clippy's fixes rewrote untouched functions (rapidfuzz/strsim-rs)."""
+    cargo = '[package]\nname = "t"\nversion = "0.1.0"\nedition = "2021"\n'
+    # not the make_repo fixture: its HOME hides rustup's default toolchain
+    repo = init_repo(tmp_path / "crate", {"Cargo.toml": cargo, "src/lib.rs": RUST_LIB})
+    commit_files(repo, {"CHANGES.txt": "unrelated\n"}, "unrelated")
+    monkeypatch.setenv("MOM_HOME", str(tmp_path / "home"))
+    lib = repo / "src/lib.rs"
+    mine = RUST_LIB.replace("    x * 2\n", "    x * 3\n")  # a logic bug: a model's job
+    lib.write_text(mine)
+    code, doc = _fix_build(repo, monkeypatch)
+    assert code == 1 and not doc["passed"]
+    assert lib.read_text() == mine  # clippy's fix for `below` (untouched) was not applied
+    assert doc["scope"]["lint_debt_files"] == {"src/lib.rs": 1}

@@ -6,11 +6,13 @@ loopback servers (tests/fakes/tiers.py), counting every call each tier receives.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from fakes.tiers import KEY_ENV, LoopbackTiers
 from fix_build_helpers import make_project, run_with_tiers
+from git_repos import commit_files, git, init_repo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +24,7 @@ from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.pipeline import validate_project
 from mom_cli.workflows.climb_policy import ClimbPolicy
 from mom_cli.workflows.fix_build import FixBuildResult
+from mom_cli.workflows.fix_scope import changed_lines, find_base
 from mom_cli.workflows.fix_steps import plan_steps
 from mom_cli.workflows.model_step import build_prompt
 from mom_cli.workflows.test_trace import ProjectSources, evidence, project_frames
@@ -217,3 +220,85 @@ def test_a_fault_two_calls_down_in_another_module_is_in_the_step(tmp_path: Path)
     assert {"Config", "parse_lines", "_parseline"} <= names, names
     assert "cfg/_parse.py" in (steps[0].edit_scope or [])
     assert "return line[1:-2]" in build_prompt(steps[0], repo)
+
+
+# python-semver's shape: the test calls a function that reaches the code through a method
+# call (`Version(a).compare(b)`), which the import walk cannot follow; the regression is
+# in a method two calls down, in the last commit.
+THROUGH_A_METHOD = {
+    "ver/__init__.py": "from ver.api import compare\n",
+    "ver/api.py": (
+        "from ver.version import Version\n\n\n"
+        "def compare(a: str, b: str) -> int:\n    return Version(a).compare(b)\n"
+    ),
+    "ver/version.py": (
+        "class Version:\n    def __init__(self, text: str) -> None:\n        self.n = int(text)\n\n"
+        "    def compare(self, other: str) -> int:\n"
+        "        return self._cmp(self.n, int(other))\n\n"
+        "    @staticmethod\n    def _cmp(a: int, b: int) -> int:\n"
+        "        return (a > b) - (a < b)\n"
+    ),
+    "tests/test_ver.py": (
+        "from ver import compare\n\n\n"
+        "def test_less() -> None:\n    assert compare('1', '2') == -1\n"
+    ),
+}
+
+
+def test_a_function_the_change_touched_leads_a_failure_traced_through_imports(
+    tmp_path: Path,
+) -> None:
+    repo = make_project(tmp_path / "calc")
+    for rel, text in THROUGH_A_METHOD.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "ver")
+    version = repo / "ver/version.py"
+    version.write_text(version.read_text().replace("(a > b) - (a < b)", "(a < b) - (a > b)"))
+    git(repo, "commit", "-qam", "regression")
+    diags = validate_project(repo, config=ValidationSection(), early_exit=False).diagnostics
+    failing = [d for d in diags if d.stage == "tests" and d.file == "tests/test_ver.py"]
+    assert failing, [d.to_dict() for d in diags]
+    files = project_files(repo)
+    changed = changed_lines(repo, find_base(repo))
+    [blind] = plan_steps(failing, repo, files)
+    assert blind.trace is not None and "Version._cmp" not in {t.name for t in blind.trace.targets}
+    [step] = plan_steps(failing, repo, files, changed=changed)
+    assert step.trace is not None and step.trace.targets[0].name == "Version._cmp"
+    assert step.file == "ver/version.py"
+    assert "compare" in {t.name for t in step.trace.targets}  # what the test calls stays
+    assert "return (a < b) - (a > b)" in build_prompt(step, repo)
+
+
+@pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed")
+def test_an_untraced_failing_test_step_shows_the_changed_source_of_its_language(
+    tmp_path: Path,
+) -> None:
+    """lukeed/kleur's shape: a regression in index.mjs fails test/index.js; the tracer
+    reads Python only, so the step was the test file alone, the file a model should not
+    rewrite to make the test pass."""
+    repo = init_repo(
+        tmp_path / "js",
+        {
+            "package.json": '{"name": "t", "version": "1.0.0", '
+            '"scripts": {"test": "node test/a.js"}}',
+            "index.mjs": "export const add = (a, b) => a + b;\n",
+            "other.mjs": "export const unrelated = 1;\n",
+            "test/a.js": (
+                "const assert = require('assert');\n"
+                "import('../index.mjs').then(({ add }) => assert.strictEqual(add(2, 3), 5));\n"
+            ),
+            "README.md": "js\n",
+        },
+    )
+    commit_files(repo, {"CHANGES.txt": "unrelated\n"}, "unrelated")  # the base: HEAD~1
+    (repo / "index.mjs").write_text("export const add = (a, b) => a - b;\n")
+    (repo / "README.md").write_text("js\n\nmy notes\n")
+    diags = validate_project(repo, config=ValidationSection(), early_exit=False).diagnostics
+    failing = [d for d in diags if d.stage == "tests"]
+    assert [d.file for d in failing] == ["test/a.js"], [d.to_dict() for d in diags]
+    changed = changed_lines(repo, find_base(repo))
+    [step] = plan_steps(failing, repo, project_files(repo), changed=changed)
+    assert step.file == "test/a.js" and step.context_files == ["index.mjs"]
+    assert "(a, b) => a - b" in build_prompt(step, repo)
