@@ -430,7 +430,7 @@ def dump_signals(
     weights offline on the dev split)."""
     from mom_cli.index import rank as rank_module
     from mom_cli.index.pairs import load_partners
-    from mom_cli.index.signals import field_scores, history_scores
+    from mom_cli.index.signals import field_scores, history_scores, passage_scores
     from mom_cli.index.store import db_path, open_db
 
     conn, _ = open_db(db_path(index.state_dir))
@@ -442,6 +442,9 @@ def dump_signals(
         signals["history"] = history_scores(conn, ranking.words, by_path)
         for field, column in rank_module.FIELDS.items():
             signals[field] = field_scores(conn, ranking.words, column)
+        signals["passage"] = passage_scores(conn, ranking.words)  # as ranked
+        signals["passage_best"] = passage_scores(conn, ranking.words, second=0.0)
+        signals["passage_top2"] = passage_scores(conn, ranking.words, second=1.0)
         files = set().union(*signals.values())
         partners = load_partners(conn, paths)
         files |= {o for f in list(files) for o in partners.get(f, [])}

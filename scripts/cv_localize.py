@@ -173,6 +173,32 @@ def shipped_plus(extra: str, replace: str = "", churn_key: str = "") -> Scorer:
     return score
 
 
+def passage_mix(replace: str = "") -> Scorer:
+    """The shipped fusion plus the passage signal (weight p["x"]) as best passage +
+    p["s"] × second best (from the dumped `passage_best` and `passage_top2`), optionally
+    replacing one signal."""
+
+    def score(row: Row, p: Params) -> list[str]:
+        signals = row["signals"]  # dumps before passage_best had the best alone as passage
+        best = signals.get("passage_best", signals.get("passage")) or {}
+        top2 = row["signals"].get("passage_top2") or {}
+        row["extra"]["passage mix"] = {
+            path: v + p["s"] * (top2.get(path, v) - v) for path, v in best.items()
+        }
+        if "l" in p or "p" in p:  # the whole-file BM25 or path words at weights of their own
+            row["extra"]["lexical kept"] = row["signals"].get("lexical") or {}
+            weights = {k: v for k, v in rank.WEIGHTS.items() if v and k != "passage"}
+            weights.update({"lexical": 0.0, "lexical kept": p.get("l", 0.0),
+                            "path": p.get("p", 0.0), "passage mix": p["x"]})  # fmt: skip
+            scores = fuse(row, weights, "max")
+            for path, value in fuse(row, weights, "z").items():
+                scores[path] += rank.Z_SHARE * value
+            return finish(row, scores)
+        return shipped_plus("passage mix", replace=replace)(row, p)
+
+    return score
+
+
 def shipped_roles(row: Row, p: Params) -> list[str]:
     """The shipped fusion with the test weight and the pair share as parameters."""
     saved = dict(TARGET_WEIGHT), rank.PAIR_SHARE
@@ -247,6 +273,31 @@ IDEAS: dict[str, tuple[Scorer, dict[str, list[float]]]] = {
     "shipped + code": (shipped_plus("code"), {"x": [0, 0.1, 0.2, 0.4]}),
     "shipped + text": (shipped_plus("text"), {"x": [0, 0.1, 0.2, 0.4]}),
     "shipped + bm25-src rank": (shipped_plus("bm25-src rank"), {"x": [0, 0.2, 0.4, 0.8]}),
+    "shipped + passage": (
+        shipped_plus("passage"),
+        {"x": [0, 0.2, 0.5, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0]},
+    ),
+    "shipped + passage top2": (
+        shipped_plus("passage_top2"),
+        {"x": [0, 0.1, 0.2, 0.3, 0.5, 0.8]},
+    ),
+    "shipped + passage, max + s×2nd": (
+        passage_mix(),
+        {"x": [0.5, 0.8, 1.0, 1.5, 2.0], "s": [0, 0.1, 0.25, 0.5]},
+    ),
+    "shipped, lexical → passage": (
+        passage_mix(replace="lexical"),
+        {"x": [0.8, 1.0, 1.5, 2.0, 3.0], "s": [0, 0.25, 0.5, 1.0]},
+    ),
+    "passage + lexical at l": (
+        passage_mix(),
+        {"x": [1.0, 1.5, 2.0], "s": [0.25, 0.5], "l": [0, 0.1, 0.25, 0.5]},
+    ),
+    "passage + path words at p": (
+        passage_mix(),
+        {"x": [1.0, 1.5, 2.0], "s": [0.5], "p": [0, 0.1, 0.2, 0.3, 0.5]},
+    ),
+    "passage alone": (single("passage_best"), {}),
     "shipped + churn": (shipped_plus(""), {"c": [0, 0.05, 0.1, 0.2, 0.4]}),
     "shipped + churn decayed": (
         shipped_plus("", churn_key="churn_decay"),

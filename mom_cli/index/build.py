@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from mom_cli.index import graph
 from mom_cli.index.discover import Candidate, Skipped, discover
 from mom_cli.index.pairs import store_partners
+from mom_cli.index.passages import passage_rows
 from mom_cli.index.recent import needs_update, record_recent
 from mom_cli.index.stamp import open_listing
 from mom_cli.index.store import (
@@ -31,6 +32,7 @@ from mom_cli.index.store import (
     ensure_indexes,
     get_meta,
     insert_lexicon,
+    insert_passages,
     insert_refs,
     insert_symbols,
     load_files,
@@ -334,5 +336,6 @@ def _store(conn: sqlite3.Connection, parsed: Parsed, old: FileRow | None) -> tup
     insert_refs(conn, ((file_id, *r) for r in parsed.refs))
     if parsed.status in ("ok", "partial"):
         insert_lexicon(conn, [(file_id, *parsed.words)])
+        insert_passages(conn, passage_rows(file_id, parsed.passages))
     new_names = {s[0] for s in parsed.symbols}
     return file_id, old_names ^ new_names

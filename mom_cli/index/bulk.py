@@ -12,7 +12,8 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from mom_cli.index import graph
-from mom_cli.index.store import insert_lexicon, insert_refs, insert_symbols
+from mom_cli.index.passages import passage_rows
+from mom_cli.index.store import insert_lexicon, insert_passages, insert_refs, insert_symbols
 
 if TYPE_CHECKING:
     from mom_cli.index.parse import Parsed
@@ -31,6 +32,7 @@ class BulkWriter:
         self.symbols: list[tuple[object, ...]] = []
         self.refs: list[tuple[object, ...]] = []
         self.lexicon: list[tuple[object, ...]] = []
+        self.passages: list[tuple[int, str]] = []
         self.refs_by_file: dict[int, list[tuple[str, int]]] = {}
         self.definers: dict[str, set[int]] = defaultdict(set)
 
@@ -49,6 +51,7 @@ class BulkWriter:
         self.refs_by_file[file_id] = [(name, count) for name, count, _ in parsed.refs]
         if parsed.status in ("ok", "partial"):
             self.lexicon.append((file_id, *parsed.words))
+            self.passages.extend(passage_rows(file_id, parsed.passages))
         if len(self.files) >= FLUSH_FILES:
             self.flush()
         return file_id
@@ -62,7 +65,9 @@ class BulkWriter:
         insert_symbols(self.conn, self.symbols)
         insert_refs(self.conn, self.refs)
         insert_lexicon(self.conn, self.lexicon)
+        insert_passages(self.conn, self.passages)
         self.files, self.symbols, self.refs, self.lexicon = [], [], [], []
+        self.passages = []
 
     def link(self) -> int:
         """Write what is queued, then every edge; returns the edge count."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 
+from mom_cli.index.passages import passage_texts
 from mom_cli.index.tags import extract
 from mom_cli.index.words import code_words, identifier_words, path_words, text_words
 
@@ -34,6 +35,7 @@ class Parsed:
         "symbols",
         "refs",
         "words",
+        "passages",
     )
 
     def __init__(
@@ -49,6 +51,7 @@ class Parsed:
         symbols: list[tuple[str, str, int, int, str, str]] | None = None,
         refs: list[tuple[str, int, str]] | None = None,
         words: tuple[str, str, str, str] = ("", "", "", ""),
+        passages: list[str] | None = None,
     ) -> None:
         self.path = path
         self.language = language
@@ -61,6 +64,7 @@ class Parsed:
         self.symbols: list[tuple[str, str, int, int, str, str]] = [] if symbols is None else symbols
         self.refs: list[tuple[str, int, str]] = [] if refs is None else refs
         self.words = words
+        self.passages: list[str] = [] if passages is None else passages  # see `passages`
 
 
 def parse_file(
@@ -98,12 +102,14 @@ def parse_file(
     out.refs = [
         (name, tags.reference_counts[name], str(line)) for name, line in tags.references.items()
     ]
+    words_of_path = path_words(path)
     out.words = (
-        path_words(path),
+        words_of_path,
         identifier_words([d.name for d in tags.definitions]),
         code_words(data),
         text_words(tags.text),
     )
+    out.passages = passage_texts(data, out.symbols, words_of_path)
     return out
 
 

@@ -4,13 +4,15 @@ Each function returns {file id: score}, higher is better, for at most LEXICAL_LI
 A field of its own per signal lets the ranker weigh them separately: the whole-content
 field (every identifier, split on case and underscores: what full-text search sees), the
 natural-language field (docstrings, comments, strings), path words, definition names,
-and each file's past commit messages.
+each file's past commit messages, and each file's best definition (see `passages`).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+
+from mom_cli.index.passages import file_of
 
 LEXICAL_LIMIT = 200
 # A pasted log or spec can name thousands of words; the first few hundred carry the task,
@@ -69,3 +71,32 @@ def _bm25(conn: sqlite3.Connection, table: str, match: str, weights: str) -> dic
     except sqlite3.OperationalError:
         return {}
     return {int(rowid): -float(score) for rowid, score in rows if score < 0}
+
+
+PASSAGE_HITS = 2000  # best passages read; a file needs only its best two
+PASSAGE_SECOND = 0.5  # of a file's second-best passage added to its best (cv_localize.py)
+
+
+def passage_scores(
+    conn: sqlite3.Connection, words: Sequence[str], second: float = PASSAGE_SECOND
+) -> dict[int, float]:
+    """Each file's best passage BM25 (one document per definition, see `passages`), plus
+    `second` × its second best: the file whose one function reads like the task, rather
+    than the file that has each word somewhere."""
+    if not words:
+        return {}
+    try:
+        rows = conn.execute(
+            f"SELECT rowid, bm25(passages) AS s FROM passages WHERE passages MATCH ? "
+            f"ORDER BY s LIMIT {PASSAGE_HITS}",
+            (match_expression(words),),
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return {}
+    best: dict[int, list[float]] = {}
+    for rowid, score in rows:
+        if score < 0:
+            top = best.setdefault(file_of(int(rowid)), [])
+            if len(top) < 2:
+                top.append(-float(score))  # rows come best first
+    return {f: s[0] + second * (s[1] if len(s) > 1 else 0.0) for f, s in best.items()}

@@ -14,7 +14,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-SCHEMA_VERSION = "6"
+from mom_cli.index.passages import PASSAGE_SLOTS
+
+SCHEMA_VERSION = "7"
 DB_NAME = "index.sqlite3"
 
 _SCHEMA = """
@@ -54,6 +56,8 @@ CREATE TABLE adjacency (src INTEGER PRIMARY KEY, dsts BLOB NOT NULL, shares BLOB
 CREATE VIRTUAL TABLE lexicon USING fts5(
     path_words, def_words, code_words, text_words, tokenize = 'porter unicode61'
 );
+-- One row per definition (see passages.py): rowid = file id * PASSAGE_SLOTS + passage number.
+CREATE VIRTUAL TABLE passages USING fts5(words, tokenize = 'porter unicode61');
 -- Past commit messages per file, from history reachable from HEAD only (see history.py).
 CREATE VIRTUAL TABLE history USING fts5(path UNINDEXED, messages, tokenize = 'porter unicode61');
 """
@@ -201,6 +205,10 @@ def delete_file_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
     conn.executemany("DELETE FROM symbols WHERE file_id=?", params)
     conn.executemany("DELETE FROM refs WHERE file_id=?", params)
     conn.executemany("DELETE FROM lexicon WHERE rowid=?", params)
+    conn.executemany(
+        "DELETE FROM passages WHERE rowid >= ? AND rowid < ?",
+        [(i * PASSAGE_SLOTS, (i + 1) * PASSAGE_SLOTS) for i in ids],
+    )
 
 
 def delete_files(conn: sqlite3.Connection, ids: Sequence[int]) -> set[int]:
@@ -234,3 +242,7 @@ def insert_lexicon(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]])
         "VALUES (?, ?, ?, ?, ?)",
         rows,
     )
+
+
+def insert_passages(conn: sqlite3.Connection, rows: Iterable[tuple[int, str]]) -> None:
+    conn.executemany("INSERT INTO passages (rowid, words) VALUES (?, ?)", rows)
