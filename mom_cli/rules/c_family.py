@@ -16,37 +16,58 @@ from mom_cli.validate.detect import language_of
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.syntax import check_source
 
-# a line ending in one of these already ends (or continues) a statement
+# a line starting with one of these is not a statement (preprocessor, comment)
 _NOT_A_STATEMENT = ("#", "//", "/*", "*")
+# a line ending in one of these already ends (or continues) a statement
 _NO_SEMICOLON_AFTER = (";", "{", "}", ",", ":", "(", "[", "&&", "||", "+", "-", "*", "/", "=")
 
 
 @rule("cfamily.missing_semicolon", languages=("c", "cpp", "java"))
 def missing_semicolon(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock | None:
     """A statement without its `;` → add it at the end of that statement's line."""
-    if diag.stage != "syntax" or diag.tool != "tree-sitter" or diag.line < 1:
-        return None
-    language = language_of(diag.file) or ""
-    before = check_source(diag.file, source.encode(), language)
+    before = tree_sitter_errors(diag, source) if diag.line >= 1 else []
     if not before:
         return None
-    lines = source.splitlines(keepends=True)
     for lineno in (diag.line, diag.line - 1):
-        if not 1 <= lineno <= len(lines):
-            continue
-        line = lines[lineno - 1].rstrip("\r\n")
-        end = code_end(line)
-        code = line[:end].strip()
-        if (
-            not code
-            or code.startswith(("#", "//", "/*", "*"))
-            or code.endswith(_NO_SEMICOLON_AFTER)
-        ):
-            continue
-        candidate = replace_line(source, lineno, line[:end] + ";" + line[end:])
-        after = check_source(diag.file, candidate.encode(), language)
-        if len(after) < len(before) and all(d.line > lineno for d in after):
-            return minimal_block(diag.file, source, candidate)
+        block = end_line_with(
+            diag.file, source, before, lineno, ";", _NOT_A_STATEMENT, _NO_SEMICOLON_AFTER
+        )
+        if block is not None:
+            return block
+    return None
+
+
+def tree_sitter_errors(diag: Diagnostic, source: str) -> list[Diagnostic]:
+    """The file's parse errors now, when `diag` is one of tree-sitter's syntax errors
+    (else [], and the punctuation rules stand aside)."""
+    if diag.stage != "syntax" or diag.tool != "tree-sitter":
+        return []
+    return check_source(diag.file, source.encode(), language_of(diag.file) or "")
+
+
+def end_line_with(
+    path: str,
+    source: str,
+    before: list[Diagnostic],
+    lineno: int,
+    mark: str,
+    not_after_start: tuple[str, ...],
+    not_after_end: tuple[str, ...],
+) -> EditBlock | None:
+    """`mark` appended to the code of line `lineno` (before a trailing comment), kept only
+    when the reparse has fewer errors than `before` and none at or before that line."""
+    lines = source.splitlines(keepends=True)
+    if not 1 <= lineno <= len(lines):
+        return None
+    line = lines[lineno - 1].rstrip("\r\n")
+    end = code_end(line)
+    code = line[:end].strip()
+    if not code or code.startswith(not_after_start) or code.endswith(not_after_end):
+        return None
+    candidate = replace_line(source, lineno, line[:end] + mark + line[end:])
+    after = check_source(path, candidate.encode(), language_of(path) or "")
+    if len(after) < len(before) and all(d.line > lineno for d in after):
+        return minimal_block(path, source, candidate)
     return None
 
 

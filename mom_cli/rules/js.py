@@ -8,13 +8,11 @@ import json
 import re
 
 from mom_cli.edits.blocks import EditBlock
-from mom_cli.rules.c_family import code_end
+from mom_cli.rules.c_family import end_line_with, tree_sitter_errors
 from mom_cli.rules.registry import RuleContext, rule
-from mom_cli.rules.textedit import minimal_block, replace_line
+from mom_cli.rules.textedit import minimal_block
 from mom_cli.rules.tools import run_tool
-from mom_cli.validate.detect import language_of
 from mom_cli.validate.diagnostics import Diagnostic
-from mom_cli.validate.syntax import check_source
 
 _DID_YOU_MEAN = re.compile(
     r"(?:Cannot find name|Property) '(?P<bad>[\w$]+)'.*?Did you mean '(?P<good>[\w$]+)'\?"
@@ -67,6 +65,7 @@ def tsc_did_you_mean(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlo
 
 # a line ending in one of these needs no comma after it (it opens, continues or ends one)
 _NO_COMMA_AFTER = (",", "{", "[", "(", ";", ":", "=>", "=", "+", "-", "*", "/", "&&", "||", "?")
+_COMMENT = ("//", "/*", "*")
 
 
 @rule("js.missing_comma", languages=("javascript", "typescript", "tsx"))
@@ -74,10 +73,7 @@ def missing_comma(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock 
     """An object or array entry without its trailing `,` (`bold: init(1, 22)` before
     `dim: …`, as in lukeed/kleur) → add it at the end of the line before the error, when
     tree-sitter's reparse then has fewer errors and none left at or before that line."""
-    if diag.stage != "syntax" or diag.tool != "tree-sitter" or diag.line < 2:
-        return None
-    language = language_of(diag.file) or ""
-    before = check_source(diag.file, source.encode(), language)
+    before = tree_sitter_errors(diag, source) if diag.line >= 2 else []
     if not before:
         return None
     lines = source.splitlines(keepends=True)
@@ -86,13 +82,4 @@ def missing_comma(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock 
     )
     if not lineno:
         return None
-    line = lines[lineno - 1].rstrip("\r\n")
-    end = code_end(line)
-    code = line[:end].strip()
-    if not code or code.startswith(("//", "/*", "*")) or code.endswith(_NO_COMMA_AFTER):
-        return None
-    candidate = replace_line(source, lineno, line[:end] + "," + line[end:])
-    after = check_source(diag.file, candidate.encode(), language)
-    if len(after) < len(before) and all(d.line > lineno for d in after):
-        return minimal_block(diag.file, source, candidate)
-    return None
+    return end_line_with(diag.file, source, before, lineno, ",", _COMMENT, _NO_COMMA_AFTER)
