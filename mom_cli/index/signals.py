@@ -60,12 +60,15 @@ def history_scores(
     return {by_path[p]: -float(s) for p, s in rows if p in by_path and s < 0}
 
 
-def _bm25(conn: sqlite3.Connection, table: str, match: str, weights: str) -> dict[int, float]:
+def _bm25(
+    conn: sqlite3.Connection, table: str, match: str, weights: str, limit: int = LEXICAL_LIMIT
+) -> dict[int, float]:
+    """rowid → BM25 score (higher is better) of the best `limit` matches, best first."""
     args = f"{table}, {weights}" if weights else table
     try:
         rows = conn.execute(
             f"SELECT rowid, bm25({args}) AS s FROM {table} WHERE {table} MATCH ? "
-            f"ORDER BY s LIMIT {LEXICAL_LIMIT}",
+            f"ORDER BY s LIMIT {limit}",
             (match,),
         ).fetchall()
     except sqlite3.OperationalError:
@@ -85,18 +88,10 @@ def passage_scores(
     than the file that has each word somewhere."""
     if not words:
         return {}
-    try:
-        rows = conn.execute(
-            f"SELECT rowid, bm25(passages) AS s FROM passages WHERE passages MATCH ? "
-            f"ORDER BY s LIMIT {PASSAGE_HITS}",
-            (match_expression(words),),
-        ).fetchall()
-    except sqlite3.OperationalError:
-        return {}
     best: dict[int, list[float]] = {}
-    for rowid, score in rows:
-        if score < 0:
-            top = best.setdefault(file_of(int(rowid)), [])
-            if len(top) < 2:
-                top.append(-float(score))  # rows come best first
+    hits = _bm25(conn, "passages", match_expression(words), "", PASSAGE_HITS)
+    for rowid, score in hits.items():  # best first
+        top = best.setdefault(file_of(rowid), [])
+        if len(top) < 2:
+            top.append(score)
     return {f: s[0] + second * (s[1] if len(s) > 1 else 0.0) for f, s in best.items()}
