@@ -11,17 +11,16 @@ additive estimate as the whole, so the rendered text never exceeds the budget.
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
-from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
 from typing import Literal, NamedTuple
 
+from mom_cli.index.body_match import lines_holding, stem, words_between
 from mom_cli.index.rank import Ranking, rank
 from mom_cli.index.tokens import estimate_tokens
 from mom_cli.index.words import split_identifier
@@ -38,7 +37,6 @@ PUBLIC_KINDS = frozenset(
     {"class", "function", "method", "interface", "type", "macro", "module", "impl"}
 )
 _LEAD_PREFIXES = ("@", "#", "//", "/*", "*", "///", "#[")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # "\n… (N more lines)" without N: the newline, "…", "(", "more", "lines", ")".
 _TAIL_TOKENS = 1 + estimate_tokens("… ( more lines)")
 # No piece costs less: "==", ":", "-", a path, two line numbers, kind, name, one line.
@@ -343,61 +341,12 @@ def _weigh_bodies(cands: list[_Candidate], reader: _Reader, words: set[str]) -> 
     wanted = {stem(w) for w in words}
     if lines is None or not wanted:
         return
-    where = _lines_holding(lines, wanted)
+    where = lines_holding(lines, wanted)
     if not where:
         return
     for cand in cands:
         end = min(cand.end_line, cand.line + BODY_MAX_LINES)
-        inside = sum(1 for numbers in where.values() if _any_between(numbers, cand.line, end))
-        cand.score *= 1.0 + BODY_SHARE * inside / len(wanted)
-
-
-def _lines_holding(lines: list[str], wanted: set[str]) -> dict[str, list[int]]:
-    """For each wanted stem, the (1-based, ascending) lines whose identifiers hold it.
-    A stem is a prefix of its words, so only the places where it occurs as a substring
-    are looked at: the identifier around each is split and stemmed to confirm."""
-    text = "\n".join(lines)
-    lower = text.lower()
-    starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
-    where: dict[str, list[int]] = {}
-    for word in wanted:
-        numbers: list[int] = []
-        at = lower.find(word)
-        while at != -1:
-            first = at
-            while first and (lower[first - 1].isalnum() or lower[first - 1] == "_"):
-                first -= 1
-            match = _IDENT.match(text, first)
-            last = match.end() if match else at + len(word)
-            if match and word in {stem(w) for w in split_identifier(match.group())}:
-                line = bisect.bisect_right(starts, at)
-                if not numbers or numbers[-1] != line:
-                    numbers.append(line)
-            at = lower.find(word, max(last, at + 1))
-        if numbers:
-            where[word] = numbers
-    return where
-
-
-def _any_between(numbers: list[int], first: int, last: int) -> bool:
-    at = bisect.bisect_left(numbers, first)
-    return at < len(numbers) and numbers[at] <= last
-
-
-@lru_cache(maxsize=1 << 14)
-def stem(word: str) -> str:
-    """A light English stem (escape, escapes, escaped, escaping → escap; string, strings →
-    string), enough to match a task's words with the code's; the BM25 index uses the
-    porter stemmer for the same reason. Lower-case input. Always a prefix of the word, so
-    `_lines_holding` can look for it as a substring."""
-    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-        word = word[:-1]
-    for suffix in ("ing", "ed"):
-        base = word[: -len(suffix)]
-        if word.endswith(suffix) and len(base) >= 3 and any(v in base for v in "aeiouy"):
-            word = base
-            break
-    return word[:-1] if word.endswith("e") and len(word) > 4 else word
+        cand.score *= 1.0 + BODY_SHARE * words_between(where, cand.line, end) / len(wanted)
 
 
 def _summarized(

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from index_helpers import SAMPLE_PY
 
 from mom_cli.index.api import CodeIndex
-from mom_cli.index.context import ContextSession, Mode, stem
+from mom_cli.index.body_match import stem
+from mom_cli.index.context import ContextSession, Mode
 from mom_cli.index.tokens import estimate_tokens
 
 MakeRepo = Callable[[Mapping[str, str | bytes]], Path]
