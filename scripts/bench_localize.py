@@ -47,7 +47,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -445,20 +445,6 @@ def dump_signals(
         signals["passage"] = passage_scores(conn, ranking.words)  # as ranked
         signals["passage_best"] = passage_scores(conn, ranking.words, second=0.0)
         signals["passage_top2"] = passage_scores(conn, ranking.words, second=1.0)
-        named: dict[int, float] = defaultdict(float)
-        rank_module._seed_identifiers(conn, query, named, rank_module._ModuleNames(paths.values()))
-        signals["names"] = dict(named)
-        pairs = list(zip(ranking.words, ranking.words[1:]))
-        if pairs:
-            from mom_cli.index.signals import _bm25
-            phrase = " OR ".join(f'"{a} {b}"' for a, b in pairs)
-            near = " OR ".join(f'NEAR("{a}" "{b}", 3)' for a, b in pairs)
-            for name, match in (("phrase", phrase), ("near", near)):
-                best: dict[int, float] = {}
-                for rowid, score in _bm25(conn, "passages", match, "", 2000).items():
-                    best.setdefault(rowid >> 16, score)
-                signals[name] = best
-                signals[name + "_file"] = _bm25(conn, "lexicon", match, "0,0,1,1", 200)
         files = set().union(*signals.values())
         partners = load_partners(conn, paths)
         files |= {o for f in list(files) for o in partners.get(f, [])}

@@ -298,11 +298,6 @@ IDEAS: dict[str, tuple[Scorer, dict[str, list[float]]]] = {
         {"x": [1.0, 1.5, 2.0], "s": [0.5], "p": [0, 0.1, 0.2, 0.3, 0.5]},
     ),
     "passage alone": (single("passage_best"), {}),
-    "shipped + names": (shipped_plus("names"), {"x": [0, 0.1, 0.2, 0.3, 0.5, 0.8]}),
-    "shipped + phrase": (shipped_plus("phrase"), {"x": [0, 0.1, 0.2, 0.3, 0.5, 0.8]}),
-    "shipped + near": (shipped_plus("near"), {"x": [0, 0.1, 0.2, 0.3, 0.5, 0.8]}),
-    "shipped + phrase_file": (shipped_plus("phrase_file"), {"x": [0, 0.1, 0.2, 0.3, 0.5, 0.8]}),
-    "shipped + near_file": (shipped_plus("near_file"), {"x": [0, 0.1, 0.2, 0.3, 0.5, 0.8]}),
     "shipped + churn": (shipped_plus(""), {"c": [0, 0.05, 0.1, 0.2, 0.4]}),
     "shipped + churn decayed": (
         shipped_plus("", churn_key="churn_decay"),

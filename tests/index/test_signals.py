@@ -68,7 +68,7 @@ def test_a_test_the_task_names_by_path_keeps_its_whole_score(index_repo: MakeRep
     """Roles weigh what the task did not name: "tests/test_upload.py fails" means that file."""
     repo = index_repo(
         {
-            "pkg/upload.py": "def retry_upload(sock):\n    '''Retry when the socket times out.'''\n",
+            "pkg/upload.py": "def retry_upload(sock):\n    '''Retry on socket timeouts.'''\n",
             "tests/test_upload.py": "def test_retry():\n    assert True\n",
         }
     )
