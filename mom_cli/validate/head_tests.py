@@ -26,7 +26,7 @@ from typing import Any
 
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.pipeline import exported_index
-from mom_cli.validate.runner import project_python
+from mom_cli.validate.runner import CommandResult, project_python
 from mom_cli.validate.tests import run_pytest
 
 PREEXISTING_LABEL = "already failing at HEAD"
@@ -124,21 +124,12 @@ def _run_at_head(
     repo: Path, diags: Sequence[Diagnostic], timeout: float, out: HeadBaseline, commit: str
 ) -> None:
     ids, files = pytest_selection(diags)
-    with exported_index(repo, commit) as tree, tempfile.TemporaryDirectory() as plugin_dir:
-        (Path(plugin_dir) / f"{_PLUGIN}.py").write_text(_PLUGIN_SOURCE, encoding="utf-8")
+    with exported_index(repo, commit) as tree:
         present = [f for f in {*files, *(i.split("::", 1)[0] for i in ids)} if (tree / f).is_file()]
         if not present:
             out.note = "the failing tests' files are not in the compared commit"
             return
-        wanted = json.dumps({"ids": ids, "files": files})
-        result, found = run_pytest(
-            project_python(repo),
-            tree,
-            ["-p", _PLUGIN, *sorted(present)],
-            timeout=timeout,
-            pythonpath=[Path(plugin_dir)],
-            env={"MOM_HEAD_TESTS": wanted},
-        )
+        result, found = run_selected(repo, tree, ids, files, sorted(present), timeout)
     if result.timed_out:
         out.note = f"the run at HEAD timed out after {timeout:g} s"
     elif result.returncode == 5:
@@ -146,6 +137,28 @@ def _run_at_head(
     elif result.returncode not in (0, 1) and not found:
         out.note = f"the run at HEAD failed (pytest exit {result.returncode})"
     out.failing = same_failures(diags, found)
+
+
+def run_selected(
+    repo: Path,
+    tree: Path,
+    ids: Sequence[str],
+    files: Sequence[str],
+    targets: Sequence[str],
+    timeout: float,
+) -> tuple[CommandResult, list[Diagnostic]]:
+    """One pytest run in `tree` (the work tree or an export) of only these test ids and
+    whole files, by the project's interpreter (see `run_pytest`)."""
+    with tempfile.TemporaryDirectory() as plugin_dir:
+        (Path(plugin_dir) / f"{_PLUGIN}.py").write_text(_PLUGIN_SOURCE, encoding="utf-8")
+        return run_pytest(
+            project_python(repo),
+            tree,
+            ["-p", _PLUGIN, *targets],
+            timeout=timeout,
+            pythonpath=[Path(plugin_dir)],
+            env={"MOM_HEAD_TESTS": json.dumps({"ids": list(ids), "files": list(files)})},
+        )
 
 
 def same_failures(now: Sequence[Diagnostic], head: Sequence[Diagnostic]) -> list[str]:

@@ -20,9 +20,16 @@ from mom_cli.edits.parse import EDIT_FORMAT_PROMPT, parse_edit_blocks
 from mom_cli.errors import EditError
 from mom_cli.providers.base import CompletionRequest, ModelCaller
 from mom_cli.routing.ladder import AttemptResult, Feedback, Rung
-from mom_cli.rules.engine import StepApplier, _counted, diag_key, first_failing_stage
+from mom_cli.rules.engine import (
+    StepApplier,
+    _counted,
+    diag_key,
+    first_failing_stage,
+    without_flaky,
+)
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.pyimports import dotted_name, imported_names, is_test_file
+from mom_cli.validate.rerun import failing_again
 from mom_cli.workflows.trace_targets import Trace
 
 EXCERPT_RADIUS = 12
@@ -188,14 +195,19 @@ def step_passed(
 ) -> tuple[bool, list[str]]:
     """The step's diagnostics are gone and the edit introduced nothing new (a later stage
     that now runs may report faults of other files: those are other steps' business)."""
-    targets = {diag_key(d) for d in step.diagnostics}
-    left = [d for d in after if diag_key(d) in targets and d.severity == "error"]
+    left = _targets_left(after, step)
     appeared = _counted(after) - _counted(before)
     new = [d for d in after if diag_key(d) in appeared and d.severity == "error"]
     if first_failing_stage(after) > first_failing_stage(before):
         new = [d for d in new if d.file in step.files]
     bad = left + new
     return (not bad, [f"{d.location()}: [{d.stage}] {d.message[:200]}" for d in bad[:20]])
+
+
+def _targets_left(after: Sequence[Diagnostic], step: FixStep) -> list[Diagnostic]:
+    """The step's own diagnostics still reported."""
+    targets = {diag_key(d) for d in step.diagnostics}
+    return [d for d in after if diag_key(d) in targets and d.severity == "error"]
 
 
 class ModelAttempt:
@@ -273,6 +285,11 @@ class ModelAttempt:
                 )
             after = await asyncio.to_thread(self.check)
             ok, problems = step_passed(before, after, self.step)
+            if not ok and not _targets_left(after, self.step):  # only new failures: flaky?
+                after, _flaky = await asyncio.to_thread(
+                    without_flaky, self.repo, before, after, failing_again
+                )
+                ok, problems = step_passed(before, after, self.step)
             if ok:
                 self.state.diagnostics = after
                 self.kept.append(step_id)
