@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.failure_keys import failure_key
 from mom_cli.validate.pipeline import exported_index
 from mom_cli.validate.runner import project_python
 from mom_cli.validate.tests import run_pytest
@@ -55,12 +56,21 @@ class HeadBaseline:
     """Which of the failing tests also fail in a clean export of HEAD."""
 
     checked: list[str] = field(default_factory=list)  # test ids / files run at HEAD
-    failing: list[str] = field(default_factory=list)  # test ids that fail at HEAD
+    failing: list[str] = field(default_factory=list)  # failure_keys that fail at HEAD
     note: str = ""  # why nothing (or not everything) could be checked
     seconds: float = 0.0
 
     def is_preexisting(self, d: Diagnostic) -> bool:
-        return d.stage == "tests" and bool(d.code) and d.code in self.failing
+        return d.stage == "tests" and failure_key(d) in self.failing
+
+    def merged(self, other: HeadBaseline) -> HeadBaseline:
+        """Both checks as one (a project whose pytest and cargo tests both fail)."""
+        return HeadBaseline(
+            [*self.checked, *other.checked],
+            sorted({*self.failing, *other.failing}),
+            "; ".join(n for n in (self.note, other.note) if n),
+            self.seconds + other.seconds,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

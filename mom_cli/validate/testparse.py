@@ -162,11 +162,29 @@ def parse_go_test(text: str, root: Path) -> list[Diagnostic]:
     return out
 
 
-_TAP_NOT_OK = re.compile(r"^\s*not ok \d+ - (?P<name>.+?)\s*(?:#.*)?$", re.M)
+_TAP_NOT_OK = re.compile(r"^(?P<indent>\s*)not ok \d+ - (?P<name>.+?)\s*(?:#.*)?$", re.M)
+# node --test's YAML block under a failure: where the test is, and whether it failed only
+# because a subtest did (that subtest is reported on its own)
+_TAP_LOCATION = re.compile(r"^\s+location: '(?P<file>[^'\n]+?):(?P<line>\d+):\d+'$", re.M)
+_TAP_BLOCK_END = re.compile(r"^\s*(?:\.\.\.|(?:not )?ok \d+)", re.M)
 
 
-def parse_tap(text: str, tool: str = "npm") -> list[Diagnostic]:
-    return [
-        Diagnostic("tests", "", 0, f"failed {m.group('name')}", "error", 0, m.group("name"), tool)
-        for m in _TAP_NOT_OK.finditer(text)
-    ]
+def parse_tap(text: str, tool: str = "npm", root: Path | None = None) -> list[Diagnostic]:
+    """One diagnostic per `not ok`; with `root`, at the test's location when node's YAML
+    block names a file under it (any other path is left out: output is untrusted)."""
+    out = []
+    for m in _TAP_NOT_OK.finditer(text):
+        end = _TAP_BLOCK_END.search(text, m.end())
+        block = text[m.end() : end.start() if end else len(text)]
+        if "failureType: 'subtestsFailed'" in block:
+            continue
+        file, line = "", 0
+        loc = _TAP_LOCATION.search(block)
+        if loc is not None and root is not None:
+            rel = relpath(loc.group("file"), root)
+            inside = not rel.startswith("/") and ".." not in rel.split("/")
+            if inside and (root / rel).is_file():
+                file, line = rel, int(loc.group("line"))
+        name = m.group("name")
+        out.append(Diagnostic("tests", file, line, f"failed {name}", "error", 0, name, tool))
+    return out
