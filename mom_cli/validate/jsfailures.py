@@ -24,9 +24,9 @@ from mom_cli.validate.diagnostics import Diagnostic
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # "at fn (/abs/path/file.js:19:10)", "at /abs/path/file.js:3:8", "at file:///abs/x.mjs:1:2",
 # and "at /abs/a.js:2:49 {" when node prints the error's own properties after the stack
-# and jest's repo-relative "at Object.toBe (test/sum.test.js:4:38)"
+# jest's repo-relative "at Object.toBe (test/sum.test.js:4:38)", vitest's "❯ a.test.ts:4:38"
 _FRAME = re.compile(
-    r"^\s*at (?:.*?\()?(?:file://)?(?P<file>/[^\s():]+|[\w.@-][^\s():]*\.[cm]?[jt]sx?)"
+    r"^\s*(?:at (?:.*?\()?|❯ )(?:file://)?(?P<file>/[^\s():]+|[\w.@-][^\s():]*\.[cm]?[jt]sx?)"
     r":(?P<line>\d+):\d+\)?(?:\s*\{)?\s*$"
 )
 # The failure's headline, strongest first: a runner's header (uvu's FAIL, jest's ●, TAP,

@@ -45,9 +45,9 @@ from mom_cli.rules.engine import RuleAttempt, RulesEngine, RulesReport, StepAppl
 from mom_cli.rules.registry import RuleContext, propose
 from mom_cli.rules.steps import CheckpointApplier
 from mom_cli.tempdirs import sweep_stale
+from mom_cli.validate.base_runner import runner_baseline, runner_failures
 from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
-from mom_cli.validate.base_runner import runner_baseline, runner_failures
 from mom_cli.validate.head_tests import HeadBaseline, head_baseline, pytest_selection
 from mom_cli.workflows.climb_policy import ClimbPolicy
 from mom_cli.workflows.fix_checks import ProjectChecker, debt_left, is_debt

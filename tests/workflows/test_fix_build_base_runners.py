@@ -125,6 +125,11 @@ def test_only_the_cargo_test_the_change_broke_is_a_fix_step(
     code, doc = _fix_build(repo, monkeypatch, "--max-tier", "rules")
     assert code == 1 and _tests_left(doc) == {"tests::adds": False}
     assert lib.read_text() == mine  # no model, and no rule for a logic bug: untouched
+    # the base was built in mom's own target dir: the user's build is not the base's
+    own = subprocess.run(
+        ["cargo", "test", "--color", "never"], cwd=repo, capture_output=True, text=True
+    )
+    assert "test tests::adds ... FAILED" in own.stdout
 
 
 @needs_node
@@ -155,9 +160,3 @@ def test_only_the_node_test_the_change_broke_is_a_fix_step(
     # node's TAP names the test's file: the step is on it, with the changed source beside
     assert [s["file"] for s in doc["steps"]] == ["test/lib.test.js"]
     assert (repo / "lib.js").read_text() == mine
-
-
-def _git_status(repo: Path) -> str:
-    return subprocess.run(
-        ["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True, check=True
-    ).stdout
