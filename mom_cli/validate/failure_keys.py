@@ -18,6 +18,7 @@ from mom_cli.validate.diagnostics import Diagnostic
 BASE_FAILING_NOTE = " (fails at the base too; not in scope)"  # fix_scope's label
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _RUSTC_CODE = re.compile(r"E\d{4}")
+_DOCTEST_LINE = re.compile(r" \(line \d+\)$")  # cargo: "src/lib.rs - add (line 12)"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # A run's own failure count, as each runner summarises it.
 _COUNTS = (
@@ -40,8 +41,10 @@ def test_name(d: Diagnostic) -> str:
 
 
 def failure_key(d: Diagnostic) -> str:
-    """Stable across runs: the test's id, else its message without the numbers."""
-    return test_name(d) or "~" + _NUMBER.sub("#", d.message.removesuffix(BASE_FAILING_NOTE))
+    """Stable across runs: the test's id (a doctest's without its line, which moves when
+    lines are added above it), else its message without the numbers."""
+    name = _DOCTEST_LINE.sub("", test_name(d))
+    return name or "~" + _NUMBER.sub("#", d.message.removesuffix(BASE_FAILING_NOTE))
 
 
 def failure_count(output: str) -> int | None:

@@ -77,7 +77,12 @@ _PANIC_NEW = re.compile(
 _PANIC_OLD = re.compile(
     rf"thread '(?P<name>[^']+)'(?: \(\d+\))? panicked at '(?P<msg>[^\n]*)', {_LOC}"
 )
-_FAILED_TEST = re.compile(r"^test (?P<name>\S+) \.\.\. FAILED$", re.M)
+_FAILED_TEST = re.compile(r"^test (?P<name>\S+|\S+ - .+?) \.\.\. FAILED$", re.M)
+# a doctest's section: "---- src/lib.rs - levenshtein (line 276) stdout ----"; its panic
+# is thread 'main' at a line of the generated program, not of the file
+_DOCTEST = re.compile(
+    r"^---- (?P<name>(?P<file>\S+) - .+? \(line (?P<line>\d+)\)) stdout ----$", re.M
+)
 _RUSTC_ERR = re.compile(
     r"^(?P<sev>error|warning)(?:\[(?P<code>E\d+)\])?: (?P<msg>.+)\n"
     r"\s*--> (?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+)",
@@ -88,19 +93,28 @@ _RUSTC_ERR = re.compile(
 def parse_cargo_test(text: str, root: Path) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     seen = set()
+    doctests = list(_DOCTEST.finditer(text))
     for pattern in (_PANIC_NEW, _PANIC_OLD):
         for m in pattern.finditer(text):
-            name = m.group("name")
+            name, file, line, col = (
+                m.group("name"),
+                m.group("file"),
+                m.group("line"),
+                m.group("col"),
+            )
+            doc = next((d for d in reversed(doctests) if d.start() < m.start()), None)
+            if name == "main" and doc is not None:
+                name, file, line, col = doc.group("name"), doc.group("file"), doc.group("line"), "0"
             seen.add(name)
             msg = " ".join(part.strip() for part in m.group("msg").splitlines())
             out.append(
                 Diagnostic(
                     "tests",
-                    relpath(m.group("file"), root),
-                    int(m.group("line")),
+                    relpath(file, root),
+                    int(line),
                     f"failed {name}: {msg}"[:500],
                     "error",
-                    int(m.group("col")),
+                    int(col),
                     name,
                     "cargo",
                 )

@@ -129,6 +129,31 @@ def test_cargo_and_go_name_their_tests() -> None:
     assert failure_count(CARGO) == 2 and failure_count(GO) == 3
 
 
+DOCTEST = """test src/lib.rs - levenshtein (line 276) ... FAILED
+
+failures:
+
+---- src/lib.rs - levenshtein (line 276) stdout ----
+Test executable failed (exit status: 101).
+
+stderr:
+
+thread 'main' (11876) panicked at src/lib.rs:7:1:
+assertion failed: (levenshtein("kitten", "sitting") - 3).abs() < 1
+
+test result: FAILED. 10 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out
+"""
+
+
+def test_a_doctest_is_named_by_its_item_not_main() -> None:
+    """A doctest panics in thread 'main' at a line of rustdoc's program: every failing
+    doctest was one test called "main" at a wrong line (rapidfuzz/strsim-rs)."""
+    [d] = parse_cargo_test(DOCTEST, ROOT)
+    assert (d.code, d.file, d.line) == ("src/lib.rs - levenshtein (line 276)", "src/lib.rs", 276)
+    moved = parse_cargo_test(DOCTEST.replace("(line 276)", "(line 280)"), ROOT)[0]
+    assert failure_key(d) == failure_key(moved) == "src/lib.rs - levenshtein"
+
+
 def test_js_runners_name_their_tests() -> None:
     assert [d.code for d in parse_js_stack(UVU, ROOT)] == ["test/index.js > codes"]
     assert [d.code for d in parse_js_stack(JEST, ROOT)] == ["test/sum.test.js > math › adds"]

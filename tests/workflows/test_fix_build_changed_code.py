@@ -71,7 +71,8 @@ def test_a_cargo_test_step_shows_the_changed_function_above_the_test(tmp_path: P
     )
     lib = (
         "pub fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n\n#[cfg(test)]\nmod tests {\n"
-        f"{body}    #[test]\n    fn adds() {{\n        assert_eq!(super::add(2, 3), 5);\n    }}\n}}\n"
+        f"{body}    #[test]\n    fn adds() {{\n"
+        "        assert_eq!(super::add(2, 3), 5);\n    }\n}\n"
     )
     cargo = '[package]\nname = "t"\nversion = "0.1.0"\nedition = "2021"\n'
     repo = _repo(tmp_path, {"Cargo.toml": cargo, "src/lib.rs": lib, ".gitignore": "target/\n"})
