@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from git_repos import init_repo, write_files
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,7 @@ from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.failure_keys import failure_count, failure_key
 from mom_cli.validate.failure_keys import test_name as named_test  # not a pytest test
 from mom_cli.validate.jsfailures import parse_js_stack
+from mom_cli.validate.pipeline import exported_index
 from mom_cli.validate.result import StageResult
 from mom_cli.validate.testparse import parse_cargo_test, parse_go_test, parse_tap
 
@@ -251,3 +253,26 @@ def test_parsers_take_any_output_and_stay_inside_the_repo(text: str) -> None:
         assert failure_key(d)
     count = failure_count(text)
     assert count is None or isinstance(count, int)
+
+
+def test_an_export_links_packages_but_keeps_its_own_tool_caches(tmp_path: Path) -> None:
+    """esm (uvu's loader) writes `node_modules/.cache/esm`: with the whole folder linked,
+    the export's cache entries broke the user's next `npm test` (lukeed/kleur)."""
+    repo = init_repo(
+        tmp_path / "p", {"index.js": "module.exports = 1;\n", ".gitignore": "node_modules/\n"}
+    )
+    write_files(
+        repo,
+        {
+            "node_modules/esm/esm.js": "",
+            "node_modules/.bin/uvu": "",
+            "node_modules/.cache/esm/a": "old",
+        },
+    )
+    with exported_index(repo, "HEAD") as tree:
+        modules = tree / "node_modules"
+        assert not modules.is_symlink() and (modules / "esm/esm.js").is_file()
+        assert (modules / ".bin/uvu").is_file() and not (modules / ".cache").exists()
+        write_files(tree, {"node_modules/.cache/esm/b": "from the export"})
+    assert sorted(p.name for p in (repo / "node_modules/.cache/esm").iterdir()) == ["a"]
+    assert (repo / "node_modules/esm/esm.js").is_file()  # removing the export kept the packages
