@@ -10,8 +10,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from mom_cli.errors import UsageError
-from mom_cli.paths import repo_state_dir
 from mom_cli.tempdirs import temp_dir
 from mom_cli.validate.cargo_targets import run_cargo_targets
 from mom_cli.validate.diagnostics import Diagnostic
@@ -152,18 +150,13 @@ def _cargo_check(ctx: StageContext, started: float) -> StageResult:
 
 
 def cargo_env(ctx: StageContext) -> dict[str, str]:
-    """In a temp tree (the staged blobs, an export of the base), a target dir of mom's own
-    that outlives the tree, so only the first check builds from scratch. Not the repo's
-    target/: cargo judges freshness by mtime, and the tree's newer files made their build
-    pass for the work tree's, so the user's next `cargo test` ran the other code (a test
-    the work tree broke passed)."""
-    if not ctx.staged:
-        return {}
-    try:
-        state = repo_state_dir(ctx.repo)
-    except UsageError:
-        return {}  # no state dir: the temp tree's own target/, removed with it
-    return {"CARGO_TARGET_DIR": str(state / "cargo-target")}
+    """In a temp tree (the staged blobs, an export of the base), a target dir of its own
+    inside the repo's (`target/mom`: it outlives the tree, so only the first check builds
+    from scratch, and `cargo clean` removes it). Not target/ itself: cargo judges freshness
+    by mtime, and the tree's newer files made their build pass for the work tree's, so the
+    user's next `cargo test` ran the other code (a test the work tree broke passed). Not
+    `.mom/`: the sandbox keeps it read-only for the pre-commit hook's commands."""
+    return {"CARGO_TARGET_DIR": str(ctx.repo / "target" / "mom")} if ctx.staged else {}
 
 
 def _java_build(ctx: StageContext, started: float) -> StageResult | None:

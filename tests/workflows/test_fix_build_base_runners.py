@@ -125,7 +125,7 @@ def test_only_the_cargo_test_the_change_broke_is_a_fix_step(
     code, doc = _fix_build(repo, monkeypatch, "--max-tier", "rules")
     assert code == 1 and _tests_left(doc) == {"tests::adds": False}
     assert lib.read_text() == mine  # no model, and no rule for a logic bug: untouched
-    # the base was built in mom's own target dir: the user's build is not the base's
+    # the base was built in target/mom: the user's build is not the base's
     own = subprocess.run(
         ["cargo", "test", "--color", "never"], cwd=repo, capture_output=True, text=True
     )
