@@ -136,7 +136,13 @@ def _summary(result: FixBuildResult, lint: str) -> None:
         console.print(f"contributions: {escape(summary_line(result.contributions))}")
     _scope_lines(result, lint)
     if result.passed:
-        console.print("[bold green]build, tests and lint pass[/] (the project's own toolchain)")
+        at_base = len({d.code for d in result.debt if d.stage == "tests"})
+        but = f", apart from {at_base} test(s) already failing at the base" if at_base else ""
+        console.print(
+            f"[bold green]build, tests and lint pass[/]{but} (the project's own toolchain)"
+        )
+        if result.head is not None and result.head.note:
+            console.print(f"[dim]base check: {escape(result.head.note)}[/]")
         return
     from mom_cli.validate.head_tests import PREEXISTING_LABEL
 

@@ -160,3 +160,26 @@ def test_only_the_node_test_the_change_broke_is_a_fix_step(
     # node's TAP names the test's file: the step is on it, with the changed source beside
     assert [s["file"] for s in doc["steps"]] == ["test/lib.test.js"]
     assert (repo / "lib.js").read_text() == mine
+
+
+PLAIN_TEST = """const assert = require('node:assert');
+const { add, double } = require('./lib.js');
+assert.strictEqual(double(2), 5);
+assert.strictEqual(add(2, 3), 5);
+"""
+
+
+@needs_node
+def test_a_run_that_names_no_test_is_compared_honestly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`node test.js` names no test: the same failure at the base is not the change's,
+    and the report says it could not tell which tests."""
+    plain = json.dumps({"name": "t", "version": "1.0.0", "scripts": {"test": "node test.js"}})
+    files = {"package.json": plain, "lib.js": JS_LIB, "test.js": PLAIN_TEST}
+    repo = _project(tmp_path, monkeypatch, files)
+    (repo / "lib.js").write_text("// math\n" + JS_LIB)
+    code, doc = _fix_build(repo, monkeypatch)
+    assert code == 0 and doc["passed"], doc["remaining"]
+    assert doc["head_baseline"]["note"].startswith("could not tell which tests")
+    assert len(doc["scope"]["tests_failing_at_base"]) == 1
