@@ -10,7 +10,8 @@ failing at HEAD". Unlike lint findings it is not downgraded: the failure is real
 
 Cost stays bounded: only the failing test ids (a test file that failed to import is run
 whole, since its tests are unknown), one pytest run, nothing without a HEAD commit.
-pytest only: other runners have no per-test ids to select.
+pytest only: other runners have no portable per-test selection, so base_runner reruns
+their whole test stage instead.
 """
 
 from __future__ import annotations

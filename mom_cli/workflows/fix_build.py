@@ -11,7 +11,8 @@
 Scope (workflows.fix_scope): only failures the recent change introduced are targets:
 syntax/build errors, failing tests that pass at the base, lint findings on changed lines.
 The rest is debt: reported once, never edited, and it does not fail the run. Tests that
-fail at the base too are labelled `preexisting` (validate.head_tests run at the base).
+fail at the base too are labelled `preexisting` (validate.head_tests for pytest,
+validate.base_runner for any other runner, run at the base).
 Rules are checked without the test suite (quick); the suite runs once on the final change.
 
 The user's work is snapshotted (git) before anything is touched, and every edit, rule or
