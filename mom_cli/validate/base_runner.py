@@ -75,7 +75,11 @@ def compare_with_base(
     failing = {failure_key(d) for d in now if test_name(d) and failure_key(d) in base_keys}
     unnamed = [d for d in now if not test_name(d)]
     if not unnamed:
-        return sorted(failing), ""
+        named_at_base = any(test_name(d) for d in base.errors)
+        if base.passed or named_at_base:
+            return sorted(failing), ""
+        first = base.errors[0].message[:120] if base.errors else "no output"
+        return sorted(failing), f"the run at the base named no failing test ({first})"
     if base.passed:
         return sorted(failing), "the output names no test, and the base passes: the change's"
     at_base, at_now = failure_count(base.raw_output), failure_count(now_output)

@@ -174,7 +174,9 @@ class FixBuild:
         there too is out of scope (fix_scope)."""
         configured = bool(self.config.validation.test_command.strip())
         pytest_ids = not configured and any(pytest_selection(diags))
-        others = runner_failures(diags)
+        # with a build error the tests did not run: the base has nothing to compare
+        broken = any(d.stage == "build" and d.severity == "error" for d in diags)
+        others = [] if broken else runner_failures(diags)
         if not pytest_ids and not others:
             return None
         base = self.scope.base if self.scope is not None else None

@@ -234,6 +234,16 @@ def test_a_passing_or_missing_base_leaves_the_failures_the_changes() -> None:
     assert failing == [] and "no test run" in note
 
 
+def test_a_base_that_names_no_failing_test_is_said_so() -> None:
+    """A timeout or a compile error at the base: nothing there to match, and the note
+    says why every failure stays the change's."""
+    now = [_failed("tests::adds")]
+    timed_out = _base([_failed("", "timed out: Compiling t v0.1.0")])
+    failing, note = compare_with_base(now, timed_out, CARGO)
+    assert failing == []
+    assert note == "the run at the base named no failing test (timed out: Compiling t v0.1.0)"
+
+
 def test_pytest_failures_are_left_to_head_tests() -> None:
     py = _failed("tests/test_a.py::test_a", tool="pytest")
     assert runner_failures([py, _failed("tests::adds")]) == [_failed("tests::adds")]
