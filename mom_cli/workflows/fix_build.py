@@ -192,7 +192,8 @@ class FixBuild:
                 head_baseline, self.repo, diags, timeout=timeout, commit=rev
             )
         if others:
-            now_output = self.checker.last.raw_for("tests") if self.checker.last else ""
+            last = getattr(self.checker, "last", None)  # a test's checker may keep none
+            now_output = last.raw_for("tests") if last is not None else ""
             ran = await asyncio.to_thread(
                 runner_baseline, self.repo, diags, self.config.validation, commit=rev,
                 now_output=now_output,
