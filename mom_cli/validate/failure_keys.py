@@ -15,6 +15,7 @@ import re
 
 from mom_cli.validate.diagnostics import Diagnostic
 
+GENERIC_TOOL = "test"  # validate.tests' tool for output only parse_generic could read
 BASE_FAILING_NOTE = " (fails at the base too; not in scope)"  # fix_scope's label
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _RUSTC_CODE = re.compile(r"E\d{4}")
@@ -37,6 +38,8 @@ def test_name(d: Diagnostic) -> str:
     A compile error in the test build (`E0308`, or no code) names no test."""
     if d.stage != "tests" or not d.code or _RUSTC_CODE.fullmatch(d.code):
         return ""
+    if d.tool == GENERIC_TOOL:
+        return ""  # `file:line: error[CODE]` lines of a configured command: CODE is no test
     return d.code
 
 

@@ -15,6 +15,7 @@ from mom_cli.tempdirs import temp_dir
 from mom_cli.validate.build import cargo_env
 from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.failure_keys import GENERIC_TOOL
 from mom_cli.validate.jsfailures import parse_js_stack
 from mom_cli.validate.parsers import parse_generic
 from mom_cli.validate.pyimports import dotted_name, imported_names, is_test_file
@@ -239,7 +240,7 @@ def _parse_any(text: str, root: Path) -> list[Diagnostic]:
         or parse_tap(text, root=root)
         or [
             Diagnostic("tests", d.file, d.line, d.message, d.severity, d.column, d.code, d.tool)
-            for d in parse_generic(text, "tests", "test", root)
+            for d in parse_generic(text, "tests", GENERIC_TOOL, root)
         ]
     )
 

@@ -19,6 +19,7 @@ from mom_cli.validate.jsfailures import parse_js_stack
 from mom_cli.validate.pipeline import exported_index
 from mom_cli.validate.result import StageResult
 from mom_cli.validate.testparse import parse_cargo_test, parse_go_test, parse_tap
+from mom_cli.validate.tests import _parse_any
 
 ROOT = Path("/repo")
 CARGO = """running 2 tests
@@ -185,6 +186,9 @@ def test_a_compile_error_names_no_test() -> None:
     d = Diagnostic("tests", "src/lib.rs", 3, "mismatched types", "error", 0, "E0308", "cargo")
     assert named_test(d) == ""
     assert failure_key(d) == "~mismatched types"
+    # a configured command's `file:line: error[W1]: …` line: its code names no test
+    [generic] = _parse_any("src/a.c:3:1: error[W1]: bad thing\n", ROOT)
+    assert named_test(generic) == "" and failure_key(generic) == "~bad thing"
 
 
 def _failed(code: str, message: str = "failed", tool: str = "cargo") -> Diagnostic:
@@ -261,6 +265,8 @@ def test_parsers_take_any_output_and_stay_inside_the_repo(text: str) -> None:
         assert not d.file.startswith("/") and ".." not in d.file.split("/")
         assert len(d.code) <= 300
         assert failure_key(d)
+    for d in [*parse_cargo_test(text, ROOT), *parse_go_test(text, ROOT), *_parse_any(text, ROOT)]:
+        assert failure_key(d)  # every failure has a key, named or not
     count = failure_count(text)
     assert count is None or isinstance(count, int)
 
