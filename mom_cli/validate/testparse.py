@@ -96,12 +96,7 @@ def parse_cargo_test(text: str, root: Path) -> list[Diagnostic]:
     doctests = list(_DOCTEST.finditer(text))
     for pattern in (_PANIC_NEW, _PANIC_OLD):
         for m in pattern.finditer(text):
-            name, file, line, col = (
-                m.group("name"),
-                m.group("file"),
-                m.group("line"),
-                m.group("col"),
-            )
+            name, file, line, col = (m.group(k) for k in ("name", "file", "line", "col"))
             doc = next((d for d in reversed(doctests) if d.start() < m.start()), None)
             if name == "main" and doc is not None:
                 name, file, line, col = doc.group("name"), doc.group("file"), doc.group("line"), "0"
@@ -176,7 +171,7 @@ def parse_go_test(text: str, root: Path) -> list[Diagnostic]:
     return out
 
 
-_TAP_NOT_OK = re.compile(r"^(?P<indent>\s*)not ok \d+ - (?P<name>.+?)\s*(?:#.*)?$", re.M)
+_TAP_NOT_OK = re.compile(r"^\s*not ok \d+ - (?P<name>.+?)\s*(?:#.*)?$", re.M)
 # node --test's YAML block under a failure: where the test is, and whether it failed only
 # because a subtest did (that subtest is reported on its own)
 _TAP_LOCATION = re.compile(r"^\s+location: '(?P<file>[^'\n]+?):(?P<line>\d+):\d+'$", re.M)
