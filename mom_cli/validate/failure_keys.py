@@ -50,6 +50,11 @@ def failure_key(d: Diagnostic) -> str:
     return name or "~" + _NUMBER.sub("#", d.message.removesuffix(BASE_FAILING_NOTE))
 
 
+def failure_label(d: Diagnostic) -> str:
+    """How a report names the failure: the test's id, else what its output said."""
+    return test_name(d) or d.message.removesuffix(BASE_FAILING_NOTE)[:160]
+
+
 def failure_count(output: str) -> int | None:
     """How many tests failed, from the runner's own summary; None when it prints none."""
     text = _ANSI.sub("", output)
