@@ -10,7 +10,8 @@ failing at HEAD". Unlike lint findings it is not downgraded: the failure is real
 
 Cost stays bounded: only the failing test ids (a test file that failed to import is run
 whole, since its tests are unknown), one pytest run, nothing without a HEAD commit.
-pytest only: other runners have no per-test ids to select.
+pytest only: other runners have no portable per-test selection, so base_runner reruns
+their whole test stage instead.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.failure_keys import failure_key
 from mom_cli.validate.pipeline import exported_index
 from mom_cli.validate.runner import CommandResult, project_python
 from mom_cli.validate.tests import run_pytest
@@ -55,12 +57,21 @@ class HeadBaseline:
     """Which of the failing tests also fail in a clean export of HEAD."""
 
     checked: list[str] = field(default_factory=list)  # test ids / files run at HEAD
-    failing: list[str] = field(default_factory=list)  # test ids that fail at HEAD
+    failing: list[str] = field(default_factory=list)  # failure_keys that fail at HEAD
     note: str = ""  # why nothing (or not everything) could be checked
     seconds: float = 0.0
 
     def is_preexisting(self, d: Diagnostic) -> bool:
-        return d.stage == "tests" and bool(d.code) and d.code in self.failing
+        return d.stage == "tests" and failure_key(d) in self.failing
+
+    def merged(self, other: HeadBaseline) -> HeadBaseline:
+        """Both checks as one (a project whose pytest and cargo tests both fail)."""
+        return HeadBaseline(
+            [*self.checked, *other.checked],
+            sorted({*self.failing, *other.failing}),
+            "; ".join(n for n in (self.note, other.note) if n),
+            self.seconds + other.seconds,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

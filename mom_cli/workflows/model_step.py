@@ -35,6 +35,7 @@ from mom_cli.workflows.trace_targets import Trace
 EXCERPT_RADIUS = 12
 MAX_EXCERPT_CHARS = 3500
 SMALL_FILE_LINES = 80
+MAX_FOCUS_LINES = 12  # changed lines an excerpt is centred on, per file
 SYSTEM = (
     "You are a careful programmer fixing a failing build. Change only what the "
     "diagnostics require. Answer with edit blocks only."
@@ -59,6 +60,8 @@ class FixStep:
     context_files: list[str] = field(default_factory=list)
     trace: Trace | None = None  # a failing test traced to the code under test (test_trace)
     kind: str = ""  # what is being fixed, for the learner: "tests", "syntax", "lint" …
+    focus: dict[str, list[int]] = field(default_factory=dict)  # file → lines the change touched
+    changed_notes: list[str] = field(default_factory=list)  # "lib.js: add (lines 1-3)"
 
     @property
     def files(self) -> list[str]:
@@ -176,12 +179,16 @@ def _prompt(
     ]
     if len(step.diagnostics) > n_diags:
         parts.append(f"- … and {len(step.diagnostics) - n_diags} more like these")
+    if step.changed_notes:
+        parts += ["", "The recent change touched (the likely cause):"]
+        parts += [f"- {note}" for note in step.changed_notes]
     for rel in files:
         try:
             text = (repo / rel).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
         lines = [d.line for d in step.diagnostics if d.file == rel and d.line]
+        lines += step.focus.get(rel, [])[:MAX_FOCUS_LINES]
         small = SMALL_FILE_LINES if radius == EXCERPT_RADIUS else 0
         parts += ["", f"{rel}:", "```", excerpt(text, lines, radius, small), "```"]
     parts += ["", EDIT_FORMAT_PROMPT]

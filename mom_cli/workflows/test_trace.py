@@ -14,7 +14,7 @@ the project code it implicates, in order of evidence:
 Failures that raised in the same function form one step (the same broken function fails
 twenty tests: that is one fix, not twenty; see trace_groups), and the step's edit scope
 is those sources plus the failing tests. Python only; anything else keeps the per-file
-steps.
+steps, led by what the change touched in the files the test exercises (changed_code).
 """
 
 from __future__ import annotations
