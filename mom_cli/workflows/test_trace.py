@@ -331,7 +331,12 @@ def trace_failure(
     frames = project_frames(diag, src, root)
     if frames:
         spans = [enclosing(src, f, n) for f, n in reversed(frames)]  # innermost first
-        trace.targets = list(dict.fromkeys(spans))[:MAX_TARGETS]
+        # the test passes at the base, so what the change touched within the test's reach
+        # is the likelier cause than where the error surfaced (a bad value raised later)
+        near = reachable(src, [diag.file, *(f for f, _ in frames)]) if changed else []
+        suspects = changed_functions(src, changed, near) if changed else []
+        found = [*suspects[: MAX_TARGETS - 1], *spans]
+        trace.targets = list(dict.fromkeys(found))[:MAX_TARGETS]
         trace.how = "frames"
     else:
         called = callees(src, diag, test)
