@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mom_cli import procscope, sandbox, sandbox_fs
+from mom_cli import procscope, sandbox, sandbox_fs, sandbox_limits, sandbox_pid
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.result import trim
 
@@ -66,15 +66,12 @@ def run_command(
 ) -> CommandResult:
     """Run `command` (a str runs through the shell) in the sandbox (mom_cli.sandbox:
     no secrets in its environment, no network where the OS allows; mom_cli.sandbox_fs:
-    `.git`, `.mom/` and the user's git and mom config read-only) and kill its whole
-    process group on timeout. `env` is mom's own additions and is passed as given."""
+    `.git`, `.mom/` and the user's git and mom config read-only; mom_cli.sandbox_pid and
+    sandbox_limits: its processes end with it, bounded in number, file size and memory)
+    and kill its whole process group on timeout. `env` is mom's own additions and is
+    passed as given."""
     full_env = {**sandbox.scrubbed_env(), **(env or {})}
-    steps = sandbox.preexec_for()  # the network first: it may make the user namespace
-    read_only = sandbox_fs.read_only_step(
-        sandbox_fs.protected_paths(cwd), sandbox_fs.hidden_paths()
-    )
-    if read_only is not None:
-        steps.append(read_only)
+    limits = sandbox.current_policy().limits
     started = time.monotonic()
     proc = subprocess.Popen(
         command if isinstance(command, str) else list(command),
@@ -85,7 +82,7 @@ def run_command(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # own process group: killpg reaches grandchildren too
-        preexec_fn=_chain(die_with_parent, *steps),
+        preexec_fn=_chain(die_with_parent, *sandbox_steps(cwd, limits)),
     )
     scope = procscope.current()  # a cancel kills the group at once (mom_cli.procscope)
     if scope is not None and not scope.add(proc.pid):
@@ -104,16 +101,37 @@ def run_command(
     finally:
         if scope is not None:
             scope.discard(proc.pid)
+    _kill_group(proc)  # uncontained (no PID namespace): what it left in its group
     stdout = out.decode("utf-8", errors="replace")
     stderr = err.decode("utf-8", errors="replace")
     if timed_out:
         stderr += f"\n[mom] killed after {timeout:g} s (validation.timeout_seconds)"
     elif scope is not None and scope.closed:
         stderr += "\n[mom] killed: the run was cancelled"
+    elif note := sandbox_limits.stop_note(proc.returncode, stdout + stderr, limits):
+        stderr += f"\n{note}"
     shown = command if isinstance(command, str) else list(command)
     return CommandResult(
         shown, proc.returncode, stdout, stderr, time.monotonic() - started, timed_out
     )
+
+
+def sandbox_steps(cwd: Path, limits: sandbox_limits.Limits) -> list[Callable[[], None]]:
+    """The pre-exec steps of a sandboxed command, in order: the network first (it may make
+    the user namespace the others use), read-only paths, the PID namespace (it forks: the
+    command's own process returns from it), then the limits, on the command alone."""
+    steps = sandbox.preexec_for()
+    read_only = sandbox_fs.read_only_step(
+        sandbox_fs.protected_paths(cwd), sandbox_fs.hidden_paths()
+    )
+    if read_only is not None:
+        steps.append(read_only)
+    contain = sandbox_pid.contain_step(limits.processes)
+    if contain is not None:
+        steps.append(contain)
+    caps = contain is not None and sandbox_pid.containment().caps_processes
+    steps.append(sandbox_limits.rlimit_step(limits, cap_processes=not caps))
+    return steps
 
 
 def die_with_parent() -> None:

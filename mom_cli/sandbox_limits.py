@@ -1,0 +1,90 @@
+"""Resource limits for sandboxed processes: a test suite mom runs is the repo's (or a
+model's) code, and must not be able to fill the user's disk, eat all memory or fork the
+machine down while mom waits for its timeout.
+
+Set in the child just before exec (after the PID-namespace step, so mom's own forked
+helpers are not bound by them), soft and hard alike (an unprivileged test cannot raise a
+hard limit back):
+  - RLIMIT_FSIZE: no single file written past `safety.max_written_file_mb` (the writer
+    gets SIGXFSZ, or EFBIG where the signal is ignored, as Python does);
+  - RLIMIT_DATA: no process past `safety.max_process_memory_mb` of private writable
+    memory. Not RLIMIT_AS: JVMs, node and Go reserve far more address space than they
+    ever use, and RLIMIT_DATA only counts what they commit;
+  - RLIMIT_NPROC, only where the PID namespace cannot cap the process count itself
+    (mom_cli.sandbox_pid) and mom is not root (root ignores it). It counts every task of
+    the user, so the limit is the tasks on the machine now plus `safety.max_processes`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-command limits (the `[safety]` defaults; see config.SafetySection)."""
+
+    file_mb: int = 2048
+    memory_mb: int = 8192
+    processes: int = 4096
+
+    def describe(self) -> str:
+        return (
+            f"files up to {self.file_mb} MiB each (safety.max_written_file_mb), "
+            f"{self.memory_mb} MiB of memory per process (safety.max_process_memory_mb)"
+        )
+
+
+def rlimit_step(limits: Limits, *, cap_processes: bool) -> Callable[[], None]:
+    """The pre-exec step setting the limits (`cap_processes`: RLIMIT_NPROC as well).
+    The values are computed here, before the fork."""
+    wanted = [
+        (resource.RLIMIT_FSIZE, limits.file_mb * MIB),
+        (resource.RLIMIT_DATA, limits.memory_mb * MIB),
+    ]
+    if cap_processes and os.geteuid() != 0:
+        wanted.append((resource.RLIMIT_NPROC, tasks_now() + limits.processes))
+    return lambda: _apply(wanted)
+
+
+def _apply(wanted: list[tuple[int, int]]) -> None:
+    """Runs in the child before exec; a limit the system refuses is left as it was."""
+    for which, value in wanted:
+        with contextlib.suppress(OSError, ValueError):
+            _, hard = resource.getrlimit(which)
+            value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(which, (value, value))
+
+
+def tasks_now() -> int:
+    """Tasks (processes and threads) on the whole machine: an upper bound of the user's
+    own, which RLIMIT_NPROC counts. One small read, where a /proc walk costs a millisecond."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as fh:
+            return int(fh.read().split()[3].split("/")[1])
+    except (OSError, ValueError, IndexError):
+        return 32768  # not Linux: a bound that still stops a runaway fork loop
+
+
+def stop_note(returncode: int, output: str, limits: Limits) -> str:
+    """A line saying which limit stopped a command, or "" (the output names none)."""
+    if returncode == -signal.SIGXFSZ or "File too large" in output:
+        return f"[mom] stopped: a file grew past {limits.file_mb} MiB (safety.max_written_file_mb)"
+    if returncode != 0 and "Resource temporarily unavailable" in output:
+        return (
+            f"[mom] a process could not start: the command may have reached "
+            f"{limits.processes} processes (safety.max_processes)"
+        )
+    if returncode != 0 and ("MemoryError" in output or "Cannot allocate memory" in output):
+        return (
+            f"[mom] out of memory: a process may have reached {limits.memory_mb} MiB "
+            "(safety.max_process_memory_mb)"
+        )
+    return ""
