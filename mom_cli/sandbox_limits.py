@@ -75,7 +75,8 @@ def tasks_now() -> int:
 
 def stop_note(returncode: int, output: str, limits: Limits) -> str:
     """A line saying which limit stopped a command, or "" (the output names none)."""
-    if returncode == -signal.SIGXFSZ or "File too large" in output:
+    too_big = ("File too large", "File size limit exceeded")  # EFBIG; a shell's SIGXFSZ
+    if returncode == -signal.SIGXFSZ or any(text in output for text in too_big):
         return f"[mom] stopped: a file grew past {limits.file_mb} MiB (safety.max_written_file_mb)"
     if returncode != 0 and "Resource temporarily unavailable" in output:
         return (
