@@ -118,6 +118,7 @@ def configure(config: MomConfig) -> SandboxPolicy:
             file_mb=config.safety.max_written_file_mb,
             memory_mb=config.safety.max_process_memory_mb,
             processes=config.safety.max_processes,
+            disk_floor_mb=config.safety.min_free_disk_mb,
         ),
     )
     return _policy

@@ -34,11 +34,17 @@ class Limits:
     file_mb: int = 2048
     memory_mb: int = 8192
     processes: int = 4096
+    disk_floor_mb: int = 1024  # mom_cli.sandbox_disk
 
     def describe(self) -> str:
         return (
             f"files up to {self.file_mb} MiB each (safety.max_written_file_mb), "
-            f"{self.memory_mb} MiB of memory per process (safety.max_process_memory_mb)"
+            f"{self.memory_mb} MiB of memory per process (safety.max_process_memory_mb), "
+            + (
+                f"killed below {self.disk_floor_mb} MiB free disk (safety.min_free_disk_mb)"
+                if self.disk_floor_mb
+                else "free disk not watched (safety.min_free_disk_mb = 0)"
+            )
         )
 
 

@@ -50,6 +50,7 @@ DOWNWARD_ONLY = {
     ),
     "gateway": ("token_budget_usd",),
 }
+UPWARD_ONLY = {"safety": ("min_free_disk_mb",)}  # a floor: lowering it loosens
 ADD_ONLY = {("safety", "protected")}  # lists a repo may extend (merged in), never shorten
 
 
@@ -176,6 +177,8 @@ def _loosens(section: str, key: str, new: Any, old: Any) -> bool:
         return True
     if key in DOWNWARD_ONLY.get(section, ()):
         return not _not_higher(new, old)
+    if key in UPWARD_ONLY.get(section, ()):
+        return not _not_higher(old, new)
     if (section, key) in ADD_ONLY:
         return True  # not a list: validation would reject it anyway
     if (section, key) == ("gateway", "host"):

@@ -10,12 +10,13 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mom_cli import procscope, sandbox, sandbox_fs, sandbox_limits, sandbox_pid
+from mom_cli import procscope, sandbox, sandbox_disk, sandbox_fs, sandbox_limits, sandbox_pid
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.result import trim
 
@@ -67,9 +68,9 @@ def run_command(
     """Run `command` (a str runs through the shell) in the sandbox (mom_cli.sandbox:
     no secrets in its environment, no network where the OS allows; mom_cli.sandbox_fs:
     `.git`, `.mom/` and the user's git and mom config read-only; mom_cli.sandbox_pid and
-    sandbox_limits: its processes end with it, bounded in number, file size and memory)
-    and kill its whole process group on timeout. `env` is mom's own additions and is
-    passed as given."""
+    sandbox_limits: its processes end with it, bounded in number, file size and memory;
+    mom_cli.sandbox_disk: killed before it fills the disk) and kill its whole process
+    group on timeout. `env` is mom's own additions and is passed as given."""
     full_env = {**sandbox.scrubbed_env(), **(env or {})}
     limits = sandbox.current_policy().limits
     started = time.monotonic()
@@ -87,13 +88,12 @@ def run_command(
     scope = procscope.current()  # a cancel kills the group at once (mom_cli.procscope)
     if scope is not None and not scope.add(proc.pid):
         _kill_group(proc)  # the run was cancelled before this command started
-    timed_out = False
+    watch = sandbox_disk.DiskWatch.begin([cwd, tempfile.gettempdir()], limits.disk_floor_mb)
     try:
-        out, err = proc.communicate(stdin.encode() if stdin is not None else None, timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        _kill_group(proc)
-        out, err = proc.communicate()
+        out, err, killed = sandbox_disk.communicate(
+            proc, stdin.encode() if stdin is not None else None, timeout, watch,
+            kill=lambda: _kill_group(proc),
+        )  # fmt: skip
     except BaseException:
         _kill_group(proc)
         proc.wait()
@@ -104,8 +104,11 @@ def run_command(
     _kill_group(proc)  # uncontained (no PID namespace): what it left in its group
     stdout = out.decode("utf-8", errors="replace")
     stderr = err.decode("utf-8", errors="replace")
+    timed_out = killed == sandbox_disk.TIMED_OUT
     if timed_out:
         stderr += f"\n[mom] killed after {timeout:g} s (validation.timeout_seconds)"
+    elif killed:
+        stderr += f"\n{killed}"
     elif scope is not None and scope.closed:
         stderr += "\n[mom] killed: the run was cancelled"
     elif note := sandbox_limits.stop_note(proc.returncode, stdout + stderr, limits):

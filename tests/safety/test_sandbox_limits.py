@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from processes import MARK, kill_marked, mark_env, marked, wait_until_gone
 from typer.testing import CliRunner
 
-from mom_cli import sandbox, sandbox_pid, trust
+from mom_cli import sandbox, sandbox_disk, sandbox_pid, trust
 from mom_cli.cli.app import app
 from mom_cli.config import load_config
 from mom_cli.validate.runner import failure_diagnostic, run_command
@@ -63,6 +63,29 @@ def test_unbounded_allocation_fails_inside_the_check(tmp_path: Path) -> None:
 
 
 SLEEPER = "import sys, time; open(sys.argv[1], 'w').close(); time.sleep(30)"
+FILLER = """
+import os, sys, time
+fd = os.open("fill.bin", os.O_WRONLY | os.O_CREAT)
+for _ in range(128):  # 1 GiB at most, 8 MiB at a time
+    os.write(fd, bytes(8 * 2**20))
+    os.fsync(fd)
+    time.sleep(0.02)
+print("wrote it all", flush=True)
+"""
+
+
+def test_a_command_filling_the_disk_with_many_writes_is_killed(tmp_path: Path) -> None:
+    free_mb = sandbox_disk.free_bytes(tmp_path) // 2**20
+    limited(tmp_path, min_free_disk_mb=free_mb - 32)  # reached after ~64 MiB (the slack)
+    try:
+        result = run_command([sys.executable, "-c", FILLER], tmp_path, timeout=60)
+        assert "wrote it all" not in result.stdout and result.returncode == -signal.SIGKILL
+        assert "safety.min_free_disk_mb" in failure_diagnostic("tests", result, "py").message
+        assert (tmp_path / "fill.bin").stat().st_size < 512 * 2**20
+    finally:
+        (tmp_path / "fill.bin").unlink(missing_ok=True)
+
+
 DAEMONS = {
     "setsid": 'setsid {py} -c "{code}" started </dev/null >/dev/null 2>&1 &',
     "double fork": '( {py} -c "{code}" started </dev/null >/dev/null 2>&1 & )',
@@ -168,12 +191,26 @@ def test_proc_describes_the_command_itself(tmp_path: Path) -> None:
 
 def test_a_repo_config_may_lower_the_limits_but_not_raise_them(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
-    safety = {"max_written_file_mb": 10**7, "max_process_memory_mb": 512, "max_processes": 10**6}
+    safety = {
+        "max_written_file_mb": 10**7,
+        "max_process_memory_mb": 512,
+        "max_processes": 10**6,
+        "min_free_disk_mb": 0,
+    }
     (repo / "routing.toml").write_text(tomli_w.dumps({"safety": safety}))
     loaded = load_config(repo, environ={})
-    assert {"safety.max_written_file_mb", "safety.max_processes"} <= set(loaded.ignored_keys)
+    assert {
+        "safety.max_written_file_mb",
+        "safety.max_processes",
+        "safety.min_free_disk_mb",
+    } == {key for key in loaded.ignored_keys if key.startswith("safety.")}
     limits = sandbox.current_policy().limits
     assert (limits.file_mb, limits.memory_mb, limits.processes) == (2048, 512, 4096)
+    assert limits.disk_floor_mb == 1024
+    # a floor may go up
+    (repo / "routing.toml").write_text(tomli_w.dumps({"safety": {"min_free_disk_mb": 4096}}))
+    assert not load_config(repo, environ={}).ignored_keys
+    assert sandbox.current_policy().limits.disk_floor_mb == 4096
 
 
 def test_every_lower_only_key_has_a_packaged_default() -> None:
@@ -182,7 +219,7 @@ def test_every_lower_only_key_has_a_packaged_default() -> None:
     from importlib import resources
 
     packaged = tomllib.loads(resources.files("mom_cli").joinpath("routing.toml").read_text())
-    for section, keys in trust.DOWNWARD_ONLY.items():
+    for section, keys in [*trust.DOWNWARD_ONLY.items(), *trust.UPWARD_ONLY.items()]:
         for key in keys:
             assert key in packaged.get(section, {}), f"{section}.{key}"
 
