@@ -8,8 +8,10 @@ hard limit back):
   - RLIMIT_FSIZE: no single file written past `safety.max_written_file_mb` (the writer
     gets SIGXFSZ, or EFBIG where the signal is ignored, as Python does);
   - RLIMIT_DATA: no process past `safety.max_process_memory_mb` of private writable
-    memory. Not RLIMIT_AS: JVMs, node and Go reserve far more address space than they
-    ever use, and RLIMIT_DATA only counts what they commit;
+    memory. Not RLIMIT_AS: JVMs and node reserve far more address space than they use
+    (as PROT_NONE, which RLIMIT_DATA does not count), so `cargo test`, `npm test` and
+    `mvn` run under 512 MiB. Sanitizer builds (ASan, TSan) map terabytes of writable
+    shadow and do not start: the output then says which key to raise;
   - RLIMIT_NPROC, only where the PID namespace cannot cap the process count itself
     (mom_cli.sandbox_pid) and mom is not root (root ignores it). It counts every task of
     the user, so the limit is the tasks on the machine now plus `safety.max_processes`.
@@ -79,6 +81,10 @@ def tasks_now() -> int:
         return 32768  # not Linux: a bound that still stops a runaway fork loop
 
 
+# What a sanitizer runtime prints when RLIMIT_DATA refuses its shadow memory.
+SANITIZER_REFUSED = ("ReserveShadowMemoryRange failed", "Sanitizer failed to allocate")
+
+
 def stop_note(returncode: int, output: str, limits: Limits) -> str:
     """A line saying which limit stopped a command, or "" (the output names none)."""
     too_big = ("File too large", "File size limit exceeded")  # EFBIG; a shell's SIGXFSZ
@@ -88,6 +94,12 @@ def stop_note(returncode: int, output: str, limits: Limits) -> str:
         return (
             f"[mom] a process could not start: the command may have reached "
             f"{limits.processes} processes (safety.max_processes)"
+        )
+    if returncode != 0 and any(text in output for text in SANITIZER_REFUSED):
+        return (
+            "[mom] a sanitizer build (ASan/TSan/MSan) reserves terabytes of shadow memory, "
+            f"more than safety.max_process_memory_mb ({limits.memory_mb} MiB) allows: raise "
+            "it in your own config (e.g. 100000000) to run it"
         )
     if returncode != 0 and ("MemoryError" in output or "Cannot allocate memory" in output):
         return (

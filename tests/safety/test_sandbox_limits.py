@@ -86,6 +86,24 @@ def test_a_command_filling_the_disk_with_many_writes_is_killed(tmp_path: Path) -
         (tmp_path / "fill.bin").unlink(missing_ok=True)
 
 
+def test_a_sanitizer_build_refused_by_the_memory_limit_says_which_key(tmp_path: Path) -> None:
+    """ASan maps terabytes of writable shadow memory, which RLIMIT_DATA counts."""
+    (tmp_path / "a.c").write_text('#include <stdio.h>\nint main(void) { puts("ok"); }\n')
+    try:
+        built = subprocess.run(
+            ["gcc", "-fsanitize=address", "a.c", "-o", "a"], cwd=tmp_path, capture_output=True
+        )
+    except FileNotFoundError:
+        pytest.skip("no gcc")
+    if built.returncode != 0:
+        pytest.skip("no AddressSanitizer runtime")
+    result = run_command(["./a"], tmp_path, timeout=30)
+    assert result.returncode != 0
+    assert "safety.max_process_memory_mb" in result.stderr.splitlines()[-1]
+    limited(tmp_path, max_process_memory_mb=100_000_000)  # what the note says to do
+    assert run_command(["./a"], tmp_path, timeout=30).stdout.strip() == "ok"
+
+
 DAEMONS = {
     "setsid": 'setsid {py} -c "{code}" started </dev/null >/dev/null 2>&1 &',
     "double fork": '( {py} -c "{code}" started </dev/null >/dev/null 2>&1 & )',
