@@ -101,7 +101,8 @@ def run_command(
     finally:
         if scope is not None:
             scope.discard(proc.pid)
-    _kill_group(proc)  # uncontained (no PID namespace): what it left in its group
+    if not sandbox_pid.containment().contained:
+        _kill_group(proc)  # no PID namespace: at least what it left in its process group
     stdout = out.decode("utf-8", errors="replace")
     stderr = err.decode("utf-8", errors="replace")
     timed_out = killed == sandbox_disk.TIMED_OUT

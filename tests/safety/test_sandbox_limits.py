@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,33 @@ def test_a_daemon_does_not_outlive_the_check(tmp_path: Path, how: str) -> None:
         assert not wait_until_gone(mark, 1.0), f"a {how} daemon outlived the check"
     finally:
         kill_marked(mark)
+
+
+@pytest.fixture
+def uncontained() -> Iterator[None]:
+    """A kernel that refuses the PID namespace (the probe's answer, cached per process)."""
+    sandbox_pid._probed = sandbox_pid.Containment(False, False, "refused (test)")
+    yield
+    sandbox_pid._probed = None
+
+
+@linux_only
+def test_without_the_namespace_the_process_group_is_still_killed(
+    tmp_path: Path, uncontained: None
+) -> None:
+    mark = str(tmp_path)
+    command = f"{DAEMONS['double fork'].format(py=sys.executable, code=SLEEPER)}\n" \
+        "while [ ! -e started ]; do sleep 0.02; done"  # fmt: skip
+    try:
+        run_command(command, tmp_path, timeout=20, env=mark_env(mark))
+        assert not wait_until_gone(mark, 1.0), "a double-forked child outlived the check"
+    finally:
+        kill_marked(mark)
+    repo = make_repo(tmp_path / "repo")
+    safety = json.loads(CliRunner().invoke(app, ["doctor", "--json", "--repo", str(repo)]).stdout)[
+        "safety"
+    ]
+    assert safety["processes"].startswith("NOT contained: refused (test)")
 
 
 FORK_LOOP = """
