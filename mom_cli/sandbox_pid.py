@@ -199,17 +199,19 @@ def _die_by(sig: int) -> None:
 
 def _run_init(command: int, status_w: int) -> None:
     """PID 1: reap every orphan until the command exits, report its wait status to the
-    outer process, exit (the kernel then kills the rest). Never returns."""
+    outer process, exit (the kernel then kills the rest). Never returns; fails (255, no
+    status written: the outer process ends with that) if it cannot report."""
+    reported = False
     try:
         _close_all_but(status_w)
         _default_sigint()
         while True:
             pid, status = os.waitpid(-1, 0)
             if pid == command:
-                os.write(status_w, _STATUS.pack(status))
+                reported = os.write(status_w, _STATUS.pack(status)) == _STATUS.size
                 break
     finally:
-        os._exit(0)
+        os._exit(0 if reported else 255)
 
 
 def describe(processes: int) -> str:
