@@ -54,8 +54,8 @@ _probed: Containment | None = None
 
 
 def contain_step(max_processes: int) -> Callable[[], None] | None:
-    """The pre-exec step running the command in a fresh PID namespace of at most
-    `max_processes` tasks (None where the kernel does not allow the namespace)."""
+    """The pre-exec step running the command in a fresh PID namespace of `max_processes`
+    tasks (up to RESERVED_PIDS more; None where the kernel does not allow the namespace)."""
     here = containment()
     if not here.contained:
         return None
@@ -217,15 +217,16 @@ def _run_init(command: int, status_w: int) -> None:
 def describe(processes: int) -> str:
     """For `mom doctor`: whether a command's processes end with it, and how many it may have."""
     here = containment()
+    if here.caps_processes:
+        cap = f"about {processes} processes and threads at once (safety.max_processes)"
+    elif os.geteuid() != 0:
+        cap = f"RLIMIT_NPROC: {processes} tasks more than the machine runs now"
+    else:
+        cap = "no process-count cap (root ignores RLIMIT_NPROC)"
     if not here.contained:
         return (
-            f"NOT contained: {here.why}; leftovers in the command's process group are "
-            "killed when it ends, daemons that leave it (setsid) are not"
+            f"NOT contained: {here.why}; what a command leaves in its process group is "
+            f"killed when it ends, daemons that leave it (setsid) are not; {cap}"
         )
-    count = (
-        f"at most {processes} at once (safety.max_processes)"
-        if here.caps_processes
-        else f"no process-count cap: {here.why}"
-        + ("" if os.geteuid() == 0 else f" (RLIMIT_NPROC instead: {processes} more)")
-    )
-    return f"contained (own PID namespace: all end with the command); {count}"
+    why = "" if here.caps_processes else f" ({here.why})"
+    return f"contained (own PID namespace: all end with the command); {cap}{why}"
