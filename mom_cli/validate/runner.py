@@ -4,6 +4,7 @@ recording which toolchain was chosen (configured command → project venv → PA
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shlex
 import shutil
@@ -90,10 +91,9 @@ def run_command(
         _kill_group(proc)  # the run was cancelled before this command started
     watch = sandbox_disk.DiskWatch.begin([cwd, tempfile.gettempdir()], limits.disk_floor_mb)
     try:
-        out, err, killed = sandbox_disk.communicate(
-            proc, stdin.encode() if stdin is not None else None, timeout, watch,
-            kill=lambda: _kill_group(proc),
-        )  # fmt: skip
+        data = stdin.encode() if stdin is not None else None
+        kill = functools.partial(_kill_group, proc)
+        out, err, killed = sandbox_disk.communicate(proc, data, timeout, watch, kill=kill)
     except BaseException:
         _kill_group(proc)
         proc.wait()
