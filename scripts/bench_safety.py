@@ -9,7 +9,9 @@
    mom_cli.sandbox_pid, sandbox_limits), the same without the PID namespace (the launch
    before it: one fork, no init), sandboxed with the network left on, and a bare
    subprocess.run, median ms over --reps. The four run interleaved, so a load spike on a
-   shared machine hits them alike.
+   shared machine hits them alike. A fork copies the caller's page tables, so the launch
+   costs more in a bigger mom: --ballast-mb N first allocates N MiB (mom's anonymous
+   memory while `mom fix-build` validates click is about 140 MiB).
 2. plan_edits on the largest .py files of the standard library (a real corpus), as
    whole-file rewrites: one that only adds a line (the guard's cheap path: no line of the
    file is gone) and one that changes every 10th line (both versions are parsed), against
@@ -168,7 +170,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=30)
     parser.add_argument("--files", type=int, default=10)
+    parser.add_argument("--ballast-mb", type=int, default=0)
     args = parser.parse_args()
+    ballast = [bytearray(b"x" * 2**20) for _ in range(args.ballast_mb)]  # touched pages
     with tempfile.TemporaryDirectory() as folder:
         subprocess.run(["git", "init", "-q", folder], check=True)
         procs = bench_processes(args.reps, Path(folder))
@@ -202,6 +206,7 @@ def main() -> None:
     ):
         print(f"  {label:<40}{hint[key]:>8.2f}")
     figures = {**procs, **guard_figures, **hint, "reps": args.reps}
+    figures["ballast_mb"] = len(ballast)
     print(json.dumps({"bench": "safety", **{k: round(v, 2) for k, v in figures.items()}}))
 
 
