@@ -50,19 +50,51 @@ class Limits:
         )
 
 
-def rlimit_step(limits: Limits, *, cap_processes: bool) -> Callable[[], None]:
-    """The pre-exec step setting the limits (`cap_processes`: RLIMIT_NPROC as well).
-    The values are computed here, before the fork."""
+RLimits = list[tuple[int, int]]  # (resource.RLIMIT_*, value), set as soft and hard
+
+
+def rlimits(limits: Limits, *, cap_processes: bool) -> RLimits:
+    """The rlimits a command gets (`cap_processes`: RLIMIT_NPROC as well), computed in the
+    parent, before the fork."""
     wanted = [
         (resource.RLIMIT_FSIZE, limits.file_mb * MIB),
         (resource.RLIMIT_DATA, limits.memory_mb * MIB),
     ]
     if cap_processes and os.geteuid() != 0:
         wanted.append((resource.RLIMIT_NPROC, tasks_now() + limits.processes))
-    return lambda: _apply(wanted)
+    return wanted
 
 
-def _apply(wanted: list[tuple[int, int]]) -> None:
+def rlimit_step(limits: Limits, *, cap_processes: bool) -> Callable[[], None]:
+    """The pre-exec step setting the limits on the process that then execs."""
+    wanted = rlimits(limits, cap_processes=cap_processes)
+    return lambda: apply(wanted)
+
+
+def for_a_copy_of_this_process(wanted: RLimits) -> RLimits:
+    """`wanted` for a forked copy of this process that still runs Python before it starts
+    the command (mom_cli.sandbox_pid's init): RLIMIT_DATA counts the memory the copy
+    shares with mom, so it never goes below mom's own data plus HEADROOM."""
+    floor = data_bytes() + HEADROOM
+    return [(w, max(v, floor) if w == resource.RLIMIT_DATA else v) for w, v in wanted]
+
+
+HEADROOM = 64 * MIB
+
+
+def data_bytes() -> int:
+    """This process's data segment as RLIMIT_DATA counts it (VmData)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def apply(wanted: RLimits) -> None:
     """Runs in the child before exec; a limit the system refuses is left as it was."""
     for which, value in wanted:
         with contextlib.suppress(OSError, ValueError):

@@ -74,6 +74,7 @@ def run_command(
     group on timeout. `env` is mom's own additions and is passed as given."""
     full_env = {**sandbox.scrubbed_env(), **(env or {})}
     limits = sandbox.current_policy().limits
+    launch = sandbox_pid.Launch.of(command, full_env)
     started = time.monotonic()
     proc = subprocess.Popen(
         command if isinstance(command, str) else list(command),
@@ -84,7 +85,7 @@ def run_command(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # own process group: killpg reaches grandchildren too
-        preexec_fn=_chain(die_with_parent, *sandbox_steps(cwd, limits)),
+        preexec_fn=_chain(die_with_parent, *sandbox_steps(cwd, limits, launch)),
     )
     scope = procscope.current()  # a cancel kills the group at once (mom_cli.procscope)
     if scope is not None and not scope.add(proc.pid):
@@ -120,21 +121,25 @@ def run_command(
     )
 
 
-def sandbox_steps(cwd: Path, limits: sandbox_limits.Limits) -> list[Callable[[], None]]:
+def sandbox_steps(
+    cwd: Path, limits: sandbox_limits.Limits, launch: sandbox_pid.Launch
+) -> list[Callable[[], None]]:
     """The pre-exec steps of a sandboxed command, in order: the network first (it may make
-    the user namespace the others use), read-only paths, the PID namespace (it forks: the
-    command's own process returns from it), then the limits, on the command alone."""
+    the user namespace the others use), read-only paths, then either the PID namespace
+    (which starts `launch` itself, under the limits) or the limits alone."""
     steps = sandbox.preexec_for()
     read_only = sandbox_fs.read_only_step(
         sandbox_fs.protected_paths(cwd), sandbox_fs.hidden_paths()
     )
     if read_only is not None:
         steps.append(read_only)
-    contain = sandbox_pid.contain_step(limits.processes)
+    caps = sandbox_pid.containment().caps_processes
+    rlimits = sandbox_limits.rlimits(limits, cap_processes=not caps)
+    contain = sandbox_pid.contain_step(limits.processes, launch, rlimits)
     if contain is not None:
         steps.append(contain)
-    caps = contain is not None and sandbox_pid.containment().caps_processes
-    steps.append(sandbox_limits.rlimit_step(limits, cap_processes=not caps))
+    else:
+        steps.append(sandbox_limits.rlimit_step(limits, cap_processes=True))
     return steps
 
 

@@ -227,6 +227,17 @@ def test_endings_are_those_of_a_plain_subprocess(
     )
 
 
+@pytest.mark.parametrize("argv", [["no-such-command-xyz"], ["./not-executable"], ["."]])
+def test_a_command_that_cannot_start_raises_as_popen_does(tmp_path: Path, argv: list[str]) -> None:
+    """The namespace's init starts the command itself; where it cannot, Popen still raises."""
+    (tmp_path / "not-executable").write_text("echo hi\n")
+    with pytest.raises(OSError) as plain:
+        subprocess.run(argv, cwd=tmp_path, check=False)
+    with pytest.raises(OSError) as ours:
+        run_command(argv, tmp_path, timeout=30)
+    assert (type(ours.value), ours.value.errno) == (type(plain.value), plain.value.errno)
+
+
 @linux_only
 def test_proc_describes_the_command_itself(tmp_path: Path) -> None:
     """Tools that read /proc/<os.getpid()> (psutil, …) see themselves, not another process."""
