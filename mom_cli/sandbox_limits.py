@@ -2,9 +2,10 @@
 model's) code, and must not be able to fill the user's disk, eat all memory or fork the
 machine down while mom waits for its timeout.
 
-Set in the child just before exec (after the PID-namespace step, so mom's own forked
-helpers are not bound by them), soft and hard alike (an unprivileged test cannot raise a
-hard limit back):
+Set soft and hard alike (an unprivileged test cannot raise a hard limit back), in the
+child just before exec, or, in a PID namespace, in its init just before it starts the
+command (init is a copy of mom, so there RLIMIT_DATA is never below mom's own data plus
+64 MiB):
   - RLIMIT_FSIZE: no single file written past `safety.max_written_file_mb` (the writer
     gets SIGXFSZ, or EFBIG where the signal is ignored, as Python does);
   - RLIMIT_DATA: no process past `safety.max_process_memory_mb` of private writable
