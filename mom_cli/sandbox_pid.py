@@ -69,8 +69,15 @@ class Launch:
         argv = ("/bin/sh", "-c", command) if isinstance(command, str) else tuple(command)
         if os.path.dirname(argv[0]):
             return cls((argv[0],), argv, dict(env))
-        found = tuple(os.path.join(d, argv[0]) for d in os.get_exec_path(dict(env)))
-        return cls(found, argv, dict(env))
+        found = [os.path.join(d, argv[0]) for d in os.get_exec_path(dict(env))]
+        # each failed posix_spawn is a whole vfork+exec: skip absolute candidates that
+        # cannot run (a relative one depends on the command's folder: kept, in order)
+        runnable = [c for c in found if not os.path.isabs(c) or _runnable(c)]
+        return cls(tuple(runnable or found), argv, dict(env))
+
+
+def _runnable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
 
 
 _probed: Containment | None = None
