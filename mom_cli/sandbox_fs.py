@@ -191,8 +191,7 @@ def _bind_read_only(plan: list[tuple[int, bytes, int]], *, strict: bool) -> None
     command then runs with whatever held, as the network step does."""
     lib = sandbox.libc()
     try:
-        sandbox.unshare(CLONE_NEWNS)
-        mount(lib, None, b"/", MS_REC | MS_PRIVATE)
+        private_mount_namespace()
     except OSError:
         if strict:
             raise
@@ -209,6 +208,20 @@ def _bind_read_only(plan: list[tuple[int, bytes, int]], *, strict: bool) -> None
         except OSError:
             if strict:
                 raise
+
+
+_private_pid = 0  # the process (a pre-exec child) that made its own mount namespace
+
+
+def private_mount_namespace() -> None:
+    """Runs in the child before exec: a mount namespace of its own whose mounts do not
+    propagate back, made once per process (a later step reuses an earlier step's)."""
+    global _private_pid
+    if _private_pid == os.getpid():
+        return
+    sandbox.unshare(CLONE_NEWNS)
+    mount(sandbox.libc(), None, b"/", MS_REC | MS_PRIVATE)
+    _private_pid = os.getpid()
 
 
 def mount(

@@ -150,8 +150,8 @@ def contain(pid_max: int, launch: Launch, rlimits: sandbox_limits.RLimits, *, st
     left as it is."""
     lib = sandbox.libc()
     try:
-        sandbox.unshare(CLONE_NEWPID | sandbox_fs.CLONE_NEWNS)
-        sandbox_fs.mount(lib, None, b"/", sandbox_fs.MS_REC | sandbox_fs.MS_PRIVATE)
+        sandbox_fs.private_mount_namespace()  # for init's /proc: the read-only step's
+        sandbox.unshare(CLONE_NEWPID)
     except OSError:
         if strict:
             raise
