@@ -23,7 +23,8 @@ from typer.testing import CliRunner
 
 from mom_cli import sandbox, sandbox_disk, sandbox_pid, trust
 from mom_cli.cli.app import app
-from mom_cli.config import load_config
+from mom_cli.config import ValidationSection, load_config
+from mom_cli.validate.pipeline import validate_paths
 from mom_cli.validate.runner import failure_diagnostic, run_command
 
 linux_only = pytest.mark.skipif(sys.platform != "linux", reason="Linux sandbox")
@@ -53,6 +54,17 @@ def test_a_file_written_past_the_limit_is_stopped_and_named(tmp_path: Path) -> N
     assert result.returncode == 1 and "File too large" in result.stderr
     assert result.stderr.rstrip().endswith("(safety.max_written_file_mb)")
     assert (tmp_path / "big.py.bin").stat().st_size <= 1024 * 1024
+
+
+def test_the_validation_names_the_limit_that_stopped_the_tests(tmp_path: Path) -> None:
+    """What the model and the user read: the tests stage's diagnostic names the key."""
+    repo = make_repo(tmp_path / "repo")
+    limited(tmp_path, max_written_file_mb=1)
+    config = ValidationSection(test_command="head -c 3000000 /dev/zero > big.bin")
+    result = validate_paths(repo, ["calc/ops.py"], config=config, stages=["tests"])
+    tests = next(s for s in result.stages if s.name == "tests")
+    assert not tests.passed
+    assert any("max_written_file_mb" in d.message for d in tests.diagnostics), tests
 
 
 def test_unbounded_allocation_fails_inside_the_check(tmp_path: Path) -> None:
