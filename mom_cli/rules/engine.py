@@ -63,6 +63,7 @@ class RuleAttempt:
     outcome: str  # "validated" | "rolled_back" | "failed_validation" (not applicable)
     seconds: float
     reason: str = ""
+    edited: str = ""  # the file the edit changed, when not `file` (a test's raise site)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -73,6 +74,7 @@ class RuleAttempt:
             "outcome": self.outcome,
             "seconds": round(self.seconds, 3),
             "reason": self.reason,
+            "edited": self.edited or self.file,
         }
 
 
@@ -142,6 +144,12 @@ def improved(
     ):
         return False, "strict rule: syntax, build or tests still fail afterwards"
     return True, "validation improved"
+
+
+def _task_id(block: EditBlock) -> str:
+    """A rule step is named by the file it edits (a failing test's fix may edit the module
+    that raised, not the test the failure was reported at)."""
+    return f"rules:{block.path}"
 
 
 def without_flaky(
@@ -281,13 +289,15 @@ class RulesEngine:
         current: list[Diagnostic],
         report: RulesReport,
     ) -> list[Diagnostic]:
-        task_id = f"rules:{diag.file}"
+        task_id = _task_id(block)
         self.sink(TaskRouted(task_id, RULES_TIER, rule_.name, (diag.message[:100],)))
         t0 = time.monotonic()
         try:
             step_id = self.applier.apply([block], f"rule {rule_.name} at {diag.location()}")
         except (EditError, MomError) as exc:
-            self._finish(report, diag, rule_, "failed_validation", t0, f"not applicable: {exc}")
+            self._finish(
+                report, diag, rule_, "failed_validation", t0, f"not applicable: {exc}", block
+            )
             return current
         quick = self.quick_check is not None and diag.stage != "tests" and not rule_.strict
         was_stale = self.stale
@@ -297,12 +307,12 @@ class RulesEngine:
             after = self._without_flaky(current, after)
             ok, reason = improved(current, after, diag, strict=rule_.strict)
         if ok:
-            self.sink(ChangeApplied(task_id, step_id, (diag.file,)))
-            self._finish(report, diag, rule_, "validated", t0, reason)
+            self.sink(ChangeApplied(task_id, step_id, (block.path,)))
+            self._finish(report, diag, rule_, "validated", t0, reason, block)
             return after
         self.applier.rollback(step_id)
         self.stale = was_stale  # the tree is back to `current`
-        self._finish(report, diag, rule_, "rolled_back", t0, reason)
+        self._finish(report, diag, rule_, "rolled_back", t0, reason, block)
         return current
 
     def _without_flaky(self, before: list[Diagnostic], after: list[Diagnostic]) -> list[Diagnostic]:
@@ -324,13 +334,15 @@ class RulesEngine:
         outcome: str,
         t0: float,
         reason: str,
+        block: EditBlock,
     ) -> None:
+        task_id = _task_id(block)
         seconds = time.monotonic() - t0
         attempt = RuleAttempt(
-            rule_.name, diag.file, diag.line, diag.message[:200], outcome, seconds, reason
-        )
+            rule_.name, diag.file, diag.line, diag.message[:200], outcome, seconds, reason,
+            "" if block.path == diag.file else block.path,
+        )  # fmt: skip
         report.attempts.append(attempt)
-        task_id = f"rules:{diag.file}"
         if outcome == "validated":
             self.sink(TaskFinished(task_id, "passed", f"{rule_.name}: {diag.location()}"))
         else:

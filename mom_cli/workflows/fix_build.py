@@ -281,8 +281,8 @@ class FixBuild:
         if rules is None:
             return []
         steps = []
-        for path in dict.fromkeys(a.file for a in rules.fixed):
-            mine = [a for a in rules.attempts if a.file == path]
+        for path in dict.fromkeys(a.edited or a.file for a in rules.fixed):
+            mine = [a for a in rules.attempts if (a.edited or a.file) == path]
             names = list(dict.fromkeys(a.rule for a in mine if a.outcome == "validated"))
             steps.append(
                 StepReport(

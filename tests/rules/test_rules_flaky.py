@@ -12,7 +12,7 @@ from pathlib import Path
 
 from git_repos import init_repo as make_repo
 
-from mom_cli.events import Event, Notice
+from mom_cli.events import ChangeApplied, Event, Notice
 from mom_cli.providers.base import Completion, CompletionRequest
 from mom_cli.routing.ladder import Feedback, Rung
 from mom_cli.rules.engine import RulesEngine
@@ -65,6 +65,10 @@ def test_a_fix_survives_a_test_that_failed_once(tmp_path: Path) -> None:
     assert "self.seconds" in (repo / "pkg" / "wait.py").read_text()
     notes = [e.message for e in seen if isinstance(e, Notice)]
     assert any("test_timing" in n and "flaky" in n for n in notes)
+    # reported at the test, fixed in the module: the step is named by the file it edits
+    assert report.attempts[0].file == "tests/test_wait.py"
+    assert report.attempts[0].edited == "pkg/wait.py"
+    assert {e.task_id for e in seen if isinstance(e, ChangeApplied)} == {"rules:pkg/wait.py"}
 
 
 def test_a_failure_that_comes_back_still_rolls_the_edit_back(tmp_path: Path) -> None:
