@@ -13,6 +13,7 @@ from typing import Any
 
 from mom_cli.validate.build import cargo_env
 from mom_cli.validate.cargo_targets import run_cargo_targets
+from mom_cli.validate.detect import SKIP_DIRS
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.lint_baseline import PREEXISTING_NOTE, mark_preexisting
 from mom_cli.validate.lint_config import apply_flake8_config, read_flake8_config
@@ -117,12 +118,18 @@ def _flake8(ctx: StageContext) -> Outcome:
     flake8 = _flake8_instead(ctx.root, ctx.repo)
     if flake8 is None:
         return None
+    if targets == ["."]:
+        # flake8 walks everything under "." but toolchain folders (a venv in the
+        # checkout is site-packages); ruff skips them and git-ignored files itself
+        targets = ["--extend-exclude", ",".join(sorted(SKIP_DIRS)), "."]
     result = run_command(flake8.command(*targets), ctx.root, timeout=ctx.timeout)
     found = parse_flake8(result.output, ctx.root)
     if result.returncode != 0 and not found:
         # flake8 cannot run here as configured (a plugin it lacks, a config it rejects):
         # mom's ruff stands in, with the flake8 settings applied (lint_config)
         return _ruff(ctx, stand_in=True)
+    own = set(files)  # not what the project git-ignores (a venv named `env/`)
+    found = [d for d in found if d.file in own]
     if ctx.lint_baseline:
 
         def lint_head(rel: str, text: str) -> list[Diagnostic]:

@@ -109,3 +109,20 @@ def test_broken_flake8_config_is_ignored_not_fatal(make_repo: Callable[..., Path
     passed, diags = lint_of(validate_project(repo, config=ValidationSection(), stages=["lint"]))
     assert not passed and diags == [("m.py", "F401", "error")]
     assert read_flake8_config(repo) is None
+
+
+def test_flake8_does_not_lint_a_venv_or_ignored_folder_in_the_repo(
+    make_repo: Callable[..., Path],
+) -> None:
+    """schedule: `python -m venv .venv` in the checkout, a setup.cfg `[flake8]` without an
+    `exclude`: `flake8 .` read all of site-packages (60 s, 33 677 "new" findings, a failed
+    `mom validate` and fix-build's debt report pointing `--lint all` at the venv)."""
+    repo = make_repo({"setup.cfg": "[flake8]\nmax-line-length = 100\n", "m.py": "x = 1\n"})
+    (repo / ".gitignore").write_text("env/\n")
+    for folder in (".venv/lib/site-packages", "env/lib"):
+        (repo / folder).mkdir(parents=True)
+        (repo / folder / "dep.py").write_text("import os\n")
+    result = validate_project(repo, config=ValidationSection(), stages=["lint"])
+    passed, diags = lint_of(result)
+    assert "flake8" in result.stages[0].tool_used
+    assert passed and diags == []
