@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -201,6 +202,12 @@ def _scope_lines(result: FixBuildResult, lint: str) -> None:
             "[bold]your uncommitted files mom edited[/] (only where an in-scope failure was; "
             "your other lines are kept byte for byte): "
             + escape(", ".join(result.user_files_edited))
+        )
+    if result.staged_files_edited:
+        files = " ".join(shlex.quote(f) for f in result.staged_files_edited)
+        console.print(
+            "[yellow]the fix is in the work tree only; the staged version is unchanged, "
+            f"so before committing run:[/] {escape(f'git add {files}')}"
         )
 
 

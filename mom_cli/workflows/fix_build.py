@@ -148,6 +148,7 @@ class FixBuild:
             result.contributions = fix_contributions(result.steps, self.config)
         result.debt = self._debt(result.remaining, first_debt)
         result.user_files_edited = self.user_files.edited()
+        result.staged_files_edited = self.user_files.staged_edited()
         result.validations = self.checker.runs
         result.seconds = time.monotonic() - started
         return result
