@@ -302,3 +302,32 @@ def test_an_untraced_failing_test_step_shows_the_changed_source_of_its_language(
     [step] = plan_steps(failing, repo, project_files(repo), changed=changed)
     assert step.file == "test/a.js" and step.context_files == ["index.mjs"]
     assert "(a, b) => a - b" in build_prompt(step, repo)
+
+
+# jaraco.functools: compose() broken (`g(f)(x)`), and the doctests of two functions built
+# on it fail inside its inner lambda; pytest reports each as a doctest, not an `E`-marked traceback
+DOCTESTED = {
+    "pytest.ini": "[pytest]\naddopts = --doctest-modules\n",
+    "fn/__init__.py": (
+        "def compose(f, g):\n"
+        "    return lambda x: g(f)(x)\n\n\n"
+        "def twice(f):\n"
+        '    """\n    >>> twice(str.upper)("a")\n    \'A\'\n    """\n'
+        "    return compose(f, f)\n\n\n"
+        "def shout(text):\n"
+        '    """\n    >>> shout(["a"])\n    \'A!\'\n    """\n'
+        "    return compose(str.upper, lambda s: s + '!')(text)\n"
+    ),
+}
+
+
+def test_doctests_failing_in_the_same_function_are_one_step(tmp_path: Path) -> None:
+    """Every doctest was its own step at the docstring's line (three for one compose bug
+    in jaraco.functools): the doctest frames in `File "…"` lines were not read."""
+    repo = init_repo(tmp_path / "fn", DOCTESTED)
+    diags = validate_project(repo, config=ValidationSection(), stages=["tests"]).diagnostics
+    assert sorted(d.code for d in diags) == ["fn/__init__.py::fn.shout", "fn/__init__.py::fn.twice"]
+    [step] = plan_steps(diags, repo, project_files(repo))
+    assert step.trace is not None and step.trace.how == "frames"
+    assert step.trace.targets[0].name == "compose"
+    assert {t.name for t in step.trace.tests} == {"twice", "shout"}
