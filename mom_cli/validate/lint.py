@@ -192,25 +192,27 @@ def _ruff(ctx: StageContext, *, stand_in: bool = False) -> Outcome:
         return ruff, result, [failure_diagnostic("lint", result, "ruff")]
     if result.returncode not in (0, 1) and not found:
         return ruff, result, [failure_diagnostic("lint", result, "ruff")]
-    if not has_ruff_config(ctx.root):
-        # mom's rules stand in for the project's linter: honour its flake8 settings, and
-        # count only what the change introduced (see lint_config and lint_baseline).
-        flake8 = read_flake8_config(ctx.root)
-        found = apply_flake8_config(found, flake8)
+    own_config = has_ruff_config(ctx.root)
+    # mom's rules standing in for the project's linter honour its flake8 settings
+    flake8 = None if own_config else read_flake8_config(ctx.root)
+    found = apply_flake8_config(found, flake8)
 
-        def lint_head(rel: str, text: str) -> list[Diagnostic]:
-            argv = ruff.command(
-                "check", "--output-format=json", "--no-fix", "--no-cache",
-                *ruff_rule_args(ctx.root), "--stdin-filename", rel, "-",
-            )  # fmt: skip
-            head = run_command(argv, ctx.root, timeout=ctx.timeout, stdin=text)
-            try:
-                return apply_flake8_config(_ruff_findings(head.stdout, ctx.root), flake8)
-            except ValueError:
-                return []
+    def lint_head(rel: str, text: str) -> list[Diagnostic]:
+        argv = ruff.command(
+            "check", "--output-format=json", "--no-fix", "--no-cache",
+            *ruff_rule_args(ctx.root), "--stdin-filename", rel, "-",
+        )  # fmt: skip
+        head = run_command(argv, ctx.root, timeout=ctx.timeout, stdin=text)
+        try:
+            return apply_flake8_config(_ruff_findings(head.stdout, ctx.root), flake8)
+        except ValueError:
+            return []
 
-        if ctx.lint_baseline:
-            found = mark_preexisting(found, ctx.root, ctx.repo, lint_head)
+    # count only what the change introduced (lint_baseline): always for mom's stand-in
+    # rules; for the project's own ruff in the pre-commit hook, which judges a commit by
+    # what it adds, not by the debt already in the files it touches
+    if ctx.lint_baseline and (not own_config or ctx.staged):
+        found = mark_preexisting(found, ctx.root, ctx.repo, lint_head)
     return ruff, result, found
 
 

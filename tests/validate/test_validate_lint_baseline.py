@@ -80,6 +80,28 @@ def test_hook_blocks_only_what_the_commit_adds(
     ]
 
 
+def test_hook_blocks_only_what_the_commit_adds_with_the_projects_ruff_config(
+    make_repo: Callable[..., Path], run_git: Callable[..., str]
+) -> None:
+    """jaraco.functools (ruff.toml): a commit adding one function to a module blocked on
+    the module's committed B008 forty lines away, which the commit did not touch."""
+    config = '[tool.ruff.lint]\nselect = ["E", "F"]\n'
+    repo = make_repo({"pyproject.toml": config, "legacy.py": LEGACY})
+    (repo / "legacy.py").write_text(LEGACY + "\n\ndef g():\n    return 1\n")
+    run_git(repo, "add", "legacy.py")
+    assert validate_staged(repo, config=ValidationSection()).passed
+    (repo / "legacy.py").write_text("import json\n" + LEGACY)
+    run_git(repo, "add", "legacy.py")
+    staged = validate_staged(repo, config=ValidationSection())
+    assert not staged.passed
+    assert [d.message for d in staged.diagnostics if d.severity == "error"] == [
+        "`json` imported but unused (autofix available)"
+    ]
+    # `mom validate` still reports the project's own ruff findings in full
+    passed, diags = lint_of(validate_project(repo, config=ValidationSection(), stages=["lint"]))
+    assert not passed and {sev for _, _, sev in diags} == {"error"}
+
+
 def test_flake8_config_is_honoured(make_repo: Callable[..., Path]) -> None:
     """cachetools: `[tool.flake8] ignore = ["F401", ...]`; six: setup.cfg `ignore = F821`."""
     pyproject = '[tool.flake8]\nselect = ["E", "F", "B950"]\nignore = ["F401", "E501"]\n'
