@@ -153,6 +153,12 @@ def _summary(result: FixBuildResult, lint: str) -> None:
         tag = f" ({PREEXISTING_LABEL})" if result.preexisting(d) else ""
         where = ", ".join(stages)
         console.print(f"  {d.location()}: [{where}] {d.message[:160]}{tag}", markup=False)
+    nowhere = [d for d, _ in shown if not d.file and not result.preexisting(d)]
+    if nowhere and not result.dry_run:
+        console.print(
+            f"[yellow]the tool's output named no file for {len(nowhere)} failure(s)[/], so no "
+            "rule or model worked on them; the project's own command shows its full output"
+        )
     _head_note(result, {d.code for d in errors})
     for need in result.needs:
         console.print(f"[yellow]next tier needed:[/] {escape(need)}")

@@ -76,3 +76,19 @@ def test_an_error_every_stage_reports_is_listed_once_with_its_stages(
     assert "still failing: 1 diagnostic(s)" in result.output
     assert result.output.count("cannot find value `zzzzz`") == 1
     assert "[build, tests, lint]" in result.output
+
+
+def test_a_failure_naming_no_file_says_nothing_worked_on_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """vercel/ms (jest): the test run failed, its output named no file mom could read,
+    and fix-build ended "0/0 fixed … still failing: exit code 1" with no word on why
+    nothing was tried or what would help."""
+    monkeypatch.setenv("COLUMNS", "300")
+    monkeypatch.setenv("MOM_VALIDATION__TEST_COMMAND", "sh -c 'echo all suites ran; exit 1'")
+    monkeypatch.setenv("MOM_HOME", str(tmp_path / "home"))
+    repo = make_project(tmp_path / "calc")
+    result = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--max-tier", "rules"])
+    assert result.exit_code == 1, result.output
+    assert "named no file for 1 failure" in result.output
+    assert "no rule or model worked on them" in " ".join(result.output.split())
