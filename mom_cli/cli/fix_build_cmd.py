@@ -159,7 +159,8 @@ def _summary(result: FixBuildResult, lint: str) -> None:
             f"[yellow]the tool's output named no file for {len(nowhere)} failure(s)[/], so no "
             "rule or model worked on them; the project's own command shows its full output"
         )
-    _head_note(result, {d.code for d in errors})
+    left_alone = {d.code for d in result.debt if d.stage == "tests"}  # listed by _scope_lines
+    _head_note(result, {d.code for d in errors} | left_alone)
     for need in result.needs:
         console.print(f"[yellow]next tier needed:[/] {escape(need)}")
 

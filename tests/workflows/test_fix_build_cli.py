@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from fix_build_helpers import FIVE_FAULTS, LOGIC_BUG, make_project
-from git_repos import init_repo
+from git_repos import commit_files, init_repo
 from typer.testing import CliRunner
 
 from mom_cli.cli.app import app
@@ -92,3 +92,20 @@ def test_a_failure_naming_no_file_says_nothing_worked_on_it(
     assert result.exit_code == 1, result.output
     assert "named no file for 1 failure" in result.output
     assert "no rule or model worked on them" in " ".join(result.output.split())
+
+
+def test_a_test_failing_at_the_base_is_listed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """jaraco.functools: a failing run named the base's failing test twice, under "left
+    alone (… failing at the base too)" and again under "already failing at the base"."""
+    monkeypatch.setenv("COLUMNS", "300")
+    monkeypatch.setenv("MOM_HOME", str(tmp_path / "home"))
+    broken_test = {"tests/test_ops.py": [("add(2, 3) == 5", "add(2, 3) == 6")]}
+    repo = make_project(tmp_path / "calc", broken_test)
+    commit_files(repo, {"CHANGES.txt": "unrelated\n"}, "unrelated")  # the base is HEAD~1
+    stats = repo / "calc/stats.py"
+    stats.write_text(stats.read_text().replace("/ len(values)", "/ (len(values) - 1)"))
+    result = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--max-tier", "rules"])
+    assert result.exit_code == 1, result.output
+    assert result.output.count("tests/test_ops.py::test_ops") == 1, result.output
