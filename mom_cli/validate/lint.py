@@ -67,8 +67,24 @@ def run_lint_stage(ctx: StageContext) -> StageResult:
         tool_used="; ".join(tools),
         raw_output=trim("\n".join(r for r in raw if r)),
         skipped=not tools,
-        note=_counts(diagnostics) if tools else "no linter configured for these files",
+        note=_counts(diagnostics) if tools else _why_no_linter(ctx),
     )
+
+
+_UNSUPPORTED_LINTERS = {"biome": ("biome.json", "biome.jsonc")}
+
+
+def _why_no_linter(ctx: StageContext) -> str:
+    """Why the stage ran nothing: "no linter configured" was wrong for a project whose
+    own linter mom does not run (vercel/ms lints with biome) or cannot find."""
+    for name, configs in _UNSUPPORTED_LINTERS.items():
+        found = next((c for c in configs if (ctx.root / c).is_file()), None)
+        if found is not None:
+            return f"the project lints with {name} ({found}), which mom does not run"
+    scripts = ctx.files_of("javascript", "typescript", "tsx")
+    if scripts and _has_eslint_config(ctx.root) and resolve_tool(ctx.repo, "eslint") is None:
+        return "the project has an eslint config but eslint is not installed (npm install)"
+    return "no linter configured for these files"
 
 
 def filter_codes(diagnostics: Iterable[Diagnostic], ignore: Iterable[str]) -> list[Diagnostic]:

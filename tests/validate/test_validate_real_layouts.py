@@ -111,3 +111,21 @@ def test_a_failing_doctest_says_which_example_and_what_went_wrong(
             "NameError: name 'boom_helper' is not defined",
         ),
     }
+
+
+def test_a_linter_mom_does_not_run_is_named_not_called_absent(
+    make_repo: Callable[..., Path],
+) -> None:
+    """vercel/ms lints with biome: `mom validate` said "no linter configured"."""
+    repo = make_repo(
+        {
+            "package.json": '{"name": "p"}\n',
+            "biome.json": "{}\n",
+            "src/a.js": "export const a = 1;\n",
+        }
+    )
+    [lint] = validate_project(repo, config=ValidationSection(), stages=["lint"]).stages
+    assert (
+        lint.skipped
+        and lint.note == "the project lints with biome (biome.json), which mom does not run"
+    )
