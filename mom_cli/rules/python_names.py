@@ -275,9 +275,7 @@ def undefined_name(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock
     return minimal_block(diag.file, source, add_import(source, statement))
 
 
-def _fix_misspelt_import(
-    source: str, tree: ast.Module, name: str, ctx: RuleContext
-) -> str | None:
+def _fix_misspelt_import(source: str, tree: ast.Module, name: str, ctx: RuleContext) -> str | None:
     """`source` with `from M import Nmae` corrected to `name`, when project module M defines
     `name` and not `Nmae` (that import raises ImportError): importing `name` a second
     time under the bad one, as step 3 would, leaves the ImportError in place."""
