@@ -104,6 +104,14 @@ class SafetySection(_Section):
     allow_edit: list[str] = Field(default_factory=list)
     max_file_bytes: int = Field(1_000_000, ge=1)
     max_removed_definitions: float = Field(0.5, gt=0, le=1)
+    # Limits on what the build, tests and lint mom runs may use (mom_cli.sandbox_limits,
+    # mom_cli.sandbox_pid): one file's size, one process's memory, the command's process
+    # count (threads included), and the free disk below which it is killed (0 = not
+    # watched). A repo's routing.toml may only tighten them.
+    max_written_file_mb: int = Field(2048, ge=1)
+    max_process_memory_mb: int = Field(8192, ge=64)
+    max_processes: int = Field(4096, ge=16)
+    min_free_disk_mb: int = Field(1024, ge=0)
 
 
 class GatewayToken(_Section):

@@ -26,8 +26,10 @@ import struct
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
+
+from mom_cli.sandbox_limits import Limits
 
 if TYPE_CHECKING:
     from mom_cli.config import MomConfig
@@ -81,12 +83,14 @@ NOT_SECRET = ("AWS_CA_BUNDLE",)  # names the patterns catch that only point at p
 
 @dataclass(frozen=True)
 class SandboxPolicy:
-    """What a sandboxed process may see. `network=True` leaves the network alone."""
+    """What a sandboxed process may see (`network=True` leaves the network alone) and
+    use (`limits`: mom_cli.sandbox_limits)."""
 
     key_names: frozenset[str] = KNOWN_KEY_NAMES
     allow_env: tuple[str, ...] = ()
     network: bool = False
     patterns: tuple[str, ...] = field(default=SECRET_PATTERNS)
+    limits: Limits = field(default_factory=Limits)
 
     def is_secret(self, name: str) -> bool:
         upper = name.upper()
@@ -110,6 +114,12 @@ def configure(config: MomConfig) -> SandboxPolicy:
         key_names=_policy.key_names | names,
         allow_env=tuple(config.sandbox.allow_env),
         network=config.sandbox.network,
+        limits=Limits(
+            file_mb=config.safety.max_written_file_mb,
+            memory_mb=config.safety.max_process_memory_mb,
+            processes=config.safety.max_processes,
+            disk_floor_mb=config.safety.min_free_disk_mb,
+        ),
     )
     return _policy
 
@@ -248,8 +258,4 @@ def describe(environ: Mapping[str, str] | None = None) -> dict[str, object]:
 def key_names(names: Iterable[str]) -> None:
     """Add variable names to scrub (a provider built outside a loaded config)."""
     global _policy
-    _policy = SandboxPolicy(
-        key_names=_policy.key_names | frozenset(names),
-        allow_env=_policy.allow_env,
-        network=_policy.network,
-    )
+    _policy = replace(_policy, key_names=_policy.key_names | frozenset(names))

@@ -36,7 +36,7 @@ from mom_cli import sandbox
 from mom_cli.paths import STATE_DIR_NAME, find_git_root, user_config_file, user_home
 
 CLONE_NEWNS = 0x00020000
-_MS_RDONLY, _MS_REMOUNT, _MS_BIND, _MS_REC, _MS_PRIVATE = 1, 32, 4096, 16384, 1 << 18
+_MS_RDONLY, _MS_REMOUNT, _MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 16384, 1 << 18
 _MS_RELATIME = 1 << 21
 _ST_KEEP = 2 | 4 | 8 | 1024 | 2048  # nosuid, nodev, noexec, noatime, nodiratime: same bits
 _ST_RELATIME = 4096
@@ -191,8 +191,7 @@ def _bind_read_only(plan: list[tuple[int, bytes, int]], *, strict: bool) -> None
     command then runs with whatever held, as the network step does."""
     lib = sandbox.libc()
     try:
-        sandbox.unshare(CLONE_NEWNS)
-        _mount(lib, None, b"/", _MS_REC | _MS_PRIVATE)
+        private_mount_namespace()
     except OSError:
         if strict:
             raise
@@ -200,18 +199,32 @@ def _bind_read_only(plan: list[tuple[int, bytes, int]], *, strict: bool) -> None
     for how, path, kept in plan:
         try:
             if how == _HIDE_DIR:
-                _mount(lib, b"tmpfs", path, _MS_NOSUID | _MS_NODEV, b"tmpfs", b"size=64k,mode=700")
+                mount(lib, b"tmpfs", path, _MS_NOSUID | _MS_NODEV, b"tmpfs", b"size=64k,mode=700")
             elif how == _HIDE_FILE:
-                _mount(lib, b"/dev/null", path, _MS_BIND)
+                mount(lib, b"/dev/null", path, _MS_BIND)
             else:
-                _mount(lib, path, path, _MS_BIND | _MS_REC)
-                _mount(lib, None, path, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | kept)
+                mount(lib, path, path, _MS_BIND | MS_REC)
+                mount(lib, None, path, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | kept)
         except OSError:
             if strict:
                 raise
 
 
-def _mount(
+_private_pid = 0  # the process (a pre-exec child) that made its own mount namespace
+
+
+def private_mount_namespace() -> None:
+    """Runs in the child before exec: a mount namespace of its own whose mounts do not
+    propagate back, made once per process (a later step reuses an earlier step's)."""
+    global _private_pid
+    if _private_pid == os.getpid():
+        return
+    sandbox.unshare(CLONE_NEWNS)
+    mount(sandbox.libc(), None, b"/", MS_REC | MS_PRIVATE)
+    _private_pid = os.getpid()
+
+
+def mount(
     lib: ctypes.CDLL,
     source: bytes | None,
     target: bytes,

@@ -9,8 +9,8 @@ context and milestone options, but until the user runs `mom trust` it may not:
   - choose the commands mom runs (`validation.build_command`/`test_command`/`lint_command`),
   - raise a budget, lower a paid model's price, or add a model on a provider that sends a key,
   - loosen the sandbox or the protected-file list (`sandbox.*`, `safety.allow_edit`, raising
-    `safety.max_file_bytes`, dropping a `safety.protected` pattern), or load a different
-    embedded model file,
+    `safety.max_file_bytes` or a limit on the commands mom runs (`safety.max_processes`,
+    …), dropping a `safety.protected` pattern), or load a different embedded model file,
   - open `mom serve` to others (`gateway.tokens`, `gateway.token_env`: a repo that names a
     token, or a variable every shell has, could spend the user's keys; a `gateway.host`
     beyond loopback; raising `gateway.token_budget_usd`).
@@ -41,9 +41,16 @@ NEEDS_TRUST = {
 }
 DOWNWARD_ONLY = {
     "cost": ("daily_budget_usd", "warn_threshold_usd", "stop_threshold_usd"),
-    "safety": ("max_file_bytes", "max_removed_definitions"),
+    "safety": (
+        "max_file_bytes",
+        "max_removed_definitions",
+        "max_written_file_mb",
+        "max_process_memory_mb",
+        "max_processes",
+    ),
     "gateway": ("token_budget_usd",),
 }
+UPWARD_ONLY = {"safety": ("min_free_disk_mb",)}  # a floor: lowering it loosens
 ADD_ONLY = {("safety", "protected")}  # lists a repo may extend (merged in), never shorten
 
 
@@ -170,6 +177,8 @@ def _loosens(section: str, key: str, new: Any, old: Any) -> bool:
         return True
     if key in DOWNWARD_ONLY.get(section, ()):
         return not _not_higher(new, old)
+    if key in UPWARD_ONLY.get(section, ()):
+        return not _not_higher(old, new)
     if (section, key) in ADD_ONLY:
         return True  # not a list: validation would reject it anyway
     if (section, key) == ("gateway", "host"):

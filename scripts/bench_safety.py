@@ -5,8 +5,13 @@
 
 1. Starting one validator command (`true`, then `python -c pass`) through run_command in
    a git repo: sandboxed (scrubbed env + private network namespace + read-only `.git`,
-   `.mom/` and config: mom_cli.sandbox_fs), sandboxed with the network left on, and a
-   bare subprocess.run, median ms over --reps.
+   `.mom/` and config: mom_cli.sandbox_fs + its own PID namespace and resource limits:
+   mom_cli.sandbox_pid, sandbox_limits), the same without the PID namespace (the launch
+   before it: one fork, no init), sandboxed with the network left on, and a bare
+   subprocess.run, median ms over --reps. The four run interleaved, so a load spike on a
+   shared machine hits them alike. A fork copies the caller's page tables, so the launch
+   costs more in a bigger mom: --ballast-mb N first allocates N MiB (mom's anonymous
+   memory while `mom fix-build` validates click is about 140 MiB).
 2. plan_edits on the largest .py files of the standard library (a real corpus), as
    whole-file rewrites: one that only adds a line (the guard's cheap path: no line of the
    file is gone) and one that changes every 10th line (both versions are parsed), against
@@ -34,7 +39,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from mom_cli import sandbox
+from mom_cli import sandbox, sandbox_pid
 from mom_cli.config import SafetySection
 from mom_cli.edits import apply as apply_mod
 from mom_cli.edits import guard
@@ -56,22 +61,38 @@ def median_ms(fn: Callable[[], object], reps: int) -> float:
 def bench_processes(reps: int, cwd: Path) -> dict[str, float]:
     out: dict[str, float] = {}
     isolated, why = sandbox.network_isolation()
+    contained = sandbox_pid.containment()
+    uncontained = sandbox_pid.Containment(False, False, "bench: the launch before it")
+
+    def sandboxed(argv: list[str], *, network: bool = False, pid_ns: bool = True) -> None:
+        sandbox._policy = sandbox.SandboxPolicy(network=network)
+        sandbox_pid._probed = contained if pid_ns else uncontained
+        try:
+            run_command(argv, cwd, timeout=30)
+        finally:
+            sandbox._policy, sandbox_pid._probed = sandbox.SandboxPolicy(), contained
+
     for label, argv in (("true", ["true"]), ("python", [sys.executable, "-c", "pass"])):
-        sandbox._policy = sandbox.SandboxPolicy()  # network off: namespace where possible
-        out[f"{label}_sandboxed_ms"] = median_ms(
-            lambda argv=argv: run_command(argv, cwd, timeout=30), reps
-        )
-        sandbox._policy = sandbox.SandboxPolicy(network=True)
-        out[f"{label}_scrub_only_ms"] = median_ms(
-            lambda argv=argv: run_command(argv, cwd, timeout=30), reps
-        )
-        out[f"{label}_bare_ms"] = median_ms(
-            lambda argv=argv: subprocess.run(argv, cwd=cwd, capture_output=True, check=False), reps
-        )
-    sandbox._policy = sandbox.SandboxPolicy()
+        runs: dict[str, Callable[[], object]] = {
+            "sandboxed": lambda argv=argv: sandboxed(argv),
+            "no_pid_ns": lambda argv=argv: sandboxed(argv, pid_ns=False),
+            "scrub_only": lambda argv=argv: sandboxed(argv, network=True, pid_ns=False),
+            "bare": lambda argv=argv: subprocess.run(
+                argv, cwd=cwd, capture_output=True, check=False
+            ),
+        }
+        times: dict[str, list[float]] = {name: [] for name in runs}
+        for _ in range(reps):
+            for name, run in runs.items():
+                times[name].append(median_ms(run, 1))
+        for name, samples in times.items():
+            out[f"{label}_{name}_ms"] = statistics.median(samples)
     out["network_namespace"] = 1.0 if isolated else 0.0
+    out["pid_namespace"] = 1.0 if contained.contained else 0.0
     if not isolated:
         print(f"note: no network namespace here ({why}); sandboxed = scrub only")
+    if not contained.contained:
+        print(f"note: no PID namespace here ({contained.why}); sandboxed = no_pid_ns")
     return out
 
 
@@ -149,16 +170,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=30)
     parser.add_argument("--files", type=int, default=10)
+    parser.add_argument("--ballast-mb", type=int, default=0)
     args = parser.parse_args()
+    ballast = [bytearray(b"x" * 2**20) for _ in range(args.ballast_mb)]  # touched pages
     with tempfile.TemporaryDirectory() as folder:
         subprocess.run(["git", "init", "-q", folder], check=True)
         procs = bench_processes(args.reps, Path(folder))
     guard_figures = bench_guard(args.files, max(3, args.reps // 10))
     hint = bench_hint()
-    print(f"{'process start (median ms)':<28}{'sandboxed':>11}{'scrub only':>12}{'bare':>8}")
+    print(
+        f"{'process start (median ms)':<28}{'sandboxed':>11}{'no PID ns':>11}"
+        f"{'scrub only':>12}{'bare':>8}"
+    )
     for label in ("true", "python"):
         print(
             f"{label:<28}{procs[label + '_sandboxed_ms']:>11.1f}"
+            f"{procs[label + '_no_pid_ns_ms']:>11.1f}"
             f"{procs[label + '_scrub_only_ms']:>12.1f}{procs[label + '_bare_ms']:>8.1f}"
         )
     print(
@@ -179,6 +206,7 @@ def main() -> None:
     ):
         print(f"  {label:<40}{hint[key]:>8.2f}")
     figures = {**procs, **guard_figures, **hint, "reps": args.reps}
+    figures["ballast_mb"] = len(ballast)
     print(json.dumps({"bench": "safety", **{k: round(v, 2) for k, v in figures.items()}}))
 
 

@@ -115,8 +115,9 @@ def register(app: typer.Typer) -> None:
             )
             console.print(table)
             console.print(
-                f"All-{report.baseline_model or 'top tier'} cost of the same tokens: "
-                f"${report.baseline_cost_usd:.4f} → savings ${report.savings_usd:.4f}"
+                f"All-{report.baseline_model or 'top tier'} cost of the answered calls' "
+                f"tokens: ${report.baseline_cost_usd:.4f} → savings ${report.savings_usd:.4f}"
+                " (failed attempts count as spend only)"
             )
             for name in report.exhausted_providers:
                 console.print(

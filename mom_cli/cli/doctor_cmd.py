@@ -49,6 +49,8 @@ def _print(report: dict[str, Any]) -> None:
     safety = report["safety"]
     console.print(f"sandbox network: {safety['network']}")
     console.print(f"sandbox files: {safety['state_files']}")
+    console.print(f"sandbox processes: {safety['processes']}")
+    console.print(f"sandbox limits: {safety['limits']}")
     scrubbed = ", ".join(safety["scrubbed_here"]) or "none set here"
     console.print(f"sandbox environment: secrets removed ({scrubbed})")
     if safety["allow_env"]:

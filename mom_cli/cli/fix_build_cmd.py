@@ -98,6 +98,8 @@ def _run(
 def _summary(result: FixBuildResult, lint: str) -> None:
     from rich.table import Table
 
+    from mom_cli.validate.failure_keys import failure_key, failure_label
+
     title = "fix-build plan (nothing changed)" if result.dry_run else "fix-build summary"
     table = Table(title=title, title_justify="left")
     for col in ("step", "status", "tier", "model", "attempts", "tokens", "$", "seconds"):
@@ -137,7 +139,13 @@ def _summary(result: FixBuildResult, lint: str) -> None:
         console.print(f"contributions: {escape(summary_line(result.contributions))}")
     _scope_lines(result, lint)
     if result.passed:
-        console.print("[bold green]build, tests and lint pass[/] (the project's own toolchain)")
+        at_base = len({failure_label(d) for d in result.debt if d.stage == "tests"})
+        but = f", apart from {at_base} test(s) already failing at the base" if at_base else ""
+        console.print(
+            f"[bold green]build, tests and lint pass[/]{but} (the project's own toolchain)"
+        )
+        if result.head is not None and result.head.note:
+            console.print(f"[dim]base check: {escape(result.head.note)}[/]")
         return
     from mom_cli.validate.head_tests import PREEXISTING_LABEL
 
@@ -159,8 +167,9 @@ def _summary(result: FixBuildResult, lint: str) -> None:
             f"[yellow]the tool's output named no file for {len(nowhere)} failure(s)[/], so no "
             "rule or model worked on them; the project's own command shows its full output"
         )
-    left_alone = {d.code for d in result.debt if d.stage == "tests"}  # listed by _scope_lines
-    _head_note(result, {d.code for d in errors} | left_alone)
+    # tests left alone at the base are listed by _scope_lines already
+    left_alone = {failure_key(d) for d in result.debt if d.stage == "tests"}
+    _head_note(result, {failure_key(d) for d in errors} | left_alone)
     for need in result.needs:
         console.print(f"[yellow]next tier needed:[/] {escape(need)}")
 
@@ -184,6 +193,7 @@ def _once_per_place(diags: list[Diagnostic]) -> list[tuple[Diagnostic, list[str]
 
 def _scope_lines(result: FixBuildResult, lint: str) -> None:
     """What was in scope, what was left alone and why, and the user's files mom edited."""
+    from mom_cli.validate.failure_keys import failure_label
     from mom_cli.workflows.fix_lint_all import sweepable
     from mom_cli.workflows.fix_scope import debt_summary
 
@@ -199,7 +209,7 @@ def _scope_lines(result: FixBuildResult, lint: str) -> None:
         console.print(
             f"[yellow]left alone (lint debt outside the changed lines):[/] {escape(debt)}{hint}"
         )
-    at_base = sorted({d.code for d in result.debt if d.stage == "tests"})
+    at_base = sorted({failure_label(d) for d in result.debt if d.stage == "tests"})
     if at_base:
         console.print(f"[yellow]left alone ({len(at_base)} test(s) failing at the base too):[/]")
         for test_id in at_base[:10]:

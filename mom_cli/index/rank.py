@@ -126,7 +126,7 @@ def rank(conn: sqlite3.Connection, query: str, files_in_play: Sequence[str] = ()
     lexical = lexical_scores(conn, words, BM25_WEIGHTS)
     seeds: dict[int, float] = defaultdict(float)
     matched = _seed_identifiers(conn, query, seeds, _ModuleNames(paths.values()))
-    _seed_paths(query, files_in_play, by_path, seeds)
+    named = _seed_paths(query, files_in_play, by_path, seeds)
     _seed_recent(conn, by_path, seeds)
     if lexical:
         top_lex = max(lexical.values()) or 1.0
@@ -147,7 +147,8 @@ def rank(conn: sqlite3.Connection, query: str, files_in_play: Sequence[str] = ()
     ranking = Ranking({}, paths, lexical, dict(seeds), matched, words)
     ranking.signals = signals
     for file_id, value in scores.items():  # edit targets: source first (see `roles`)
-        scores[file_id] = value * TARGET_WEIGHT[ranking.role(file_id)]
+        if file_id not in named:  # unless the task names the file itself
+            scores[file_id] = value * TARGET_WEIGHT[ranking.role(file_id)]
     _add_prior(scores, paths, inweight)
     ranking.scores = {i: s for i, s in scores.items() if i in paths and s > 0}
     return ranking
@@ -351,16 +352,23 @@ def _seed_identifiers(
 
 def _seed_paths(
     query: str, in_play: Sequence[str], by_path: dict[str, int], seeds: dict[int, float]
-) -> None:
+) -> set[int]:
+    """Seed the files in play and the files the task names by path; returns their ids
+    (a file named this way is meant, whatever its role)."""
+    named: set[int] = set()
     for path in in_play:
         file_id = by_path.get(path.strip("./"))
         if file_id is not None:
             seeds[file_id] += SEED_IN_PLAY
+            named.add(file_id)
     for token in _PATHLIKE.findall(query):
         token = token.strip("./")
         hits = [i for p, i in by_path.items() if p == token or p.endswith("/" + token)]
         for file_id in hits[:10]:
             seeds[file_id] += SEED_PATH / len(hits)
+        if len(hits) == 1:
+            named.update(hits)
+    return named
 
 
 def _seed_recent(

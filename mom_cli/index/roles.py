@@ -11,15 +11,19 @@ from __future__ import annotations
 import re
 
 ROLES = ("source", "test", "docs", "example", "script", "build")
-# How much of its evidence a file keeps as an edit target, by role (fitted on the bench's
-# non-held-aside split, see scripts/bench_localize.py).
+# How much of its evidence a file keeps as an edit target, by role. Fitted on the bench's
+# non-held-aside split (scripts/bench_localize.py, cv_localize.py): the last fit's grid
+# stopped at test = 0.2 and chose that edge in every fold; scaling every non-source weight
+# by 0.5 (0.35 → 0.175 for tests) raised de-leaked R@5 out of fold from 0.847 to 0.859,
+# and anything from 0.5 down to 0 scored the same, so the mildest is kept: a test the task
+# is about still ranks (and a file the task names by path keeps its whole score, see rank).
 TARGET_WEIGHT = {
     "source": 1.0,
-    "test": 0.35,
-    "docs": 0.2,
-    "example": 0.3,
-    "script": 0.35,
-    "build": 0.25,
+    "test": 0.175,
+    "docs": 0.1,
+    "example": 0.15,
+    "script": 0.175,
+    "build": 0.125,
 }
 
 _TEST_DIRS = frozenset({"test", "tests", "testing", "testdata", "__tests__", "spec", "specs"})

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from mom_cli.config import MomConfig
-from mom_cli.ledger.store import LedgerRow
+from mom_cli.ledger.store import OK_OUTCOMES, LedgerRow
 
 
 @dataclass
@@ -29,7 +29,9 @@ class CostReport:
     output_tokens: int
     cost_usd: float
     baseline_model: str
-    baseline_cost_usd: float  # the same tokens at the top tier's prices
+    # The tokens of the calls that answered (outcome ok/validated) at the top tier's prices:
+    # a failed cheap attempt saved nothing, it only cost, so it counts in `cost_usd` alone.
+    baseline_cost_usd: float
     savings_usd: float
     exhausted_providers: list[str]
 
@@ -57,7 +59,7 @@ def by_client(rows: list[LedgerRow]) -> list[ClientLine]:
         line.input_tokens += row.input_tokens
         line.output_tokens += row.output_tokens
         line.cost_usd += row.cost_usd
-        line.failures += row.outcome not in ("ok", "validated")
+        line.failures += row.outcome not in OK_OUTCOMES
     return sorted(grouped.values(), key=lambda ln: (-ln.cost_usd, ln.client))
 
 
@@ -72,7 +74,7 @@ def build_report(
         line.input_tokens += row.input_tokens
         line.output_tokens += row.output_tokens
         line.cost_usd += row.cost_usd
-        line.failures += row.outcome not in ("ok", "validated")
+        line.failures += row.outcome not in OK_OUTCOMES
     total_calls = len(rows)
     ladder = config.ladder()
     order = {tier: i for i, tier in enumerate(ladder)}
@@ -83,7 +85,12 @@ def build_report(
     tokens_in = sum(r.input_tokens for r in rows)
     tokens_out = sum(r.output_tokens for r in rows)
     spent = sum(r.cost_usd for r in rows)
-    baseline = top.cost_usd(tokens_in, tokens_out) if top else 0.0
+    answered = [r for r in rows if r.outcome in OK_OUTCOMES]
+    baseline = (
+        top.cost_usd(sum(r.input_tokens for r in answered), sum(r.output_tokens for r in answered))
+        if top
+        else 0.0
+    )
     exhausted = [
         name
         for name, provider in config.providers.items()

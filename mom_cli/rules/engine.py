@@ -30,6 +30,7 @@ from mom_cli.events import (
     ChangeApplied,
     CostRecorded,
     EventSink,
+    Notice,
     TaskFinished,
     TaskRouted,
     null_sink,
@@ -37,9 +38,12 @@ from mom_cli.events import (
 from mom_cli.ledger.store import Ledger, LedgerEntry
 from mom_cli.rules.registry import Rule, RuleContext, propose
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.rerun import failing_again
 
 STAGE_ORDER = ("syntax", "review", "build", "tests", "lint")
 Checker = Callable[[], list[Diagnostic]]
+# (repo, test failures that appeared after an edit) → those that fail again when rerun
+Recheck = Callable[[Path, Sequence[Diagnostic]], list[Diagnostic]]
 
 
 class StepApplier(Protocol):
@@ -140,6 +144,20 @@ def improved(
     return True, "validation improved"
 
 
+def without_flaky(
+    repo: Path, before: Sequence[Diagnostic], after: list[Diagnostic], recheck: Recheck | None
+) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """(`after` without the flaky failures, the flaky failures): a test failure that
+    appeared since `before` and passes when rerun alone (see validate.rerun)."""
+    appeared = _counted(after) - _counted(before)
+    new = [d for d in after if d.stage == "tests" and diag_key(d) in appeared]
+    if not new or recheck is None:
+        return after, []
+    again = recheck(repo, new)
+    flaky = [d for d in new if d not in again]
+    return [d for d in after if d not in flaky], flaky
+
+
 def _first_syntax_line(diags: Sequence[Diagnostic], file: str) -> int | None:
     lines = [d.line for d in diags if d.stage == "syntax" and d.file == file]
     return min(lines) if lines else None
@@ -190,8 +208,10 @@ class RulesEngine:
         max_attempts: int = 60,
         max_seconds: float = 600.0,
         quick_check: Checker | None = None,
+        recheck: Recheck | None = failing_again,
     ) -> None:
         self.repo = repo
+        self.recheck = recheck
         self.check = check
         self.applier = applier
         self.ledger = ledger
@@ -273,6 +293,9 @@ class RulesEngine:
         was_stale = self.stale
         after = self._quick(current, report) if quick else self._check(report)
         ok, reason = improved(current, after, diag, strict=rule_.strict)
+        if not ok and diag_key(diag) not in _counted(after):
+            after = self._without_flaky(current, after)
+            ok, reason = improved(current, after, diag, strict=rule_.strict)
         if ok:
             self.sink(ChangeApplied(task_id, step_id, (diag.file,)))
             self._finish(report, diag, rule_, "validated", t0, reason)
@@ -281,6 +304,17 @@ class RulesEngine:
         self.stale = was_stale  # the tree is back to `current`
         self._finish(report, diag, rule_, "rolled_back", t0, reason)
         return current
+
+    def _without_flaky(self, before: list[Diagnostic], after: list[Diagnostic]) -> list[Diagnostic]:
+        """`after` without the test failures that appeared with the edit but pass when
+        rerun alone: a flaky test must not roll back a real fix."""
+        kept, flaky = without_flaky(self.repo, before, after, self.recheck)
+        for d in flaky:
+            self.sink(
+                Notice(f"{d.code or d.location()} failed once and passed when rerun: "
+                       "treated as a flaky test, not as caused by the edit", "warning")
+            )  # fmt: skip
+        return kept
 
     def _finish(
         self,

@@ -142,7 +142,7 @@ def doctor_report(root: Path, cfg: MomConfig) -> dict[str, Any]:
 
 def _safety_report(root: Path, cfg: MomConfig) -> dict[str, object]:
     """Which protections are active here (mom_cli.sandbox, mom_cli.trust, edits/guard)."""
-    from mom_cli import sandbox, sandbox_fs, trust
+    from mom_cli import sandbox, sandbox_fs, sandbox_pid, trust
     from mom_cli.edits.guard import protected_patterns
 
     state = trust.trust_status(root / "routing.toml")
@@ -151,6 +151,9 @@ def _safety_report(root: Path, cfg: MomConfig) -> dict[str, object]:
     return {
         **sandbox.describe(),
         "state_files": sandbox_fs.describe(),
+        "processes": sandbox_pid.describe(sandbox.current_policy().limits.processes),
+        "processes_contained": sandbox_pid.containment().contained,
+        "limits": sandbox.current_policy().limits.describe(),
         "repo_config": state,
         "protected": protected_patterns(cfg.safety),
         "allowed_edits": list(cfg.safety.allow_edit),

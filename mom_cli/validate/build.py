@@ -167,8 +167,13 @@ def _cargo_check(ctx: StageContext, started: float) -> StageResult:
 
 
 def cargo_env(ctx: StageContext) -> dict[str, str]:
-    """In a staged temp tree, reuse the repo's target/ so nothing builds from scratch."""
-    return {"CARGO_TARGET_DIR": str(ctx.repo / "target")} if ctx.staged else {}
+    """In a temp tree (the staged blobs, an export of the base), a target dir of its own
+    inside the repo's (`target/mom`: it outlives the tree, so only the first check builds
+    from scratch, and `cargo clean` removes it). Not target/ itself: cargo judges freshness
+    by mtime, and the tree's newer files made their build pass for the work tree's, so the
+    user's next `cargo test` ran the other code (a test the work tree broke passed). Not
+    `.mom/`: the sandbox keeps it read-only for the pre-commit hook's commands."""
+    return {"CARGO_TARGET_DIR": str(ctx.repo / "target" / "mom")} if ctx.staged else {}
 
 
 def _java_build(ctx: StageContext, started: float) -> StageResult | None:

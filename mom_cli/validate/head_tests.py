@@ -10,7 +10,8 @@ failing at HEAD". Unlike lint findings it is not downgraded: the failure is real
 
 Cost stays bounded: only the failing test ids (a test file that failed to import is run
 whole, since its tests are unknown), one pytest run, nothing without a HEAD commit.
-pytest only: other runners have no per-test ids to select.
+pytest only: other runners have no portable per-test selection, so base_runner reruns
+their whole test stage instead.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.failure_keys import failure_key
 from mom_cli.validate.pipeline import exported_index
-from mom_cli.validate.runner import project_python
+from mom_cli.validate.runner import CommandResult, project_python
 from mom_cli.validate.tests import run_pytest
 
 PREEXISTING_LABEL = "already failing at HEAD"
@@ -55,12 +57,21 @@ class HeadBaseline:
     """Which of the failing tests also fail in a clean export of HEAD."""
 
     checked: list[str] = field(default_factory=list)  # test ids / files run at HEAD
-    failing: list[str] = field(default_factory=list)  # test ids that fail at HEAD
+    failing: list[str] = field(default_factory=list)  # failure_keys that fail at HEAD
     note: str = ""  # why nothing (or not everything) could be checked
     seconds: float = 0.0
 
     def is_preexisting(self, d: Diagnostic) -> bool:
-        return d.stage == "tests" and bool(d.code) and d.code in self.failing
+        return d.stage == "tests" and failure_key(d) in self.failing
+
+    def merged(self, other: HeadBaseline) -> HeadBaseline:
+        """Both checks as one (a project whose pytest and cargo tests both fail)."""
+        return HeadBaseline(
+            [*self.checked, *other.checked],
+            sorted({*self.failing, *other.failing}),
+            "; ".join(n for n in (self.note, other.note) if n),
+            self.seconds + other.seconds,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -124,21 +135,12 @@ def _run_at_head(
     repo: Path, diags: Sequence[Diagnostic], timeout: float, out: HeadBaseline, commit: str
 ) -> None:
     ids, files = pytest_selection(diags)
-    with exported_index(repo, commit) as tree, tempfile.TemporaryDirectory() as plugin_dir:
-        (Path(plugin_dir) / f"{_PLUGIN}.py").write_text(_PLUGIN_SOURCE, encoding="utf-8")
+    with exported_index(repo, commit) as tree:
         present = [f for f in {*files, *(i.split("::", 1)[0] for i in ids)} if (tree / f).is_file()]
         if not present:
             out.note = "the failing tests' files are not in the compared commit"
             return
-        wanted = json.dumps({"ids": ids, "files": files})
-        result, found = run_pytest(
-            project_python(repo),
-            tree,
-            ["-p", _PLUGIN, *sorted(present)],
-            timeout=timeout,
-            pythonpath=[Path(plugin_dir)],
-            env={"MOM_HEAD_TESTS": wanted},
-        )
+        result, found = run_selected(repo, tree, ids, files, sorted(present), timeout)
     if result.timed_out:
         out.note = f"the run at HEAD timed out after {timeout:g} s"
     elif result.returncode == 5:
@@ -146,6 +148,28 @@ def _run_at_head(
     elif result.returncode not in (0, 1) and not found:
         out.note = f"the run at HEAD failed (pytest exit {result.returncode})"
     out.failing = same_failures(diags, found)
+
+
+def run_selected(
+    repo: Path,
+    tree: Path,
+    ids: Sequence[str],
+    files: Sequence[str],
+    targets: Sequence[str],
+    timeout: float,
+) -> tuple[CommandResult, list[Diagnostic]]:
+    """One pytest run in `tree` (the work tree or an export) of only these test ids and
+    whole files, by the project's interpreter (see `run_pytest`)."""
+    with tempfile.TemporaryDirectory() as plugin_dir:
+        (Path(plugin_dir) / f"{_PLUGIN}.py").write_text(_PLUGIN_SOURCE, encoding="utf-8")
+        return run_pytest(
+            project_python(repo),
+            tree,
+            ["-p", _PLUGIN, *targets],
+            timeout=timeout,
+            pythonpath=[Path(plugin_dir)],
+            env={"MOM_HEAD_TESTS": json.dumps({"ids": list(ids), "files": list(files)})},
+        )
 
 
 def same_failures(now: Sequence[Diagnostic], head: Sequence[Diagnostic]) -> list[str]:

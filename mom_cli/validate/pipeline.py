@@ -180,11 +180,24 @@ def exported_index(repo: Path, commit: str | None = None) -> Iterator[Path]:
             check=True,
             capture_output=True,
         )
-        for name in ("node_modules",):
-            if (repo / name).is_dir() and not (tree / name).exists():
-                (tree / name).symlink_to(repo / name)
+        link_node_modules(repo, tree)
         copy_generated_sources(repo, tree)
         yield tree
+
+
+def link_node_modules(repo: Path, tree: Path) -> None:
+    """The repo's installed packages, linked one by one into the tree's own node_modules,
+    so JS tools resolve them. Not the folder itself: tools keep caches in it (esm's
+    `.cache/esm`, vite's `.vite`), and one written from the export's files broke the
+    user's next `npm test` ("Cannot use import statement outside a module", lukeed/kleur
+    with uvu + esm). Dot entries other than `.bin` stay the tree's own."""
+    source, target = repo / "node_modules", tree / "node_modules"
+    if not source.is_dir() or target.exists() or target.is_symlink():
+        return
+    target.mkdir()
+    for entry in sorted(source.iterdir()):
+        if not entry.name.startswith(".") or entry.name == ".bin":
+            (target / entry.name).symlink_to(entry)
 
 
 GENERATED_MAX_FILES = 50

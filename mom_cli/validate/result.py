@@ -78,6 +78,10 @@ class ValidationResult:
     def diagnostics(self) -> list[Diagnostic]:
         return [d for s in self.stages for d in s.diagnostics]
 
+    def raw_for(self, stage: str) -> str:
+        """The named stage's trimmed raw output ("" when it did not run)."""
+        return next((s.raw_output for s in self.stages if s.name == stage), "")
+
     @property
     def failed_stage(self) -> StageResult | None:
         return next((s for s in self.stages if not s.passed), None)

@@ -4,18 +4,20 @@ recording which toolchain was chosen (configured command → project venv → PA
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shlex
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mom_cli import procscope, sandbox, sandbox_fs
+from mom_cli import procscope, sandbox, sandbox_disk, sandbox_fs, sandbox_limits, sandbox_pid
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.result import trim
 
@@ -66,15 +68,13 @@ def run_command(
 ) -> CommandResult:
     """Run `command` (a str runs through the shell) in the sandbox (mom_cli.sandbox:
     no secrets in its environment, no network where the OS allows; mom_cli.sandbox_fs:
-    `.git`, `.mom/` and the user's git and mom config read-only) and kill its whole
-    process group on timeout. `env` is mom's own additions and is passed as given."""
+    `.git`, `.mom/` and the user's git and mom config read-only; mom_cli.sandbox_pid and
+    sandbox_limits: its processes end with it, bounded in number, file size and memory;
+    mom_cli.sandbox_disk: killed before it fills the disk) and kill its whole process
+    group on timeout. `env` is mom's own additions and is passed as given."""
     full_env = {**sandbox.scrubbed_env(), **(env or {})}
-    steps = sandbox.preexec_for()  # the network first: it may make the user namespace
-    read_only = sandbox_fs.read_only_step(
-        sandbox_fs.protected_paths(cwd), sandbox_fs.hidden_paths()
-    )
-    if read_only is not None:
-        steps.append(read_only)
+    limits = sandbox.current_policy().limits
+    launch = sandbox_pid.Launch.of(command, full_env)
     started = time.monotonic()
     proc = subprocess.Popen(
         command if isinstance(command, str) else list(command),
@@ -85,18 +85,16 @@ def run_command(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # own process group: killpg reaches grandchildren too
-        preexec_fn=_chain(die_with_parent, *steps),
+        preexec_fn=_chain(die_with_parent, *sandbox_steps(cwd, limits, launch)),
     )
     scope = procscope.current()  # a cancel kills the group at once (mom_cli.procscope)
     if scope is not None and not scope.add(proc.pid):
         _kill_group(proc)  # the run was cancelled before this command started
-    timed_out = False
+    watch = sandbox_disk.DiskWatch.begin([cwd, tempfile.gettempdir()], limits.disk_floor_mb)
     try:
-        out, err = proc.communicate(stdin.encode() if stdin is not None else None, timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        _kill_group(proc)
-        out, err = proc.communicate()
+        data = stdin.encode() if stdin is not None else None
+        kill = functools.partial(_kill_group, proc)
+        out, err, killed = sandbox_disk.communicate(proc, data, timeout, watch, kill=kill)
     except BaseException:
         _kill_group(proc)
         proc.wait()
@@ -104,16 +102,45 @@ def run_command(
     finally:
         if scope is not None:
             scope.discard(proc.pid)
+    if not sandbox_pid.containment().contained:
+        _kill_group(proc)  # no PID namespace: at least what it left in its process group
     stdout = out.decode("utf-8", errors="replace")
     stderr = err.decode("utf-8", errors="replace")
+    timed_out = killed == sandbox_disk.TIMED_OUT
     if timed_out:
         stderr += f"\n[mom] killed after {timeout:g} s (validation.timeout_seconds)"
+    elif killed:
+        stderr += f"\n{killed}"
     elif scope is not None and scope.closed:
         stderr += "\n[mom] killed: the run was cancelled"
+    elif note := sandbox_limits.stop_note(proc.returncode, stdout + stderr, limits):
+        stderr += f"\n{note}"
     shown = command if isinstance(command, str) else list(command)
     return CommandResult(
         shown, proc.returncode, stdout, stderr, time.monotonic() - started, timed_out
     )
+
+
+def sandbox_steps(
+    cwd: Path, limits: sandbox_limits.Limits, launch: sandbox_pid.Launch
+) -> list[Callable[[], None]]:
+    """The pre-exec steps of a sandboxed command, in order: the network first (it may make
+    the user namespace the others use), read-only paths, then either the PID namespace
+    (which starts `launch` itself, under the limits) or the limits alone."""
+    steps = sandbox.preexec_for()
+    read_only = sandbox_fs.read_only_step(
+        sandbox_fs.protected_paths(cwd), sandbox_fs.hidden_paths()
+    )
+    if read_only is not None:
+        steps.append(read_only)
+    caps = sandbox_pid.containment().caps_processes
+    rlimits = sandbox_limits.rlimits(limits, cap_processes=not caps)
+    contain = sandbox_pid.contain_step(limits.processes, launch, rlimits)
+    if contain is not None:
+        steps.append(contain)
+    else:
+        steps.append(sandbox_limits.rlimit_step(limits, cap_processes=True))
+    return steps
 
 
 def die_with_parent() -> None:

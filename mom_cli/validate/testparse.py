@@ -83,7 +83,12 @@ _PANIC_NEW = re.compile(
 _PANIC_OLD = re.compile(
     rf"thread '(?P<name>[^']+)'(?: \(\d+\))? panicked at '(?P<msg>[^\n]*)', {_LOC}"
 )
-_FAILED_TEST = re.compile(r"^test (?P<name>\S+) \.\.\. FAILED$", re.M)
+_FAILED_TEST = re.compile(r"^test (?P<name>\S+|\S+ - .+?) \.\.\. FAILED$", re.M)
+# a doctest's section: "---- src/lib.rs - levenshtein (line 276) stdout ----"; its panic
+# is thread 'main' at a line of the generated program, not of the file
+_DOCTEST = re.compile(
+    r"^---- (?P<name>(?P<file>\S+) - .+? \(line (?P<line>\d+)\)) stdout ----$", re.M
+)
 _RUSTC_ERR = re.compile(
     r"^(?P<sev>error|warning)(?:\[(?P<code>E\d+)\])?: (?P<msg>.+)\n"
     r"\s*--> (?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+)",
@@ -94,19 +99,23 @@ _RUSTC_ERR = re.compile(
 def parse_cargo_test(text: str, root: Path) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     seen = set()
+    doctests = list(_DOCTEST.finditer(text))
     for pattern in (_PANIC_NEW, _PANIC_OLD):
         for m in pattern.finditer(text):
-            name = m.group("name")
+            name, file, line, col = (m.group(k) for k in ("name", "file", "line", "col"))
+            doc = next((d for d in reversed(doctests) if d.start() < m.start()), None)
+            if name == "main" and doc is not None:
+                name, file, line, col = doc.group("name"), doc.group("file"), doc.group("line"), "0"
             seen.add(name)
             msg = " ".join(part.strip() for part in m.group("msg").splitlines())
             out.append(
                 Diagnostic(
                     "tests",
-                    relpath(m.group("file"), root),
-                    int(m.group("line")),
+                    relpath(file, root),
+                    int(line),
                     f"failed {name}: {msg}"[:500],
                     "error",
-                    int(m.group("col")),
+                    int(col),
                     name,
                     "cargo",
                 )
@@ -169,10 +178,28 @@ def parse_go_test(text: str, root: Path) -> list[Diagnostic]:
 
 
 _TAP_NOT_OK = re.compile(r"^\s*not ok \d+ - (?P<name>.+?)\s*(?:#.*)?$", re.M)
+# node --test's YAML block under a failure: where the test is, and whether it failed only
+# because a subtest did (that subtest is reported on its own)
+_TAP_LOCATION = re.compile(r"^\s+location: '(?P<file>[^'\n]+?):(?P<line>\d+):\d+'$", re.M)
+_TAP_BLOCK_END = re.compile(r"^\s*(?:\.\.\.|(?:not )?ok \d+)", re.M)
 
 
-def parse_tap(text: str, tool: str = "npm") -> list[Diagnostic]:
-    return [
-        Diagnostic("tests", "", 0, f"failed {m.group('name')}", "error", 0, m.group("name"), tool)
-        for m in _TAP_NOT_OK.finditer(text)
-    ]
+def parse_tap(text: str, tool: str = "npm", root: Path | None = None) -> list[Diagnostic]:
+    """One diagnostic per `not ok`; with `root`, at the test's location when node's YAML
+    block names a file under it (any other path is left out: output is untrusted)."""
+    out = []
+    for m in _TAP_NOT_OK.finditer(text):
+        end = _TAP_BLOCK_END.search(text, m.end())
+        block = text[m.end() : end.start() if end else len(text)]
+        if "failureType: 'subtestsFailed'" in block:
+            continue
+        file, line = "", 0
+        loc = _TAP_LOCATION.search(block)
+        if loc is not None and root is not None:
+            rel = relpath(loc.group("file"), root)
+            inside = not rel.startswith("/") and ".." not in rel.split("/")
+            if inside and (root / rel).is_file():
+                file, line = rel, int(loc.group("line"))
+        name = m.group("name")
+        out.append(Diagnostic("tests", file, line, f"failed {name}", "error", 0, name, tool))
+    return out

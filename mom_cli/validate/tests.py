@@ -15,6 +15,7 @@ from mom_cli.tempdirs import temp_dir
 from mom_cli.validate.build import cargo_env
 from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.failure_keys import GENERIC_TOOL
 from mom_cli.validate.jsfailures import parse_js_stack
 from mom_cli.validate.parsers import parse_generic
 from mom_cli.validate.pyimports import dotted_name, imported_names, is_test_file
@@ -47,7 +48,7 @@ def run_tests_stage(ctx: StageContext) -> StageResult:
         npm = resolve_tool(ctx.repo, "npm")
         if npm is not None:
             result = run_command(npm.command("test", "--silent"), ctx.root, timeout=ctx.timeout)
-            found = parse_tap(result.output)
+            found = parse_tap(result.output, root=ctx.root)
             if not found and result.returncode != 0:
                 found = parse_js_stack(result.output, ctx.root)
             return _finish(npm, result, found, started)
@@ -236,10 +237,10 @@ def _parse_any(text: str, root: Path) -> list[Diagnostic]:
     return (
         parse_cargo_test(text, root)
         or parse_go_test(text, root)
-        or parse_tap(text)
+        or parse_tap(text, root=root)
         or [
             Diagnostic("tests", d.file, d.line, d.message, d.severity, d.column, d.code, d.tool)
-            for d in parse_generic(text, "tests", "test", root)
+            for d in parse_generic(text, "tests", GENERIC_TOOL, root)
         ]
     )
 

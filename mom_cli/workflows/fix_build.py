@@ -11,7 +11,8 @@
 Scope (workflows.fix_scope): only failures the recent change introduced are targets:
 syntax/build errors, failing tests that pass at the base, lint findings on changed lines.
 The rest is debt: reported once, never edited, and it does not fail the run. Tests that
-fail at the base too are labelled `preexisting` (validate.head_tests run at the base).
+fail at the base too are labelled `preexisting` (validate.head_tests for pytest,
+validate.base_runner for any other runner, run at the base).
 Rules are checked without the test suite (quick); the suite runs once on the final change.
 
 The user's work is snapshotted (git) before anything is touched, and every edit, rule or
@@ -45,6 +46,7 @@ from mom_cli.rules.engine import RuleAttempt, RulesEngine, RulesReport, StepAppl
 from mom_cli.rules.registry import RuleContext, propose
 from mom_cli.rules.steps import CheckpointApplier
 from mom_cli.tempdirs import sweep_stale
+from mom_cli.validate.base_runner import runner_baseline, runner_failures
 from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.head_tests import HeadBaseline, head_baseline, pytest_selection
@@ -168,10 +170,16 @@ class FixBuild:
             return ""
 
     async def _head_baseline(self, diags: list[Diagnostic]) -> HeadBaseline | None:
-        """Rerun the failing pytest tests at the base (head_tests); None when there are none.
-        A test failing there too is out of scope (fix_scope)."""
-        if self.config.validation.test_command.strip() or not any(pytest_selection(diags)):
-            return None  # a configured test command has no test ids mom can select
+        """Rerun the failing tests at the base: the pytest ids alone (head_tests), any other
+        runner's whole test stage (base_runner); None when nothing fails. A test failing
+        there too is out of scope (fix_scope)."""
+        configured = bool(self.config.validation.test_command.strip())
+        pytest_ids = not configured and any(pytest_selection(diags))
+        # with a build error the tests did not run: the base has nothing to compare
+        broken = any(d.stage == "build" and d.severity == "error" for d in diags)
+        others = [] if broken else runner_failures(diags)
+        if not pytest_ids and not others:
+            return None
         base = self.scope.base if self.scope is not None else None
         if base is not None and not base.is_commit:
             return HeadBaseline(note=f"the base is {base.label}: no test exists there")
@@ -179,7 +187,19 @@ class FixBuild:
         label = base.label if base is not None else "HEAD"
         self.sink(Notice(f"rerunning the failing tests on a clean export of {label}"))
         timeout = self.config.validation.timeout_seconds
-        head = await asyncio.to_thread(head_baseline, self.repo, diags, timeout=timeout, commit=rev)
+        head = HeadBaseline()
+        if pytest_ids:
+            head = await asyncio.to_thread(
+                head_baseline, self.repo, diags, timeout=timeout, commit=rev
+            )
+        if others:
+            last = getattr(self.checker, "last", None)  # a test's checker may keep none
+            now_output = last.raw_for("tests") if last is not None else ""
+            ran = await asyncio.to_thread(
+                runner_baseline, self.repo, diags, self.config.validation, commit=rev,
+                now_output=now_output,
+            )  # fmt: skip
+            head = head.merged(ran)
         if head.note:
             self.sink(Notice(f"base check: {head.note}", "warning"))
         if self.scope is not None:

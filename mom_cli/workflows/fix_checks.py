@@ -8,9 +8,10 @@ from pathlib import Path
 from mom_cli.config import MomConfig
 from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.failure_keys import BASE_FAILING_NOTE
 from mom_cli.validate.pipeline import enabled_stages, validate_project
 from mom_cli.validate.result import ValidationResult
-from mom_cli.workflows.fix_scope import BASE_FAILING_NOTE, DEBT_NOTE, Scope, changed_lines
+from mom_cli.workflows.fix_scope import DEBT_NOTE, Scope, changed_lines
 
 
 class ProjectChecker:

@@ -12,6 +12,7 @@ from mom_cli.engine.contributions import ContributionRecord
 from mom_cli.errors import ExitCode
 from mom_cli.rules.engine import RuleAttempt
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.failure_keys import failure_label
 from mom_cli.validate.head_tests import HeadBaseline
 
 
@@ -118,7 +119,9 @@ class FixBuildResult:
             "base": self.base,
             "lint_debt": sum(files.values()),
             "lint_debt_files": files,
-            "tests_failing_at_base": sorted({d.code for d in self.debt if d.stage == "tests"}),
+            "tests_failing_at_base": sorted(
+                {failure_label(d) for d in self.debt if d.stage == "tests"}
+            ),
             "user_files_edited": self.user_files_edited,
             "staged_files_edited": self.staged_files_edited,
         }
@@ -128,7 +131,7 @@ class FixBuildResult:
         return self.head is not None and self.head.is_preexisting(d)
 
     def preexisting_ids(self, diags: list[Diagnostic]) -> list[str]:
-        return sorted({d.code for d in diags if self.preexisting(d)})
+        return sorted({failure_label(d) for d in diags if self.preexisting(d)})
 
     @property
     def exit_code(self) -> int:

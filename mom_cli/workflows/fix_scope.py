@@ -24,11 +24,11 @@ from pathlib import Path
 
 from mom_cli.validate.detect import language_of
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.failure_keys import BASE_FAILING_NOTE, failure_key
 from mom_cli.validate.lint_baseline import Key, finding_key
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's well-known empty tree
 DEBT_NOTE = " (debt outside the change; not in scope)"
-BASE_FAILING_NOTE = " (fails at the base too; not in scope)"
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.MULTILINE)
 BaseLinter = Callable[[str, str], list[Diagnostic]]  # (path, base text) -> lint findings
 
@@ -160,7 +160,7 @@ class Scope:
         self, d: Diagnostic, changed: dict[str, set[int] | None], budget: Counter[Key]
     ) -> str:
         if d.stage == "tests":
-            return BASE_FAILING_NOTE if d.code and d.code in self.base_failing_tests else ""
+            return BASE_FAILING_NOTE if failure_key(d) in self.base_failing_tests else ""
         if d.stage != "lint" or not d.file or self.lint_all or d.code == "syntax":
             return ""
         if d.file not in changed:

@@ -9,13 +9,12 @@ step: it is one fix.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from mom_cli.rules.engine import STAGE_ORDER, first_failing_stage
-from mom_cli.validate.detect import language_of
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.workflows.changed_code import changed_focus, changed_sources
 from mom_cli.workflows.model_step import FixStep, group_by_file
 from mom_cli.workflows.test_trace import Changed, trace_test_failures
 
@@ -60,30 +59,10 @@ def plan_steps(
     for step in [*steps, *traced]:
         step.kind = step_kind(step.diagnostics)
         if changed and step.trace is None and step.kind == "tests":
-            step.context_files += changed_sources(step.file, changed, step.context_files)
+            # no tracer for it (not Python): lead with what the change touched (changed_code)
+            step.context_files += changed_sources(repo, step.file, changed, step.context_files)
+            step.focus, step.changed_notes = changed_focus(repo, step.files, changed)
     return [*steps, *traced]
-
-
-_TEST_PART = re.compile(r"(^|/)(tests?|__tests__|spec)/|[._-](test|spec)\.[^/]*$")
-
-
-def changed_sources(
-    test_file: str, changed: Changed, have: Sequence[str], limit: int = 2
-) -> list[str]:
-    """For a failing test no trace reaches (the tracer reads Python only), the changed
-    source files of its language: without them the step showed a model only the test file, the
-    one file it should not rewrite to make the test pass (lukeed/kleur: a regression in
-    index.mjs became a step on test/index.js alone)."""
-    language = language_of(test_file)
-    found = [
-        rel
-        for rel in sorted(changed)
-        if rel != test_file
-        and rel not in have
-        and language_of(rel) == language
-        and not _TEST_PART.search(rel)
-    ]
-    return found[:limit]
 
 
 def step_kind(diags: Sequence[Diagnostic]) -> str:

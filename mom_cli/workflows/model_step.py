@@ -20,14 +20,22 @@ from mom_cli.edits.parse import EDIT_FORMAT_PROMPT, parse_edit_blocks
 from mom_cli.errors import EditError
 from mom_cli.providers.base import CompletionRequest, ModelCaller
 from mom_cli.routing.ladder import AttemptResult, Feedback, Rung
-from mom_cli.rules.engine import StepApplier, _counted, diag_key, first_failing_stage
+from mom_cli.rules.engine import (
+    StepApplier,
+    _counted,
+    diag_key,
+    first_failing_stage,
+    without_flaky,
+)
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.pyimports import dotted_name, imported_names, is_test_file
+from mom_cli.validate.rerun import failing_again
 from mom_cli.workflows.trace_targets import Trace
 
 EXCERPT_RADIUS = 12
 MAX_EXCERPT_CHARS = 3500
 SMALL_FILE_LINES = 80
+MAX_FOCUS_LINES = 12  # changed lines an excerpt is centred on, per file
 SYSTEM = (
     "You are a careful programmer fixing a failing build. Change only what the "
     "diagnostics require. Answer with edit blocks only."
@@ -52,6 +60,8 @@ class FixStep:
     context_files: list[str] = field(default_factory=list)
     trace: Trace | None = None  # a failing test traced to the code under test (test_trace)
     kind: str = ""  # what is being fixed, for the learner: "tests", "syntax", "lint" …
+    focus: dict[str, list[int]] = field(default_factory=dict)  # file → lines the change touched
+    changed_notes: list[str] = field(default_factory=list)  # "lib.js: add (lines 1-3)"
 
     @property
     def files(self) -> list[str]:
@@ -169,12 +179,16 @@ def _prompt(
     ]
     if len(step.diagnostics) > n_diags:
         parts.append(f"- … and {len(step.diagnostics) - n_diags} more like these")
+    if step.changed_notes:
+        parts += ["", "The recent change touched (the likely cause):"]
+        parts += [f"- {note}" for note in step.changed_notes]
     for rel in files:
         try:
             text = (repo / rel).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
         lines = [d.line for d in step.diagnostics if d.file == rel and d.line]
+        lines += step.focus.get(rel, [])[:MAX_FOCUS_LINES]
         small = SMALL_FILE_LINES if radius == EXCERPT_RADIUS else 0
         parts += ["", f"{rel}:", "```", excerpt(text, lines, radius, small), "```"]
     parts += ["", EDIT_FORMAT_PROMPT]
@@ -188,14 +202,19 @@ def step_passed(
 ) -> tuple[bool, list[str]]:
     """The step's diagnostics are gone and the edit introduced nothing new (a later stage
     that now runs may report faults of other files: those are other steps' business)."""
-    targets = {diag_key(d) for d in step.diagnostics}
-    left = [d for d in after if diag_key(d) in targets and d.severity == "error"]
+    left = _targets_left(after, step)
     appeared = _counted(after) - _counted(before)
     new = [d for d in after if diag_key(d) in appeared and d.severity == "error"]
     if first_failing_stage(after) > first_failing_stage(before):
         new = [d for d in new if d.file in step.files]
     bad = left + new
     return (not bad, [f"{d.location()}: [{d.stage}] {d.message[:200]}" for d in bad[:20]])
+
+
+def _targets_left(after: Sequence[Diagnostic], step: FixStep) -> list[Diagnostic]:
+    """The step's own diagnostics still reported."""
+    targets = {diag_key(d) for d in step.diagnostics}
+    return [d for d in after if diag_key(d) in targets and d.severity == "error"]
 
 
 class ModelAttempt:
@@ -273,6 +292,11 @@ class ModelAttempt:
                 )
             after = await asyncio.to_thread(self.check)
             ok, problems = step_passed(before, after, self.step)
+            if not ok and not _targets_left(after, self.step):  # only new failures: flaky?
+                after, _flaky = await asyncio.to_thread(
+                    without_flaky, self.repo, before, after, failing_again
+                )
+                ok, problems = step_passed(before, after, self.step)
             if ok:
                 self.state.diagnostics = after
                 self.kept.append(step_id)

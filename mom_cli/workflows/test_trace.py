@@ -14,7 +14,7 @@ the project code it implicates, in order of evidence:
 Failures that raised in the same function form one step (the same broken function fails
 twenty tests: that is one fix, not twenty; see trace_groups), and the step's edit scope
 is those sources plus the failing tests. Python only; anything else keeps the per-file
-steps.
+steps, led by what the change touched in the files the test exercises (changed_code).
 """
 
 from __future__ import annotations
@@ -337,7 +337,12 @@ def trace_failure(
     frames = project_frames(diag, src, root)
     if frames:
         spans = [enclosing(src, f, n) for f, n in reversed(frames)]  # innermost first
-        trace.targets = list(dict.fromkeys(spans))[:MAX_TARGETS]
+        # the test passes at the base, so what the change touched within the test's reach
+        # is the likelier cause than where the error surfaced (a bad value raised later)
+        near = reachable(src, [diag.file, *(f for f, _ in frames)]) if changed else []
+        suspects = changed_functions(src, changed, near) if changed else []
+        found = [*suspects[: MAX_TARGETS - 1], *spans]
+        trace.targets = list(dict.fromkeys(found))[:MAX_TARGETS]
         trace.how = "frames"
     else:
         called = callees(src, diag, test)

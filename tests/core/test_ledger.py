@@ -91,6 +91,23 @@ def test_report_savings_vs_top_tier(tmp_path: Path) -> None:
     assert report.lines[0].share_of_calls == 0.5
 
 
+def test_failed_attempts_save_nothing(tmp_path: Path) -> None:
+    """A run whose every local attempt failed did no work: the header must not claim it
+    saved the top tier's price of those tokens (it said "saved $0.0629" after one)."""
+    cfg = load_config(environ={}).config
+    ledger = Ledger(tmp_path / "l.sqlite3")
+    for _ in range(4):
+        ledger.record(entry("local", "smollm2", 0.0, tokens=4000, outcome="check_failed"))
+    report = build_report(ledger.rows(), cfg)
+    assert report.baseline_cost_usd == 0.0 and report.savings_usd == 0.0
+    ledger.record(entry("groq", "groq-llama", 0.002, outcome="check_failed"))
+    ledger.record(entry("sonnet", "sonnet", 0.02, tokens=2000, outcome="validated"))
+    report = build_report(ledger.rows(), cfg)
+    sonnet = cfg.models["sonnet"]
+    assert report.baseline_cost_usd == pytest.approx(sonnet.cost_usd(2000, 1000))
+    assert report.savings_usd == pytest.approx(sonnet.cost_usd(2000, 1000) - 0.022)
+
+
 def test_cost_command_json_and_bad_date(tmp_path: Path) -> None:
     Ledger().record(entry("local", "smollm2", 0.0))
     result = runner.invoke(app, ["cost", "--json", "--repo", str(tmp_path)])

@@ -59,9 +59,10 @@ def test_partners_pair_source_and_test_only() -> None:
 
 def test_query_naming_no_symbol_finds_file_by_path_words(utils_index: CodeIndex) -> None:
     # No identifier of the repo is named; only a path word ("strutils") links the task to it.
-    top = [p for p, _ in utils_index.rank("strutils: truncate at word boundaries", limit=3)]
+    top = [p for p, _ in utils_index.rank("strutils: truncate at word boundaries", limit=5)]
     assert top[0] == "lib/strutils.py"
-    assert "tests/test_strutils.py" in top  # lent a share of its source's score
+    # Lent a share of its source's score: the first test, though sources come first.
+    assert top.index("tests/test_strutils.py") < top.index("tests/test_netutils.py")
 
 
 def test_ranking_is_filled_by_the_prior(utils_index: CodeIndex) -> None:

@@ -64,6 +64,20 @@ def test_source_outranks_test_docs_and_scripts_that_say_the_same(index_repo: Mak
     assert target_weight("pkg/upload.py") > target_weight("tests/test_upload.py")
 
 
+def test_a_test_the_task_names_by_path_keeps_its_whole_score(index_repo: MakeRepo) -> None:
+    """Roles weigh what the task did not name: "tests/test_upload.py fails" means that file."""
+    repo = index_repo(
+        {
+            "pkg/upload.py": "def retry_upload(sock):\n    '''Retry on socket timeouts.'''\n",
+            "tests/test_upload.py": "def test_retry():\n    assert True\n",
+        }
+    )
+    plain = top(repo, "the upload retry test fails when the socket times out")
+    assert plain[0] == "pkg/upload.py"
+    named = top(repo, "tests/test_upload.py fails when the socket times out")
+    assert named[0] == "tests/test_upload.py"
+
+
 @pytest.mark.parametrize(
     ("where", "query"),
     [

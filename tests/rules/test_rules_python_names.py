@@ -7,7 +7,9 @@ from pathlib import Path
 from git_repos import init_repo as make_repo
 from rules_helpers import fix_with
 
+from mom_cli.edits.match import apply_block
 from mom_cli.rules.python_names import closest_name, osa_distance
+from mom_cli.rules.registry import RuleContext, all_rules
 from mom_cli.validate.diagnostics import Diagnostic
 
 
@@ -88,6 +90,55 @@ def test_attribute_follows_cpythons_suggestion(tmp_path: Path) -> None:
     )
     bare = Diagnostic("tests", "m.py", 5, "AttributeError: module 'calc' has no attribute 'ad'")
     assert fix_with("python.misspelt_attribute", bare, src, tmp_path) is None
+
+
+def test_attribute_without_a_suggestion_is_matched_against_the_class(tmp_path: Path) -> None:
+    """pytest prints `'wait_none' object has no attribute 'wait_fixd'` without CPython's
+    suggestion (seen on jd/tenacity): the file's classes define `wait_fixed`."""
+    src = (
+        "class wait_fixed:\n"
+        "    def __init__(self, wait):\n"
+        "        self.wait_fixed = wait\n\n"
+        "    def __call__(self, state):\n"
+        "        return self.wait_fixd\n"
+    )
+    diag = Diagnostic(
+        "tests", "m.py", 6, "AttributeError: 'wait_none' object has no attribute 'wait_fixd'"
+    )
+    fixed = fix_with("python.misspelt_attribute", diag, src, tmp_path)
+    assert fixed == src.replace("self.wait_fixd", "self.wait_fixed")
+    elsewhere = Diagnostic("tests", "m.py", 3, diag.message)  # the line does not use it
+    assert fix_with("python.misspelt_attribute", elsewhere, src, tmp_path) is None
+    far = Diagnostic("tests", "m.py", 6, "AttributeError: 'x' object has no attribute 'zzz'")
+    assert (
+        fix_with("python.misspelt_attribute", far, src.replace("wait_fixd", "zzz"), tmp_path)
+        is None
+    )
+
+
+def test_attribute_error_in_a_test_is_fixed_where_it_was_raised(tmp_path: Path) -> None:
+    """The failure is reported at the test; the traceback's last frame is the module."""
+    module = "class Wait:\n    def __init__(self):\n        self.seconds = 1\n\n"
+    module += "    def __call__(self):\n        return self.secnds\n"
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "wait.py").write_text(module)
+    test = "from pkg.wait import Wait\n\n\ndef test_it():\n    assert Wait()() == 1\n"
+    detail = (
+        "    def __call__(self):\n>       return self.secnds\n"
+        "E       AttributeError: 'Wait' object has no attribute 'secnds'\n\n"
+        "pkg/wait.py:6: AttributeError"
+    )
+    diag = Diagnostic(
+        "tests", "tests/test_wait.py", 5,
+        "failed test_it: AttributeError: 'Wait' object has no attribute 'secnds'",
+        detail=detail,
+    )  # fmt: skip
+    rule = next(r for r in all_rules() if r.name == "python.misspelt_attribute")
+    block = rule.fn(diag, test, RuleContext(tmp_path, ("pkg/wait.py",)))
+    assert block is not None and block.path == "pkg/wait.py"
+    assert apply_block(module, block) == module.replace("self.secnds", "self.seconds")
+    # A frame outside the project's files is never read, let alone edited.
+    assert rule.fn(diag, test, RuleContext(tmp_path, ())) is None
 
 
 def test_distance_helpers() -> None:

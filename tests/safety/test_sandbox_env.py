@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from hostile import (
     user_config,
     whole_file_reply,
 )
+from processes import MARK, kill_marked, wait_until_gone
 from typer.testing import CliRunner
 
 from mom_cli import sandbox, sandbox_fs
@@ -123,22 +123,19 @@ def test_rule_tools_run_sandboxed_and_their_whole_group_dies_on_timeout(
     from mom_cli.rules.tools import run_tool
 
     monkeypatch.setenv("GROQ_API_KEY", "gsk-never")
+    monkeypatch.setenv(MARK, str(tmp_path))  # finds its processes from out here
     script = "import os, subprocess, sys, time\n" \
         "print(os.environ.get('GROQ_API_KEY', 'absent'), flush=True)\n" \
         "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n" \
         "open(sys.argv[1], 'w').write(str(child.pid))\n" \
         "time.sleep(60)\n"  # fmt: skip
     pid_file = tmp_path / "pid"
-    assert run_tool([sys.executable, "-c", script, str(pid_file)], tmp_path, timeout=3) is None
-    grandchild = int(pid_file.read_text())
-    for _ in range(50):
-        try:
-            os.kill(grandchild, 0)
-        except ProcessLookupError:
-            break
-        subprocess.run(["sleep", "0.1"], check=False)
-    else:
-        raise AssertionError("the tool's grandchild outlived the timeout")
+    try:
+        assert run_tool([sys.executable, "-c", script, str(pid_file)], tmp_path, timeout=3) is None
+        assert pid_file.read_text()  # the grandchild was started
+        assert not wait_until_gone(str(tmp_path)), "the tool's grandchild outlived the timeout"
+    finally:
+        kill_marked(str(tmp_path))
     done = run_tool([sys.executable, "-c", PRINT_KEY], tmp_path)
     assert done is not None and done.stdout.strip() == "absent"
 

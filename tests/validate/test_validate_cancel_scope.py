@@ -9,23 +9,26 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from processes import MARK, kill_marked, marked, wait_until_gone
 
 from mom_cli import procscope
 from mom_cli.service.cancel import Cancelled, CancelToken, run_async
 from mom_cli.validate.runner import CommandResult, run_command
 
+# `$!`/`$$` are PID-namespace numbers (mom_cli.sandbox_pid): the files only say "started";
+# the processes are found by the mark in their environment (tests/processes.py).
 SLEEPER = "sleep 600 & echo $! > child.pid; echo $$ > shell.pid; wait"
 
 
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
-    except OSError:
-        return False
-    return state != "Z"
+@pytest.fixture
+def mark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv(MARK, str(tmp_path))
+    yield str(tmp_path)
+    kill_marked(str(tmp_path))
 
 
 def wait_for(path: Path) -> int:
@@ -36,7 +39,7 @@ def wait_for(path: Path) -> int:
     return int(path.read_text())
 
 
-def test_kill_all_ends_a_running_command_and_its_grandchildren(tmp_path: Path) -> None:
+def test_kill_all_ends_a_running_command_and_its_grandchildren(tmp_path: Path, mark: str) -> None:
     results: list[CommandResult] = []
     with procscope.opened() as scope:
         # contextvars do not cross into a plain Thread: hand the context over explicitly
@@ -45,13 +48,13 @@ def test_kill_all_ends_a_running_command_and_its_grandchildren(tmp_path: Path) -
             target=lambda: results.append(ctx.run(run_command, SLEEPER, tmp_path, timeout=600))
         )
         worker.start()
-        shell, child = wait_for(tmp_path / "shell.pid"), wait_for(tmp_path / "child.pid")
-        assert scope.live == 1 and alive(child)
+        wait_for(tmp_path / "shell.pid"), wait_for(tmp_path / "child.pid")
+        assert scope.live == 1 and len(marked(mark)) == 2  # the shell and its sleep
         assert scope.kill_all() == 1
         worker.join(timeout=30)
     assert not worker.is_alive()
     assert results[0].returncode != 0 and "the run was cancelled" in results[0].stderr
-    assert not alive(shell) and not alive(child)
+    assert not wait_until_gone(mark, 2)
     assert scope.live == 0
 
 
@@ -68,7 +71,7 @@ def test_outside_a_scope_commands_run_as_before(tmp_path: Path) -> None:
     assert result.returncode == 0 and result.stdout.strip() == "hi"
 
 
-def test_run_async_cancel_kills_validation_in_to_thread(tmp_path: Path) -> None:
+def test_run_async_cancel_kills_validation_in_to_thread(tmp_path: Path, mark: str) -> None:
     """The service path: run_async's token kills what the task's threads started."""
     token = CancelToken()
 
@@ -84,11 +87,10 @@ def test_run_async_cancel_kills_validation_in_to_thread(tmp_path: Path) -> None:
     with pytest.raises(Cancelled):  # the task let the cancellation through
         run_async(validate(), token)
     canceller.join()
-    assert not alive(int((tmp_path / "child.pid").read_text()))
-    assert not alive(int((tmp_path / "shell.pid").read_text()))
+    assert not wait_until_gone(mark, 2)
 
 
-def test_ctrl_c_in_a_terminal_kills_the_running_validation_too(tmp_path: Path) -> None:
+def test_ctrl_c_in_a_terminal_kills_the_running_validation_too(tmp_path: Path, mark: str) -> None:
     """SIGINT while `run_async` waits (no token): asyncio.run cancels the run, and the
     sleeping suite, in its own session out of the terminal's reach, is killed with it."""
 
@@ -102,5 +104,4 @@ def test_ctrl_c_in_a_terminal_kills_the_running_validation_too(tmp_path: Path) -
     threading.Thread(target=interrupt_when_running, daemon=True).start()
     with pytest.raises(KeyboardInterrupt):
         run_async(validate())
-    assert not alive(int((tmp_path / "child.pid").read_text()))
-    assert not alive(int((tmp_path / "shell.pid").read_text()))
+    assert not wait_until_gone(mark, 2)

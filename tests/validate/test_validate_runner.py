@@ -8,25 +8,18 @@ import time
 from pathlib import Path
 
 import pytest
+from processes import mark_env, wait_until_gone
 
 from mom_cli.validate.runner import project_python, resolve_tool, ruff_tool, run_command
 
 
 def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
-    pidfile = tmp_path / "grandchild.pid"
+    mark = str(tmp_path)
     started = time.monotonic()
-    result = run_command(f"sleep 30 & echo $! > {pidfile}; wait", tmp_path, timeout=1.0)
+    result = run_command("sleep 30 & wait", tmp_path, timeout=1.0, env=mark_env(mark))
     assert result.timed_out and time.monotonic() - started < 10
     assert "killed after 1 s" in result.output
-    grandchild = int(pidfile.read_text())
-    for _ in range(50):
-        try:
-            os.kill(grandchild, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail("the grandchild survived the timeout")
+    assert not wait_until_gone(mark, 2.5), "the grandchild survived the timeout"
 
 
 def test_output_and_exit_code(tmp_path: Path) -> None:

@@ -304,6 +304,23 @@ def test_an_untraced_failing_test_step_shows_the_changed_source_of_its_language(
     assert "(a, b) => a - b" in build_prompt(step, repo)
 
 
+# jd/tenacity's shape: the retry loop (frames in core.py) raises on what the strategy the
+# commit changed returned; no frame is in the changed function.
+RAISED_ELSEWHERE = {
+    "lib/__init__.py": "",
+    "lib/core.py": (
+        "def run(strategy):\n    delay = strategy()\n"
+        "    if delay > 1:\n        raise ValueError(f'delay {delay} too long')\n"
+        "    return delay\n"
+    ),
+    "lib/wait.py": "def fixed():\n    return 1\n",
+    "tests/test_lib.py": (
+        "from lib.core import run\nfrom lib.wait import fixed\n\n\n"
+        "def test_run() -> None:\n    assert run(fixed) == 1\n"
+    ),
+}
+
+
 # jaraco.functools: compose() broken (`g(f)(x)`), and the doctests of two functions built
 # on it fail inside its inner lambda; pytest reports each as a doctest, not an `E`-marked traceback
 DOCTESTED = {
@@ -319,6 +336,29 @@ DOCTESTED = {
         "    return compose(str.upper, lambda s: s + '!')(text)\n"
     ),
 }
+
+
+def test_a_function_the_change_touched_leads_a_failure_raised_in_another_module(
+    tmp_path: Path,
+) -> None:
+    repo = make_project(tmp_path / "calc")
+    for rel, text in RAISED_ELSEWHERE.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "lib")
+    (repo / "lib/wait.py").write_text("def fixed():\n    return 1 + 0.5\n")
+    git(repo, "commit", "-qam", "regression")
+    diags = validate_project(repo, config=ValidationSection(), early_exit=False).diagnostics
+    failing = [d for d in diags if d.stage == "tests" and d.file == "tests/test_lib.py"]
+    assert failing, [d.to_dict() for d in diags]
+    files = project_files(repo)
+    [blind] = plan_steps(failing, repo, files)
+    assert blind.file == "lib/core.py"  # where it was raised: all the frames show
+    [step] = plan_steps(failing, repo, files, changed=changed_lines(repo, find_base(repo)))
+    assert step.trace is not None and step.trace.targets[0].name == "fixed"
+    assert step.file == "lib/wait.py"
+    assert "run" in {t.name for t in step.trace.targets}  # where it was raised stays
 
 
 def test_doctests_failing_in_the_same_function_are_one_step(tmp_path: Path) -> None:
