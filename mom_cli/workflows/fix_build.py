@@ -130,7 +130,10 @@ class FixBuild:
             diags = self._rescope(diags)
             result.steps = self._plan(diags, result)
             result.remaining = diags
-            result.needs = self._rungs()[1]
+            # a plan whose steps are all a rule's needs no model tier (yet): listing the
+            # missing keys there read as "this needs a paid model"
+            if any(step.tier != RULES_TIER for step in result.steps):
+                result.needs = self._rungs()[1]
         else:
             self.store.begin_run(self.run_id, "fix-build")  # `mom undo` reverts it whole
             result.snapshot = self._snapshot()

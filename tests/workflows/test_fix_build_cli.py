@@ -109,3 +109,18 @@ def test_a_test_failing_at_the_base_is_listed_once(
     result = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--max-tier", "rules"])
     assert result.exit_code == 1, result.output
     assert result.output.count("tests/test_ops.py::test_ops") == 1, result.output
+
+
+def test_a_plan_the_rules_cover_names_no_tier_as_needed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """schedule: `--dry-run` planned its one step on a rule and still printed "next tier
+    needed" for all four paid tiers; a plan with a step no rule covers does need them."""
+    monkeypatch.setenv("MOM_HOME", str(tmp_path / "home"))
+    covered = make_project(tmp_path / "a", {"calc/ops.py": FIVE_FAULTS["calc/ops.py"][:1]})
+    args = ["fix-build", "--json", "--dry-run", "--repo"]
+    doc = json.loads(CliRunner().invoke(app, [*args, str(covered)]).stdout)
+    assert [s["tier"] for s in doc["steps"]] == ["rules"] and doc["needs"] == []
+    logic = make_project(tmp_path / "b", LOGIC_BUG)
+    doc = json.loads(CliRunner().invoke(app, [*args, str(logic)]).stdout)
+    assert "rules" not in {s["tier"] for s in doc["steps"]} and doc["needs"]
