@@ -10,6 +10,7 @@ removed once they are an hour old.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import re
@@ -19,7 +20,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-KINDS = ("junit", "staged", "index", "javac")
+KINDS = ("junit", "staged", "index", "javac", "tsc")
 _KIND = "|".join(KINDS)
 _TAGGED = re.compile(rf"^mom-(?:{_KIND})-(\d+)-\w+$")
 _LEGACY = re.compile(rf"^mom-(?:{_KIND})-\w+$")
@@ -34,6 +35,20 @@ def temp_dir(kind: str) -> Iterator[str]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+_PROCESS_DIRS: dict[str, Path] = {}
+
+
+def process_temp_dir(kind: str) -> Path:
+    """One temp dir per `kind` for this process's lifetime, for state that pays off across
+    the checks of one run (tsc's build info); removed at exit, or swept if killed."""
+    path = _PROCESS_DIRS.get(kind)
+    if path is None or not path.is_dir():
+        path = Path(tempfile.mkdtemp(prefix=f"mom-{kind}-{os.getpid()}-"))
+        _PROCESS_DIRS[kind] = path
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def _alive(pid: int) -> bool:

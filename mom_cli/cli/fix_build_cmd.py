@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -160,7 +161,15 @@ def _summary(result: FixBuildResult, lint: str) -> None:
         tag = f" ({PREEXISTING_LABEL})" if result.preexisting(d) else ""
         where = ", ".join(stages)
         console.print(f"  {d.location()}: [{where}] {d.message[:160]}{tag}", markup=False)
-    _head_note(result, {failure_key(d) for d in errors})
+    nowhere = [d for d, _ in shown if not d.file and not result.preexisting(d)]
+    if nowhere and not result.dry_run:
+        console.print(
+            f"[yellow]the tool's output named no file for {len(nowhere)} failure(s)[/], so no "
+            "rule or model worked on them; the project's own command shows its full output"
+        )
+    # tests left alone at the base are listed by _scope_lines already
+    left_alone = {failure_key(d) for d in result.debt if d.stage == "tests"}
+    _head_note(result, {failure_key(d) for d in errors} | left_alone)
     for need in result.needs:
         console.print(f"[yellow]next tier needed:[/] {escape(need)}")
 
@@ -210,6 +219,12 @@ def _scope_lines(result: FixBuildResult, lint: str) -> None:
             "[bold]your uncommitted files mom edited[/] (only where an in-scope failure was; "
             "your other lines are kept byte for byte): "
             + escape(", ".join(result.user_files_edited))
+        )
+    if result.staged_files_edited:
+        files = " ".join(shlex.quote(f) for f in result.staged_files_edited)
+        console.print(
+            "[yellow]the fix is in the work tree only; the staged version is unchanged, "
+            f"so before committing run:[/] {escape(f'git add {files}')}"
         )
 
 

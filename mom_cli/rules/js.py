@@ -1,6 +1,7 @@
 """JavaScript/TypeScript rules: `eslint --fix` when the project has eslint, tsc's
-"Did you mean" for misspelt names (TS2551/TS2552: the compiler names the fix), and a
-missing `,` between object or array entries, located by tree-sitter."""
+"Did you mean" for misspelt names (TS2551/TS2552: the compiler names the fix), a
+missing `,` between object or array entries, and a closing token tree-sitter found
+missing (`)`, `]`, `}`, `;`), each located by tree-sitter."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from mom_cli.rules.c_family import end_line_with, tree_sitter_errors
 from mom_cli.rules.registry import RuleContext, rule
 from mom_cli.rules.textedit import minimal_block
 from mom_cli.rules.tools import run_tool
+from mom_cli.validate.detect import language_of
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.syntax import check_source
 
 _DID_YOU_MEAN = re.compile(
     r"(?:Cannot find name|Property) '(?P<bad>[\w$]+)'.*?Did you mean '(?P<good>[\w$]+)'\?"
@@ -83,3 +86,33 @@ def missing_comma(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock 
     if not lineno:
         return None
     return end_line_with(diag.file, source, before, lineno, ",", _COMMENT, _NO_COMMA_AFTER)
+
+
+_MISSING = re.compile(r"^missing `(?P<token>[)\]};])`$")
+
+
+@rule("js.missing_token", languages=("javascript", "typescript", "tsx"))
+def missing_token(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock | None:
+    """tree-sitter's "missing `)`" (or `]`, `}`, `;`) names the token and where its parser
+    needed it: insert it there (`isFinite(ms) {` → `isFinite(ms)) {`, as in vercel/ms),
+    kept only when the file then parses with fewer errors and none at or before it."""
+    match = _MISSING.match(diag.message)
+    before = tree_sitter_errors(diag, source) if match else []
+    if match is None or not before or diag.line < 1 or diag.column < 1:
+        return None
+    lines = source.splitlines(keepends=True)
+    if diag.line > len(lines):
+        return None
+    raw = lines[diag.line - 1].encode()
+    at = diag.column - 1  # tree-sitter's columns count bytes
+    if at > len(raw.rstrip(b"\r\n")):
+        return None
+    try:
+        line = (raw[:at] + match["token"].encode() + raw[at:]).decode()
+    except UnicodeDecodeError:
+        return None  # not a character boundary
+    candidate = "".join(lines[: diag.line - 1]) + line + "".join(lines[diag.line :])
+    after = check_source(diag.file, candidate.encode(), language_of(diag.file) or "")
+    if len(after) < len(before) and all(d.line > diag.line for d in after):
+        return minimal_block(diag.file, source, candidate)
+    return None

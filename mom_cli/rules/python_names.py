@@ -256,12 +256,16 @@ def undefined_name(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock
     local = closest_name(name, _bound_names(inner)) if inner is not tree else None
     if local is not None and not _closer_outside(name, local, visible - _bound_names(inner)):
         return minimal_block(diag.file, source, _rename(source, targets, local))
-    # 2. the exact name of a module used as one (`json.dumps`), or a project symbol
+    # 2. a `from module import Nmae` of the module that defines `name`: the import is the typo
+    fixed = _fix_misspelt_import(source, tree, name, ctx)
+    if fixed is not None:
+        return minimal_block(diag.file, source, fixed)
+    # 3. the exact name of a module used as one (`json.dumps`), or a project symbol
     statement = _import_for(
         name, diag.file, ctx, exact_only=True, as_module=_used_as_module(tree, name)
     )
     if statement is None:
-        # 3. a close global or builtin, then 4. a stdlib export (`Path`, `dataclass`)
+        # 4. a close global or builtin, then 5. a stdlib export (`Path`, `dataclass`)
         guess = closest_name(name, visible)
         if guess is not None:
             return minimal_block(diag.file, source, _rename(source, targets, guess))
@@ -269,6 +273,43 @@ def undefined_name(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock
     if statement is None:
         return None
     return minimal_block(diag.file, source, add_import(source, statement))
+
+
+def _fix_misspelt_import(source: str, tree: ast.Module, name: str, ctx: RuleContext) -> str | None:
+    """`source` with `from M import Nmae` corrected to `name`, when project module M defines
+    `name` and not `Nmae` (that import raises ImportError): importing `name` a second
+    time under the bad one, as step 3 would, leaves the ImportError in place."""
+    homes = set(_project_definitions(ctx).get(name, []))
+    for node in tree.body:
+        if not isinstance(node, ast.ImportFrom) or node.level or node.module not in homes:
+            continue
+        defined = _module_names(node.module, ctx)
+        for alias in node.names:
+            bad = alias.name
+            if defined is None or bad in defined or alias.asname is not None:
+                continue
+            if closest_name(name, {bad}) != bad:
+                continue
+            lines = source.splitlines(keepends=True)
+            raw = lines[alias.lineno - 1].encode()
+            start, end = alias.col_offset, alias.end_col_offset or 0
+            if raw[start:end] != bad.encode():
+                return None
+            lines[alias.lineno - 1] = (raw[:start] + name.encode() + raw[end:]).decode()
+            return "".join(lines)
+    return None
+
+
+def _module_names(module: str, ctx: RuleContext) -> set[str] | None:
+    """Every name project module `module` binds at its top level (None: not found)."""
+    for rel in ctx.project_files:
+        if rel.endswith(".py") and module_name(rel, ctx) == module:
+            text = ctx.read(rel)
+            try:
+                return _bound_names(ast.parse(text)) if text is not None else None
+            except (SyntaxError, ValueError):
+                return None
+    return None
 
 
 def _closer_outside(name: str, local: str, others: set[str]) -> bool:

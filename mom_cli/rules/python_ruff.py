@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections import Counter
 from typing import Any
 
 from mom_cli.edits.blocks import EditBlock
@@ -19,6 +20,7 @@ from mom_cli.rules.textedit import minimal_block
 from mom_cli.rules.tools import find_tool, run_tool
 from mom_cli.validate.diagnostics import Diagnostic
 
+_UNUSED_IMPORT = "F401"
 _RUFF_CODE = re.compile(r"^[A-Z]{1,4}\d{1,4}$")
 FORMAT_CODE = "format"
 _EOL = re.compile(r"\r\n|\r|\n")
@@ -36,17 +38,8 @@ def _ruff_fix(diag: Diagnostic, source: str, ctx: RuleContext, *, unsafe: bool) 
     ruff = find_tool("ruff", ctx.repo)
     if ruff is None:
         return None
-    argv = [ruff, "check", "--output-format=json", "--no-fix", "--no-cache", "--select"]
-    argv += [diag.code, "--stdin-filename", diag.file, "-"]
-    result = run_tool(argv, ctx.repo, stdin=source)
-    if result is None or result.returncode not in (0, 1):
-        return None
-    try:
-        items = json.loads(result.stdout or "[]")
-    except ValueError:
-        return None
     wanted = "unsafe" if unsafe else "safe"
-    for item in items if isinstance(items, list) else []:
+    for item in _findings(ruff, diag.code, diag.file, source, ctx) or []:
         location = item.get("location") or {}
         if item.get("code") != diag.code or location.get("row") != diag.line:
             continue
@@ -55,8 +48,52 @@ def _ruff_fix(diag: Diagnostic, source: str, ctx: RuleContext, *, unsafe: bool) 
         fix = item.get("fix") or {}
         if fix.get("applicability") != wanted:
             return None
-        return apply_ruff_edits(source, fix.get("edits") or [])
+        fixed = apply_ruff_edits(source, fix.get("edits") or [])
+        if fixed is None or diag.code == _UNUSED_IMPORT:
+            return fixed
+        return _drop_imports_left_unused(ruff, diag.file, source, fixed, ctx)
     return None
+
+
+def _findings(
+    ruff: str, code: str, file: str, source: str, ctx: RuleContext
+) -> list[dict[str, Any]] | None:
+    """ruff's findings of `code` in `source` (None: ruff failed)."""
+    argv = [ruff, "check", "--output-format=json", "--no-fix", "--no-cache", "--select"]
+    argv += [code, "--stdin-filename", file, "-"]
+    result = run_tool(argv, ctx.repo, stdin=source)
+    if result is None or result.returncode not in (0, 1):
+        return None
+    try:
+        items = json.loads(result.stdout or "[]")
+    except ValueError:
+        return None
+    return items if isinstance(items, list) else None
+
+
+def _drop_imports_left_unused(
+    ruff: str, file: str, source: str, fixed: str, ctx: RuleContext
+) -> str:
+    """`fixed` without the imports the fix itself left unused (UP045 turns `Optional[int]`
+    into `int | None` and leaves `Optional` imported: a new F401 that sank the fix).
+    Imports unused before the fix are not its to remove; without a safe F401 fix (an
+    `__init__.py` re-export) `fixed` is returned as it is and the validator judges it."""
+    before = _findings(ruff, _UNUSED_IMPORT, file, source, ctx)
+    after = _findings(ruff, _UNUSED_IMPORT, file, fixed, ctx)
+    if before is None or not after:
+        return fixed
+    old = Counter(str(item.get("message")) for item in before)
+    edits: list[dict[str, Any]] = []
+    for item in after:
+        message = str(item.get("message"))
+        if old[message] > 0:
+            old[message] -= 1
+            continue
+        fix = item.get("fix") or {}
+        if fix.get("applicability") != "safe":
+            return fixed
+        edits += fix.get("edits") or []
+    return (apply_ruff_edits(fixed, edits) or fixed) if edits else fixed
 
 
 def apply_ruff_edits(source: str, edits: list[dict[str, Any]]) -> str | None:

@@ -5,12 +5,14 @@ A `validation.build_command` replaces all of these."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from mom_cli.tempdirs import temp_dir
+from mom_cli.tempdirs import process_temp_dir, temp_dir
 from mom_cli.validate.cargo_targets import run_cargo_targets
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.parsers import cargo_rendered, parse_cargo_json, parse_generic, relpath
@@ -26,6 +28,8 @@ from mom_cli.validate.runner import (
 )
 
 Parser = Callable[[str, str, str, Path], list[Diagnostic]]
+# tsc's own option errors (TS5023 unknown option, TS5053 options that cannot combine, …)
+_TSC_OPTION_ERROR = re.compile(r"error TS50\d\d:")
 
 # Runs inside the project's interpreter: compile every file (no .pyc written), then import
 # every package module; report what failed as JSON on stdout.
@@ -79,8 +83,7 @@ def run_build_stage(ctx: StageContext) -> StageResult:
     if ctx.project.has("typescript"):
         tsc = resolve_tool(ctx.repo, "tsc")
         if tsc is not None:
-            result = _run(ctx, tsc.command("--noEmit", "--pretty", "false"))
-            return _finish(ctx, tsc, result, started, parse_generic)
+            return _finish(ctx, tsc, _tsc_check(ctx, tsc), started, parse_generic)
     if ctx.project.has("go"):
         go = resolve_tool(ctx.repo, "go")
         if go is not None:
@@ -98,6 +101,20 @@ def run_build_stage(ctx: StageContext) -> StageResult:
         skipped=True,
         note="no build step for this project",
     )
+
+
+def _tsc_check(ctx: StageContext, tsc: Tool) -> CommandResult:
+    """`tsc --noEmit`, incremental across the checks of one run: a fix-build validates
+    three or more times, and a full check of a small project took 20 s, an incremental
+    one 3 s (vercel/ms). The build info lives in a temp dir, never the work tree; a tsc
+    that rejects the options (before 4.0) gets the plain check."""
+    plain = ["--noEmit", "--pretty", "false"]
+    key = hashlib.sha256(str(ctx.root.resolve()).encode()).hexdigest()[:16]
+    info = process_temp_dir("tsc") / f"{key}.tsbuildinfo"
+    result = _run(ctx, tsc.command(*plain, "--incremental", "--tsBuildInfoFile", str(info)))
+    if result.returncode != 0 and _TSC_OPTION_ERROR.search(result.output):
+        result = _run(ctx, tsc.command(*plain))
+    return result
 
 
 def _run(

@@ -13,6 +13,7 @@ from typing import Any
 
 from mom_cli.validate.build import cargo_env
 from mom_cli.validate.cargo_targets import run_cargo_targets
+from mom_cli.validate.detect import SKIP_DIRS
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.lint_baseline import PREEXISTING_NOTE, mark_preexisting
 from mom_cli.validate.lint_config import apply_flake8_config, read_flake8_config
@@ -66,8 +67,24 @@ def run_lint_stage(ctx: StageContext) -> StageResult:
         tool_used="; ".join(tools),
         raw_output=trim("\n".join(r for r in raw if r)),
         skipped=not tools,
-        note=_counts(diagnostics) if tools else "no linter configured for these files",
+        note=_counts(diagnostics) if tools else _why_no_linter(ctx),
     )
+
+
+_UNSUPPORTED_LINTERS = {"biome": ("biome.json", "biome.jsonc")}
+
+
+def _why_no_linter(ctx: StageContext) -> str:
+    """Why the stage ran nothing: "no linter configured" was wrong for a project whose
+    own linter mom does not run (vercel/ms lints with biome) or cannot find."""
+    for name, configs in _UNSUPPORTED_LINTERS.items():
+        found = next((c for c in configs if (ctx.root / c).is_file()), None)
+        if found is not None:
+            return f"the project lints with {name} ({found}), which mom does not run"
+    scripts = ctx.files_of("javascript", "typescript", "tsx")
+    if scripts and _has_eslint_config(ctx.root) and resolve_tool(ctx.repo, "eslint") is None:
+        return "the project has an eslint config but eslint is not installed (npm install)"
+    return "no linter configured for these files"
 
 
 def filter_codes(diagnostics: Iterable[Diagnostic], ignore: Iterable[str]) -> list[Diagnostic]:
@@ -117,12 +134,18 @@ def _flake8(ctx: StageContext) -> Outcome:
     flake8 = _flake8_instead(ctx.root, ctx.repo)
     if flake8 is None:
         return None
+    if targets == ["."]:
+        # flake8 walks everything under "." but toolchain folders (a venv in the
+        # checkout is site-packages); ruff skips them and git-ignored files itself
+        targets = ["--extend-exclude", ",".join(sorted(SKIP_DIRS)), "."]
     result = run_command(flake8.command(*targets), ctx.root, timeout=ctx.timeout)
     found = parse_flake8(result.output, ctx.root)
     if result.returncode != 0 and not found:
         # flake8 cannot run here as configured (a plugin it lacks, a config it rejects):
         # mom's ruff stands in, with the flake8 settings applied (lint_config)
         return _ruff(ctx, stand_in=True)
+    own = set(files)  # not what the project git-ignores (a venv named `env/`)
+    found = [d for d in found if d.file in own]
     if ctx.lint_baseline:
 
         def lint_head(rel: str, text: str) -> list[Diagnostic]:
@@ -185,25 +208,27 @@ def _ruff(ctx: StageContext, *, stand_in: bool = False) -> Outcome:
         return ruff, result, [failure_diagnostic("lint", result, "ruff")]
     if result.returncode not in (0, 1) and not found:
         return ruff, result, [failure_diagnostic("lint", result, "ruff")]
-    if not has_ruff_config(ctx.root):
-        # mom's rules stand in for the project's linter: honour its flake8 settings, and
-        # count only what the change introduced (see lint_config and lint_baseline).
-        flake8 = read_flake8_config(ctx.root)
-        found = apply_flake8_config(found, flake8)
+    own_config = has_ruff_config(ctx.root)
+    # mom's rules standing in for the project's linter honour its flake8 settings
+    flake8 = None if own_config else read_flake8_config(ctx.root)
+    found = apply_flake8_config(found, flake8)
 
-        def lint_head(rel: str, text: str) -> list[Diagnostic]:
-            argv = ruff.command(
-                "check", "--output-format=json", "--no-fix", "--no-cache",
-                *ruff_rule_args(ctx.root), "--stdin-filename", rel, "-",
-            )  # fmt: skip
-            head = run_command(argv, ctx.root, timeout=ctx.timeout, stdin=text)
-            try:
-                return apply_flake8_config(_ruff_findings(head.stdout, ctx.root), flake8)
-            except ValueError:
-                return []
+    def lint_head(rel: str, text: str) -> list[Diagnostic]:
+        argv = ruff.command(
+            "check", "--output-format=json", "--no-fix", "--no-cache",
+            *ruff_rule_args(ctx.root), "--stdin-filename", rel, "-",
+        )  # fmt: skip
+        head = run_command(argv, ctx.root, timeout=ctx.timeout, stdin=text)
+        try:
+            return apply_flake8_config(_ruff_findings(head.stdout, ctx.root), flake8)
+        except ValueError:
+            return []
 
-        if ctx.lint_baseline:
-            found = mark_preexisting(found, ctx.root, ctx.repo, lint_head)
+    # count only what the change introduced (lint_baseline): always for mom's stand-in
+    # rules; for the project's own ruff in the pre-commit hook, which judges a commit by
+    # what it adds, not by the debt already in the files it touches
+    if ctx.lint_baseline and (not own_config or ctx.staged):
+        found = mark_preexisting(found, ctx.root, ctx.repo, lint_head)
     return ruff, result, found
 
 

@@ -6,7 +6,9 @@ findings nobody introduced (boltons: ~100), and fix-build would rewrite files th
 never asked about. So, for such projects only, a finding that HEAD already has (same file,
 code and message; counted, so a second copy of a finding is still new) is downgraded to
 "info" and labelled: it is reported, but it neither fails the stage nor becomes a target
-for rules or models. A project that configures ruff gets every finding, as it asked.
+for rules or models. A project that configures ruff gets every finding, as it asked,
+except in the pre-commit hook: a commit is judged by what it adds, so touching a file
+with committed debt does not block it.
 """
 
 from __future__ import annotations

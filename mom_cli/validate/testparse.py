@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.doctest_failure import parse_doctest_failure
 from mom_cli.validate.parsers import relpath
 
 MAX_DETAIL_CHARS = 8000  # a traceback's worth; enough for its project frames
@@ -33,6 +34,11 @@ def parse_junit(xml_path: Path, root: Path, tool: str = "pytest") -> list[Diagno
             line = _line_in_file(node.text or "", file) or int(case.get("line") or 0) + 1
             prefix = "error in" if kind == "error" else "failed"
             first = message.splitlines()[0] if message else ""
+            doctest = parse_doctest_failure(node.text or "")
+            if doctest is not None:
+                first = doctest.summary
+                if relpath(doctest.path, root) == relpath(file, root):
+                    line = doctest.line
             out.append(
                 Diagnostic(
                     "tests",

@@ -130,7 +130,10 @@ class FixBuild:
             diags = self._rescope(diags)
             result.steps = self._plan(diags, result)
             result.remaining = diags
-            result.needs = self._rungs()[1]
+            # a plan whose steps are all a rule's needs no model tier (yet): listing the
+            # missing keys there read as "this needs a paid model"
+            if any(step.tier != RULES_TIER for step in result.steps):
+                result.needs = self._rungs()[1]
         else:
             self.store.begin_run(self.run_id, "fix-build")  # `mom undo` reverts it whole
             result.snapshot = self._snapshot()
@@ -150,6 +153,7 @@ class FixBuild:
             result.contributions = fix_contributions(result.steps, self.config)
         result.debt = self._debt(result.remaining, first_debt)
         result.user_files_edited = self.user_files.edited()
+        result.staged_files_edited = self.user_files.staged_edited()
         result.validations = self.checker.runs
         result.seconds = time.monotonic() - started
         return result
@@ -374,9 +378,10 @@ class FixBuild:
         result: FixBuildResult,
     ) -> StepReport:
         started = time.monotonic()
+        tried = [rule_info(a) for a in prior if a.file == step.file]
         report = StepReport(
-            step.id, step.file, RULES_TIER, "", "failed",
-            attempts=[rule_info(a) for a in prior if a.file == step.file],
+            step.id, step.file, RULES_TIER if tried else NO_TIER, "", "failed",
+            attempts=tried,
             diagnostics=[describe(d) for d in step.diagnostics],
             preexisting=result.preexisting_ids(step.diagnostics),
             scope=step.edit_scope or [],
@@ -444,7 +449,8 @@ class FixBuild:
         for step in steps:
             source = ctx.read(step.file) or ""
             rules = sorted({r.name for d in step.diagnostics for r, _ in propose(d, source, ctx)})
-            first = rungs[0] if rungs else None
+            # the rung the run would ask first: the climb policy skips some from the start
+            first = next((r for r in rungs if not self.policy.why_skip(r, step.kind)), None)
             estimate = 0.0
             if first is not None:
                 tokens_in = len(build_prompt(step, self.repo)) // 4
@@ -455,7 +461,7 @@ class FixBuild:
                 StepReport(
                     step.id,
                     step.file,
-                    RULES_TIER if rules else (first.tier if first else ""),
+                    RULES_TIER if rules else (first.tier if first else NO_TIER),
                     ", ".join(rules) if rules else (first.model if first else ""),
                     "planned",
                     diagnostics=[
@@ -467,6 +473,9 @@ class FixBuild:
                 )  # fmt: skip
             )
         return plans
+
+
+NO_TIER = "-"  # a step no rule and no usable model worked on
 
 
 def _syntax_errors(diags: list[Diagnostic]) -> bool:

@@ -108,6 +108,7 @@ class FixBuildResult:
     base: str = ""  # fix_scope.Base.label: what "the recent change" is measured from
     debt: list[Diagnostic] = field(default_factory=list)  # out of scope, left alone
     user_files_edited: list[str] = field(default_factory=list)  # dirty files mom touched
+    staged_files_edited: list[str] = field(default_factory=list)  # of those, staged ones
 
     def scope_dict(self) -> dict[str, Any]:
         files: dict[str, int] = {}
@@ -122,6 +123,7 @@ class FixBuildResult:
                 {failure_label(d) for d in self.debt if d.stage == "tests"}
             ),
             "user_files_edited": self.user_files_edited,
+            "staged_files_edited": self.staged_files_edited,
         }
 
     def preexisting(self, d: Diagnostic) -> bool:

@@ -220,6 +220,8 @@ class UserFiles:
     def __init__(self, repo: Path) -> None:
         self.repo = repo
         self.before = {path: self._read(path) for path in dirty_files(repo)}
+        staged = _git(repo, "diff", "--cached", "--name-only", "-z").stdout
+        self.staged = set(staged.decode("utf-8", "surrogateescape").split("\0")) - {""}
 
     def _read(self, path: str) -> bytes | None:
         try:
@@ -230,3 +232,8 @@ class UserFiles:
     def edited(self) -> list[str]:
         """The user's dirty files whose bytes mom changed during the run."""
         return sorted(p for p, data in self.before.items() if self._read(p) != data)
+
+    def staged_edited(self) -> list[str]:
+        """Edited files the user had staged: mom fixes the work tree, never the index, so
+        `git commit` would take the staged, unfixed version until they are added again."""
+        return [p for p in self.edited() if p in self.staged]

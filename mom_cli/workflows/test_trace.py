@@ -26,6 +26,7 @@ from pathlib import Path
 
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.pyimports import dotted_name, is_test_file
+from mom_cli.workflows.doctest_trace import doctest_frames, doctest_owner
 from mom_cli.workflows.trace_groups import MAX_TARGETS, group_traces
 from mom_cli.workflows.trace_targets import Span, Trace
 
@@ -138,21 +139,24 @@ def _absolute(node: ast.ImportFrom, module: str, rel: str) -> str:
 
 def project_frames(diag: Diagnostic, src: ProjectSources, root: Path) -> list[tuple[str, int]]:
     """(file, line) of the traceback's frames in project source files, outermost first."""
+    found = doctest_frames(diag.detail)
+    if found is None:
+        found = []
+        for raw in diag.detail.splitlines():
+            m = _FRAME.match(raw.rstrip())
+            if not m and raw.startswith("E "):
+                m = _PY_FRAME.search(raw)
+            if m:
+                found.append((m.group("file"), int(m.group("line"))))
     out = []
-    for raw in diag.detail.splitlines():
-        m = _FRAME.match(raw.rstrip())
-        if not m and raw.startswith("E "):
-            m = _PY_FRAME.search(raw)
-        if not m:
-            continue
-        rel = m.group("file")
+    for rel, line in found:
         if rel.startswith("/"):
             try:
                 rel = Path(rel).resolve().relative_to(root.resolve()).as_posix()
             except ValueError:
                 continue
         if src.source(rel):
-            out.append((rel, int(m.group("line"))))
+            out.append((rel, line))
     return out
 
 
@@ -162,6 +166,8 @@ def test_span(src: ProjectSources, diag: Diagnostic) -> Span | None:
     if len(parts) < 2 or not src.tree(diag.file):
         return None
     name = ".".join(p.split("[")[0] for p in parts[1:])
+    if not is_test_file(diag.file):  # a doctest: the docstring's owner (doctest_trace)
+        name = doctest_owner(diag.file, name)
     tree = src.tree(diag.file)
     last = name.split(".")[-1]
     found = [

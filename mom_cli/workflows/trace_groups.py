@@ -25,8 +25,9 @@ def group_traces(
     1. Failures with project frames group by the function that raised (their innermost
        frame), and a group whose raising function is on another failure's stack takes
        that failure in too (`Cache.__setitem__` raising, or calling a `popitem` that
-       raises: one fix). Two mixin tests in one test module that fail in two different
-       functions are two groups.
+       raises: one fix), as does the group of the function it is defined in (jaraco's
+       `compose.compose_two` and `compose`). Two mixin tests in one test module that
+       fail in two different functions are two groups.
     2. A failure with no frame (a wrong value) joins the framed group whose code it
        reaches (a target span overlaps), else the only framed group failing in its test
        file.
@@ -46,6 +47,10 @@ def group_traces(
         for span in trace.targets[1:]:
             if span in parent:
                 parent[root(trace.targets[0])] = root(span)
+    for inner in list(parent):  # a function defined inside another raised: one fix
+        outer = next((k for k in parent if k != inner and _nested_in(inner, k)), None)
+        if outer is not None and root(inner) != root(outer):
+            parent[root(inner)] = root(outer)
     framed: dict[Span, _Group] = {}
     for diag, trace in framed_traces:
         key = root(trace.targets[0])
@@ -142,3 +147,14 @@ def _merge(into: Trace, other: Trace) -> None:
         into.evidence.setdefault(key, lines)
     if into.how != other.how:
         into.how = ",".join(sorted({*into.how.split(","), *other.how.split(",")} - {""}))
+
+
+def _nested_in(inner: Span, outer: Span) -> bool:
+    """Is `inner` defined inside `outer` (`compose.compose_two` in `compose`)?"""
+    return (
+        inner.file == outer.file
+        and bool(outer.name)
+        and inner.name.startswith(outer.name + ".")
+        and outer.start <= inner.start
+        and inner.end <= outer.end
+    )

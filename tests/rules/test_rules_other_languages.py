@@ -112,3 +112,28 @@ def test_doctor_names_missing_rule_tools_only_for_the_projects_languages(tmp_pat
     unknown = tmp_path / "empty"
     unknown.mkdir()
     assert set(missing_rule_tools(unknown)) == absent  # nothing to go by: all of them
+
+
+def test_a_missing_closing_token_is_put_where_tree_sitter_found_it_missing(
+    tmp_path: Path,
+) -> None:
+    """vercel/ms: `if (typeof ms !== 'number' || !Number.isFinite(ms) {` — tree-sitter's
+    "missing `)`" names the token and its place; a model was the only way forward."""
+    good = (
+        "export function f(ms: number): string {\n"
+        "  const é = 'x';\n"
+        "  if (typeof ms !== 'number' || !Number.isFinite(ms)) {\n"
+        "    throw new Error(é);\n  }\n  return é;\n}\n"
+    )
+    bad = good.replace("isFinite(ms)) {", "isFinite(ms) {")
+    diag = _syntax_at("src/index.ts", bad)
+    assert diag.message == "missing `)`"
+    assert fix_with("js.missing_token", diag, bad, tmp_path) == good
+    call = "foo(a, b;\nconst x = [1, 2;\n"
+    assert fix_with("js.missing_token", _syntax_at("a.js", call), call, tmp_path) == (
+        "foo(a, b);\nconst x = [1, 2;\n"  # the first; the next check finds the second
+    )
+    vague = "foo(a, [1, 2;\n"  # "syntax error near …": no token named, nothing to insert
+    assert fix_with("js.missing_token", _syntax_at("a.js", vague), vague, tmp_path) is None
+    name = Diagnostic("syntax", "a.js", 1, "missing `identifier`", column=5, tool="tree-sitter")
+    assert fix_with("js.missing_token", name, "let = 1;\n", tmp_path) is None

@@ -208,3 +208,24 @@ def test_a_missing_stdlib_import_goes_where_isort_keeps_it(tmp_path: Path) -> No
     assert fixed == src.replace("from typing", "from pathlib import Path\nfrom typing")
     first = fix_with("python.undefined_name", _f821("Path", 3), body, tmp_path)
     assert first == "from pathlib import Path\n" + body  # no stdlib imports: at the top
+
+
+def test_a_misspelt_name_in_a_from_import_is_corrected_in_place(tmp_path: Path) -> None:
+    """schedule: `from schedule import (…, ScheduleValueEror, …)` failed collection and
+    left `ScheduleValueError` undefined; the rule added a second import of the right name
+    under the wrong one, which still raised ImportError."""
+    package = "class ScheduleValueError(Exception):\n    pass\n\n\nVERSION = 1\n"
+    src = (
+        "from pkg import (\n    VERSION,\n    ScheduleValueEror,\n)\n\n\n"
+        "def test_it():\n    raise ScheduleValueError(VERSION)\n"
+    )
+    repo = make_repo(tmp_path / "r", {"pkg/__init__.py": package, "test_it.py": src})
+    files = ("pkg/__init__.py", "test_it.py")
+    diag = _f821("ScheduleValueError", 8, "test_it.py")
+    fixed = fix_with("python.undefined_name", diag, src, repo, files)
+    assert fixed == src.replace("ScheduleValueEror,", "ScheduleValueError,")
+    # a close name the module does define is a real import: not renamed
+    both = package + "\n\nclass ScheduleValueEror(Exception):\n    pass\n"
+    (repo / "pkg/__init__.py").write_text(both)
+    kept = fix_with("python.undefined_name", diag, src, repo, files)
+    assert kept is None or "ScheduleValueEror," in kept

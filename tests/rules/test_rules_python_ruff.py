@@ -86,3 +86,15 @@ def test_ruff_edits_outside_the_text_are_refused() -> None:
     assert apply_ruff_edits("x = 1\n", [dict(far, content="")]) is None
     whole = {"location": {"row": 1, "column": 1}, "end_location": {"row": 2, "column": 1}}
     assert apply_ruff_edits("x = 1\n", [dict(whole, content="")]) == ""
+
+
+def test_a_fix_that_leaves_an_import_unused_removes_it_too(tmp_path: Path) -> None:
+    """jaraco.functools: UP045's fix (`Optional[int]` → `int | None`) left `Optional`
+    imported but unused, a new F401, so every such fix was rolled back for a model."""
+    config = '[tool.ruff]\ntarget-version = "py310"\n[tool.ruff.lint]\nextend-select = ["UP045"]\n'
+    src = "from typing import Any, Optional\n\nimport os\n\ndef f(x: Optional[int]) -> Any: ...\n"
+    repo = make_repo(tmp_path / "r", {"pyproject.toml": config, "m.pyi": src})
+    diag = Diagnostic("lint", "m.pyi", 5, "Use `X | None`", column=10, code="UP045", tool="ruff")
+    assert fix_with("python.ruff_fix", diag, src, repo) == (
+        "from typing import Any\n\nimport os\n\ndef f(x: int | None) -> Any: ...\n"
+    )  # `os` was unused before the fix: not the fix's to remove

@@ -74,3 +74,16 @@ def test_lint_stage_message_still_reaches_the_rule(tmp_path: Path) -> None:
 def test_non_python_file_is_ignored(tmp_path: Path) -> None:
     diag = Diagnostic("syntax", "m.rs", 1, "expected ':'")
     assert proposals(diag, "def add(a, b)\n    return a\n", tmp_path) == []
+
+
+def test_ruffs_expected_closer_is_inserted_where_it_says(tmp_path: Path) -> None:
+    """jaraco.functools' stub: `def clamp(value: int, high: int -> int: ...` compiles to a
+    bare "invalid syntax"; ruff's "Expected `)`, found `->`" names the token and place."""
+    good = "def clamp(value: int, high: int) -> int: ...\n"
+    bad = good.replace("int) ->", "int ->")
+    diag = Diagnostic(
+        "lint", "m.pyi", 1, "Expected `)`, found `->`", column=33, code="invalid-syntax"
+    )
+    assert fix_with("python.expected_closer", diag, bad, tmp_path) == good
+    wrong_place = Diagnostic("lint", "m.pyi", 1, "Expected `)`, found `->`", column=5)
+    assert fix_with("python.expected_closer", wrong_place, bad, tmp_path) is None

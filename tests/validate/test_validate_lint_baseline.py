@@ -80,6 +80,28 @@ def test_hook_blocks_only_what_the_commit_adds(
     ]
 
 
+def test_hook_blocks_only_what_the_commit_adds_with_the_projects_ruff_config(
+    make_repo: Callable[..., Path], run_git: Callable[..., str]
+) -> None:
+    """jaraco.functools (ruff.toml): a commit adding one function to a module blocked on
+    the module's committed B008 forty lines away, which the commit did not touch."""
+    config = '[tool.ruff.lint]\nselect = ["E", "F"]\n'
+    repo = make_repo({"pyproject.toml": config, "legacy.py": LEGACY})
+    (repo / "legacy.py").write_text(LEGACY + "\n\ndef g():\n    return 1\n")
+    run_git(repo, "add", "legacy.py")
+    assert validate_staged(repo, config=ValidationSection()).passed
+    (repo / "legacy.py").write_text("import json\n" + LEGACY)
+    run_git(repo, "add", "legacy.py")
+    staged = validate_staged(repo, config=ValidationSection())
+    assert not staged.passed
+    assert [d.message for d in staged.diagnostics if d.severity == "error"] == [
+        "`json` imported but unused (autofix available)"
+    ]
+    # `mom validate` still reports the project's own ruff findings in full
+    passed, diags = lint_of(validate_project(repo, config=ValidationSection(), stages=["lint"]))
+    assert not passed and {sev for _, _, sev in diags} == {"error"}
+
+
 def test_flake8_config_is_honoured(make_repo: Callable[..., Path]) -> None:
     """cachetools: `[tool.flake8] ignore = ["F401", ...]`; six: setup.cfg `ignore = F821`."""
     pyproject = '[tool.flake8]\nselect = ["E", "F", "B950"]\nignore = ["F401", "E501"]\n'
@@ -109,3 +131,20 @@ def test_broken_flake8_config_is_ignored_not_fatal(make_repo: Callable[..., Path
     passed, diags = lint_of(validate_project(repo, config=ValidationSection(), stages=["lint"]))
     assert not passed and diags == [("m.py", "F401", "error")]
     assert read_flake8_config(repo) is None
+
+
+def test_flake8_does_not_lint_a_venv_or_ignored_folder_in_the_repo(
+    make_repo: Callable[..., Path],
+) -> None:
+    """schedule: `python -m venv .venv` in the checkout, a setup.cfg `[flake8]` without an
+    `exclude`: `flake8 .` read all of site-packages (60 s, 33 677 "new" findings, a failed
+    `mom validate` and fix-build's debt report pointing `--lint all` at the venv)."""
+    repo = make_repo({"setup.cfg": "[flake8]\nmax-line-length = 100\n", "m.py": "x = 1\n"})
+    (repo / ".gitignore").write_text("env/\n")
+    for folder in (".venv/lib/site-packages", "env/lib"):
+        (repo / folder).mkdir(parents=True)
+        (repo / folder / "dep.py").write_text("import os\n")
+    result = validate_project(repo, config=ValidationSection(), stages=["lint"])
+    passed, diags = lint_of(result)
+    assert "flake8" in result.stages[0].tool_used
+    assert passed and diags == []

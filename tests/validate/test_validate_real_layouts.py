@@ -64,3 +64,68 @@ def test_tests_importing_by_string_are_affected(make_repo: Callable[..., Path]) 
     (repo / "app" / "version.py").write_text('VERSION = "1.0"\n')
     right = validate_paths(repo, ["app/version.py"], config=ValidationSection(), stages=["tests"])
     assert right.passed, right.prompt_text()
+
+
+DOCTESTS = '''def add(a, b):
+    """
+    >>> add(1, 2)
+    4
+    """
+    return a + b
+
+
+def boom():
+    """
+    >>> x = 1
+    >>> boom_helper()
+    1
+    """
+'''
+
+
+def test_a_failing_doctest_says_which_example_and_what_went_wrong(
+    make_repo: Callable[..., Path],
+) -> None:
+    """jaraco.functools (`--doctest-modules`): a doctest's failure was reported as
+    "failed jaraco.functools.splat: 640 " at its docstring's first line, the message
+    being the first line of pytest's numbered source excerpt."""
+    repo = make_repo(
+        {
+            "pytest.ini": "[pytest]\naddopts = --doctest-modules\n",
+            "pkg/__init__.py": "",
+            "pkg/m.py": DOCTESTS,
+        }
+    )
+    result = validate_project(repo, config=ValidationSection(), stages=["tests"])
+    found = {d.code: (d.file, d.line, d.message) for d in result.diagnostics}
+    assert found == {
+        "pkg/m.py::pkg.m.add": (
+            "pkg/m.py",
+            3,
+            "failed pkg.m.add: doctest `add(1, 2)` expected 4, got 3",
+        ),
+        "pkg/m.py::pkg.m.boom": (
+            "pkg/m.py",
+            12,
+            "failed pkg.m.boom: doctest `boom_helper()` raised "
+            "NameError: name 'boom_helper' is not defined",
+        ),
+    }
+
+
+def test_a_linter_mom_does_not_run_is_named_not_called_absent(
+    make_repo: Callable[..., Path],
+) -> None:
+    """vercel/ms lints with biome: `mom validate` said "no linter configured"."""
+    repo = make_repo(
+        {
+            "package.json": '{"name": "p"}\n',
+            "biome.json": "{}\n",
+            "src/a.js": "export const a = 1;\n",
+        }
+    )
+    [lint] = validate_project(repo, config=ValidationSection(), stages=["lint"]).stages
+    assert (
+        lint.skipped
+        and lint.note == "the project lints with biome (biome.json), which mom does not run"
+    )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from fix_build_helpers import FIVE_FAULTS, LOGIC_BUG, make_project
-from git_repos import init_repo
+from git_repos import commit_files, init_repo
 from typer.testing import CliRunner
 
 from mom_cli.cli.app import app
@@ -76,3 +76,51 @@ def test_an_error_every_stage_reports_is_listed_once_with_its_stages(
     assert "still failing: 1 diagnostic(s)" in result.output
     assert result.output.count("cannot find value `zzzzz`") == 1
     assert "[build, tests, lint]" in result.output
+
+
+def test_a_failure_naming_no_file_says_nothing_worked_on_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """vercel/ms (jest): the test run failed, its output named no file mom could read,
+    and fix-build ended "0/0 fixed … still failing: exit code 1" with no word on why
+    nothing was tried or what would help."""
+    monkeypatch.setenv("COLUMNS", "300")
+    monkeypatch.setenv("MOM_VALIDATION__TEST_COMMAND", "sh -c 'echo all suites ran; exit 1'")
+    monkeypatch.setenv("MOM_HOME", str(tmp_path / "home"))
+    repo = make_project(tmp_path / "calc")
+    result = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--max-tier", "rules"])
+    assert result.exit_code == 1, result.output
+    assert "named no file for 1 failure" in result.output
+    assert "no rule or model worked on them" in " ".join(result.output.split())
+
+
+def test_a_test_failing_at_the_base_is_listed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """jaraco.functools: a failing run named the base's failing test twice, under "left
+    alone (… failing at the base too)" and again under "already failing at the base"."""
+    monkeypatch.setenv("COLUMNS", "300")
+    monkeypatch.setenv("MOM_HOME", str(tmp_path / "home"))
+    broken_test = {"tests/test_ops.py": [("add(2, 3) == 5", "add(2, 3) == 6")]}
+    repo = make_project(tmp_path / "calc", broken_test)
+    commit_files(repo, {"CHANGES.txt": "unrelated\n"}, "unrelated")  # the base is HEAD~1
+    stats = repo / "calc/stats.py"
+    stats.write_text(stats.read_text().replace("/ len(values)", "/ (len(values) - 1)"))
+    result = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--max-tier", "rules"])
+    assert result.exit_code == 1, result.output
+    assert result.output.count("tests/test_ops.py::test_ops") == 1, result.output
+
+
+def test_a_plan_the_rules_cover_names_no_tier_as_needed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """schedule: `--dry-run` planned its one step on a rule and still printed "next tier
+    needed" for all four paid tiers; a plan with a step no rule covers does need them."""
+    monkeypatch.setenv("MOM_HOME", str(tmp_path / "home"))
+    covered = make_project(tmp_path / "a", {"calc/ops.py": FIVE_FAULTS["calc/ops.py"][:1]})
+    args = ["fix-build", "--json", "--dry-run", "--repo"]
+    doc = json.loads(CliRunner().invoke(app, [*args, str(covered)]).stdout)
+    assert [s["tier"] for s in doc["steps"]] == ["rules"] and doc["needs"] == []
+    logic = make_project(tmp_path / "b", LOGIC_BUG)
+    doc = json.loads(CliRunner().invoke(app, [*args, str(logic)]).stdout)
+    assert "rules" not in {s["tier"] for s in doc["steps"]} and doc["needs"]

@@ -232,3 +232,15 @@ def test_a_relative_repo_path_still_finds_its_venv_in_the_export(
     diag = Diagnostic("tests", "tests/test_ops.py", 5, "failed", code=OPS_ID, tool="pytest")
     head = head_baseline(Path("calc"), [diag], timeout=120)
     assert head.note == "" and head.failing == [OPS_ID]
+
+
+def test_a_step_no_usable_tier_would_take_is_not_planned_on_one(tmp_path: Path) -> None:
+    """jaraco.functools: `--dry-run` planned a failing doctest on local/smollm2, which the
+    real run then skipped (the embedded model has no validated test fix on record), and
+    the real run's table put "rules" beside steps no rule had tried."""
+    repo = _older(make_project(tmp_path / "calc"))
+    _seed(repo, LOGIC_BUG["calc/stats.py"], "calc/stats.py")
+    plan = _run(repo, tmp_path, dry_run=True)
+    assert [(s.file, s.tier, s.model) for s in plan.steps] == [("calc/stats.py", "-", "")]
+    done = _run(repo, tmp_path)
+    assert [(s.file, s.tier, s.status) for s in done.steps] == [("calc/stats.py", "-", "failed")]

@@ -182,6 +182,25 @@ def test_a_dirty_user_file_is_edited_only_at_the_fault(
     assert doc["scope"]["user_files_edited"] == ["pkg/core.py"]
 
 
+def test_a_fix_to_a_staged_file_says_the_commit_needs_git_add(
+    project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """schedule: the pre-commit hook blocked a staged F841, fix-build fixed the work tree
+    and said "pass", and the next `git commit` took the staged, unfixed version again."""
+    repo = project("flake8")
+    _swap(repo, "pkg/core.py", '"""\n', '"""\nimport json\n')
+    git(repo, "add", "pkg/core.py")
+    staged = git(repo, "diff", "--cached")
+    monkeypatch.setenv("MOM_TIERS__DEFAULT", '["rules"]')
+    result = CliRunner().invoke(app, ["fix-build", "--repo", str(repo)])
+    assert result.exit_code == 0 and "import json" not in (repo / "pkg/core.py").read_text()
+    assert "git add pkg/core.py" in " ".join(result.output.split())
+    assert git(repo, "diff", "--cached") == staged  # mom never touches the index
+    assert CliRunner().invoke(app, ["undo", "--repo", str(repo)]).exit_code == 0
+    code, doc = _fix_build(repo, monkeypatch)
+    assert code == 0 and doc["scope"]["staged_files_edited"] == ["pkg/core.py"]
+
+
 @pytest.mark.parametrize(
     ("fault", "lint", "rel", "old", "new", "fixable"),
     [

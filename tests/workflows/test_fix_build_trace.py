@@ -321,6 +321,23 @@ RAISED_ELSEWHERE = {
 }
 
 
+# jaraco.functools: compose() broken (`g(f)(x)`), and the doctests of two functions built
+# on it fail inside its inner lambda; pytest reports each as a doctest, not an `E`-marked traceback
+DOCTESTED = {
+    "pytest.ini": "[pytest]\naddopts = --doctest-modules\n",
+    "fn/__init__.py": (
+        "def compose(f, g):\n"
+        "    return lambda x: g(f)(x)\n\n\n"
+        "def twice(f):\n"
+        '    """\n    >>> twice(str.upper)("a")\n    \'A\'\n    """\n'
+        "    return compose(f, f)\n\n\n"
+        "def shout(text):\n"
+        '    """\n    >>> shout(["a"])\n    \'A!\'\n    """\n'
+        "    return compose(str.upper, lambda s: s + '!')(text)\n"
+    ),
+}
+
+
 def test_a_function_the_change_touched_leads_a_failure_raised_in_another_module(
     tmp_path: Path,
 ) -> None:
@@ -342,3 +359,44 @@ def test_a_function_the_change_touched_leads_a_failure_raised_in_another_module(
     assert step.trace is not None and step.trace.targets[0].name == "fixed"
     assert step.file == "lib/wait.py"
     assert "run" in {t.name for t in step.trace.targets}  # where it was raised stays
+
+
+def test_doctests_failing_in_the_same_function_are_one_step(tmp_path: Path) -> None:
+    """Every doctest was its own step at the docstring's line (three for one compose bug
+    in jaraco.functools): the doctest frames in `File "…"` lines were not read."""
+    repo = init_repo(tmp_path / "fn", DOCTESTED)
+    diags = validate_project(repo, config=ValidationSection(), stages=["tests"]).diagnostics
+    assert sorted(d.code for d in diags) == ["fn/__init__.py::fn.shout", "fn/__init__.py::fn.twice"]
+    [step] = plan_steps(diags, repo, project_files(repo))
+    assert step.trace is not None and step.trace.how == "frames"
+    assert step.trace.targets[0].name == "compose"
+    assert {t.name for t in step.trace.tests} == {"twice", "shout"}
+
+
+NESTED = {  # composed() should be f(g(x)): compose's doctest gets a wrong value, and
+    # shout_all's raises inside composed
+    "pytest.ini": "[pytest]\naddopts = --doctest-modules\n",
+    "fn/__init__.py": (
+        "def compose(f, g):\n"
+        '    """\n    >>> compose(len, str.strip)(" ab ")\n    2\n    """\n\n'
+        "    def composed(x):\n        return f(x)\n\n    return composed\n\n\n"
+        "def shout_all(items):\n"
+        '    """\n    >>> shout_all(["a", "b"])\n    \'A, B\'\n    """\n'
+        '    return compose(str.upper, ", ".join)(items)\n'
+    ),
+}
+
+
+def test_a_failure_in_a_nested_function_joins_its_enclosing_functions_group(
+    tmp_path: Path,
+) -> None:
+    """jaraco.functools: compose's own doctest (a wrong value, framed at compose) and the
+    doctests raising in its inner `compose_two` were two steps for one bug."""
+    repo = init_repo(tmp_path / "fn", NESTED)
+    diags = validate_project(repo, config=ValidationSection(), stages=["tests"]).diagnostics
+    assert sorted(d.code for d in diags) == [
+        "fn/__init__.py::fn.compose",
+        "fn/__init__.py::fn.shout_all",
+    ]
+    [step] = plan_steps(diags, repo, project_files(repo))
+    assert step.trace is not None and step.trace.targets[0].name == "compose"
