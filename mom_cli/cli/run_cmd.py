@@ -120,7 +120,8 @@ def _print_plan(planned: PlannedRun) -> None:
         table.add_column(col)
     for tid in planned.graph.topological_order():
         task, sel = planned.graph.tasks[tid], planned.selections[tid]
-        route = f"{sel.tier}/{sel.model}" + ("" if sel.available else " (unavailable)")
+        route = f"{sel.tier}/{sel.model}" if sel.model else "-"
+        route += "" if sel.available else (" (unavailable)" if sel.model else " (no usable model)")
         deps = ", ".join(task.all_upstream()) or "-"
         cost = f"{sel.estimated_cost_usd:.5f}"
         table.add_row(tid, task.category, task.complexity, deps, route, cost)

@@ -228,6 +228,8 @@ class Pipeline:
         est = Totals(spent[0], spent[1], spent[2], spent[3], estimated=True)
         copies = COMPETITORS if plan.kind == "compete" else 1
         for tid, task in graph.tasks.items():
+            if not sel[tid].available:
+                continue  # no usable model: the step cannot run, so it costs nothing
             profile = self.profile(graph, task)
             est.input_tokens += profile.input_tokens * copies
             est.output_tokens += profile.expected_output * copies

@@ -63,6 +63,13 @@ def by_client(rows: list[LedgerRow]) -> list[ClientLine]:
     return sorted(grouped.values(), key=lambda ln: (-ln.cost_usd, ln.client))
 
 
+def answered_tokens(rows: list[LedgerRow]) -> tuple[int, int]:
+    """Input and output tokens of the calls that answered (ok/validated): what savings are
+    priced on, since a failed cheap attempt saved nothing, it only cost."""
+    answered = [r for r in rows if r.outcome in OK_OUTCOMES]
+    return sum(r.input_tokens for r in answered), sum(r.output_tokens for r in answered)
+
+
 def build_report(
     rows: list[LedgerRow], config: MomConfig, requests_today: dict[str, int] | None = None
 ) -> CostReport:
@@ -85,12 +92,7 @@ def build_report(
     tokens_in = sum(r.input_tokens for r in rows)
     tokens_out = sum(r.output_tokens for r in rows)
     spent = sum(r.cost_usd for r in rows)
-    answered = [r for r in rows if r.outcome in OK_OUTCOMES]
-    baseline = (
-        top.cost_usd(sum(r.input_tokens for r in answered), sum(r.output_tokens for r in answered))
-        if top
-        else 0.0
-    )
+    baseline = top.cost_usd(*answered_tokens(rows)) if top else 0.0
     exhausted = [
         name
         for name, provider in config.providers.items()

@@ -49,6 +49,17 @@ def test_dry_run_json_and_text(caller: ScriptedCaller, tmp_path: Path) -> None:
     assert text.exit_code == 0 and "estimated" in text.stdout and "t2" in text.stdout
 
 
+def test_dry_run_under_the_rules_tier_estimates_no_call(
+    caller: ScriptedCaller, tmp_path: Path
+) -> None:
+    """`mom run` needs a model: capped at the rules tier no step can run, so the estimate
+    is 0 calls (it said "1 calls" beside a route of "/ (unavailable)")."""
+    args = ["run", "add a docstring", "--dry-run", "--max-tier", "rules", "--repo", str(tmp_path)]
+    text = CliRunner().invoke(app, args)
+    assert text.exit_code == 0, text.output
+    assert "estimated: 0 calls" in text.stdout and "no usable model" in text.stdout
+
+
 def test_unknown_max_tier_is_a_usage_error(caller: ScriptedCaller, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["run", "hi", "--max-tier", "gpt9", "--repo", str(tmp_path)])
     assert result.exit_code == 2

@@ -200,3 +200,17 @@ def test_run_state_is_written_with_ids(tmp_path: Path) -> None:
     again = RunState.load(run.path)
     assert again.item(1).steps and again.item(1).phase == "checked"
     assert again.snapshot_ref.startswith("refs/mom/snapshots/")
+
+
+def test_failed_attempts_are_not_counted_as_savings(tmp_path: Path) -> None:
+    """Every local attempt failed validation: the report must not claim the top tier's
+    price of those tokens as saved (as `mom cost` and the session header)."""
+    from mom_cli.ledger.store import Ledger
+
+    plan = "## Milestone 1: x\n- [ ] Create pkg/a.py broken\n"
+    repo = make_repo(tmp_path / "r", plan)
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    caller = scripted(lambda request, model: whole_file("pkg/a.py", "BROKEN = 1\n"), ledger=ledger)
+    report = asyncio.run(runner(repo, caller, ledger=ledger).run(1))
+    assert report.items[0].status == "failed" and report.totals.tokens_in > 0
+    assert report.totals.baseline_cost_usd == 0.0 and report.totals.savings_usd == 0.0

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mom_cli.config import RULES_TIER, MomConfig
+from mom_cli.ledger.report import answered_tokens
 from mom_cli.ledger.store import Ledger
 from mom_cli.providers.base import ModelCaller
 from mom_cli.workflows.milestone.generate import Checklist
@@ -108,11 +109,16 @@ def build_report(
         tokens_in = sum(r.input_tokens for r in rows)
         tokens_out = sum(r.output_tokens for r in rows)
         spent = sum(r.cost_usd for r in rows)
+        answered = answered_tokens(rows)
     else:
         tokens_in = sum(it.tokens_in for it in items)
         tokens_out = sum(it.tokens_out for it in items)
         spent = sum(it.cost_usd for it in items)
-    totals = _totals(config, items, tokens_in, tokens_out, spent, estimated=False)
+        done = [it for it in items if it.status == "validated"]
+        answered = sum(it.tokens_in for it in done), sum(it.tokens_out for it in done)
+    totals = _totals(
+        config, items, tokens_in, tokens_out, spent, estimated=False, answered=answered
+    )
     return RunReport(
         milestone.number,
         milestone.title,
@@ -131,14 +137,17 @@ def _totals(
     spent: float,
     *,
     estimated: bool,
+    answered: tuple[int, int] | None = None,
 ) -> Totals:
+    """`answered`: the tokens savings are priced on (see ledger.report.answered_tokens);
+    an estimate prices every planned token."""
     counts: dict[str, int] = {}
     for it in items:
         counts[it.status] = counts.get(it.status, 0) + 1
     ran = [it for it in items if it.attempts > 0]
     handled_locally = [it for it in ran if it.status == "validated" and it.tier in LOCAL_TIERS]
     top = config.top_tier_model()
-    baseline = top.cost_usd(tokens_in, tokens_out) if top else 0.0
+    baseline = top.cost_usd(*(answered or (tokens_in, tokens_out))) if top else 0.0
     return Totals(
         items=len(items),
         counts=counts,
