@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fakes.tiers import KEY_ENV, LoopbackTiers
 from fix_build_helpers import make_project, run_with_tiers
-from git_repos import commit_files, git, init_repo
+from git_repos import commit_files, init_repo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -249,14 +249,10 @@ def test_a_function_the_change_touched_leads_a_failure_traced_through_imports(
     tmp_path: Path,
 ) -> None:
     repo = make_project(tmp_path / "calc")
-    for rel, text in THROUGH_A_METHOD.items():
-        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
-        (repo / rel).write_text(text)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "ver")
-    version = repo / "ver/version.py"
-    version.write_text(version.read_text().replace("(a > b) - (a < b)", "(a < b) - (a > b)"))
-    git(repo, "commit", "-qam", "regression")
+    commit_files(repo, THROUGH_A_METHOD, "ver")
+    version = THROUGH_A_METHOD["ver/version.py"]
+    regression = version.replace("(a > b) - (a < b)", "(a < b) - (a > b)")
+    commit_files(repo, {"ver/version.py": regression}, "regression")
     diags = validate_project(repo, config=ValidationSection(), early_exit=False).diagnostics
     failing = [d for d in diags if d.stage == "tests" and d.file == "tests/test_ver.py"]
     assert failing, [d.to_dict() for d in diags]
@@ -342,13 +338,8 @@ def test_a_function_the_change_touched_leads_a_failure_raised_in_another_module(
     tmp_path: Path,
 ) -> None:
     repo = make_project(tmp_path / "calc")
-    for rel, text in RAISED_ELSEWHERE.items():
-        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
-        (repo / rel).write_text(text)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "lib")
-    (repo / "lib/wait.py").write_text("def fixed():\n    return 1 + 0.5\n")
-    git(repo, "commit", "-qam", "regression")
+    commit_files(repo, RAISED_ELSEWHERE, "lib")
+    commit_files(repo, {"lib/wait.py": "def fixed():\n    return 1 + 0.5\n"}, "regression")
     diags = validate_project(repo, config=ValidationSection(), early_exit=False).diagnostics
     failing = [d for d in diags if d.stage == "tests" and d.file == "tests/test_lib.py"]
     assert failing, [d.to_dict() for d in diags]
