@@ -9,7 +9,7 @@ refusing whenever the answer is not unique:
    another project module → add the import;
 3. a module global or builtin is a close match → rename;
 4. it is a public name of a common standard-library module (`Path`, `dataclass`) → import.
-Attributes follow CPython's own suggestion when the message carries one.
+Misspelt attributes are python_attributes' job.
 """
 
 from __future__ import annotations
@@ -34,9 +34,6 @@ _UNDEFINED = re.compile(
 )
 # `reslt += v` where only `result` exists: CPython binds `reslt` locally, then cannot read it
 _UNBOUND = re.compile(r"cannot access local variable '(?P<name>[A-Za-z_]\w*)'")
-_ATTRIBUTE = re.compile(
-    r"has no attribute '(?P<bad>[A-Za-z_]\w*)'\.? ?(?:Did you mean:? '(?P<good>[A-Za-z_]\w*)'\??)?"
-)
 # Scanned in order; the first module that exports a name wins (collections before typing).
 STDLIB_EXPORTERS = (
     "pathlib",
@@ -328,88 +325,3 @@ def _used_as_module(tree: ast.AST, name: str) -> bool:
     }
     uses = _uses(tree, name)
     return bool(uses) and all(id(u) in attr_bases for u in uses)
-
-
-@rule("python.misspelt_attribute", languages=("python",))
-def misspelt_attribute(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock | None:
-    """AttributeError with CPython's "Did you mean: 'x'?" → rename `.bad` to `.x` in the file.
-    pytest prints the error without CPython's suggestion, so for `self.bad` on the reported
-    line the suggestion is made the same way from the attributes the file's classes define."""
-    match = _ATTRIBUTE.search(diag.message or "")
-    if match is None:
-        return None
-    bad, good = match.group("bad"), match.group("good")
-    if not good:
-        return _misspelt_self_attribute(diag, source, bad, ctx)
-    pattern = re.compile(rf"\.{re.escape(bad)}\b")
-    lines = source.splitlines(keepends=True)
-    hits = [i for i, line in enumerate(lines) if pattern.search(line)]
-    if not hits:
-        return None
-    if diag.line and diag.line - 1 in hits:
-        hits = [diag.line - 1]
-    for i in hits:
-        lines[i] = pattern.sub(f".{good}", lines[i])
-    return minimal_block(diag.file, source, "".join(lines))
-
-
-_SELF_NAMES = ("self", "cls")
-
-
-def _misspelt_self_attribute(
-    diag: Diagnostic, source: str, bad: str, ctx: RuleContext
-) -> EditBlock | None:
-    """`self.wait_fixd` on the reported line (or, for a failing test, on the line that
-    raised it in a project file), where that file's classes define `wait_fixed` (assigned
-    as `self.x` / `cls.x`, or a method or class attribute) and no `wait_fixd`: rename it on
-    that line only."""
-    use = re.compile(rf"\b(?P<base>{'|'.join(_SELF_NAMES)})\.{re.escape(bad)}\b")
-    for file, line, text in [(diag.file, diag.line, source), *_raise_site(diag, ctx)]:
-        lines = text.splitlines(keepends=True)
-        if not 0 < line <= len(lines) or not use.search(lines[line - 1]):
-            continue
-        try:
-            defined = _class_attributes(ast.parse(text))
-        except (SyntaxError, ValueError):
-            return None
-        good = None if bad in defined else closest_name(bad, defined)
-        if good is None:
-            return None
-        lines[line - 1] = use.sub(rf"\g<base>.{good}", lines[line - 1])
-        return minimal_block(file, text, "".join(lines))
-    return None
-
-
-# pytest's short frame lines: `pkg/wait.py:56: AttributeError`
-_FRAME = re.compile(r"^(?P<file>[^\s:]+\.py):(?P<line>\d+): \w+$", re.M)
-
-
-def _raise_site(diag: Diagnostic, ctx: RuleContext) -> list[tuple[str, int, str]]:
-    """Where a failing test's exception was raised, when that is another project file:
-    the traceback's last frame, trusted only if it names one of the project's files."""
-    frames = _FRAME.findall(diag.detail or "")
-    if not frames:
-        return []
-    file, line = frames[-1]
-    if file == diag.file or file not in ctx.project_files:
-        return []
-    text = ctx.read(file)
-    return [] if text is None else [(file, int(line), text)]
-
-
-def _class_attributes(tree: ast.AST) -> set[str]:
-    """Attribute names the module's classes define: `self.x = ...`, methods, class-level
-    assignments."""
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
-            if isinstance(node.value, ast.Name) and node.value.id in _SELF_NAMES:
-                names.add(node.attr)
-        elif isinstance(node, ast.ClassDef):
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                    names.add(item.name)
-                elif isinstance(item, ast.Assign | ast.AnnAssign):
-                    targets = item.targets if isinstance(item, ast.Assign) else [item.target]
-                    names.update(t.id for t in targets if isinstance(t, ast.Name))
-    return names

@@ -62,7 +62,16 @@ class Rule:
 
 
 _RULES: dict[str, Rule] = {}
-BUILTIN_MODULES = ("python_syntax", "python_names", "python_ruff", "rust", "js", "go", "c_family")
+BUILTIN_MODULES = (
+    "python_syntax",
+    "python_names",
+    "python_attributes",
+    "python_ruff",
+    "rust",
+    "js",
+    "go",
+    "c_family",
+)
 
 
 def rule(
