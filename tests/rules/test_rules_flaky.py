@@ -71,8 +71,9 @@ def test_a_fix_survives_a_test_that_failed_once(tmp_path: Path) -> None:
     assert {e.task_id for e in seen if isinstance(e, ChangeApplied)} == {"rules:pkg/wait.py"}
 
 
-def test_a_failure_that_comes_back_still_rolls_the_edit_back(tmp_path: Path) -> None:
-    """Without the rerun the verdict is the same one-run verdict as before."""
+def test_without_the_rerun_the_flaky_failure_rolls_the_edit_back(tmp_path: Path) -> None:
+    """The control: with `recheck=None` the verdict is the one-run verdict of before, so
+    the rerun is what keeps the fix above."""
     repo = _repo(tmp_path, fails_on=2)
     engine = RulesEngine(
         repo, lambda: _check(repo), CheckpointApplier(repo), project_files=("pkg/wait.py",),
