@@ -33,7 +33,7 @@ def lines_holding(lines: list[str], wanted: set[str]) -> dict[str, list[int]]:
                 first -= 1
             match = _IDENT.match(text, first)
             last = match.end() if match else at + len(word)
-            if match and word in {stem(w) for w in split_identifier(match.group())}:
+            if match and word in _stems(match.group()):
                 line = bisect.bisect_right(starts, at)
                 if not numbers or numbers[-1] != line:
                     numbers.append(line)
@@ -50,6 +50,13 @@ def words_between(where: dict[str, list[int]], first: int, last: int) -> int:
         at = bisect.bisect_left(numbers, first)
         count += at < len(numbers) and numbers[at] <= last
     return count
+
+
+@lru_cache(maxsize=1 << 14)
+def _stems(identifier: str) -> frozenset[str]:
+    """The stems of an identifier's words: a file names the same identifiers again and
+    again, so each is split once."""
+    return frozenset(stem(w) for w in split_identifier(identifier))
 
 
 @lru_cache(maxsize=1 << 14)

@@ -41,6 +41,8 @@ _LEAD_PREFIXES = ("@", "#", "//", "/*", "*", "///", "#[")
 _TAIL_TOKENS = 1 + estimate_tokens("… ( more lines)")
 # No piece costs less: "==", ":", "-", a path, two line numbers, kind, name, one line.
 _MIN_PIECE_TOKENS = 10
+# Below a piece's "== {path}:" part: two line numbers, "-", a label word, a line's newline.
+_HEADER_FLOOR = 5
 
 
 class Excerpt(NamedTuple):
@@ -198,9 +200,19 @@ def _targeted(
     pieces: list[str] = []
     excerpts: list[Excerpt] = []
     taken: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    path_costs: dict[str, int] = {}
     for cand in _candidates(conn, ranking, reader):
         if left.left < _MIN_PIECE_TOKENS:
             break
+        # Priced before the file is read: once the budget runs low, most candidates can
+        # be seen not to fit from their header alone (see `_path_cost`).
+        if not left.fits(_path_cost(cand.path, path_costs) + _HEADER_FLOOR):
+            continue
+        role = ranking.role(cand.file_id)  # a test (or docs, ...) is context, labelled so
+        label = f"{cand.kind} {cand.name}" + ("" if role == "source" else f" [{role}]")
+        head = path_costs[cand.path] + 1 + estimate_tokens(f" {label}")
+        if not left.fits(head + 3):  # two line numbers and the first line's newline
+            continue
         lines = reader.lines(cand.path)
         if lines is None:
             continue
@@ -208,8 +220,6 @@ def _targeted(
         end = min(cand.end_line, len(lines))
         if any(start <= b and a <= end for a, b in taken[cand.path]):
             continue
-        role = ranking.role(cand.file_id)  # a test (or docs, ...) is context, labelled so
-        label = f"{cand.kind} {cand.name}" + ("" if role == "source" else f" [{role}]")
         body = lines[start - 1 : end]
         key = f"{cand.path}:{start}-{end}:{_digest(body)}" if session is not None else ""
         if session is not None and key in session.sent:
@@ -223,7 +233,7 @@ def _targeted(
                                     round(cand.score, 6), "", cost, already_sent=True))  # fmt: skip
             taken[cand.path].append((start, end))
             continue
-        fitted = _fit(cand.path, start, body, label, left)
+        fitted = _fit(cand.path, start, body, label, head, left)
         if fitted is None:
             continue
         piece, shown_end, cost = fitted
@@ -237,8 +247,21 @@ def _targeted(
     return pieces, excerpts
 
 
+def _path_cost(path: str, costs: dict[str, int]) -> int:
+    """The tokens of "== {path}:", measured once per path and build.
+
+    A piece's header is "== {path}:{start}-{end} {label}". Its parts meet at ":", "-" and a
+    space, where the estimate is additive (see tokens.py), so the header costs this, plus
+    each line number's `_number_tokens`, plus one for "-", plus the estimate of " {label}".
+    """
+    cost = costs.get(path)
+    if cost is None:
+        cost = costs[path] = estimate_tokens(f"== {path}:")
+    return cost
+
+
 def _fit(
-    path: str, start: int, body: list[str], label: str, left: _Budget
+    path: str, start: int, body: list[str], label: str, head: int, left: _Budget
 ) -> tuple[str, int, int] | None:
     """The longest line-prefix of `body` (≤ MAX_EXCERPT_LINES) whose piece fits the budget.
 
@@ -246,12 +269,13 @@ def _fit(
     header without its end line, each line, the "more lines" tail without its number. The
     whole excerpt is measured in one call; lines are priced one by one only when it does
     not fit and a prefix must be chosen. The piece's cost is that price, never a second pass
-    over its text (tests check it equals `estimate_tokens(piece)`).
+    over its text (tests check it equals `estimate_tokens(piece)`). `head` is the header's
+    cost without its line numbers (see `_path_cost`).
     """
     limit = min(len(body), MAX_EXCERPT_LINES)
     if limit < 1:
         return None
-    fixed = estimate_tokens(f"== {path}:{start}-") + estimate_tokens(f" {label}")
+    fixed = head + _number_tokens(start)
 
     def price(count: int, lines_cost: int) -> int:
         more = len(body) - count
