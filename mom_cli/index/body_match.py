@@ -9,7 +9,6 @@ from __future__ import annotations
 import bisect
 import re
 from functools import lru_cache
-from itertools import accumulate
 
 from mom_cli.index.words import split_identifier
 
@@ -22,11 +21,11 @@ def lines_holding(lines: list[str], wanted: set[str]) -> dict[str, list[int]]:
     are looked at: the identifier around each is split and stemmed to confirm."""
     text = "\n".join(lines)
     lower = text.lower()
-    starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
     where: dict[str, list[int]] = {}
     for word in wanted:
         numbers: list[int] = []
-        at = lower.find(word)
+        line, counted = 1, 0  # `line` holds offset `counted`: newlines are counted, in C,
+        at = lower.find(word)  # only up to each place the word occurs
         while at != -1:
             first = at
             while first and (lower[first - 1].isalnum() or lower[first - 1] == "_"):
@@ -34,7 +33,8 @@ def lines_holding(lines: list[str], wanted: set[str]) -> dict[str, list[int]]:
             match = _IDENT.match(text, first)
             last = match.end() if match else at + len(word)
             if match and word in _stems(match.group()):
-                line = bisect.bisect_right(starts, at)
+                line += lower.count("\n", counted, at)
+                counted = at
                 if not numbers or numbers[-1] != line:
                     numbers.append(line)
             at = lower.find(word, max(last, at + 1))
