@@ -282,6 +282,20 @@ def test_a_missing_stdlib_import_goes_where_isort_keeps_it(tmp_path: Path) -> No
     assert first == "from pathlib import Path\n" + body  # no stdlib imports: at the top
 
 
+def test_a_missing_import_follows_force_sort_within_sections(tmp_path: Path) -> None:
+    """hukkin/mdformat sorts `import x` and `from x import y` by module alone (isort's
+    `force_sort_within_sections`): `import itertools` went above `from collections.abc`,
+    and the project's isort pre-commit hook then rewrote the file on commit."""
+    head = (
+        "from __future__ import annotations\n\nfrom collections.abc import Iterable\n"
+        "import functools\nimport html.entities\nimport re\nfrom typing import Any\n\n"
+        "from mdformat import codepoints\n\n\n"
+    )
+    src = head + "def f(seq):\n    return itertools.groupby(seq)\n"
+    fixed = fix_with("python.undefined_name", _f821("itertools", 13), src, tmp_path)
+    assert fixed == src.replace("import re\n", "import itertools\nimport re\n")
+
+
 def test_a_misspelt_name_in_a_from_import_is_corrected_in_place(tmp_path: Path) -> None:
     """schedule: `from schedule import (…, ScheduleValueEror, …)` failed collection and
     left `ScheduleValueError` undefined; the rule added a second import of the right name
