@@ -5,6 +5,8 @@ names `marshmallow.fields` has. Importing it would run the project's (or a depen
 code inside mom; reading the source is enough for the common case of a misspelt class or
 function. The module is looked up where the project's tests would import it from: the
 repository (flat or `src/` layout), the project's virtualenv, then the standard library.
+A standard-library module mom itself has already imported (`os`, `posixpath`, `sys`,
+written in C or filled by `from x import *`) is asked directly: that runs nothing new.
 When the answer cannot be trusted (`from x import *`, unreadable or unparsable source),
 there is no answer: a rule must not pick a "closest" name from an incomplete list.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import os
+import sys
 import sysconfig
 from pathlib import Path
 
@@ -29,6 +32,9 @@ def module_names(module: str, repo: Path) -> set[str] | None:
     if not all(part.isidentifier() for part in parts):
         return None
     source = _module_source(parts, repo)
+    loaded = sys.modules.get(module) if parts[0] in sys.stdlib_module_names else None
+    if loaded is not None and (source is None or _is_stdlib(source)):
+        return set(dir(loaded))
     if source is None:
         return None
     try:
@@ -43,6 +49,10 @@ def module_names(module: str, repo: Path) -> set[str] | None:
     if source.name == "__init__.py":
         names |= _submodules(source.parent)
     return names
+
+
+def _is_stdlib(source: Path) -> bool:
+    return source.is_relative_to(sysconfig.get_paths()["stdlib"])
 
 
 def _search_paths(repo: Path) -> list[Path]:

@@ -190,6 +190,20 @@ def test_misspelt_attribute_of_a_project_module_in_the_reported_file(tmp_path: P
     assert fixed == src.replace("circle_aera", "circle_area")
 
 
+def test_misspelt_attribute_of_a_stdlib_module_written_in_c_or_with_import_star(
+    tmp_path: Path,
+) -> None:
+    """`os.path` is posixpath, filled by `from genericpath import *`; `math` has no Python
+    source: both are already imported by mom, so their names are asked directly."""
+    cases = [
+        ("posixpath", "joinn", "os.path.joinn(a, b)\n", "os.path.join(a, b)\n"),
+        ("math", "sqtr", "math.sqtr(2)\n", "math.sqrt(2)\n"),
+    ]
+    for module, bad, src, want in cases:
+        diag = Diagnostic("tests", "m.py", 1, f"module '{module}' has no attribute '{bad}'")
+        assert fix_with("python.misspelt_attribute", diag, src, tmp_path) == want
+
+
 def test_module_attribute_refusals(tmp_path: Path) -> None:
     """No edit when the module's names cannot all be known (`import *`), when the missing
     name is a real submodule that was not imported, or when nothing is close."""
