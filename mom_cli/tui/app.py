@@ -288,6 +288,9 @@ class MomApp(App[None]):
         if editing and cmd.name == "undo" and self.busy:
             self.log_line("✗ /undo waits until the running work finishes")
             return
+        if editing and cmd.name != "undo" and self.state.held:
+            self.log_line(held_refusal(len(self.state.held), cmd.name))
+            return
         if editing and not self.busy:
             self.state.reset()
             self.plan.clear()
@@ -490,6 +493,16 @@ class MomApp(App[None]):
                 self.log_line("■ quitting after the run is cancelled and rolled back")
 
         self.push_screen(ConfirmQuit(), answered)
+
+
+def held_refusal(count: int, command: str) -> str:
+    """Why a new run must wait: it would drop the held changes from the plan panel (no
+    a/r for them any more) and might edit the same files, after which a reject is refused."""
+    what = "request" if command == "run" else f"/{command}"
+    return (
+        f"✗ {count} change(s) still held for review: decide first (F2, then a/r, or A/R), "
+        f"or /undo them, then send the {what} again"
+    )
 
 
 def _hint(problem: str) -> str:

@@ -72,6 +72,35 @@ async def test_request_escalates_then_accept_one_change_and_reject_another(
     assert app.return_code in (None, 0)
 
 
+async def test_a_new_run_waits_until_the_held_changes_are_decided(
+    project: Path, paid: Paid
+) -> None:
+    """A second run used to reset the plan panel: the first run's held change vanished
+    from it (no a/r any more, the held count said 1 of 2) while it stayed on disk."""
+    paid.openai.script(Reply(content=GOOD_EDIT))
+    app = app_for(project, paid.config)
+    async with app.run_test(size=SIZE) as pilot:
+        await submit(pilot, REQUEST)
+        assert await finish(pilot) == 0, log_text(app)
+        assert app.state.steps["t1"].review == "held"
+        calls = len(paid.openai.chat_requests)
+
+        paid.openai.script(Reply(content=MORE_EDIT))
+        await submit(pilot, REQUEST2)
+        await pilot.pause(0.2)
+        assert "1 change(s) still held for review" in log_text(app)
+        assert app.busy == 0 and len(paid.openai.chat_requests) == calls
+        assert app.state.steps["t1"].review == "held"  # still in the panel, decidable
+        assert (project / "calc/more.py").read_text() == MORE
+
+        await pilot.press("f2", "A")  # accept all: the next request runs
+        await submit(pilot, REQUEST2)
+        assert await finish(pilot) == 0, log_text(app)
+        assert app.state.steps["t1"].files == ("calc/more.py",)
+    assert (project / "calc/ops.py").read_text() == GOOD_OPS
+    assert (project / "NOTES.md").read_bytes() == USER_EDIT
+
+
 async def test_cancel_mid_run_rolls_back_and_leaves_the_users_work(
     project: Path, paid: Paid
 ) -> None:
