@@ -118,7 +118,10 @@ async def test_cancel_mid_run_rolls_back_and_leaves_the_users_work(
         assert app.busy == 1
         await pilot.press("ctrl+c")
         assert await finish(pilot) == 130, log_text(app)
-        assert "rolled back" in log_text(app)
+        # cancelled while validating: the edit was rolled back, and the count says so
+        # (it said "0 in-flight step(s) rolled back")
+        assert "t1: interrupted; its change was rolled back" in log_text(app)
+        assert "cancelled; 1 in-flight step(s) rolled back" in log_text(app)
     assert tree_state(project) == before
 
 
