@@ -481,6 +481,9 @@ class MomApp(App[None]):
         if self.startup_error:
             self.exit(return_code=ExitCode.USAGE)
             return
+        if not self.busy and self.state.held:
+            self.push_screen(ConfirmQuit(*held_on_quit(len(self.state.held))), self._quit_held)
+            return
         if not self.busy:
             self.exit(return_code=0)
             return
@@ -494,6 +497,10 @@ class MomApp(App[None]):
 
         self.push_screen(ConfirmQuit(), answered)
 
+    def _quit_held(self, yes: bool | None) -> None:
+        if yes:
+            self.exit(return_code=0)
+
 
 def held_refusal(count: int, command: str) -> str:
     """Why a new run must wait: it would drop the held changes from the plan panel (no
@@ -502,6 +509,15 @@ def held_refusal(count: int, command: str) -> str:
     return (
         f"✗ {count} change(s) still held for review: decide first (F2, then a/r, or A/R), "
         f"or /undo them, then send the {what} again"
+    )
+
+
+def held_on_quit(count: int) -> tuple[str, str]:
+    """Quitting is a decision too: say that held changes stay applied, and how to revert."""
+    return (
+        f"{count} change(s) are still held for review. Quitting leaves them applied "
+        "(/undo here or `mom undo` later reverts the run). Quit?",
+        "y: quit and keep them · n: stay and review (F2, a/r)",
     )
 
 

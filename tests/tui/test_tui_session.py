@@ -101,6 +101,27 @@ async def test_a_new_run_waits_until_the_held_changes_are_decided(
     assert (project / "NOTES.md").read_bytes() == USER_EDIT
 
 
+async def test_quit_with_held_changes_asks_and_says_they_stay_applied(
+    project: Path, paid: Paid
+) -> None:
+    """Ctrl+Q used to exit at once, with no word that the held change stays on disk."""
+    paid.openai.script(Reply(content=GOOD_EDIT))
+    app = app_for(project, paid.config)
+    async with app.run_test(size=SIZE) as pilot:
+        await submit(pilot, REQUEST)
+        assert await finish(pilot) == 0, log_text(app)
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, ConfirmQuit)
+        assert "1 change(s) are still held" in app.screen.question
+        assert "leaves them applied" in app.screen.question
+        await pilot.press("n")  # stay
+        assert app.is_running and not isinstance(app.screen, ConfirmQuit)
+        await pilot.press("ctrl+q", "y")
+        await until(pilot, lambda: not app.is_running, timeout=30)
+    assert app.return_code == 0
+    assert (project / "calc/ops.py").read_text() == GOOD_OPS  # kept, as it said
+
+
 async def test_cancel_mid_run_rolls_back_and_leaves_the_users_work(
     project: Path, paid: Paid
 ) -> None:
