@@ -34,7 +34,7 @@ from mom_cli.tui.messages import Output, Submitted, WorkDone
 from mom_cli.tui.screens.budget_screen import BudgetStopScreen
 from mom_cli.tui.screens.confirm_quit import ConfirmQuit
 from mom_cli.tui.screens.error_screen import ErrorScreen
-from mom_cli.tui.state import SessionState
+from mom_cli.tui.state import SessionState, StepRow
 from mom_cli.tui.widgets.checklist import Checklist
 from mom_cli.tui.widgets.diff_panel import DiffPanel
 from mom_cli.tui.widgets.event_log import EventLog
@@ -433,10 +433,10 @@ class MomApp(App[None]):
         from mom_cli.service import review
 
         assert self.ws is not None
-        rows = [self.state.steps[s] for s in step_ids if s in self.state.steps]
-        rows = [r for r in rows if r.review == "held"]
+        chosen = [self.state.steps[s] for s in step_ids if s in self.state.steps]
+        rows = [r for r in chosen if r.review == "held"]
         if not rows:
-            self.notify("no held change selected", severity="warning")
+            self.log_line(f"✗ {not_held(chosen[0] if len(chosen) == 1 else None)}")
             return
         ids = [r.record_id for r in rows]
         if accept:
@@ -510,6 +510,18 @@ def held_refusal(count: int, command: str) -> str:
         f"✗ {count} change(s) still held for review: decide first (F2, then a/r, or A/R), "
         f"or /undo them, then send the {what} again"
     )
+
+
+def not_held(row: StepRow | None) -> str:
+    """Why a/r did nothing, for the selected step: a bare "no held change" read as if the
+    step's change were gone when /fix had simply applied it (fix-build holds nothing)."""
+    if row is None:
+        return "no change is held for review"
+    if row.review:
+        return f"{row.task_id}: already {row.review}"
+    if row.record_id:
+        return f"{row.task_id}: its change was applied, not held (/fix holds none); /undo reverts"
+    return f"{row.task_id}: no change to accept or reject"
 
 
 def held_on_quit(count: int) -> tuple[str, str]:

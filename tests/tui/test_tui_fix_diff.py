@@ -46,4 +46,7 @@ async def test_fix_shows_the_rule_fix_diff_and_the_final_status(
         assert step.status == "passed" and step.tier == "rules" and step.record_id
         assert "-    return totl" in panel.diff_text and "+    return total" in panel.diff_text
         assert "no validated change" not in str(panel.body.render())
+        await pilot.press("r")  # fix-build holds nothing: say so, and how to revert
+        await pilot.pause()
+        assert "its change was applied, not held (/fix holds none); /undo" in log_text(app)
     assert (repo / "calc/ops.py").read_text() == OPS
