@@ -142,14 +142,14 @@ def _cost(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, out:
 
 
 def _doctor(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, out: Out) -> Result:
-    from mom_cli.service.doctor import doctor_report
+    from mom_cli.service.doctor import detail_lines, doctor_report
 
     report = doctor_report(ws.repo, ws.config)
     for t in report["tiers"]:
         why = ", ".join(t["models"]) or t["reason"]
         out(f"{t['tier']:<9} {'yes' if t['usable'] else 'no ':<4} {why}")
-    missing = report["tools"]["missing"]
-    out(f"tools missing: {', '.join(missing) or 'none'}")
+    for line in detail_lines(report):  # the same lines as `mom doctor`
+        out(line)
     verdict = "ok" if report["ok"] else "no model tier is usable"
     return (ExitCode.OK if report["ok"] else ExitCode.FAILED), f"doctor: {verdict}", report
 

@@ -250,6 +250,8 @@ async def test_slash_commands_and_history(project: Path, paid: Paid) -> None:
         await submit(pilot, "/doctor")
         await finish(pilot)
         assert "haiku" in log_text(app) and "doctor: ok" in log_text(app)
+        # the same detail as `mom doctor`, not only tiers and missing tools
+        assert "sandbox network:" in log_text(app) and "protected paths:" in log_text(app)
         box = app.query_one("#request")
         await pilot.press("f3", "up")
         assert box.text == "/doctor"  # type: ignore[attr-defined]
