@@ -128,9 +128,10 @@ def _cost(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, out:
     from mom_cli.service.info import cost
 
     report = cost(ws.config)
+    width = max((len(ln.model) for ln in report.lines), default=0)  # rule names run long
     for ln in report.lines:
         out(
-            f"{ln.tier:<9} {ln.model:<16} {ln.calls:>5} calls  "
+            f"{ln.tier:<9} {ln.model:<{width}} {ln.calls:>5} calls  "
             f"{ln.input_tokens + ln.output_tokens:>9,} tokens  ${ln.cost_usd:.4f}"
         )
     summary = (
