@@ -47,6 +47,8 @@ DRAIN_SECONDS = 0.05
 LOG_LINES_PER_TICK = 40  # a burst beyond this is summarised in one line
 PANEL_SECONDS = 0.25  # the plan table redraws at most 4×/s while events stream
 MONEY_SECONDS = 1.0  # during a run, re-read today's spend from the ledger at most 1×/s
+OTHER_RUN_SECONDS = 1.0  # how often to look whether another process's run has ended
+OTHER_RECORD_GRACE = 10.0  # then how long to wait for its detached record
 DETACHED_EXIT_GRACE = 15.0  # after a detached run is recorded, exit even if the UI hangs
 
 
@@ -107,6 +109,8 @@ class MomApp(App[None]):
         self.request_box = RequestBox(id="request")
         self.too_small = TooSmall(id="too-small")
         self._panels_at = 0.0
+        self._other_run: Any = None  # the timer watching another process's run, if any
+        self._other_freed: float | None = None  # when that run released the lock
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -137,6 +141,7 @@ class MomApp(App[None]):
         self._loop = asyncio.get_running_loop()
         self._sighup = hangup.install(self.on_sighup)
         self._show_detached_record()
+        self._watch_other_run()
         self.call_after_refresh(self._painted)
 
     def on_unmount(self) -> None:
@@ -157,6 +162,42 @@ class MomApp(App[None]):
             self.log_line(f"⏎ {first}")
             for line in rest:
                 self.log_line(line)
+
+    def _watch_other_run(self) -> None:
+        """Another process is editing here: often the run of a session whose terminal was
+        lost, still finishing headless. Say so now (else the first /undo or request meets
+        a bare lock error), and show its record when it ends."""
+        from mom_cli.edits.lock import holder_elsewhere
+
+        if self.repo is None:
+            return
+        holder = holder_elsewhere(self.repo)
+        if holder is None:
+            return
+        self.log_line(
+            f"⏳ another mom process is working here ({holder}); its result shows here when "
+            "it ends (a run whose terminal was lost finishes on its own)"
+        )
+        self._other_run = self.set_interval(OTHER_RUN_SECONDS, self._other_run_done)
+
+    def _other_run_done(self) -> None:
+        from mom_cli.edits.lock import holder_elsewhere
+
+        assert self.repo is not None
+        if holder_elsewhere(self.repo) is not None:
+            return
+        now = time.monotonic()
+        if self._other_freed is None:
+            self._other_freed = now
+        # a detached run writes its record just after it releases the lock: wait for it
+        recorded = (self.repo / ".mom" / "detached.json").exists()
+        if not recorded and now - self._other_freed < OTHER_RECORD_GRACE:
+            return
+        if self._other_run is not None:
+            self._other_run.stop()
+            self._other_run = None
+        self.log_line("⏳ the other mom process's run has ended")
+        self._show_detached_record()
 
     # -- a lost terminal ------------------------------------------------------------------
     def on_sighup(self, signum: int = 0, frame: Any = None) -> None:
