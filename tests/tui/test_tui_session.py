@@ -266,3 +266,23 @@ async def test_terminal_too_small_says_so(
     app: MomApp = app_for(project, load_status=False)
     async with app.run_test(size=size):
         assert bool(app.query_one(TooSmall).display) is small
+
+
+async def test_a_new_run_starts_with_narrow_plan_columns(project: Path) -> None:
+    """Auto column widths only grow: a /fix step id kept the step column 30 wide."""
+    from mom_cli.events import TaskStarted
+
+    app = app_for(project, load_status=False)
+    async with app.run_test(size=SIZE) as pilot:
+        app.state.apply(TaskStarted("rules:src/cachetools/keys.py", "fix"))
+        app.plan.refresh_from(app.state)
+        await pilot.pause()
+        wide = app.plan.columns["step"].get_render_width(app.plan)  # type: ignore[index]
+        app.state.reset()
+        app.plan.clear()
+        app.state.apply(TaskStarted("t1", "a request"))
+        app.plan.refresh_from(app.state)
+        await pilot.pause()
+        narrow = app.plan.columns["step"].get_render_width(app.plan)  # type: ignore[index]
+        assert narrow < wide and narrow <= len("step") + 2, (wide, narrow)
+        assert app.plan.row_count == 1

@@ -45,8 +45,12 @@ class PlanPanel(DataTable[Any]):
             self.add_column(name, key=name)
 
     def clear(self, columns: bool = False) -> PlanPanel:
+        """A new run starts with narrow columns: auto widths only ever grow, so a long
+        step id of the last run (`rules:src/pkg/module.py`) kept squeezing the note."""
         self._shown.clear()
-        super().clear(columns)
+        super().clear(columns=True)
+        for name in COLUMNS:
+            self.add_column(name, key=name)
         return self
 
     def refresh_from(self, state: SessionState) -> None:
