@@ -34,7 +34,7 @@ from mom_cli.tui.messages import Output, Submitted, WorkDone
 from mom_cli.tui.screens.budget_screen import BudgetStopScreen
 from mom_cli.tui.screens.confirm_quit import ConfirmQuit
 from mom_cli.tui.screens.error_screen import ErrorScreen
-from mom_cli.tui.state import SessionState, StepRow
+from mom_cli.tui.state import UNDECIDED, SessionState, StepRow
 from mom_cli.tui.widgets.checklist import Checklist
 from mom_cli.tui.widgets.diff_panel import DiffPanel
 from mom_cli.tui.widgets.event_log import EventLog
@@ -475,7 +475,7 @@ class MomApp(App[None]):
 
         assert self.ws is not None
         chosen = [self.state.steps[s] for s in step_ids if s in self.state.steps]
-        rows = [r for r in chosen if r.review == "held"]
+        rows = [r for r in chosen if r.review in UNDECIDED]
         if not rows:
             self.log_line(f"✗ {not_held(chosen[0] if len(chosen) == 1 else None)}")
             return
@@ -488,6 +488,10 @@ class MomApp(App[None]):
         for d in decisions:
             by_id[d.record_id].review = d.action
             self.log_line(f"{'✓' if d.action != 'refused' else '✗'} {d.action}: {d.message}")
+            if d.action == "refused":
+                self.log_line(
+                    "  your edits are kept: undo them and press r again, or a to keep both"
+                )
         self.state.version += 1
         self.plan.refresh_from(self.state)
         self._refresh_diff(force=True)

@@ -21,6 +21,8 @@ from mom_cli.events import (
     TaskStarted,
 )
 
+# a refused reject (you edited the files since) leaves the change applied and undecided
+UNDECIDED = ("held", "refused")
 MAX_NOTES = 20  # failures/escalations kept per step: the panels show the last few
 
 
@@ -83,7 +85,7 @@ class SessionState:
 
     @property
     def held(self) -> list[StepRow]:
-        return [s for s in self.steps.values() if s.review == "held"]
+        return [s for s in self.steps.values() if s.review in UNDECIDED]
 
     def apply(self, event: Event) -> str | None:
         """Fold one event in; returns a log line worth showing, if any."""

@@ -13,6 +13,7 @@ from tui_project import (
     GOOD_EDIT,
     GOOD_OPS,
     MORE_EDIT,
+    OPS,
     REQUEST,
     REQUEST2,
     USER_EDIT,
@@ -120,6 +121,30 @@ async def test_quit_with_held_changes_asks_and_says_they_stay_applied(
         await until(pilot, lambda: not app.is_running, timeout=30)
     assert app.return_code == 0
     assert (project / "calc/ops.py").read_text() == GOOD_OPS  # kept, as it said
+
+
+async def test_a_refused_reject_can_be_tried_again_after_the_user_undoes_their_edit(
+    project: Path, paid: Paid
+) -> None:
+    """A reject refused because the user edited the file since left the step "refused",
+    which a/r then ignored: the change could no longer be rejected from the session."""
+    paid.openai.script(Reply(content=GOOD_EDIT))
+    app = app_for(project, paid.config)
+    async with app.run_test(size=SIZE) as pilot:
+        await submit(pilot, REQUEST)
+        assert await finish(pilot) == 0, log_text(app)
+        ops = project / "calc/ops.py"
+        ops.write_text(GOOD_OPS + "# mine\n")  # the user edits the file mom changed
+        await pilot.press("f2", "r")
+        step = app.state.steps["t1"]
+        assert step.review == "refused" and ops.read_text() == GOOD_OPS + "# mine\n"
+        assert "your edits are kept: undo them and press r again" in log_text(app)
+        assert app.state.held == [step]  # still applied, still undecided
+        ops.write_text(GOOD_OPS)  # the user takes their line back out
+        await pilot.press("r")
+        assert step.review == "rejected"
+    assert (project / "calc/ops.py").read_text() == OPS
+    assert (project / "NOTES.md").read_bytes() == USER_EDIT
 
 
 async def test_cancel_mid_run_rolls_back_and_leaves_the_users_work(
