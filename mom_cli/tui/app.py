@@ -329,7 +329,7 @@ class MomApp(App[None]):
         if editing and cmd.name == "undo" and self.busy:
             self.log_line("✗ /undo waits until the running work finishes")
             return
-        if editing and cmd.name != "undo" and self.state.held:
+        if editing and cmd.name != "undo" and not self.busy and self.state.held:
             self.log_line(held_refusal(len(self.state.held), cmd.name))
             return
         if editing and not self.busy:
