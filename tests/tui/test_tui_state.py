@@ -123,3 +123,13 @@ def test_negative_savings_read_as_money() -> None:
     assert "saved -$0.0028 vs claude-sonnet-4-5" in str(bar.render_text())
     bar.money = Money(0.0028, 5.0, 4.0, 5.0, 0.0092, "claude-sonnet-4-5", 2)
     assert "saved $0.0092 vs" in str(bar.render_text())
+
+
+def test_cut_log_lines_end_in_an_ellipsis() -> None:
+    """A bare [:120] slice ended the log line mid-word, as if that were the message."""
+    state = SessionState()
+    reason = "The reply contained no edit blocks, so nothing was changed. " * 3
+    line = state.apply(AttemptFailed("t1", "local", "smollm2", reason))
+    assert line is not None and line.endswith("…") and len(line) < len(reason)
+    short = state.apply(AttemptFailed("t1", "local", "smollm2", "no edit blocks"))
+    assert short is not None and short.endswith("no edit blocks")

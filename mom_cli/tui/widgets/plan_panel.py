@@ -8,7 +8,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
-from mom_cli.tui.state import SessionState, StepRow
+from mom_cli.tui.state import SessionState, StepRow, clip
 
 COLUMNS = ("step", "status", "tier", "model", "att", "tokens", "$", "s", "review / note")
 STATUS_STYLE = {
@@ -79,9 +79,9 @@ class PlanPanel(DataTable[Any]):
             note = Text(row.review, REVIEW_STYLE.get(row.review, ""))
             note.append(f" {', '.join(row.files)}", style="")
         elif row.escalations:
-            note = Text(f"↑ {row.escalations[-1]}"[:80], "yellow")
+            note = Text(clip(f"↑ {row.escalations[-1]}", 80), "yellow")
         else:
-            note = Text(row.description[:60])
+            note = Text(clip(row.description, 60))
         return (
             row.task_id,
             status,
