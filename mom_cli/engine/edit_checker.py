@@ -40,6 +40,7 @@ from mom_cli.engine.edit_intent import is_edit_step, wants_edits
 from mom_cli.engine.edit_prompt import ContextSource, edit_prompt
 from mom_cli.engine.focus import Focus, locate
 from mom_cli.engine.pipeline import PlannedRun, answer_check
+from mom_cli.engine.preexisting import BEFORE_THE_RUN, PreexistingFailures
 from mom_cli.engine.prompts import step_request
 from mom_cli.errors import EditError, MomError
 from mom_cli.events import EventSink, Notice, null_sink
@@ -124,6 +125,7 @@ class RepoEditor:
         self._lock: asyncio.Lock | None = None
         self._request = ""
         self.focus: Focus | None = None  # what the request is about (locate_focus)
+        self.preexisting = PreexistingFailures(self.repo, config.validation)
 
     # -- run level ------------------------------------------------------------------------
     def activate(self, request: str, plan: Plan) -> bool:
@@ -268,9 +270,10 @@ class RepoEditor:
         stages = ", ".join(s.name for s in result.stages if not s.skipped) or "none applicable"
         changes = _now(self.repo, changes) if repair.ok else changes
         helped = f"; rules repaired it: {', '.join(repair.rules)}" if repair.ok else ""
+        old = next((s.note for s in result.stages if s.note.endswith(BEFORE_THE_RUN)), "")
         summary = (
             f"Changed {', '.join(record.paths)} ({_stat(changes)}){helped}; "
-            f"validation passed: {stages}."
+            f"validation passed: {stages}" + (f" ({old}, left alone)." if old else ".")
         )
         assists = _assists(repair, changes)
         return AttemptResult(True, summary, (), completion, data=step, assists=assists)
@@ -297,10 +300,21 @@ class RepoEditor:
     def _validate(
         self, paths: Sequence[str], changes: Sequence[PlannedChange], *, review: bool = True
     ) -> ValidationResult:
+        """The project's checks on `paths`; tests that failed before this run are not the
+        edit's (see `preexisting`)."""
         cfg = self.config.validation
         reviewer = self.reviewer if cfg.local_model_review and review else None
         diff = _unified_diff(changes) if reviewer is not None else None
-        return validate_paths(self.repo, paths, config=cfg, reviewer=reviewer, diff=diff)
+
+        def run(stages: Sequence[str] | None = None) -> ValidationResult:
+            return validate_paths(
+                self.repo, paths, config=cfg, reviewer=reviewer, diff=diff, stages=stages
+            )
+
+        result = run()
+        if result.passed:
+            return result
+        return self.preexisting.forgive(result, self.snapshot_ref, run)
 
     def _repair(
         self, record: StepRecord, changes: Sequence[PlannedChange], failed: ValidationResult

@@ -217,3 +217,58 @@ def test_local_model_review_can_fail_a_step_with_its_reason(tmp_path: Path) -> N
     attempt = result.climbs["t1"].attempts[0]
     assert any("not covered by a test" in d for d in attempt.diagnostics)
     assert (repo / "calc/ops.py").read_text() == OPS
+
+
+BROKEN_TEST = "\n\ndef test_environment_quirk() -> None:\n    assert False, 'fails here'\n"
+
+
+def add_failing_test(repo: Path) -> None:
+    """A committed test that fails whatever mom does, beside the one its edits affect."""
+    with (repo / "tests/test_ops.py").open("a") as handle:
+        handle.write(BROKEN_TEST)
+    git(repo, "add", "tests/test_ops.py")
+    git(repo, "commit", "-qm", "a test that already fails")
+
+
+def test_a_test_failing_before_the_run_does_not_fail_the_edit(tmp_path: Path) -> None:
+    """schedule has a test that fails at HEAD: every edit of `mom run` failed validation,
+    was rolled back and climbed to the next paid tier for a failure no edit could fix."""
+    repo = make_repo(tmp_path / "repo")
+    add_failing_test(repo)
+    cfg = config()
+    fake = caller(cfg)
+    fake.default = lambda model, req: GOOD_EDIT
+
+    result, editor = run_edit(repo, cfg, fake)
+
+    assert result.status == "passed", result.climbs["t1"].attempts
+    assert len(fake.calls) == 1  # no climb for the test that was already failing
+    assert (repo / "calc/ops.py").read_text() == GOOD_OPS
+    assert (repo / "NOTES.md").read_bytes() == USER_EDIT
+    step = editor.steps["t1"]
+    assert step.status == "applied" and step.validation is not None
+    tests = next(s for s in step.validation["stages"] if s["name"] == "tests")
+    assert tests["passed"] and "already failing before this run" in str(tests)
+    assert [s["name"] for s in step.validation["stages"]][-1] == "lint"  # still linted
+    climb = result.climbs["t1"]
+    summary = climb.result.output if climb.result is not None else ""
+    assert "1 test(s) already failing before this run, left alone" in summary
+
+
+def test_an_edit_that_breaks_a_passing_test_still_fails_beside_an_old_failure(
+    tmp_path: Path,
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    add_failing_test(repo)
+    cfg = config()
+    fake = caller(cfg)
+    fake.default = in_order(BAD_EDIT, GOOD_EDIT)
+
+    result, editor = run_edit(repo, cfg, fake)
+
+    assert result.status == "passed"
+    assert [a["outcome"] for a in editor.steps["t1"].attempts] == [
+        "validation failed",
+        "validated",
+    ]  # test_add broke: the old failure beside it excuses nothing
+    assert (repo / "calc/ops.py").read_text() == GOOD_OPS
