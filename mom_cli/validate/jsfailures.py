@@ -88,7 +88,9 @@ def parse_js_stack(text: str, root: Path, tool: str = "npm") -> list[Diagnostic]
         done = True
         name = test_name(recent, header)
         rel, line = _banner(recent, base) or (rel, int(frame.group("line")))
-        out.append(Diagnostic("tests", rel, line, _headline(recent), "error", 0, name, tool))
+        found = Diagnostic("tests", rel, line, _headline(recent), "error", 0, name, tool)
+        if found not in out:  # jest repeats every failure in its closing summary
+            out.append(found)
         if len(out) >= MAX_FAILURES:
             break
     return out

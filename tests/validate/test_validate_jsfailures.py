@@ -68,3 +68,26 @@ def test_a_syntax_error_in_a_required_module_is_located_in_that_module(
     [failure] = tests.diagnostics
     assert (failure.file, failure.line) == ("index.js", 2)
     assert failure.message.startswith("SyntaxError:") and "node:internal" not in failure.message
+
+
+# jest over more than 20 test files repeats every failure under "Summary of all failing
+# tests" (commander.js: 7 failures were reported, keyed and planned as 14).
+JEST_BLOCK = """FAIL tests/options.camelcase.test.js
+  ● when option defined with --word-word then option property is wordWord
+
+    expect(received).toBe(expected) // Object.is equality
+
+      at Object.<anonymous> (tests/options.camelcase.test.js:9:35)
+
+"""
+
+
+def test_jest_summary_repeats_are_one_failure(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests/options.camelcase.test.js").write_text("")
+    text = JEST_BLOCK + "Summary of all failing tests\n" + JEST_BLOCK
+    [failure] = parse_js_stack(text, tmp_path)
+    assert failure.code == (
+        "tests/options.camelcase.test.js > "
+        "when option defined with --word-word then option property is wordWord"
+    )

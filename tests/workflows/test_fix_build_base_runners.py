@@ -157,8 +157,8 @@ def test_only_the_node_test_the_change_broke_is_a_fix_step(
     assert _tests_left(doc) == {"adds": False}
     steps = _step_text(doc)
     assert "adds" in steps and "doubles" not in steps
-    # node's TAP names the test's file: the step is on it, with the changed source beside
-    assert [s["file"] for s in doc["steps"]] == ["test/lib.test.js"]
+    # node's TAP names the test's file; the step is on the changed source it requires
+    assert [s["file"] for s in doc["steps"]] == ["lib.js"]
     assert (repo / "lib.js").read_text() == mine
 
 
