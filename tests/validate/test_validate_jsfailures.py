@@ -91,3 +91,30 @@ def test_jest_summary_repeats_are_one_failure(tmp_path: Path) -> None:
         "tests/options.camelcase.test.js > "
         "when option defined with --word-word then option property is wordWord"
     )
+
+
+def test_a_suite_that_hangs_after_a_failure_says_it_timed_out(
+    make_repo: Callable[..., Path],
+) -> None:
+    """expressjs/cookie-parser with a typo in its middleware: mocha prints the failure,
+    then waits on the server supertest left open. mom killed it at the timeout and
+    reported only the failure, so a 5-minute run read like any other failure."""
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    repo = make_repo(
+        {
+            "package.json": '{"name": "t", "version": "1.0.0", '
+            '"scripts": {"test": "node test/a.js"}}',
+            "test/a.js": (
+                "const assert = require('assert');\n"
+                "try { assert.strictEqual(1, 2); } catch (e) { console.error(e); }\n"
+                "setInterval(() => {}, 1000);\n"
+            ),
+        }
+    )
+    config = ValidationSection(timeout_seconds=4)
+    tests = run_validation(repo, None, config=config, stages=["tests"]).stages[0]
+    assert not tests.passed
+    messages = [d.message for d in tests.diagnostics]
+    assert any(m.startswith("AssertionError") for m in messages), messages
+    assert any(m.startswith("timed out after 4 s") for m in messages), messages
