@@ -42,7 +42,7 @@ _BANNER = re.compile(
 # mocha's "1) "), then an exception line ("AssertionError [ERR_ASSERTION]: …"), then marks.
 _HEADLINES = (
     re.compile(r"^(?:FAIL\b|●|not ok\b|\d+\) )"),
-    re.compile(r"^\w*(?:Error|Exception)\b[^(]*:"),
+    re.compile(r"^(?:Uncaught )?\w*(?:Error|Exception)\b[^(]*:"),  # mocha: "Uncaught …"
     re.compile(r"✘|✕|✖|\bexpected\b", re.IGNORECASE),
 )
 MAX_FAILURES = 20

@@ -118,3 +118,25 @@ def test_a_suite_that_hangs_after_a_failure_says_it_timed_out(
     messages = [d.message for d in tests.diagnostics]
     assert any(m.startswith("AssertionError") for m in messages), messages
     assert any(m.startswith("timed out after 4 s") for m in messages), messages
+
+
+# cookie-parser with `JSONCookie` misspelt in JSONCookies: an exception thrown outside the
+# test's own call stack is "Uncaught" in mocha's summary.
+MOCHA_UNCAUGHT = """  1 failing
+
+  1) cookieParser()
+       when cookies are sent
+         should populate req.cookies:
+     Uncaught ReferenceError: JSONCookei is not defined
+      at JSONCookies (index.js:110:5)
+      at cookieParser (index.js:69:19)
+      at Server.<anonymous> (test/cookieParser.js:289:5)
+      at Server.emit (node:events:524:28)
+"""
+
+
+def test_mocha_uncaught_error_is_the_headline(tmp_path: Path) -> None:
+    (tmp_path / "index.js").write_text("")
+    [failure] = parse_js_stack(MOCHA_UNCAUGHT, tmp_path)
+    assert (failure.file, failure.line) == ("index.js", 110)
+    assert failure.message.startswith("Uncaught ReferenceError: JSONCookei is not defined")
