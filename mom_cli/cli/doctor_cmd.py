@@ -39,24 +39,11 @@ def _print(report: dict[str, Any]) -> None:
         mark = "[green]yes[/]" if p["usable"] else "[red]no[/]"
         table.add_row(p["provider"], p["kind"], mark, p["reason"])
     console.print(table)
-    missing = report["tools"]["missing"]
-    console.print(f"tools present: {', '.join(report['tools']['present']) or 'none'}")
-    console.print(
-        f"tools missing: {', '.join(missing) or 'none'}", style="yellow" if missing else ""
-    )
-    for tool, skipped in report["tools"]["rules_skipped"].items():
-        console.print(f"rules tier: {tool} missing, so these repairs are skipped: {skipped}")
-    safety = report["safety"]
-    console.print(f"sandbox network: {safety['network']}")
-    console.print(f"sandbox files: {safety['state_files']}")
-    console.print(f"sandbox processes: {safety['processes']}")
-    console.print(f"sandbox limits: {safety['limits']}")
-    scrubbed = ", ".join(safety["scrubbed_here"]) or "none set here"
-    console.print(f"sandbox environment: secrets removed ({scrubbed})")
-    if safety["allow_env"]:
-        console.print(f"sandbox allow_env: {', '.join(safety['allow_env'])}")
-    console.print(f"repo config: {safety['repo_config']}")
-    console.print(f"protected paths: {', '.join(safety['protected'])}")
+    from mom_cli.service.doctor import detail_lines
+
+    for line in detail_lines(report):
+        missing = line.startswith("tools missing: ") and not line.endswith(": none")
+        console.print(line, style="yellow" if missing else "", markup=False)
     verdict = "[green]ok[/]" if report["ok"] else "[red]no model tier is usable[/]"
     console.print(f"doctor: {verdict}")
 

@@ -79,3 +79,30 @@ def _read_holder(fd: int) -> str:
     except OSError:
         text = ""
     return text or "pid unknown"
+
+
+def holder_elsewhere(repo: Path) -> str | None:
+    """Who holds the lock, if another live process does ("pid 42, `mom run`, since …").
+
+    Read without taking the lock (even a probe's instant hold could refuse a real run):
+    the holder writes its line on acquire and truncates it on release; a line left by a
+    killed holder names a pid that is gone."""
+    path = repo / ".mom" / LOCK_NAME
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return None
+    head = text.split(",", 1)[0]
+    digits = head[4:]
+    if not head.startswith("pid ") or not (digits.isascii() and digits.isdigit()):
+        return None
+    pid = int(digits)
+    if pid <= 0 or pid == os.getpid():  # kill(0, …) would signal our own process group
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:  # alive, another user's
+        pass
+    return text

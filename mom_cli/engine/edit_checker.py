@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,9 @@ NO_BLOCKS = (
 )
 MAX_DIAGNOSTIC_LINES = 18
 DEFAULT_WINDOW = 8192
+
+
+ROLLED_BACK = "The edit was rolled back; the files are as they were before it."
 
 
 @dataclass
@@ -113,6 +116,10 @@ class RepoEditor:
         self.active = False
         self.snapshot_ref = ""
         self.steps: dict[str, StepEdit] = {}
+        # checkpoints of edits rolled back because validation was interrupted (a cancel):
+        # the step never became "applied", so only this says that a change was undone
+        self.interrupted: list[str] = []
+        self.cancelled: Callable[[], bool] = lambda: False  # the front end's cancel token
         self._snapshotted = False
         self._lock: asyncio.Lock | None = None
         self._request = ""
@@ -242,8 +249,11 @@ class RepoEditor:
             if not result.passed:
                 repair, result = self._repair(record, changes, result)
         except BaseException:  # an unvalidated edit is never left behind
-            self._rollback(record)
+            self._roll_back_interrupted(task.id, record)
             raise
+        if not result.passed and self.cancelled():  # the cancel killed the validation
+            self._roll_back_interrupted(task.id, record)
+            return self._failed(step, completion, where, "cancelled", ["Cancelled."], result)
         if not result.passed:
             undone = self._rollback(record)
             lines = _diagnostic_lines(result) + repair.feedback() + undone
@@ -318,13 +328,18 @@ class RepoEditor:
             repair.ok, repair.result = False, reviewed
         return repair, reviewed
 
+    def _roll_back_interrupted(self, task_id: str, record: StepRecord) -> None:
+        if self._rollback(record) == [ROLLED_BACK]:
+            self.interrupted.append(record.id)
+            self.sink(Notice(f"{task_id}: interrupted; its change was rolled back"))
+
     def _rollback(self, record: StepRecord) -> list[str]:
         try:
             self.store.rollback(record.id)
         except MomError as exc:  # the user changed a file while it was validated
             self.sink(Notice(f"could not roll back {record.id}: {exc}", level="warning"))
             return [f"The edit could NOT be rolled back: {exc}"]
-        return ["The edit was rolled back; the files are as they were before it."]
+        return [ROLLED_BACK]
 
     def _snapshot_once(self) -> None:
         """The user's uncommitted work, saved once per run before mom's first write."""

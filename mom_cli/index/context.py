@@ -16,18 +16,24 @@ import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
-from itertools import accumulate
 from pathlib import Path
 from typing import Literal, NamedTuple
 
 from mom_cli.index.body_match import lines_holding, stem, words_between
+from mom_cli.index.budget import (
+    HEADER_FLOOR,
+    MIN_PIECE_TOKENS,
+    Budget,
+    add_lines,
+    fit_excerpt,
+    path_cost,
+)
 from mom_cli.index.rank import Ranking, rank
 from mom_cli.index.tokens import estimate_tokens
 from mom_cli.index.words import split_identifier
 
 Mode = Literal["targeted", "summarized"]
 TOP_FILES = 20
-MAX_EXCERPT_LINES = 60
 FILE_DECAY = 0.7  # each further symbol from the same file counts less: spreads the budget
 BODY_FILES = 5  # definitions of this many best files are also scored by the words inside them
 BODY_SHARE = 1.5  # a definition holding every task word inside it (docstring, code) scores ×2.5
@@ -37,12 +43,6 @@ PUBLIC_KINDS = frozenset(
     {"class", "function", "method", "interface", "type", "macro", "module", "impl"}
 )
 _LEAD_PREFIXES = ("@", "#", "//", "/*", "*", "///", "#[")
-# "\n… (N more lines)" without N: the newline, "…", "(", "more", "lines", ")".
-_TAIL_TOKENS = 1 + estimate_tokens("… ( more lines)")
-# No piece costs less: "==", ":", "-", a path, two line numbers, kind, name, one line.
-_MIN_PIECE_TOKENS = 10
-# Below a piece's "== {path}:" part: two line numbers, "-", a label word, a line's newline.
-_HEADER_FLOOR = 5
 
 
 class Excerpt(NamedTuple):
@@ -152,7 +152,7 @@ def build_context(
     ranking = rank(conn, query, files_in_play)
     files = ranking.top(TOP_FILES)
     reader = _Reader(root)
-    left = _Budget(budget)
+    left = Budget(budget)
     if mode == "summarized":
         pieces, excerpts = _summarized(conn, ranking, reader, left)
     else:
@@ -169,32 +169,11 @@ def build_context(
     )
 
 
-class _Budget:
-    """Pieces joined by newlines: each costs its own tokens plus one for the separator.
-    What was taken is the estimate of the joined text, so that is never measured again."""
-
-    def __init__(self, budget: int) -> None:
-        self.budget = budget
-        self.left = budget
-        self.first = True
-
-    @property
-    def used(self) -> int:
-        return self.budget - self.left
-
-    def fits(self, tokens: int) -> bool:
-        return tokens + (0 if self.first else 1) <= self.left
-
-    def take(self, tokens: int) -> None:
-        self.left -= tokens + (0 if self.first else 1)
-        self.first = False
-
-
 def _targeted(
     conn: sqlite3.Connection,
     ranking: Ranking,
     reader: _Reader,
-    left: _Budget,
+    left: Budget,
     session: ContextSession | None,
 ) -> tuple[list[str], list[Excerpt]]:
     pieces: list[str] = []
@@ -202,11 +181,11 @@ def _targeted(
     taken: dict[str, list[tuple[int, int]]] = defaultdict(list)
     path_costs: dict[str, int] = {}
     for cand in _candidates(conn, ranking, reader):
-        if left.left < _MIN_PIECE_TOKENS:
+        if left.left < MIN_PIECE_TOKENS:
             break
         # Priced before the file is read: once the budget runs low, most candidates can
-        # be seen not to fit from their header alone (see `_path_cost`).
-        if not left.fits(_path_cost(cand.path, path_costs) + _HEADER_FLOOR):
+        # be seen not to fit from their header alone (see `path_cost`).
+        if not left.fits(path_cost(cand.path, path_costs) + HEADER_FLOOR):
             continue
         role = ranking.role(cand.file_id)  # a test (or docs, ...) is context, labelled so
         label = f"{cand.kind} {cand.name}" + ("" if role == "source" else f" [{role}]")
@@ -233,7 +212,7 @@ def _targeted(
                                     round(cand.score, 6), "", cost, already_sent=True))  # fmt: skip
             taken[cand.path].append((start, end))
             continue
-        fitted = _fit(cand.path, start, body, label, head, left)
+        fitted = fit_excerpt(cand.path, start, body, label, head, left)
         if fitted is None:
             continue
         piece, shown_end, cost = fitted
@@ -245,71 +224,6 @@ def _targeted(
         if session is not None and shown_end == end:
             session.sent.add(key)
     return pieces, excerpts
-
-
-def _path_cost(path: str, costs: dict[str, int]) -> int:
-    """The tokens of "== {path}:", measured once per path and build.
-
-    A piece's header is "== {path}:{start}-{end} {label}". Its parts meet at ":", "-" and a
-    space, where the estimate is additive (see tokens.py), so the header costs this, plus
-    each line number's `_number_tokens`, plus one for "-", plus the estimate of " {label}".
-    """
-    cost = costs.get(path)
-    if cost is None:
-        cost = costs[path] = estimate_tokens(f"== {path}:")
-    return cost
-
-
-def _fit(
-    path: str, start: int, body: list[str], label: str, head: int, left: _Budget
-) -> tuple[str, int, int] | None:
-    """The longest line-prefix of `body` (≤ MAX_EXCERPT_LINES) whose piece fits the budget.
-
-    Costs are additive over lines (see tokens.py), so a piece is priced from its parts: the
-    header without its end line, each line, the "more lines" tail without its number. The
-    whole excerpt is measured in one call; lines are priced one by one only when it does
-    not fit and a prefix must be chosen. The piece's cost is that price, never a second pass
-    over its text (tests check it equals `estimate_tokens(piece)`). `head` is the header's
-    cost without its line numbers (see `_path_cost`).
-    """
-    limit = min(len(body), MAX_EXCERPT_LINES)
-    if limit < 1:
-        return None
-    fixed = head + _number_tokens(start)
-
-    def price(count: int, lines_cost: int) -> int:
-        more = len(body) - count
-        tail = _TAIL_TOKENS + _number_tokens(more) if more else 0
-        return fixed + _number_tokens(start + count - 1) + lines_cost + tail
-
-    first = estimate_tokens(body[0]) + 1  # +1: its newline
-    if not left.fits(price(1, first)) and not left.fits(price(limit, first + limit - 1)):
-        # Neither one line nor the whole excerpt fits (each further line costs at least its
-        # newline): the common case once the budget runs low, decided without measuring the
-        # body. (The whole can cost less than one line, as it needs no "more lines" tail.)
-        return None
-    count = limit
-    lines_cost = estimate_tokens("\n".join(body[:limit])) + 1  # +1: the newline before it
-    if not left.fits(price(limit, lines_cost)):
-        if not left.fits(price(1, first)):
-            return None
-        costs = list(accumulate([first, *(estimate_tokens(line) + 1 for line in body[1:limit])]))
-        lo, hi = 1, limit - 1
-        while lo < hi:  # the price grows with count: binary search the largest that fits
-            mid = (lo + hi + 1) // 2
-            if left.fits(price(mid, costs[mid - 1])):
-                lo = mid
-            else:
-                hi = mid - 1
-        count, lines_cost = lo, costs[lo - 1]
-    more = len(body) - count
-    tail = [f"… ({more} more lines)"] if more else []
-    piece = "\n".join([f"== {path}:{start}-{start + count - 1} {label}", *body[:count], *tail])
-    return piece, start + count - 1, price(count, lines_cost)  # == estimate_tokens(piece)
-
-
-def _number_tokens(number: int) -> int:
-    return (len(str(number)) + 3) // 4
 
 
 def _candidates(
@@ -374,7 +288,7 @@ def _weigh_bodies(cands: list[_Candidate], reader: _Reader, words: set[str]) -> 
 
 
 def _summarized(
-    conn: sqlite3.Connection, ranking: Ranking, reader: _Reader, left: _Budget
+    conn: sqlite3.Connection, ranking: Ranking, reader: _Reader, left: Budget
 ) -> tuple[list[str], list[Excerpt]]:
     """Module list, then each top file's public signatures, best file first."""
     top = sorted(ranking.scores.items(), key=lambda kv: -kv[1])[: TOP_FILES * 2]
@@ -385,7 +299,7 @@ def _summarized(
     tree_lines = ["== modules (best match first)"] + [
         f"{ranking.paths[i]}  ({s:.3f})" for i, s in top
     ]
-    _add_lines(tree_lines, left, pieces)
+    add_lines(tree_lines, left, pieces)
     for file_id, score in top:
         path = ranking.paths[file_id]
         rows = conn.execute(
@@ -400,7 +314,7 @@ def _summarized(
         ]
         if not sigs:
             continue
-        shown = _add_lines([f"== {path} (signatures)", *sigs], left, pieces)
+        shown = add_lines([f"== {path} (signatures)", *sigs], left, pieces)
         if shown > 1:
             piece = pieces[-1]
             first, last = rows[0][2], rows[-1][3]
@@ -409,20 +323,6 @@ def _summarized(
                 Excerpt(path, first, last, path, "summary", round(score, 6), piece, cost)
             )
     return pieces, excerpts
-
-
-def _add_lines(lines: list[str], left: _Budget, pieces: list[str]) -> int:
-    """Add the longest prefix of `lines` that fits as one piece; returns lines used."""
-    count = len(lines)
-    while count > 0:
-        piece = "\n".join(lines[:count])
-        cost = estimate_tokens(piece)
-        if left.fits(cost):
-            left.take(cost)
-            pieces.append(piece)
-            return count
-        count = count - max(1, count // 4)
-    return 0
 
 
 def _lead_start(lines: list[str], line: int) -> int:

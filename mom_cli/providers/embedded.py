@@ -68,6 +68,23 @@ def _silence_llama(llama_cpp: Any) -> None:
         llama_cpp.llama_log_set(_quiet_callback, ctypes.c_void_p(0))
 
 
+def _ends_when(stop: threading.Event, llama: Any) -> Any:
+    """A logits processor that, once `stop` is set, leaves end-of-sequence as the only
+    token: llama.cpp then ends the generation at its next token, cleanly."""
+    import llama_cpp
+    import numpy as np
+
+    eos = llama.token_eos()
+
+    def end(input_ids: Any, scores: Any) -> Any:
+        if stop.is_set():
+            scores[:] = -np.inf
+            scores[eos] = 0.0
+        return scores
+
+    return llama_cpp.LogitsProcessorList([end])
+
+
 def _load(path: Path, n_ctx: int, n_threads: int) -> Any:
     """The process-wide Llama for these settings (replacing one loaded with others).
     Call with _model_lock held."""
@@ -146,11 +163,16 @@ class EmbeddedProvider:
             "stop": list(request.stop) or None,
         }
 
-    def _run(self, request: CompletionRequest, model: ModelConfig) -> tuple[str, int, int, str]:
+    def _run(
+        self, request: CompletionRequest, model: ModelConfig, stop: threading.Event | None = None
+    ) -> tuple[str, int, int, str]:
         with _model_lock:
             llama = self._llama(model)
+            params = self._params(request)
+            if stop is not None:
+                params["logits_processor"] = _ends_when(stop, llama)
             try:
-                result = llama.create_chat_completion(**self._params(request))
+                result = llama.create_chat_completion(**params)
             except ValueError as exc:  # "Requested tokens (N) exceed context window of M"
                 raise ContextOverflowError(
                     str(exc), provider=self.name, model=model.model_id
@@ -174,8 +196,15 @@ class EmbeddedProvider:
     async def complete(
         self, request: CompletionRequest, model: ModelConfig, endpoint: str
     ) -> tuple[str, int, int, str]:
+        stop = threading.Event()
         async with self._lock():
-            return await asyncio.to_thread(self._run, request, model)
+            try:
+                return await asyncio.to_thread(self._run, request, model, stop)
+            except asyncio.CancelledError:
+                # A worker thread cannot be cancelled: without this the generation ran on
+                # to max_tokens (Ctrl+C in the session took 24 s), and the model lock with it.
+                stop.set()
+                raise
 
     def _chunks(
         self, request: CompletionRequest, model: ModelConfig

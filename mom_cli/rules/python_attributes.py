@@ -1,9 +1,11 @@
 """Python attribute rule: a misspelt attribute (`AttributeError: ... has no attribute`).
 
 CPython's own "Did you mean: 'x'?" is followed when the message carries it. pytest prints
-the error without it, and reports it at the test's line, so for `self.bad` the line that
-raised is found from the traceback (only in the project's own files) and the closest
-attribute the file's classes define is picked the way `python_names.closest_name` does.
+the error without it, and reports it at the test's line, so the line that raised is found
+from the traceback (only in the project's own files) and the closest name is picked the
+way `python_names.closest_name` does: for `self.bad`, among the attributes the file's
+classes define; for `module 'pkg.mod' has no attribute 'bad'`, among the names that
+module's source defines (read, never imported: see `module_names`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import ast
 import re
 
 from mom_cli.edits.blocks import EditBlock
+from mom_cli.rules.python_module_names import module_names
 from mom_cli.rules.python_names import closest_name
 from mom_cli.rules.registry import RuleContext, rule
 from mom_cli.rules.textedit import minimal_block
@@ -32,6 +35,9 @@ def misspelt_attribute(diag: Diagnostic, source: str, ctx: RuleContext) -> EditB
         return None
     bad, good = match.group("bad"), match.group("good")
     if not good:
+        module = _MODULE.search(diag.message or "")
+        if module is not None:
+            return _misspelt_module_attribute(diag, source, module.group("module"), bad, ctx)
         return _misspelt_self_attribute(diag, source, bad, ctx)
     pattern = re.compile(rf"\.{re.escape(bad)}\b")
     lines = source.splitlines(keepends=True)
@@ -46,6 +52,28 @@ def misspelt_attribute(diag: Diagnostic, source: str, ctx: RuleContext) -> EditB
 
 
 _SELF_NAMES = ("self", "cls")
+_MODULE = re.compile(r"module '(?P<module>[A-Za-z_][\w.]*)' has no attribute")
+
+
+def _misspelt_module_attribute(
+    diag: Diagnostic, source: str, module: str, bad: str, ctx: RuleContext
+) -> EditBlock | None:
+    """`ma.fields.Lists` where the module `marshmallow.fields` defines `List` and no
+    `Lists` (sloria/environs: pytest's message carries no suggestion): rename it on the
+    line that raised (the reported line, else the traceback's last project frame)."""
+    names = module_names(module, ctx.repo)
+    if not names or bad in names:
+        return None
+    good = closest_name(bad, names)
+    if good is None:
+        return None
+    use = re.compile(rf"\.{re.escape(bad)}\b")
+    for file, line, text in [(diag.file, diag.line, source), *_raise_site(diag, ctx)]:
+        lines = text.splitlines(keepends=True)
+        if 0 < line <= len(lines) and use.search(lines[line - 1]):
+            lines[line - 1] = use.sub(f".{good}", lines[line - 1])
+            return minimal_block(file, text, "".join(lines))
+    return None
 
 
 def _misspelt_self_attribute(

@@ -4,7 +4,9 @@ A missing `import warnings` appended after the last import is valid Python, but 
 project whose ruff selects `I` (isort) the rule's fix then fails lint on the very line it
 added and is thrown away (tox-dev/platformdirs). For a standard-library import the line is
 placed where isort's default order wants it: among the top-level standard-library
-imports, plain `import x` lines first, then `from x import y` lines, each sorted by module.
+imports, plain `import x` lines first, then `from x import y` lines, each sorted by module;
+or, when the file already mixes them (a `from` line before a plain one: isort's
+`force_sort_within_sections`, hukkin/mdformat), by module alone.
 Anything else (project imports, a file with no standard-library imports) goes after the
 leading imports, as before.
 """
@@ -46,9 +48,19 @@ def _is_stdlib(node: ast.stmt) -> bool:
     return top != "__future__" and top in sys.stdlib_module_names
 
 
-def _sort_key(node: ast.stmt) -> tuple[int, str]:
-    """isort's default order in a section: plain imports first, then from-imports."""
-    return (isinstance(node, ast.ImportFrom), _module(node).lower())
+def _sort_key(node: ast.stmt, *, by_module_only: bool = False) -> tuple[int, str]:
+    """isort's default order in a section: plain imports first, then from-imports
+    (`force_sort_within_sections`: by module alone)."""
+    kind = 0 if by_module_only else int(isinstance(node, ast.ImportFrom))
+    return (kind, _module(node).lower())
+
+
+def _mixes_kinds(imports: list[ast.stmt]) -> bool:
+    """A `from` import before a plain one: the file sorts by module alone."""
+    return any(
+        isinstance(a, ast.ImportFrom) and isinstance(b, ast.Import)
+        for a, b in zip(imports, imports[1:], strict=False)
+    )
 
 
 def _sorted_slot(body: list[ast.stmt], new: ast.stmt) -> int | None:
@@ -62,9 +74,10 @@ def _sorted_slot(body: list[ast.stmt], new: ast.stmt) -> int | None:
             stdlib.append(node)
     if not stdlib:
         return None
-    key = _sort_key(new)
+    by_module_only = _mixes_kinds(stdlib)
+    key = _sort_key(new, by_module_only=by_module_only)
     for node in stdlib:
-        if key < _sort_key(node):
+        if key < _sort_key(node, by_module_only=by_module_only):
             return node.lineno - 1
     return stdlib[-1].end_lineno or stdlib[-1].lineno
 

@@ -48,6 +48,8 @@ def _ruff_fix(diag: Diagnostic, source: str, ctx: RuleContext, *, unsafe: bool) 
         fix = item.get("fix") or {}
         if fix.get("applicability") != wanted:
             return None
+        if unsafe and deletes_a_call(source, fix.get("edits") or []):
+            return None  # the user's statement, not a lint detail: no test proves it unneeded
         fixed = apply_ruff_edits(source, fix.get("edits") or [])
         if fixed is None or diag.code == _UNUSED_IMPORT:
             return fixed
@@ -96,9 +98,9 @@ def _drop_imports_left_unused(
     return (apply_ruff_edits(fixed, edits) or fixed) if edits else fixed
 
 
-def apply_ruff_edits(source: str, edits: list[dict[str, Any]]) -> str | None:
-    """Apply ruff's edits (1-based row/column, in characters) to `source`; None when an
-    edit falls outside the text or edits overlap."""
+def _edit_spans(source: str, edits: list[dict[str, Any]]) -> list[tuple[int, int, str]] | None:
+    """ruff's edits (1-based row/column, in characters) as (start, end, content) offsets
+    into `source`; None when an edit falls outside the text."""
     starts = [0] + [m.end() for m in _EOL.finditer(source)]
 
     def offset(loc: dict[str, Any]) -> int | None:
@@ -116,12 +118,33 @@ def apply_ruff_edits(source: str, edits: list[dict[str, Any]]) -> str | None:
         if lo is None or hi is None or hi < lo:
             return None
         spans.append((lo, hi, str(edit.get("content") or "")))
+    return spans
+
+
+def apply_ruff_edits(source: str, edits: list[dict[str, Any]]) -> str | None:
+    """Apply ruff's edits to `source`; None when an edit falls outside the text or edits
+    overlap."""
+    spans = _edit_spans(source, edits)
+    if spans is None:
+        return None
     out, last = source, len(source) + 1
     for lo, hi, content in sorted(spans, reverse=True):
         if hi > last:
             return None
         out, last = out[:lo] + content + out[hi:], lo
     return out
+
+
+# `print(...)`, `obj.save()`, `f(x)(y)`: something is called.
+_CALL = re.compile(r"[\w)\]]\s*\(")
+
+
+def deletes_a_call(source: str, edits: list[dict[str, Any]]) -> bool:
+    """Does a fix delete code that runs? ruff's unsafe fix for T201 removes the `print()`
+    the user wrote; a scratch script no test covers passes every check afterwards, and
+    its now-unused import went too: sloria/environs's `try_env.py` became an empty file."""
+    spans = _edit_spans(source, edits) or []
+    return any(not content and _CALL.search(source[lo:hi]) for lo, hi, content in spans)
 
 
 @rule("python.ruff_fix", languages=("python",))

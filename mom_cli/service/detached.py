@@ -29,6 +29,7 @@ def record(repo: Path, command: str, exit_code: int, summary: str, held: list[st
         "exit_code": exit_code,
         "summary": summary,
         "held": held,
+        "files": _files_of(repo, held),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "pid": os.getpid(),
     }
@@ -36,6 +37,19 @@ def record(repo: Path, command: str, exit_code: int, summary: str, held: list[st
     tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, state / RECORD)
     return state / RECORD
+
+
+def _files_of(repo: Path, record_ids: list[str]) -> list[str]:
+    """The files the held changes touched: the next session names them, so the user
+    knows what changed while they were away without digging in `.mom/`."""
+    from mom_cli.edits.checkpoint import CheckpointStore
+
+    files: dict[str, None] = {}
+    store = CheckpointStore(repo)
+    for rid in record_ids:
+        with contextlib.suppress(Exception):  # a missing record must not lose the report
+            files.update(dict.fromkeys(store.load(rid).paths))
+    return list(files)
 
 
 def take(repo: Path) -> dict[str, Any] | None:
@@ -63,5 +77,7 @@ def describe(doc: dict[str, Any]) -> list[str]:
     ]
     held = doc.get("held") or []
     if held:
-        lines.append(f"  {len(held)} change(s) left applied; /undo reverts")
+        files = [str(f) for f in doc.get("files") or []]
+        where = f" ({', '.join(files[:5])}{', …' if len(files) > 5 else ''})" if files else ""
+        lines.append(f"  {len(held)} change(s) left applied{where}; /undo reverts")
     return lines

@@ -173,3 +173,27 @@ def tiers_report(cfg: MomConfig) -> list[dict[str, Any]]:
     from mom_cli.providers.pool import ProviderPool
 
     return _tiers_report(cfg, _models_report(ProviderPool(cfg, Ledger())))
+
+
+def detail_lines(report: dict[str, Any]) -> list[str]:
+    """The report past the tier table, as plain lines: tools, skipped rules, what the
+    sandbox protects here, protected paths. `mom doctor` and the session's /doctor both
+    print these, so a developer in the session learns what the sandbox does too."""
+    tools, safety = report["tools"], report["safety"]
+    scrubbed = ", ".join(safety["scrubbed_here"]) or "none set here"
+    lines = [f"tools present: {', '.join(tools['present']) or 'none'}"]
+    lines.append(f"tools missing: {', '.join(tools['missing']) or 'none'}")
+    for tool, skipped in tools["rules_skipped"].items():
+        lines.append(f"rules tier: {tool} missing, so these repairs are skipped: {skipped}")
+    lines += [
+        f"sandbox network: {safety['network']}",
+        f"sandbox files: {safety['state_files']}",
+        f"sandbox processes: {safety['processes']}",
+        f"sandbox limits: {safety['limits']}",
+        f"sandbox environment: secrets removed ({scrubbed})",
+    ]
+    if safety["allow_env"]:
+        lines.append(f"sandbox allow_env: {', '.join(safety['allow_env'])}")
+    lines.append(f"repo config: {safety['repo_config']}")
+    lines.append(f"protected paths: {', '.join(safety['protected'])}")
+    return lines

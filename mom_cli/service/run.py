@@ -93,7 +93,9 @@ def run_request(
         interrupt: KeyboardInterrupt | None = None
         try:
             run_async(
-                _run(ws, request, finished, outcome, state, dry_run, max_tier, caller_factory),
+                _run(
+                    ws, request, finished, outcome, state, dry_run, max_tier, caller_factory, token
+                ),
                 token,
             )
         except Cancelled:
@@ -107,7 +109,8 @@ def run_request(
             )
             if interrupted:
                 outcome.cancelled = True
-                outcome.rolled_back = _roll_back_unfinished(editor, finished.passed, sink)
+                undone = _roll_back_unfinished(editor, finished.passed, sink)
+                outcome.rolled_back = [*editor.interrupted, *undone]
             outcome.held = [
                 s.record_id for s in editor.steps.values() if s.status == "applied" and s.record_id
             ]
@@ -127,6 +130,7 @@ async def _run(
     dry_run: bool,
     max_tier: str | None,
     caller_factory: CallerFactory,
+    token: CancelToken | None = None,
 ) -> None:
     from mom_cli.engine.edit_checker import RepoEditor
     from mom_cli.engine.edit_prompt import IndexContext
@@ -140,6 +144,8 @@ async def _run(
     store = OutcomeStore()
     index = IndexContext(ws.repo)
     editor = RepoEditor(ws.repo, config, sink=sink, context=index, ledger=ledger)
+    if token is not None:  # a validation the cancel killed is an interruption, not a failure
+        editor.cancelled = lambda: token.cancelled
 
     async def check(task: Any, completion: Any) -> Any:
         """The editor's check, announcing each validated change (the TUI's review list)."""

@@ -34,7 +34,7 @@ from mom_cli.tui.messages import Output, Submitted, WorkDone
 from mom_cli.tui.screens.budget_screen import BudgetStopScreen
 from mom_cli.tui.screens.confirm_quit import ConfirmQuit
 from mom_cli.tui.screens.error_screen import ErrorScreen
-from mom_cli.tui.state import SessionState
+from mom_cli.tui.state import UNDECIDED, SessionState, StepRow
 from mom_cli.tui.widgets.checklist import Checklist
 from mom_cli.tui.widgets.diff_panel import DiffPanel
 from mom_cli.tui.widgets.event_log import EventLog
@@ -47,6 +47,8 @@ DRAIN_SECONDS = 0.05
 LOG_LINES_PER_TICK = 40  # a burst beyond this is summarised in one line
 PANEL_SECONDS = 0.25  # the plan table redraws at most 4×/s while events stream
 MONEY_SECONDS = 1.0  # during a run, re-read today's spend from the ledger at most 1×/s
+OTHER_RUN_SECONDS = 1.0  # how often to look whether another process's run has ended
+OTHER_RECORD_GRACE = 10.0  # then how long to wait for its detached record
 DETACHED_EXIT_GRACE = 15.0  # after a detached run is recorded, exit even if the UI hangs
 
 
@@ -107,6 +109,8 @@ class MomApp(App[None]):
         self.request_box = RequestBox(id="request")
         self.too_small = TooSmall(id="too-small")
         self._panels_at = 0.0
+        self._other_run: Any = None  # the timer watching another process's run, if any
+        self._other_freed: float | None = None  # when that run released the lock
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -137,6 +141,7 @@ class MomApp(App[None]):
         self._loop = asyncio.get_running_loop()
         self._sighup = hangup.install(self.on_sighup)
         self._show_detached_record()
+        self._watch_other_run()
         self.call_after_refresh(self._painted)
 
     def on_unmount(self) -> None:
@@ -157,6 +162,42 @@ class MomApp(App[None]):
             self.log_line(f"⏎ {first}")
             for line in rest:
                 self.log_line(line)
+
+    def _watch_other_run(self) -> None:
+        """Another process is editing here: often the run of a session whose terminal was
+        lost, still finishing headless. Say so now (else the first /undo or request meets
+        a bare lock error), and show its record when it ends."""
+        from mom_cli.edits.lock import holder_elsewhere
+
+        if self.repo is None:
+            return
+        holder = holder_elsewhere(self.repo)
+        if holder is None:
+            return
+        self.log_line(
+            f"⏳ another mom process is working here ({holder}); its result shows here when "
+            "it ends (a run whose terminal was lost finishes on its own)"
+        )
+        self._other_run = self.set_interval(OTHER_RUN_SECONDS, self._other_run_done)
+
+    def _other_run_done(self) -> None:
+        from mom_cli.edits.lock import holder_elsewhere
+
+        assert self.repo is not None
+        if holder_elsewhere(self.repo) is not None:
+            return
+        now = time.monotonic()
+        if self._other_freed is None:
+            self._other_freed = now
+        # a detached run writes its record just after it releases the lock: wait for it
+        recorded = (self.repo / ".mom" / "detached.json").exists()
+        if not recorded and now - self._other_freed < OTHER_RECORD_GRACE:
+            return
+        if self._other_run is not None:
+            self._other_run.stop()
+            self._other_run = None
+        self.log_line("⏳ the other mom process's run has ended")
+        self._show_detached_record()
 
     # -- a lost terminal ------------------------------------------------------------------
     def on_sighup(self, signum: int = 0, frame: Any = None) -> None:
@@ -287,6 +328,9 @@ class MomApp(App[None]):
         editing = cmd.name in EDITING
         if editing and cmd.name == "undo" and self.busy:
             self.log_line("✗ /undo waits until the running work finishes")
+            return
+        if editing and cmd.name != "undo" and not self.busy and self.state.held:
+            self.log_line(held_refusal(len(self.state.held), cmd.name))
             return
         if editing and not self.busy:
             self.state.reset()
@@ -430,10 +474,10 @@ class MomApp(App[None]):
         from mom_cli.service import review
 
         assert self.ws is not None
-        rows = [self.state.steps[s] for s in step_ids if s in self.state.steps]
-        rows = [r for r in rows if r.review == "held"]
+        chosen = [self.state.steps[s] for s in step_ids if s in self.state.steps]
+        rows = [r for r in chosen if r.review in UNDECIDED]
         if not rows:
-            self.notify("no held change selected", severity="warning")
+            self.log_line(f"✗ {not_held(chosen[0] if len(chosen) == 1 else None)}")
             return
         ids = [r.record_id for r in rows]
         if accept:
@@ -444,6 +488,10 @@ class MomApp(App[None]):
         for d in decisions:
             by_id[d.record_id].review = d.action
             self.log_line(f"{'✓' if d.action != 'refused' else '✗'} {d.action}: {d.message}")
+            if d.action == "refused":
+                self.log_line(
+                    "  your edits are kept: undo them and press r again, or a to keep both"
+                )
         self.state.version += 1
         self.plan.refresh_from(self.state)
         self._refresh_diff(force=True)
@@ -478,6 +526,9 @@ class MomApp(App[None]):
         if self.startup_error:
             self.exit(return_code=ExitCode.USAGE)
             return
+        if not self.busy and self.state.held:
+            self.push_screen(ConfirmQuit(*held_on_quit(len(self.state.held))), self._quit_held)
+            return
         if not self.busy:
             self.exit(return_code=0)
             return
@@ -490,6 +541,41 @@ class MomApp(App[None]):
                 self.log_line("■ quitting after the run is cancelled and rolled back")
 
         self.push_screen(ConfirmQuit(), answered)
+
+    def _quit_held(self, yes: bool | None) -> None:
+        if yes:
+            self.exit(return_code=0)
+
+
+def held_refusal(count: int, command: str) -> str:
+    """Why a new run must wait: it would drop the held changes from the plan panel (no
+    a/r for them any more) and might edit the same files, after which a reject is refused."""
+    what = "request" if command == "run" else f"/{command}"
+    return (
+        f"✗ {count} change(s) still held for review: decide first (F2, then a/r, or A/R), "
+        f"or /undo them, then send the {what} again"
+    )
+
+
+def not_held(row: StepRow | None) -> str:
+    """Why a/r did nothing, for the selected step: a bare "no held change" read as if the
+    step's change were gone when /fix had simply applied it (fix-build holds nothing)."""
+    if row is None:
+        return "no change is held for review"
+    if row.review:
+        return f"{row.task_id}: already {row.review}"
+    if row.record_id:
+        return f"{row.task_id}: its change was applied, not held (/fix holds none); /undo reverts"
+    return f"{row.task_id}: no change to accept or reject"
+
+
+def held_on_quit(count: int) -> tuple[str, str]:
+    """Quitting is a decision too: say that held changes stay applied, and how to revert."""
+    return (
+        f"{count} change(s) are still held for review. Quitting leaves them applied "
+        "(/undo here or `mom undo` later reverts the run). Quit?",
+        "y: quit and keep them · n: stay and review (F2, a/r)",
+    )
 
 
 def _hint(problem: str) -> str:

@@ -21,7 +21,15 @@ from mom_cli.events import (
     TaskStarted,
 )
 
+# a refused reject (you edited the files since) leaves the change applied and undecided
+UNDECIDED = ("held", "refused")
 MAX_NOTES = 20  # failures/escalations kept per step: the panels show the last few
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters, ending in … when cut: a bare slice read as if the
+    message itself ended mid-word ("answer with edit blocks only (t")."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _append_capped(notes: list[str], line: str) -> None:
@@ -83,7 +91,7 @@ class SessionState:
 
     @property
     def held(self) -> list[StepRow]:
-        return [s for s in self.steps.values() if s.review == "held"]
+        return [s for s in self.steps.values() if s.review in UNDECIDED]
 
     def apply(self, event: Event) -> str | None:
         """Fold one event in; returns a log line worth showing, if any."""
@@ -111,18 +119,18 @@ class SessionState:
                 for s in others:
                     s.parallel = True
             self._tick(row.task_id, "running")
-            return f"▶ {row.task_id}: {event.description[:100]}"
+            return f"▶ {row.task_id}: {clip(event.description, 100)}"
         if isinstance(event, TaskRouted):
             row.tier, row.model = event.tier, event.model
             row.attempts += 1
             return None
         if isinstance(event, AttemptFailed):
             _append_capped(row.failures, f"{event.tier}/{event.model}: {event.reason}")
-            return f"  ✗ {row.task_id} {event.tier}/{event.model}: {event.reason[:120]}"
+            return f"  ✗ {row.task_id} {event.tier}/{event.model}: {clip(event.reason, 120)}"
         if isinstance(event, Escalated):
             line = f"{event.from_tier} → {event.to_tier}: {event.reason}"
             _append_capped(row.escalations, line)
-            return f"  ↑ {row.task_id} escalated {line[:140]}"
+            return f"  ↑ {row.task_id} escalated {clip(line, 140)}"
         if isinstance(event, CostRecorded):
             row.tokens += event.input_tokens + event.output_tokens
             row.cost_usd += event.cost_usd
@@ -144,7 +152,7 @@ class SessionState:
                 row.seconds = self.clock() - row.started
             self._tick(row.task_id, "validated" if event.status == "passed" else event.status)
             mark = "✓" if event.status == "passed" else "✗"
-            return f"  {mark} {row.task_id}: {event.status} {event.detail[:100]}".rstrip()
+            return f"  {mark} {row.task_id}: {event.status} {clip(event.detail, 100)}".rstrip()
         return None
 
     def _tick(self, task_id: str, status: str) -> None:

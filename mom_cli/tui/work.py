@@ -128,9 +128,10 @@ def _cost(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, out:
     from mom_cli.service.info import cost
 
     report = cost(ws.config)
+    width = max((len(ln.model) for ln in report.lines), default=0)  # rule names run long
     for ln in report.lines:
         out(
-            f"{ln.tier:<9} {ln.model:<16} {ln.calls:>5} calls  "
+            f"{ln.tier:<9} {ln.model:<{width}} {ln.calls:>5} calls  "
             f"{ln.input_tokens + ln.output_tokens:>9,} tokens  ${ln.cost_usd:.4f}"
         )
     summary = (
@@ -142,14 +143,14 @@ def _cost(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, out:
 
 
 def _doctor(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, out: Out) -> Result:
-    from mom_cli.service.doctor import doctor_report
+    from mom_cli.service.doctor import detail_lines, doctor_report
 
     report = doctor_report(ws.repo, ws.config)
     for t in report["tiers"]:
         why = ", ".join(t["models"]) or t["reason"]
         out(f"{t['tier']:<9} {'yes' if t['usable'] else 'no ':<4} {why}")
-    missing = report["tools"]["missing"]
-    out(f"tools missing: {', '.join(missing) or 'none'}")
+    for line in detail_lines(report):  # the same lines as `mom doctor`
+        out(line)
     verdict = "ok" if report["ok"] else "no model tier is usable"
     return (ExitCode.OK if report["ok"] else ExitCode.FAILED), f"doctor: {verdict}", report
 

@@ -9,6 +9,7 @@ the tracer looks for.
 
 from __future__ import annotations
 
+import doctest
 import re
 
 from mom_cli.validate.doctest_failure import parse_doctest_failure
@@ -38,3 +39,13 @@ def doctest_owner(file: str, name: str) -> str:
         if name.startswith(prefix + "."):
             return name[len(prefix) + 1 :]
     return name
+
+
+def doctest_examples_code(text: str) -> str:
+    """The Python a text file's doctests run (README.rst with `--doctest-glob`), one
+    example after another; "" when it has none or they do not parse."""
+    try:
+        examples = doctest.DocTestParser().get_examples(text)
+    except ValueError:  # inconsistent indentation in the file's examples
+        return ""
+    return "".join(example.source for example in examples)

@@ -27,8 +27,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.doctest_failure import parse_doctest_failure
 from mom_cli.validate.pyimports import dotted_name, is_test_file
-from mom_cli.workflows.doctest_trace import doctest_frames, doctest_owner
+from mom_cli.workflows.doctest_trace import doctest_examples_code, doctest_frames, doctest_owner
 from mom_cli.workflows.js_trace import is_js_test_failure, trace_js_failure
 from mom_cli.workflows.trace_groups import MAX_TARGETS, group_traces
 from mom_cli.workflows.trace_targets import Span, Trace
@@ -62,9 +63,14 @@ class ProjectSources:
         return self._texts[rel]
 
     def tree(self, rel: str) -> ast.Module | None:
+        """The file's syntax tree; for a text file (a `--doctest-glob` README), its
+        doctest examples' code, so that what they import is traced like a test's."""
         if rel not in self._trees:
+            text = self.text(rel)
             try:
-                self._trees[rel] = ast.parse(self.text(rel))
+                self._trees[rel] = ast.parse(
+                    text if rel.endswith(".py") else doctest_examples_code(text)
+                )
             except (SyntaxError, ValueError):
                 self._trees[rel] = None
         return self._trees[rel]
@@ -349,7 +355,9 @@ def trace_failure(
         trace.how = "frames"
     else:
         called = callees(src, diag, test)
-        near = reachable(src, [t.file for t in called]) if changed else []
+        # a text doctest's examples (`from calc import *`) name no function to call
+        text_doctest = [] if diag.file.endswith(".py") else [diag.file]
+        near = reachable(src, [*text_doctest, *(t.file for t in called)]) if changed else []
         suspects = changed_functions(src, changed, near) if changed else []
         found = list(dict.fromkeys([*suspects[: MAX_TARGETS - 1], *called]))[:MAX_TARGETS]
         room = max(0, MAX_TARGETS - len(found))
@@ -458,7 +466,12 @@ def trace_test_failures(
     for d in diags:
         # the file pytest names is where the test is defined: test_*.py, or a mixin's
         # module such as tests/__init__.py
-        is_py_test = d.stage == "tests" and d.tool == "pytest" and d.file.endswith(".py")
+        # or a text file pytest ran as a doctest (`--doctest-glob=README.rst`)
+        is_py_test = (
+            d.stage == "tests"
+            and d.tool == "pytest"
+            and (d.file.endswith(".py") or parse_doctest_failure(d.detail) is not None)
+        )
         trace = (
             trace_failure(d, src, repo, hint, changed)
             if is_py_test and d.severity == "error"

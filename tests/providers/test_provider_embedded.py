@@ -98,3 +98,30 @@ def test_mom_ask_local_with_nothing_configured(tmp_path: Path) -> None:
     assert "add" in doc["content"]
     rows = Ledger().rows()
     assert [(r.model, r.cost_usd, r.outcome) for r in rows] == [("smollm2", 0.0, "ok")]
+
+
+def test_a_cancelled_call_stops_generating_at_once() -> None:
+    """A worker thread cannot be cancelled: the generation used to run on to max_tokens
+    (Ctrl+C in the session waited 24 s for it). Now it ends at its next token."""
+    from mom_cli.providers import embedded
+
+    pool = ProviderPool(make_config())
+    adapter = pool.adapter("embedded")
+    model = pool.config.models["smollm2"]
+    long = CompletionRequest.from_prompt(
+        "Write the numbers from 1 to 400, one per line.", max_tokens=400, temperature=0.0
+    )
+    prompt = CompletionRequest.from_prompt(long.messages[-1].content, max_tokens=1)
+    prompt_tokens = asyncio.run(adapter.complete(prompt, model, "embedded"))[1]
+    natural = asyncio.run(adapter.complete(long, model, "embedded"))[2]  # temperature 0
+
+    async def cancel_soon() -> None:
+        call = asyncio.ensure_future(adapter.complete(long, model, "embedded"))
+        await asyncio.sleep(0.5)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+
+    asyncio.run(cancel_soon())  # returns once the worker thread has finished
+    produced = embedded._loaded["llama"].n_tokens - prompt_tokens
+    assert natural > 100 and 0 <= produced < natural // 2, (produced, natural)

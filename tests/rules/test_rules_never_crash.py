@@ -32,6 +32,9 @@ MESSAGES = st.one_of(
             "Undefined name `x`",
             "NameError: name '' is not defined",
             "has no attribute 'a'. Did you mean: 'b'?",
+            "AttributeError: module 'os.path' has no attribute 'joinn'",
+            "module '..x' has no attribute 'a'",
+            "module 'a..b.' has no attribute 'zz'",
             "Cannot find name 'x'. Did you mean 'y'?",
         ]
     ),
@@ -59,3 +62,15 @@ def test_rules_never_crash(
     for rule in OFFLINE:
         block = rule.fn(diag, source, ctx)
         assert block is None or block.path == diag.file
+
+
+@settings(max_examples=200, deadline=None)
+@given(module=st.text(max_size=40))
+def test_module_names_never_raise_nor_leave_the_search_paths(module: str) -> None:
+    """The module name comes from tool output: any text is answered (None or names)."""
+    from mom_cli.rules.python_module_names import module_names
+
+    names = module_names(module, Path("/nonexistent-mom-repo"))
+    assert names is None or all(isinstance(n, str) for n in names)
+    if any(not part.isidentifier() for part in module.split(".")):
+        assert names is None

@@ -141,6 +141,92 @@ def test_attribute_error_in_a_test_is_fixed_where_it_was_raised(tmp_path: Path) 
     assert rule.fn(diag, test, RuleContext(tmp_path, ())) is None
 
 
+def _module_attribute_failure(module: str, bad: str, frame: str) -> Diagnostic:
+    """pytest's report of `module 'x' has no attribute 'y'`: at the test, no suggestion."""
+    message = f"AttributeError: module '{module}' has no attribute '{bad}'"
+    return Diagnostic(
+        "tests", "tests/test_env.py", 4, f"failed test_it: {message}",
+        detail=f"E       {message}\n\n{frame}: AttributeError",
+    )  # fmt: skip
+
+
+def test_misspelt_attribute_of_a_dependency_is_read_from_the_project_venv(
+    tmp_path: Path,
+) -> None:
+    """sloria/environs: `ma.fields.Lists(...)` fails in pytest without CPython's "Did you
+    mean"; the dependency's source in the project's venv defines `List`."""
+    venv = tmp_path / ".venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text("")
+    lib = venv / "lib" / "python3.11" / "site-packages" / "extlib"
+    lib.mkdir(parents=True)
+    (lib / "__init__.py").write_text("from extlib import fields\n")
+    (lib / "fields.py").write_text(
+        "class Field:\n    pass\n\n\nclass List(Field):\n    pass\n\n\nListOf = List\n"
+    )
+    module = "import extlib as ma\n\n\ndef make():\n    return ma.fields.Lists()\n"
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    (tmp_path / "src" / "pkg" / "make.py").write_text(module)
+    test = "from pkg.make import make\n\n\ndef test_it():\n    assert make()\n"
+    diag = _module_attribute_failure("extlib.fields", "Lists", "src/pkg/make.py:5")
+    rule = next(r for r in all_rules() if r.name == "python.misspelt_attribute")
+    block = rule.fn(diag, test, RuleContext(tmp_path, ("src/pkg/make.py",)))
+    assert block is not None and block.path == "src/pkg/make.py"
+    assert apply_block(module, block) == module.replace(".Lists()", ".List()")
+
+
+def test_misspelt_attribute_of_a_project_module_in_the_reported_file(tmp_path: Path) -> None:
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    (tmp_path / "src" / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "src" / "pkg" / "shapes.py").write_text(
+        "import math\n\nif math.pi:\n    def circle_area(r):\n        return math.pi * r * r\n"
+    )
+    src = "from pkg import shapes\n\n\ndef test_it():\n    assert shapes.circle_aera(1)\n"
+    diag = Diagnostic(
+        "tests", "tests/test_shapes.py", 5,
+        "AttributeError: module 'pkg.shapes' has no attribute 'circle_aera'",
+    )  # fmt: skip
+    fixed = fix_with("python.misspelt_attribute", diag, src, tmp_path)
+    assert fixed == src.replace("circle_aera", "circle_area")
+
+
+def test_misspelt_attribute_of_a_stdlib_module_written_in_c_or_with_import_star(
+    tmp_path: Path,
+) -> None:
+    """`os.path` is posixpath, filled by `from genericpath import *`; `math` has no Python
+    source: both are already imported by mom, so their names are asked directly."""
+    cases = [
+        ("posixpath", "joinn", "os.path.joinn(a, b)\n", "os.path.join(a, b)\n"),
+        ("math", "sqtr", "math.sqtr(2)\n", "math.sqrt(2)\n"),
+    ]
+    for module, bad, src, want in cases:
+        diag = Diagnostic("tests", "m.py", 1, f"module '{module}' has no attribute '{bad}'")
+        assert fix_with("python.misspelt_attribute", diag, src, tmp_path) == want
+
+
+def test_module_attribute_refusals(tmp_path: Path) -> None:
+    """No edit when the module's names cannot all be known (`import *`), when the missing
+    name is a real submodule that was not imported, or when nothing is close."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("from pkg.core import *\n\n\ndef loads():\n    pass\n")
+    (pkg / "core.py").write_text("def lods():\n    pass\n")
+    (pkg / "utils.py").write_text("")
+    (pkg / "sub").mkdir()
+    (pkg / "sub" / "__init__.py").write_text("def util():\n    pass\n\n\ndef loads():\n    pass\n")
+    (pkg / "sub" / "utils.py").write_text("")
+
+    def attempt(module: str, bad: str, src: str) -> str | None:
+        diag = Diagnostic("tests", "m.py", 1, f"module '{module}' has no attribute '{bad}'")
+        return fix_with("python.misspelt_attribute", diag, src, tmp_path)
+
+    assert attempt("pkg", "lods", "pkg.lods()\n") is None  # `import *`: names unknown
+    assert attempt("pkg.sub", "utils", "pkg.sub.utils\n") is None  # a real submodule
+    assert attempt("pkg.sub", "zzzzz", "pkg.sub.zzzzz\n") is None  # nothing close
+    assert attempt("pkg.sub", "lods", "pkg.sub.lods()\n") == "pkg.sub.loads()\n"
+    assert attempt("pkg.nowhere", "lods", "pkg.nowhere.lods()\n") is None
+
+
 def test_distance_helpers() -> None:
     assert osa_distance("totl", "total") == 1
     assert osa_distance("ab", "ba") == 1
@@ -208,6 +294,20 @@ def test_a_missing_stdlib_import_goes_where_isort_keeps_it(tmp_path: Path) -> No
     assert fixed == src.replace("from typing", "from pathlib import Path\nfrom typing")
     first = fix_with("python.undefined_name", _f821("Path", 3), body, tmp_path)
     assert first == "from pathlib import Path\n" + body  # no stdlib imports: at the top
+
+
+def test_a_missing_import_follows_force_sort_within_sections(tmp_path: Path) -> None:
+    """hukkin/mdformat sorts `import x` and `from x import y` by module alone (isort's
+    `force_sort_within_sections`): `import itertools` went above `from collections.abc`,
+    and the project's isort pre-commit hook then rewrote the file on commit."""
+    head = (
+        "from __future__ import annotations\n\nfrom collections.abc import Iterable\n"
+        "import functools\nimport html.entities\nimport re\nfrom typing import Any\n\n"
+        "from mdformat import codepoints\n\n\n"
+    )
+    src = head + "def f(seq):\n    return itertools.groupby(seq)\n"
+    fixed = fix_with("python.undefined_name", _f821("itertools", 13), src, tmp_path)
+    assert fixed == src.replace("import re\n", "import itertools\nimport re\n")
 
 
 def test_a_misspelt_name_in_a_from_import_is_corrected_in_place(tmp_path: Path) -> None:

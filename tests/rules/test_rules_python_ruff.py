@@ -41,6 +41,21 @@ def test_unsafe_fix_is_a_strict_rule(tmp_path: Path) -> None:
     assert strict == {"python.ruff_unsafe_fix"}
 
 
+def test_unsafe_fix_never_deletes_a_call_the_user_wrote(tmp_path: Path) -> None:
+    """sloria/environs: with `select = ["ALL"]`, T201's unsafe fix removed the `print()` of
+    the user's untracked scratch script (no test covers it, so every check passed), then
+    its import, now unused, went too: the file was left empty."""
+    config = '[project]\nname = "p"\n[tool.ruff.lint]\nselect = ["T201", "F841"]\n'
+    scratch = 'import os\n\nprint(os.environ.get("HOME"))\n'
+    repo = make_repo(tmp_path / "r", {"pyproject.toml": config, "try_env.py": scratch})
+    diag = Diagnostic("lint", "try_env.py", 3, "`print` found", column=1, code="T201")
+    assert fix_with("python.ruff_unsafe_fix", diag, scratch, repo) is None
+    # An unsafe fix that keeps the call (F841 drops only `x = `) is still proposed.
+    unused = "def f():\n    x = g()\n"
+    diag = Diagnostic("lint", "try_env.py", 2, "Local variable `x` unused", column=5, code="F841")
+    assert fix_with("python.ruff_unsafe_fix", diag, unused, repo) == "def f():\n    g()\n"
+
+
 UGLY = "x = [1,2,\n  3]\n"
 
 

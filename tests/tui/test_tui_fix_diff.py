@@ -46,4 +46,14 @@ async def test_fix_shows_the_rule_fix_diff_and_the_final_status(
         assert step.status == "passed" and step.tier == "rules" and step.record_id
         assert "-    return totl" in panel.diff_text and "+    return total" in panel.diff_text
         assert "no validated change" not in str(panel.body.render())
+        await pilot.press("r")  # fix-build holds nothing: say so, and how to revert
+        await pilot.pause()
+        assert "its change was applied, not held (/fix holds none); /undo" in log_text(app)
+        await submit(pilot, "/ask what does add do?")  # a paid call: a second ledger line
+        await finish(pilot)
+        await submit(pilot, "/cost")
+        await finish(pilot)
+        rows = [ln for ln in log_text(app).splitlines() if " calls  " in ln]
+        assert any("python.undefined_name" in r for r in rows) and len(rows) >= 2, rows
+        assert len({r.index(" calls  ") for r in rows}) == 1, rows  # columns line up
     assert (repo / "calc/ops.py").read_text() == OPS

@@ -4,6 +4,8 @@ replaced by a recorder so the test process keeps its own stdio."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,7 +49,8 @@ async def test_hangup_mid_run_finishes_the_run_records_it_and_exits(
     again = app_for(project, paid.config, load_status=False)
     async with again.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: "finished while detached: /run" in log_text(again))
-        assert "1 change(s) left applied; /undo reverts" in log_text(again)
+        # which files, not only how many (the record names them)
+        assert "1 change(s) left applied (calc/ops.py); /undo reverts" in log_text(again)
     assert not (project / ".mom" / "detached.json").exists()
 
 
@@ -59,3 +62,39 @@ async def test_hangup_while_idle_just_exits(project: Path, paid: Paid) -> None:
         await until(pilot, lambda: not app.is_running, timeout=30)
     assert app.return_code == 0
     assert not (project / ".mom" / "detached.json").exists()
+
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from mom_cli.edits.lock import RepoLock
+from mom_cli.service import detached
+repo = Path(sys.argv[1])
+with RepoLock(repo, "run"):
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+time.sleep(0.5)  # the record comes just after the lock is released, as in the session
+detached.record(repo, "run", 0, "passed: 1 calls", [])
+"""
+
+
+async def test_a_session_opened_while_a_detached_run_finishes_says_so_then_shows_it(
+    project: Path, paid: Paid
+) -> None:
+    """The session used to say nothing: the first /undo met a bare lock error, and the
+    detached run's record waited for yet another session."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(project), "3"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        app = app_for(project, paid.config, load_status=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: "another mom process is working here" in log_text(app))
+            assert f"pid {holder.pid}, `mom run`" in log_text(app)
+            await until(pilot, lambda: "finished while detached: /run" in log_text(app), 30)
+            assert "passed: 1 calls" in log_text(app)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not (project / ".mom" / "detached.json").exists()  # shown once, set aside

@@ -13,6 +13,7 @@ from tui_project import (
     GOOD_EDIT,
     GOOD_OPS,
     MORE_EDIT,
+    OPS,
     REQUEST,
     REQUEST2,
     USER_EDIT,
@@ -72,6 +73,80 @@ async def test_request_escalates_then_accept_one_change_and_reject_another(
     assert app.return_code in (None, 0)
 
 
+async def test_a_new_run_waits_until_the_held_changes_are_decided(
+    project: Path, paid: Paid
+) -> None:
+    """A second run used to reset the plan panel: the first run's held change vanished
+    from it (no a/r any more, the held count said 1 of 2) while it stayed on disk."""
+    paid.openai.script(Reply(content=GOOD_EDIT))
+    app = app_for(project, paid.config)
+    async with app.run_test(size=SIZE) as pilot:
+        await submit(pilot, REQUEST)
+        assert await finish(pilot) == 0, log_text(app)
+        assert app.state.steps["t1"].review == "held"
+        calls = len(paid.openai.chat_requests)
+
+        paid.openai.script(Reply(content=MORE_EDIT))
+        await submit(pilot, REQUEST2)
+        await pilot.pause(0.2)
+        assert "1 change(s) still held for review" in log_text(app)
+        assert app.busy == 0 and len(paid.openai.chat_requests) == calls
+        assert app.state.steps["t1"].review == "held"  # still in the panel, decidable
+        assert (project / "calc/more.py").read_text() == MORE
+
+        await pilot.press("f2", "A")  # accept all: the next request runs
+        await submit(pilot, REQUEST2)
+        assert await finish(pilot) == 0, log_text(app)
+        assert app.state.steps["t1"].files == ("calc/more.py",)
+    assert (project / "calc/ops.py").read_text() == GOOD_OPS
+    assert (project / "NOTES.md").read_bytes() == USER_EDIT
+
+
+async def test_quit_with_held_changes_asks_and_says_they_stay_applied(
+    project: Path, paid: Paid
+) -> None:
+    """Ctrl+Q used to exit at once, with no word that the held change stays on disk."""
+    paid.openai.script(Reply(content=GOOD_EDIT))
+    app = app_for(project, paid.config)
+    async with app.run_test(size=SIZE) as pilot:
+        await submit(pilot, REQUEST)
+        assert await finish(pilot) == 0, log_text(app)
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, ConfirmQuit)
+        assert "1 change(s) are still held" in app.screen.question
+        assert "leaves them applied" in app.screen.question
+        await pilot.press("n")  # stay
+        assert app.is_running and not isinstance(app.screen, ConfirmQuit)
+        await pilot.press("ctrl+q", "y")
+        await until(pilot, lambda: not app.is_running, timeout=30)
+    assert app.return_code == 0
+    assert (project / "calc/ops.py").read_text() == GOOD_OPS  # kept, as it said
+
+
+async def test_a_refused_reject_can_be_tried_again_after_the_user_undoes_their_edit(
+    project: Path, paid: Paid
+) -> None:
+    """A reject refused because the user edited the file since left the step "refused",
+    which a/r then ignored: the change could no longer be rejected from the session."""
+    paid.openai.script(Reply(content=GOOD_EDIT))
+    app = app_for(project, paid.config)
+    async with app.run_test(size=SIZE) as pilot:
+        await submit(pilot, REQUEST)
+        assert await finish(pilot) == 0, log_text(app)
+        ops = project / "calc/ops.py"
+        ops.write_text(GOOD_OPS + "# mine\n")  # the user edits the file mom changed
+        await pilot.press("f2", "r")
+        step = app.state.steps["t1"]
+        assert step.review == "refused" and ops.read_text() == GOOD_OPS + "# mine\n"
+        assert "your edits are kept: undo them and press r again" in log_text(app)
+        assert app.state.held == [step]  # still applied, still undecided
+        ops.write_text(GOOD_OPS)  # the user takes their line back out
+        await pilot.press("r")
+        assert step.review == "rejected"
+    assert (project / "calc/ops.py").read_text() == OPS
+    assert (project / "NOTES.md").read_bytes() == USER_EDIT
+
+
 async def test_cancel_mid_run_rolls_back_and_leaves_the_users_work(
     project: Path, paid: Paid
 ) -> None:
@@ -89,7 +164,10 @@ async def test_cancel_mid_run_rolls_back_and_leaves_the_users_work(
         assert app.busy == 1
         await pilot.press("ctrl+c")
         assert await finish(pilot) == 130, log_text(app)
-        assert "rolled back" in log_text(app)
+        # cancelled while validating: the edit was rolled back, and the count says so
+        # (it said "0 in-flight step(s) rolled back")
+        assert "t1: interrupted; its change was rolled back" in log_text(app)
+        assert "cancelled; 1 in-flight step(s) rolled back" in log_text(app)
     assert tree_state(project) == before
 
 
@@ -197,6 +275,8 @@ async def test_slash_commands_and_history(project: Path, paid: Paid) -> None:
         await submit(pilot, "/doctor")
         await finish(pilot)
         assert "haiku" in log_text(app) and "doctor: ok" in log_text(app)
+        # the same detail as `mom doctor`, not only tiers and missing tools
+        assert "sandbox network:" in log_text(app) and "protected paths:" in log_text(app)
         box = app.query_one("#request")
         await pilot.press("f3", "up")
         assert box.text == "/doctor"  # type: ignore[attr-defined]
@@ -211,3 +291,23 @@ async def test_terminal_too_small_says_so(
     app: MomApp = app_for(project, load_status=False)
     async with app.run_test(size=size):
         assert bool(app.query_one(TooSmall).display) is small
+
+
+async def test_a_new_run_starts_with_narrow_plan_columns(project: Path) -> None:
+    """Auto column widths only grow: a /fix step id kept the step column 30 wide."""
+    from mom_cli.events import TaskStarted
+
+    app = app_for(project, load_status=False)
+    async with app.run_test(size=SIZE) as pilot:
+        app.state.apply(TaskStarted("rules:src/cachetools/keys.py", "fix"))
+        app.plan.refresh_from(app.state)
+        await pilot.pause()
+        wide = app.plan.columns["step"].get_render_width(app.plan)  # type: ignore[index]
+        app.state.reset()
+        app.plan.clear()
+        app.state.apply(TaskStarted("t1", "a request"))
+        app.plan.refresh_from(app.state)
+        await pilot.pause()
+        narrow = app.plan.columns["step"].get_render_width(app.plan)  # type: ignore[index]
+        assert narrow < wide and narrow <= len("step") + 2, (wide, narrow)
+        assert app.plan.row_count == 1

@@ -111,3 +111,25 @@ def test_a_long_retrying_step_keeps_bounded_notes() -> None:
     row = state.steps["t1"]
     assert len(row.failures) == MAX_NOTES and len(row.escalations) == MAX_NOTES
     assert row.failures[-1].endswith("line 4999") and row.escalations[-1].endswith("reason 4999")
+
+
+def test_negative_savings_read_as_money() -> None:
+    """A failed paid call saves nothing: the bar showed "saved $-0.0028"."""
+    from mom_cli.service.info import Money
+    from mom_cli.tui.widgets.money_bar import MoneyBar
+
+    bar = MoneyBar("schedule")
+    bar.money = Money(0.0028, 5.0, 4.0, 5.0, -0.0028, "claude-sonnet-4-5", 1)
+    assert "saved -$0.0028 vs claude-sonnet-4-5" in str(bar.render_text())
+    bar.money = Money(0.0028, 5.0, 4.0, 5.0, 0.0092, "claude-sonnet-4-5", 2)
+    assert "saved $0.0092 vs" in str(bar.render_text())
+
+
+def test_cut_log_lines_end_in_an_ellipsis() -> None:
+    """A bare [:120] slice ended the log line mid-word, as if that were the message."""
+    state = SessionState()
+    reason = "The reply contained no edit blocks, so nothing was changed. " * 3
+    line = state.apply(AttemptFailed("t1", "local", "smollm2", reason))
+    assert line is not None and line.endswith("…") and len(line) < len(reason)
+    short = state.apply(AttemptFailed("t1", "local", "smollm2", "no edit blocks"))
+    assert short is not None and short.endswith("no edit blocks")

@@ -364,6 +364,32 @@ def test_doctests_failing_in_the_same_function_are_one_step(tmp_path: Path) -> N
     assert {t.name for t in step.trace.tests} == {"twice", "shout"}
 
 
+README_DOCTESTED = {
+    "pytest.ini": "[pytest]\naddopts = --doctest-glob=README.rst\n",
+    "calc.py": (
+        "class Result:\n    def __init__(self, fixed):\n        self.fixed = fixed\n\n"
+        "    def __repr__(self):\n        return '<Result %r>' % (self.fixed,)\n\n\n"
+        "def parse(text):\n    return Result(tuple(text.split()))\n"
+    ),
+    "README.rst": "calc\n====\n\n>>> from calc import *\n>>> parse('a b')\n<Result ('a', 'b')>\n",
+}
+
+
+def test_a_readme_doctest_is_traced_to_the_code_the_change_touched(tmp_path: Path) -> None:
+    """r1chardj0n3s/parse runs README.rst's examples (`--doctest-glob`): a change to
+    `Result.__repr__` failed one, and the step was README.rst itself, the test (where the
+    user had uncommitted edits), with nothing traced to the code."""
+    repo = init_repo(tmp_path / "calc", README_DOCTESTED)
+    broken = README_DOCTESTED["calc.py"].replace("'<Result %r>'", "'<Result fixed=%r>'")
+    commit_files(repo, {"calc.py": broken}, "repr: name the field")
+    diags = validate_project(repo, config=ValidationSection(), stages=["tests"]).diagnostics
+    assert [d.file for d in diags] == ["README.rst"], [d.to_dict() for d in diags]
+    changed = changed_lines(repo, find_base(repo))
+    [step] = plan_steps(diags, repo, project_files(repo), changed=changed)
+    assert step.file == "calc.py"
+    assert step.trace is not None and step.trace.targets[0].name == "Result.__repr__"
+
+
 NESTED = {  # composed() should be f(g(x)): compose's doctest gets a wrong value, and
     # shout_all's raises inside composed
     "pytest.ini": "[pytest]\naddopts = --doctest-modules\n",

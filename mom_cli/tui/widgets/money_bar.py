@@ -44,7 +44,7 @@ class MoneyBar(Static):
             text.append(" spend: …")
         else:
             text.append(f" today ${m.spent_today_usd:.4f} / ${m.daily_budget_usd:.2f}")
-            text.append(f" · saved ${m.savings_today_usd:.4f} vs {m.baseline_model or 'top tier'}")
+            text.append(f" · saved {usd(m.savings_today_usd)} vs {m.baseline_model or 'top tier'}")
             if m.level == "warn":
                 text.append(f"  ⚠ past warn ${m.warn_threshold_usd:.2f}", style="bold yellow")
             elif m.level == "stop":
@@ -59,3 +59,9 @@ class MoneyBar(Static):
 
     def why_not(self) -> list[str]:
         return [f"{t['tier']}: {t['reason']}" for t in self.tiers if not t.get("usable")]
+
+
+def usd(amount: float) -> str:
+    """-$0.0028, not $-0.0028: savings go negative when calls that failed validation
+    (paid for, saved nothing) outweigh the ones that answered."""
+    return f"{'-' if amount < 0 else ''}${abs(amount):.4f}"

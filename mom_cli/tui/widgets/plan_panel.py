@@ -8,7 +8,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
-from mom_cli.tui.state import SessionState, StepRow
+from mom_cli.tui.state import SessionState, StepRow, clip
 
 COLUMNS = ("step", "status", "tier", "model", "att", "tokens", "$", "s", "review / note")
 STATUS_STYLE = {
@@ -45,8 +45,12 @@ class PlanPanel(DataTable[Any]):
             self.add_column(name, key=name)
 
     def clear(self, columns: bool = False) -> PlanPanel:
+        """A new run starts with narrow columns: auto widths only ever grow, so a long
+        step id of the last run (`rules:src/pkg/module.py`) kept squeezing the note."""
         self._shown.clear()
-        super().clear(columns)
+        super().clear(columns=True)
+        for name in COLUMNS:
+            self.add_column(name, key=name)
         return self
 
     def refresh_from(self, state: SessionState) -> None:
@@ -75,9 +79,9 @@ class PlanPanel(DataTable[Any]):
             note = Text(row.review, REVIEW_STYLE.get(row.review, ""))
             note.append(f" {', '.join(row.files)}", style="")
         elif row.escalations:
-            note = Text(f"↑ {row.escalations[-1]}"[:80], "yellow")
+            note = Text(clip(f"↑ {row.escalations[-1]}", 80), "yellow")
         else:
-            note = Text(row.description[:60])
+            note = Text(clip(row.description, 60))
         return (
             row.task_id,
             status,
