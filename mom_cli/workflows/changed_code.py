@@ -28,6 +28,7 @@ _JS_IMPORT = re.compile(
     r"""(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(?\s*)['"](\.{1,2}(?:/[^'"]*)?)['"]"""
 )
 _JS_SUFFIXES = ("", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", "/index.js", "/index.ts")
+_TS_FOR_JS = {"js": ("ts", "tsx"), "mjs": ("mts",), "cjs": ("cts",), "jsx": ("tsx",)}
 _FUNCTION_KINDS = {"function", "method"}
 MAX_NAMED = 4
 
@@ -64,6 +65,10 @@ def js_imports(repo: Path, source: str) -> set[str]:
         if target is None:
             continue  # leaves the repository
         candidates = [(target + suffix).lstrip("/") for suffix in _JS_SUFFIXES]
+        # TypeScript's ESM convention: `import { x } from './x.js'` reads x.ts
+        stem, dot, ext = target.rpartition(".")
+        if dot and ext in _TS_FOR_JS:
+            candidates += [f"{stem}.{ts}".lstrip("/") for ts in _TS_FOR_JS[ext]]
         if (main := _package_main(repo, target)) is not None:
             candidates.insert(1, main)
         for rel in candidates:

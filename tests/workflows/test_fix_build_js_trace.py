@@ -85,6 +85,9 @@ def test_relative_imports_resolve_folders_and_package_main(tmp_path: Path) -> No
         "require('..'); import x from '../src'; require('../../outside');\n"
     )
     assert js_imports(tmp_path, "tests/a.js") == {"src/main.js", "src/index.ts"}
+    (tmp_path / "src/util.ts").write_text("")
+    (tmp_path / "tests/c.test.ts").write_text("import { u } from '../src/util.js';\n")
+    assert js_imports(tmp_path, "tests/c.test.ts") == {"src/util.ts"}  # TS's ESM convention
     (tmp_path / "src/package.json").write_text('{"main": "/etc/passwd"}')
     (tmp_path / "lib").symlink_to("/etc")
     (tmp_path / "tests/b.js").write_text("require('../src'); require('../lib/passwd');\n")
