@@ -66,16 +66,34 @@ def install_hook(repo: Path, *, force: bool = False, python: str | None = None) 
     hook = folder / "pre-commit"
     if (hook.exists() or hook.is_symlink()) and not is_ours(hook):
         if not force:
-            raise UsageError(
-                f"{hook} already exists and is not mom's; use --force to replace it "
-                f"(it will be kept as pre-commit{BACKUP_SUFFIX})"
-            )
+            raise UsageError(_foreign_hook(repo, folder, hook))
         os.replace(hook, folder / f"pre-commit{BACKUP_SUFFIX}")
     tmp = folder / ".pre-commit.mom-tmp"
     tmp.write_text(hook_script(python or sys.executable), encoding="utf-8")
     tmp.chmod(0o755)
     os.replace(tmp, hook)
     return hook
+
+
+def _foreign_hook(repo: Path, folder: Path, hook: Path) -> str:
+    """Why mom will not write its hook. A hooks folder inside the work tree is the
+    project's own (core.hooksPath = .husky: husky, lefthook), its pre-commit a file in
+    the repository: the useful advice is to call mom from it, not to replace it."""
+    try:
+        inside = folder.resolve().relative_to(repo.resolve()).as_posix()
+    except ValueError:
+        inside = ""
+    if inside and not inside.startswith(".git/") and inside != ".git":
+        return (
+            f"{hook} is the project's own pre-commit hook (core.hooksPath = {inside}, "
+            "as husky sets it), not mom's: add the line `mom validate --staged` to it to "
+            "run mom's checks there too. --force would replace that file in your work tree "
+            f"(kept as pre-commit{BACKUP_SUFFIX})"
+        )
+    return (
+        f"{hook} already exists and is not mom's; use --force to replace it "
+        f"(it will be kept as pre-commit{BACKUP_SUFFIX})"
+    )
 
 
 def uninstall_hook(repo: Path, *, force: bool = False) -> tuple[Path, bool]:

@@ -23,6 +23,7 @@ TOOLS: tuple[tuple[str, str], ...] = (
     ("rustc", "Rust syntax"),
     ("clippy", "Rust lint"),
     ("node", "JavaScript syntax/tests"),
+    ("npm", "JavaScript tests (npm test)"),
     ("tsc", "TypeScript build"),
     ("eslint", "JavaScript lint"),
     ("go", "Go build/test"),
@@ -33,7 +34,12 @@ TOOLS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _tool_present(name: str) -> bool:
+def _tool_present(name: str, root: Path | None = None) -> bool:
+    """On PATH or beside mom; eslint and tsc also in the project's node_modules/.bin,
+    where the validator finds them (commander.js: "tools missing: tsc, eslint" while
+    `mom validate` ran both from there)."""
+    if root is not None and (root / "node_modules" / ".bin" / name).is_file():
+        return True
     if name == "clippy":
         if _which("cargo-clippy"):
             return True
@@ -124,7 +130,7 @@ def doctor_report(root: Path, cfg: MomConfig) -> dict[str, Any]:
     pool = ProviderPool(cfg, Ledger())  # the ledger only answers quota questions here
     models = _models_report(pool)
     tiers = _tiers_report(cfg, models)
-    present = [name for name, _ in TOOLS if _tool_present(name)]
+    present = [name for name, _ in TOOLS if _tool_present(name, root)]
     return {
         "ok": any(t["usable"] for t in tiers if t["tier"] != RULES_TIER),
         "tiers": tiers,

@@ -29,11 +29,20 @@ _FRAME = re.compile(
     r"^\s*(?:at (?:.*?\()?|❯ )(?:file://)?(?P<file>/[^\s():]+|[\w.@-][^\s():]*\.[cm]?[jt]sx?)"
     r":(?P<line>\d+):\d+\)?(?:\s*\{)?\s*$"
 )
+# node's own frames ("at wrapSafe (node:internal/modules/cjs/loader:1464:18)"): part of
+# the stack, never a project file (they were read as the failure's message).
+_NODE_FRAME = re.compile(r"^\s*at (?:.*?\()?node:[\w/.-]+:\d+:\d+\)?\s*$")
+# node's banner above an uncaught error: "/abs/index.js:51", the source line and a caret.
+# For a SyntaxError in a module a test requires it is the only place naming the broken
+# file; the stack starts at the require in the test.
+_BANNER = re.compile(
+    r"^(?:file://)?(?P<file>/[^\s():]+|[\w.@-][^\s():]*\.[cm]?[jt]sx?):(?P<line>\d+)$"
+)
 # The failure's headline, strongest first: a runner's header (uvu's FAIL, jest's ●, TAP,
 # mocha's "1) "), then an exception line ("AssertionError [ERR_ASSERTION]: …"), then marks.
 _HEADLINES = (
     re.compile(r"^(?:FAIL\b|●|not ok\b|\d+\) )"),
-    re.compile(r"^\w*(?:Error|Exception)\b[^(]*:"),
+    re.compile(r"^(?:Uncaught )?\w*(?:Error|Exception)\b[^(]*:"),  # mocha: "Uncaught …"
     re.compile(r"✘|✕|✖|\bexpected\b", re.IGNORECASE),
 )
 MAX_FAILURES = 20
@@ -60,6 +69,9 @@ def parse_js_stack(text: str, root: Path, tool: str = "npm") -> list[Diagnostic]
     in_stack = done = False
     base = root.resolve()
     for raw in _ANSI.sub("", text).splitlines():
+        if _NODE_FRAME.match(raw):
+            in_stack = True
+            continue
         frame = _FRAME.match(raw)
         if frame is None:
             if in_stack:
@@ -75,11 +87,10 @@ def parse_js_stack(text: str, root: Path, tool: str = "npm") -> list[Diagnostic]
             continue
         done = True
         name = test_name(recent, header)
-        out.append(
-            Diagnostic(
-                "tests", rel, int(frame.group("line")), _headline(recent), "error", 0, name, tool
-            )
-        )
+        rel, line = _banner(recent, base) or (rel, int(frame.group("line")))
+        found = Diagnostic("tests", rel, line, _headline(recent), "error", 0, name, tool)
+        if found not in out:  # jest repeats every failure in its closing summary
+            out.append(found)
         if len(out) >= MAX_FAILURES:
             break
     return out
@@ -118,8 +129,27 @@ def _project_file(name: str, root: Path) -> str | None:
     return None if "node_modules" in rel.split("/") else rel
 
 
+def _banner(report: list[str], root: Path) -> tuple[str, int] | None:
+    """Where node's banner says an uncaught error was thrown, in a project file."""
+    for line in reversed(report):
+        if (found := _BANNER.match(line)) and (rel := _project_file(found["file"], root)):
+            return rel, int(found["line"])
+    return None
+
+
 def _headline(lines: list[str]) -> str:
-    for pattern in _HEADLINES:
+    """The runner's header nearest the stack, or the exception line after it when there
+    is one: mocha lists "1) should inflate JSON cookies" in its spec listing long before
+    its summary's "1) suite / test:" and "Error: expected …" (expressjs/cookie-parser)."""
+    headers = [
+        i for i, ln in enumerate(lines) if _HEADLINES[0].search(ln) and not _FILE_HEADER.match(ln)
+    ]
+    if headers:
+        start = headers[-1]
+        after = range(start, len(lines))
+        at = next((i for i in after if _HEADLINES[1].search(lines[i])), start)
+        return " ".join(lines[at : at + 2])[:300]
+    for pattern in _HEADLINES[1:]:
         for i, line in enumerate(lines):
             if pattern.search(line) and not _FILE_HEADER.match(line):
                 return " ".join(lines[i : i + 2])[:300]

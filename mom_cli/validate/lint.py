@@ -6,6 +6,7 @@ findings are warnings. `validation.ignore_lint_codes` drops codes (prefix match)
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -289,6 +290,10 @@ def _eslint(ctx: StageContext) -> Outcome:
     if eslint is None:
         return None
     result = run_command(eslint.command("-f", "json", *files), ctx.root, timeout=ctx.timeout)
+    if result.returncode not in (0, 1) or result.timed_out:
+        # exit 2 is eslint's "could not lint" (a config it cannot load, a crash): its
+        # empty stdout parsed as no findings, so a broken linter read as "lint passed"
+        return eslint, result, [_eslint_crash(result)]
     found = []
     try:
         reports = json.loads(result.stdout or "[]")
@@ -309,6 +314,21 @@ def _eslint(ctx: StageContext) -> Outcome:
                 )
             )
     return eslint, result, found
+
+
+_ERROR_LINE = re.compile(r"^\w*Error\b[^(]*:")
+
+
+def _eslint_crash(result: CommandResult) -> Diagnostic:
+    """eslint could not lint: its error line ("SyntaxError: Cannot use import statement
+    outside a module") says why, where the generic last line was a stack frame."""
+    if result.timed_out:
+        return failure_diagnostic("lint", result, "eslint")
+    lines = [ln.strip() for ln in result.stderr.splitlines() or result.output.splitlines()]
+    lines = [ln for ln in lines if ln]
+    why = next((ln for ln in lines if _ERROR_LINE.match(ln)), lines[0] if lines else "no output")
+    message = f"eslint could not run (exit code {result.returncode}): {why}"
+    return Diagnostic("lint", "", 0, message[:500], "error", 0, "", "eslint")
 
 
 def _has_eslint_config(root: Path) -> bool:

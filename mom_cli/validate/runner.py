@@ -225,6 +225,10 @@ def ruff_tool(repo: Path, configured: str = "") -> Tool:
 def failure_diagnostic(stage: str, result: CommandResult, tool: str) -> Diagnostic:
     """One diagnostic for a failed command whose output matched no known format."""
     lines = [ln for ln in result.output.splitlines() if ln.strip()]
-    prefix = "timed out" if result.timed_out else f"exit code {result.returncode}"
+    prefix = (
+        f"timed out after {result.seconds:.0f} s"
+        if result.timed_out
+        else f"exit code {result.returncode}"
+    )
     tail = lines[-1] if lines else "no output"
     return Diagnostic(stage, "", 0, f"{prefix}: {tail}"[:500], "error", 0, "", tool)

@@ -248,7 +248,11 @@ def _parse_any(text: str, root: Path) -> list[Diagnostic]:
 def _finish(
     tool: Tool, result: CommandResult, diags: list[Diagnostic], started: float
 ) -> StageResult:
-    if result.returncode != 0 and not any(d.severity == "error" for d in diags):
+    if result.timed_out or (
+        result.returncode != 0 and not any(d.severity == "error" for d in diags)
+    ):
+        # a suite that hangs after its first failures (mocha without --exit, a server left
+        # open) is killed at the timeout: say so, beside whatever failures it printed
         diags = [*diags, failure_diagnostic("tests", result, tool.describe())]
     return StageResult(
         "tests",

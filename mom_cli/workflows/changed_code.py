@@ -13,6 +13,7 @@ change's other sources of that language follow. Nothing is run; only files are r
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
@@ -21,10 +22,13 @@ from mom_cli.validate.detect import language_of
 
 Changed = Mapping[str, "set[int] | None"]  # file → lines changed since the base (None: all)
 _TEST_PART = re.compile(r"(^|/)(tests?|__tests__|spec)/|[._-](test|spec)\.[^/]*$")
+# relative specifiers only, including a bare "." / ".." (`require('..')`: the package
+# root, as expressjs/cookie-parser's and commander.js's tests load themselves)
 _JS_IMPORT = re.compile(
-    r"""(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(?\s*)['"](\.{1,2}/[^'"]+)['"]"""
+    r"""(?:\bfrom\s*|\brequire\s*\(\s*|\bimport\s*\(?\s*)['"](\.{1,2}(?:/[^'"]*)?)['"]"""
 )
 _JS_SUFFIXES = ("", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", "/index.js", "/index.ts")
+_TS_FOR_JS = {"js": ("ts", "tsx"), "mjs": ("mts",), "cjs": ("cts",), "jsx": ("tsx",)}
 _FUNCTION_KINDS = {"function", "method"}
 MAX_NAMED = 4
 
@@ -38,7 +42,7 @@ def exercised(repo: Path, test_file: str, candidates: Sequence[str]) -> list[str
     language = language_of(test_file)
     wanted: set[str] = set()
     if language in ("javascript", "typescript", "tsx"):
-        wanted = _js_imports(repo, test_file)
+        wanted = js_imports(repo, test_file)
     elif language == "go":
         folder = str(PurePosixPath(test_file).parent)
         wanted = {c for c in candidates if str(PurePosixPath(c).parent) == folder}
@@ -47,20 +51,64 @@ def exercised(repo: Path, test_file: str, candidates: Sequence[str]) -> list[str
     return [c for c in candidates if c in wanted]
 
 
-def _js_imports(repo: Path, test_file: str) -> set[str]:
+def js_imports(repo: Path, source: str) -> set[str]:
+    """The project files `source` imports by a relative specifier: a file, a folder's
+    index, or a folder's package.json `main`."""
     try:
-        text = (repo / test_file).read_text(encoding="utf-8", errors="replace")
+        text = (repo / source).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return set()
-    base = PurePosixPath(test_file).parent
+    base = PurePosixPath(source).parent
     found = set()
     for spec in _JS_IMPORT.findall(text):
-        for suffix in _JS_SUFFIXES:
-            rel = _normal(base / (spec + suffix))
-            if rel and (repo / rel).is_file():
+        target = _folder_or_file(base / spec)
+        if target is None:
+            continue  # leaves the repository
+        candidates = [(target + suffix).lstrip("/") for suffix in _JS_SUFFIXES]
+        # TypeScript's ESM convention: `import { x } from './x.js'` reads x.ts
+        stem, dot, ext = target.rpartition(".")
+        if dot and ext in _TS_FOR_JS:
+            candidates += [f"{stem}.{ts}".lstrip("/") for ts in _TS_FOR_JS[ext]]
+        if (main := _package_main(repo, target)) is not None:
+            candidates.insert(1, main)
+        for rel in candidates:
+            if rel and (repo / rel).is_file() and _inside(repo, rel):
                 found.add(rel)
                 break
     return found
+
+
+def _inside(repo: Path, rel: str) -> bool:
+    """Not through a symlink out of the repository (its files are untrusted)."""
+    try:
+        return (repo / rel).resolve().is_relative_to(repo.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+def _folder_or_file(path: PurePosixPath) -> str | None:
+    """`test/..` → "" (the repository's root), `a/./b` → `a/b`; None when it leaves."""
+    parts: list[str] = []
+    for part in path.parts:
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _package_main(repo: Path, folder: str) -> str | None:
+    """A folder's package.json `main`, relative to the repository."""
+    try:
+        data = json.loads((repo / folder / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    main = data.get("main") if isinstance(data, dict) else None
+    if not isinstance(main, str) or not main or main.startswith("/"):
+        return None
+    return _normal(PurePosixPath(folder or ".") / main) or None
 
 
 def _normal(path: PurePosixPath) -> str:

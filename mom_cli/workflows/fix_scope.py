@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from mom_cli.validate.bail import bail_reason
 from mom_cli.validate.detect import language_of
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.failure_keys import BASE_FAILING_NOTE, failure_key
@@ -154,7 +155,24 @@ class Scope:
                 debt.append(d)
             out.append(d)
         self.debt = debt
-        return out
+        return out + self._hidden_by_bail(out)
+
+    def _hidden_by_bail(self, diags: Sequence[Diagnostic]) -> list[Diagnostic]:
+        """A run that stops at its first failure, when every failure it showed was there at
+        the base: the tests after it did not run, so the change is not checked (bail)."""
+        tests = [d for d in diags if d.stage == "tests" and d.tool == "npm"]
+        if not tests or any(d.severity == "error" for d in tests):
+            return []
+        if not any(d.message.endswith(BASE_FAILING_NOTE) for d in tests):
+            return []
+        why = bail_reason(self.repo)
+        if not why:
+            return []
+        message = (
+            f"tests after the first failure did not run ({why}), and it fails at the "
+            "base too: this change is unchecked"
+        )
+        return [Diagnostic("tests", "", 0, message, "error", 0, "", "npm")]
 
     def _out_of_scope(
         self, d: Diagnostic, changed: dict[str, set[int] | None], budget: Counter[Key]

@@ -13,8 +13,10 @@ the project code it implicates, in order of evidence:
 
 Failures that raised in the same function form one step (the same broken function fails
 twenty tests: that is one fix, not twenty; see trace_groups), and the step's edit scope
-is those sources plus the failing tests. Python only; anything else keeps the per-file
-steps, led by what the change touched in the files the test exercises (changed_code).
+is those sources plus the failing tests. A JavaScript/TypeScript test is traced to the
+functions the change touched in the sources it reaches (js_trace); anything else keeps the
+per-file steps, led by what the change touched in the files the test exercises
+(changed_code).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.doctest_failure import parse_doctest_failure
 from mom_cli.validate.pyimports import dotted_name, is_test_file
 from mom_cli.workflows.doctest_trace import doctest_examples_code, doctest_frames, doctest_owner
+from mom_cli.workflows.js_trace import is_js_test_failure, trace_js_failure
 from mom_cli.workflows.trace_groups import MAX_TARGETS, group_traces
 from mom_cli.workflows.trace_targets import Span, Trace
 
@@ -472,6 +475,8 @@ def trace_test_failures(
         trace = (
             trace_failure(d, src, repo, hint, changed)
             if is_py_test and d.severity == "error"
+            else trace_js_failure(repo, d, changed)
+            if changed and is_js_test_failure(d)
             else None
         )
         if trace is not None and trace.targets:

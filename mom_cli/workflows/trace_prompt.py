@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mom_cli.edits.parse import EDIT_FORMAT_PROMPT
+from mom_cli.validate.detect import language_of
 from mom_cli.workflows.test_trace import def_span, definitions
 from mom_cli.workflows.trace_targets import Span, Trace
 
@@ -66,7 +67,8 @@ def _block(repo: Path, span: Span, limit: int, focus: Sequence[int] = ()) -> str
         end = min(end, start + limit - 1)
     body = "\n".join(lines[start - 1 : end])
     what = f"{span.name} (lines {start}-{end})" if span.name else f"lines {start}-{end}"
-    return f"{span.file}, {what}:\n```python\n{body}\n```"
+    fence = language_of(span.file) or ""
+    return f"{span.file}, {what}:\n```{fence}\n{body}\n```"
 
 
 def build_trace_prompt(

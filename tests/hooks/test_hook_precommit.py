@@ -96,3 +96,18 @@ def test_pre_commit_framework_manifest() -> None:
     manifest = Path(__file__).resolve().parents[2] / ".pre-commit-hooks.yaml"
     text = manifest.read_text()
     assert "id: mom-validate" in text and "mom_cli.hooks.precommit" in text
+
+
+def test_a_husky_hook_gets_advice_not_a_replacement(
+    make_repo: Callable[..., Path], run_git: Callable[..., str]
+) -> None:
+    """core.hooksPath = .husky: the pre-commit there is a tracked project file. The refusal
+    said only "use --force to replace it"; it now says how to run mom from it."""
+    r = make_repo({"a.py": "x = 1\n", ".husky/pre-commit": "#!/bin/sh\nnpx lint-staged\n"})
+    run_git(r, "config", "core.hooksPath", ".husky")
+    with pytest.raises(UsageError) as refused:
+        install_hook(r)
+    assert "core.hooksPath = .husky" in str(refused.value)
+    assert "add the line `mom validate --staged` to it" in str(refused.value)
+    assert (r / ".husky/pre-commit").read_text() == "#!/bin/sh\nnpx lint-staged\n"
+    assert run_git(r, "status", "--porcelain") == ""

@@ -169,3 +169,18 @@ def test_ask_default_tier_is_the_first_usable_one(
     doc = json.loads(result.stdout)
     assert doc["tier"] == "groq" and doc["escalations"] == []  # local skipped, not "escalated"
     assert "escalated" not in result.output
+
+
+def test_doctor_finds_the_projects_own_node_tools(tmp_path: Path) -> None:
+    """eslint and tsc installed by `npm install` live in node_modules/.bin, where the
+    validator runs them from; doctor listed them as missing."""
+    from mom_cli.config import MomConfig
+    from mom_cli.service.doctor import doctor_report
+
+    tool = tmp_path / "node_modules" / ".bin" / "eslint"
+    tool.parent.mkdir(parents=True)
+    tool.write_text("#!/bin/sh\nexit 0\n")
+    tool.chmod(0o755)
+    report = doctor_report(tmp_path, MomConfig())
+    assert "eslint" in report["tools"]["present"]
+    assert "eslint" not in report["tools"]["missing"]

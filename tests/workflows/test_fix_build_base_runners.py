@@ -157,8 +157,8 @@ def test_only_the_node_test_the_change_broke_is_a_fix_step(
     assert _tests_left(doc) == {"adds": False}
     steps = _step_text(doc)
     assert "adds" in steps and "doubles" not in steps
-    # node's TAP names the test's file: the step is on it, with the changed source beside
-    assert [s["file"] for s in doc["steps"]] == ["test/lib.test.js"]
+    # node's TAP names the test's file; the step is on the changed source it requires
+    assert [s["file"] for s in doc["steps"]] == ["lib.js"]
     assert (repo / "lib.js").read_text() == mine
 
 
@@ -184,3 +184,23 @@ def test_a_run_that_names_no_test_is_compared_honestly(
     assert doc["head_baseline"]["note"].startswith("could not tell which tests")
     [failure] = doc["scope"]["tests_failing_at_base"]
     assert "AssertionError" in failure  # what the output said, as it names no test
+
+
+@needs_node
+def test_a_bailing_run_whose_only_failure_is_at_the_base_is_not_a_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """expressjs/cookie-parser runs `mocha --bail`: a test failing at the base stops the
+    run before the tests the change broke (here `add`, asserted after it). fix-build said
+    "tests pass apart from 1 already failing at the base" and exited 0."""
+    script = "node test.js --bail"  # stands in for mocha --bail: stops at the first failure
+    bailing = json.dumps({"name": "t", "version": "1.0.0", "scripts": {"test": script}})
+    files = {"package.json": bailing, "lib.js": JS_LIB, "test.js": PLAIN_TEST}
+    repo = _project(tmp_path, monkeypatch, files)
+    broken = JS_LIB.replace("  return a + b;", "  return a - b;")
+    (repo / "lib.js").write_text(broken)
+    code, doc = _fix_build(repo, monkeypatch)
+    assert code == 1 and not doc["passed"]
+    [hidden] = [d for d in doc["remaining"] if d["severity"] == "error"]
+    assert hidden["message"].startswith("tests after the first failure did not run (--bail")
+    assert (repo / "lib.js").read_text() == broken

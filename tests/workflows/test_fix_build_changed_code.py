@@ -19,6 +19,7 @@ from mom_cli.workflows.changed_code import changed_focus, exercised
 from mom_cli.workflows.fix_scope import changed_lines, find_base
 from mom_cli.workflows.fix_steps import plan_steps
 from mom_cli.workflows.model_step import build_prompt
+from mom_cli.workflows.trace_targets import Span
 
 PADDING = "".join(
     f"function helper{i}(x) {{\n  // keeps the file long: {'x' * 60}\n  return x + {i};\n}}\n\n"
@@ -54,14 +55,40 @@ def test_a_node_test_step_leads_with_the_changed_function(tmp_path: Path) -> Non
     diags = _parse_any(out, repo)
     changed = changed_lines(repo, find_base(repo))
     [step] = plan_steps(diags, repo, project_files(repo), use_index=False, changed=changed)
-    assert step.file == "test/lib.test.js"
-    # the source the test requires comes first, though another changed file sorts before it
-    assert step.context_files == ["src/lib.js", "src/a_other.js"]
+    # traced (js_trace): the changed function the test reaches, not the other changed file
+    assert step.file == "src/lib.js"
+    assert step.context_files == ["test/lib.test.js"]
     add_line = LIB.splitlines().index("function add(a, b) {") + 1
-    assert step.changed_notes[0] == f"src/lib.js: add (lines {add_line}-{add_line + 2})"
+    assert step.trace is not None
+    assert step.trace.targets == [Span("src/lib.js", "add", add_line, add_line + 2)]
     prompt = build_prompt(step, repo)
-    assert "The recent change touched (the likely cause):" in prompt
     assert "return a - b;" in prompt  # the changed line, ~3,800 characters into its file
+    assert "function unrelated" not in prompt and "helper0" not in prompt
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_a_node_test_step_without_a_reachable_change_leads_with_the_changed_code(
+    tmp_path: Path,
+) -> None:
+    """The change is in a file the test does not require: no trace, the test file's step
+    shows what the change touched (changed_code)."""
+    files = {"src/lib.js": LIB, "src/a_other.js": OTHER, "test/lib.test.js": TEST}
+    repo = _repo(tmp_path, files)
+    (repo / "src/a_other.js").write_text(OTHER.replace("return 1;", "return 2;"))
+    (repo / "test/lib.test.js").write_text(TEST.replace("5);", "6);"))
+    out = subprocess.run(
+        ["node", "--test", "--test-reporter=tap"], cwd=repo, capture_output=True, text=True
+    ).stdout
+    changed = changed_lines(repo, find_base(repo))
+    diags = _parse_any(out, repo)
+    [step] = plan_steps(diags, repo, project_files(repo), use_index=False, changed=changed)
+    assert step.file == "test/lib.test.js" and step.trace is None
+    assert step.context_files == ["src/a_other.js"]
+    assert step.changed_notes == [
+        "test/lib.test.js: lines 6",
+        "src/a_other.js: unrelated (lines 1-3)",
+    ]
+    assert "The recent change touched (the likely cause):" in build_prompt(step, repo)
 
 
 @pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")

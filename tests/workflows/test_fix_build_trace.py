@@ -272,8 +272,8 @@ def test_an_untraced_failing_test_step_shows_the_changed_source_of_its_language(
     tmp_path: Path,
 ) -> None:
     """lukeed/kleur's shape: a regression in index.mjs fails test/index.js; the tracer
-    reads Python only, so the step was the test file alone, the file a model should not
-    rewrite to make the test pass."""
+    read Python only, so the step was the test file alone, the file a model should not
+    rewrite to make the test pass. js_trace now leads with the changed source."""
     repo = init_repo(
         tmp_path / "js",
         {
@@ -296,7 +296,7 @@ def test_an_untraced_failing_test_step_shows_the_changed_source_of_its_language(
     assert [d.file for d in failing] == ["test/a.js"], [d.to_dict() for d in diags]
     changed = changed_lines(repo, find_base(repo))
     [step] = plan_steps(failing, repo, project_files(repo), changed=changed)
-    assert step.file == "test/a.js" and step.context_files == ["index.mjs"]
+    assert step.file == "index.mjs" and step.context_files == ["test/a.js"]
     assert "(a, b) => a - b" in build_prompt(step, repo)
 
 
