@@ -31,10 +31,11 @@ from mom_cli.tui import hangup
 from mom_cli.tui.bridge import EventPump
 from mom_cli.tui.commands import EDITING, Command, parse
 from mom_cli.tui.messages import Output, Submitted, WorkDone
+from mom_cli.tui.review_text import held_on_quit, held_refusal, not_held
 from mom_cli.tui.screens.budget_screen import BudgetStopScreen
 from mom_cli.tui.screens.confirm_quit import ConfirmQuit
 from mom_cli.tui.screens.error_screen import ErrorScreen
-from mom_cli.tui.state import UNDECIDED, SessionState, StepRow
+from mom_cli.tui.state import UNDECIDED, SessionState
 from mom_cli.tui.widgets.checklist import Checklist
 from mom_cli.tui.widgets.diff_panel import DiffPanel
 from mom_cli.tui.widgets.event_log import EventLog
@@ -545,37 +546,6 @@ class MomApp(App[None]):
     def _quit_held(self, yes: bool | None) -> None:
         if yes:
             self.exit(return_code=0)
-
-
-def held_refusal(count: int, command: str) -> str:
-    """Why a new run must wait: it would drop the held changes from the plan panel (no
-    a/r for them any more) and might edit the same files, after which a reject is refused."""
-    what = "request" if command == "run" else f"/{command}"
-    return (
-        f"✗ {count} change(s) still held for review: decide first (F2, then a/r, or A/R), "
-        f"or /undo them, then send the {what} again"
-    )
-
-
-def not_held(row: StepRow | None) -> str:
-    """Why a/r did nothing, for the selected step: a bare "no held change" read as if the
-    step's change were gone when /fix had simply applied it (fix-build holds nothing)."""
-    if row is None:
-        return "no change is held for review"
-    if row.review:
-        return f"{row.task_id}: already {row.review}"
-    if row.record_id:
-        return f"{row.task_id}: its change was applied, not held (/fix holds none); /undo reverts"
-    return f"{row.task_id}: no change to accept or reject"
-
-
-def held_on_quit(count: int) -> tuple[str, str]:
-    """Quitting is a decision too: say that held changes stay applied, and how to revert."""
-    return (
-        f"{count} change(s) are still held for review. Quitting leaves them applied "
-        "(/undo here or `mom undo` later reverts the run). Quit?",
-        "y: quit and keep them · n: stay and review (F2, a/r)",
-    )
 
 
 def _hint(problem: str) -> str:
