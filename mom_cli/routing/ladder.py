@@ -15,7 +15,8 @@ outcome, and for errors from the error's `action` (mom_cli.errors):
 With `retry_free_when_stuck`, a check that failed on a $0 attempt with no higher rung
 left (nothing above is usable here, e.g. no API key) is retried on the same rung with the
 failure fed back: it costs nothing, and a small model's sampled replies differ from try
-to try. A paid attempt never gets an extra same-tier retry.
+to try, until it fails twice in a row with the same diagnostics. A paid attempt never
+gets an extra same-tier retry.
 
 At most 1 + max_retries attempts are made. Every attempt is recorded with its tier,
 model, diagnostics, tokens and cost, and reported through events.
@@ -194,6 +195,9 @@ async def climb(
         reason = "; ".join(result.diagnostics[:3]) or "check failed"
         sink(AttemptFailed(task_id, rung.tier, rung.model, reason))
         nxt = _next_index(rungs, index, same_tier=False, benched=benched)
+        if repeated(out.attempts):
+            out.stopped = f"{rung.tier}/{rung.model} failed the same way twice: {reason}"
+            return out
         if retry_free_when_stuck and nxt >= len(rungs) and result.spent == 0:
             nxt, why_next = index, "free retry: no higher tier is usable"
             out.attempts[-1] = replace(out.attempts[-1], action="retry")
@@ -208,6 +212,20 @@ async def climb(
     else:
         out.stopped = f"ladder exhausted at {rungs[-1].tier}"
     return out
+
+
+def repeated(attempts: Sequence[AttemptRecord]) -> bool:
+    """The last two attempts were the same model failing its check with the same
+    diagnostics: a free retry fed that failure back and got it again. The embedded model
+    answered "no edit blocks" four times in a row (273 s); a third try rarely differs."""
+    if len(attempts) < 2:
+        return False
+    last, before = attempts[-1], attempts[-2]
+    return (
+        not last.ok and not before.ok and not last.error and not before.error
+        and (last.tier, last.model, last.diagnostics)
+        == (before.tier, before.model, before.diagnostics)
+    )  # fmt: skip
 
 
 def _next_index(rungs: Sequence[Rung], index: int, *, same_tier: bool, benched: set[str]) -> int:

@@ -65,3 +65,20 @@ def test_without_the_flag_a_stuck_free_rung_stops() -> None:
     attempt, seen = attempts_failing(1)
     result = asyncio.run(climb([Rung("local", "smollm2")], attempt, max_retries=3))
     assert not result.ok and len(seen) == 1
+
+
+def test_free_retries_stop_when_the_same_failure_comes_back() -> None:
+    """smollm2 answered "no edit blocks" four times running (273 s on schedule)."""
+    seen: list[Feedback] = []
+
+    async def attempt(rung: Rung, feedback: Feedback) -> AttemptResult:
+        seen.append(feedback)
+        return AttemptResult(False, "", ("no edit blocks in the reply",))
+
+    result = asyncio.run(
+        climb([Rung("local", "smollm2")], attempt, max_retries=5, retry_free_when_stuck=True)
+    )
+    assert not result.ok and len(seen) == 2
+    assert result.stopped == (
+        "local/smollm2 failed the same way twice: no edit blocks in the reply"
+    )
