@@ -68,6 +68,13 @@ def install_hook(repo: Path, *, force: bool = False, python: str | None = None) 
         if not force:
             raise UsageError(_foreign_hook(repo, folder, hook))
         os.replace(hook, folder / f"pre-commit{BACKUP_SUFFIX}")
+    elif not hook.exists() and not force and _would_be_committed(repo, folder, hook):
+        raise UsageError(
+            f"{folder} is in your work tree (core.hooksPath), so a hook written there is a "
+            "file git would commit, with this machine's interpreter path in it: add a "
+            "pre-commit there that runs `mom validate --staged`, or use --force to write "
+            "mom's hook anyway"
+        )
     tmp = folder / ".pre-commit.mom-tmp"
     tmp.write_text(hook_script(python or sys.executable), encoding="utf-8")
     tmp.chmod(0o755)
@@ -75,15 +82,32 @@ def install_hook(repo: Path, *, force: bool = False, python: str | None = None) 
     return hook
 
 
+def _work_tree_folder(repo: Path, folder: Path) -> str:
+    """`folder` relative to the work tree when it is there (not under .git), else ""."""
+    try:
+        inside = folder.resolve().relative_to(repo.resolve()).as_posix()
+    except ValueError:
+        return ""
+    return "" if inside == ".git" or inside.startswith(".git/") else inside
+
+
+def _would_be_committed(repo: Path, folder: Path, hook: Path) -> bool:
+    """A new hook in a hooks folder inside the work tree that git does not ignore (husky's
+    `.husky/`, not its ignored `.husky/_/`) would show up as a file to commit."""
+    if not _work_tree_folder(repo, folder):
+        return False
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", str(hook)], cwd=repo, capture_output=True, check=False
+    )
+    return ignored.returncode != 0
+
+
 def _foreign_hook(repo: Path, folder: Path, hook: Path) -> str:
     """Why mom will not write its hook. A hooks folder inside the work tree is the
     project's own (core.hooksPath = .husky: husky, lefthook), its pre-commit a file in
     the repository: the useful advice is to call mom from it, not to replace it."""
-    try:
-        inside = folder.resolve().relative_to(repo.resolve()).as_posix()
-    except ValueError:
-        inside = ""
-    if inside and not inside.startswith(".git/") and inside != ".git":
+    inside = _work_tree_folder(repo, folder)
+    if inside:
         return (
             f"{hook} is the project's own pre-commit hook (core.hooksPath = {inside}, "
             "as husky sets it), not mom's: add the line `mom validate --staged` to it to "

@@ -111,3 +111,28 @@ def test_a_husky_hook_gets_advice_not_a_replacement(
     assert "add the line `mom validate --staged` to it" in str(refused.value)
     assert (r / ".husky/pre-commit").read_text() == "#!/bin/sh\nnpx lint-staged\n"
     assert run_git(r, "status", "--porcelain") == ""
+
+
+def test_no_hook_is_written_where_git_would_commit_it(
+    make_repo: Callable[..., Path], run_git: Callable[..., str]
+) -> None:
+    """core.hooksPath = .husky with no pre-commit yet: mom wrote .husky/pre-commit into the
+    work tree, an untracked file holding this machine's interpreter path."""
+    r = make_repo({"a.py": "x = 1\n", ".husky/commit-msg": "#!/bin/sh\n"})
+    run_git(r, "config", "core.hooksPath", ".husky")
+    with pytest.raises(UsageError) as refused:
+        install_hook(r)
+    assert "a file git would commit" in str(refused.value)
+    assert not (r / ".husky/pre-commit").exists()
+    assert run_git(r, "status", "--porcelain") == ""
+    assert install_hook(r, force=True) == (r / ".husky/pre-commit").resolve()
+
+
+def test_a_hooks_folder_git_ignores_gets_the_hook(
+    make_repo: Callable[..., Path], run_git: Callable[..., str]
+) -> None:
+    r = make_repo({"a.py": "x = 1\n", ".gitignore": ".hooks/\n"})
+    run_git(r, "config", "core.hooksPath", ".hooks")
+    hook = install_hook(r)
+    assert HOOK_MARKER in hook.read_text()
+    assert run_git(r, "status", "--porcelain") == ""
