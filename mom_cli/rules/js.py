@@ -1,6 +1,7 @@
 """JavaScript/TypeScript rules: `eslint --fix` when the project has eslint, tsc's
-"Did you mean" for misspelt names (TS2551/TS2552: the compiler names the fix), a
-missing `,` between object or array entries, and a closing token tree-sitter found
+"Did you mean" for misspelt names (TS2551/TS2552: the compiler names the fix), node's
+"ReferenceError: x is not defined" for a name the file declares under a close spelling,
+a missing `,` between object or array entries, and a closing token tree-sitter found
 missing (`)`, `]`, `}`, `;`), each located by tree-sitter."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import re
 
 from mom_cli.edits.blocks import EditBlock
 from mom_cli.rules.c_family import end_line_with, tree_sitter_errors
+from mom_cli.rules.python_names import closest_name
 from mom_cli.rules.registry import RuleContext, rule
 from mom_cli.rules.textedit import minimal_block
 from mom_cli.rules.tools import run_tool
@@ -63,6 +65,53 @@ def tsc_did_you_mean(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlo
     if not pattern.search(line):
         return None
     lines[diag.line - 1] = pattern.sub(good, line)
+    return minimal_block(diag.file, source, "".join(lines))
+
+
+_NOT_DEFINED = re.compile(r"ReferenceError: (?P<name>[A-Za-z_$][\w$]*) is not defined")
+_IDENT = r"[A-Za-z_$][\w$]*"
+# `function f`, `class C`, `const x`, `let x`, `var x`, `import x from`
+_DECLARED = re.compile(rf"\b(?:function\*?|class|const|let|var|import)\s+({_IDENT})")
+# `const { a, b: c } = require(…)`, `import { a, b as c } from …`: the local names
+_DESTRUCTURED = re.compile(r"\b(?:const|let|var|import)\s*\{([^}]*)\}")
+_JS_GLOBALS = frozenset((
+    "Array", "Boolean", "Buffer", "Date", "Error", "JSON", "Map", "Math", "Number", "Object",
+    "Promise", "RangeError", "RegExp", "Set", "String", "Symbol", "TypeError", "URL",
+    "WeakMap", "clearInterval", "clearTimeout", "console", "decodeURIComponent",
+    "encodeURIComponent", "exports", "globalThis", "isFinite", "isNaN", "module", "parseFloat",
+    "parseInt", "process", "require", "setInterval", "setTimeout"
+))  # fmt: skip
+
+
+def declared_names(source: str) -> set[str]:
+    """Names a JS/TS file declares at any depth (functions, classes, variables, imports,
+    destructured requires), read from its text: enough to spell-check a use against."""
+    names = set(_DECLARED.findall(source))
+    for group in _DESTRUCTURED.findall(source):
+        for part in group.split(","):
+            local = re.split(r"\s+as\s+|:", part)[-1].strip()
+            if re.fullmatch(_IDENT, local):
+                names.add(local)
+    return names
+
+
+@rule("js.undefined_name", languages=("javascript", "typescript", "tsx"))
+def undefined_name(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock | None:
+    """node's `ReferenceError: JSONCookei is not defined` at a line of the file → the
+    one close name the file declares (or a JS global), renamed on that line only
+    (expressjs/cookie-parser: `JSONCookei` → `JSONCookie`)."""
+    match = _NOT_DEFINED.search(diag.message or "")
+    lines = source.splitlines(keepends=True)
+    if match is None or not 1 <= diag.line <= len(lines):
+        return None
+    bad = match.group("name")
+    use = re.compile(rf"(?<![\w$.]){re.escape(bad)}(?![\w$])")  # not `obj.bad`
+    if not use.search(lines[diag.line - 1]):
+        return None
+    good = closest_name(bad, declared_names(source) | _JS_GLOBALS)
+    if good is None:
+        return None
+    lines[diag.line - 1] = use.sub(good, lines[diag.line - 1])
     return minimal_block(diag.file, source, "".join(lines))
 
 

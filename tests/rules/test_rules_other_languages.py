@@ -137,3 +137,48 @@ def test_a_missing_closing_token_is_put_where_tree_sitter_found_it_missing(
     assert fix_with("js.missing_token", _syntax_at("a.js", vague), vague, tmp_path) is None
     name = Diagnostic("syntax", "a.js", 1, "missing `identifier`", column=5, tool="tree-sitter")
     assert fix_with("js.missing_token", name, "let = 1;\n", tmp_path) is None
+
+
+COOKIE = """var signature = require('cookie-signature')
+const { parse: parseCookie } = require('cookie')
+
+exports.JSONCookie = JSONCookie
+
+function JSONCookies (obj) {
+  var val
+  for (const key of Object.keys(obj)) {
+    val = JSONCookei(obj[key])
+  }
+  return val
+}
+
+function JSONCookie (str) {
+  return JSON.parse(str.slice(2))
+}
+"""
+
+
+def test_a_misspelt_name_node_reports_is_the_close_name_the_file_declares(
+    tmp_path: Path,
+) -> None:
+    """expressjs/cookie-parser: mocha said `ReferenceError: JSONCookei is not defined`
+    at index.js:9 and a model was the only way out."""
+    diag = Diagnostic("tests", "index.js", 9, "Uncaught ReferenceError: JSONCookei is not defined")
+    fixed = fix_with("js.undefined_name", diag, COOKIE, tmp_path)
+    assert fixed == COOKIE.replace("JSONCookei(", "JSONCookie(")
+    global_typo = Diagnostic("tests", "index.js", 8, "ReferenceError: Objcet is not defined")
+    src = COOKIE.replace("Object.keys", "Objcet.keys")
+    assert fix_with("js.undefined_name", global_typo, src, tmp_path) == COOKIE
+    destructured = Diagnostic("tests", "index.js", 9, "ReferenceError: parseCookei is not defined")
+    src = COOKIE.replace("JSONCookei(obj[key])", "parseCookei(obj[key])")
+    assert fix_with("js.undefined_name", destructured, src, tmp_path) == src.replace(
+        "parseCookei", "parseCookie"
+    )
+
+
+def test_an_undefined_name_with_no_close_declaration_is_left_to_a_model(tmp_path: Path) -> None:
+    unknown = Diagnostic("tests", "index.js", 9, "ReferenceError: frobnicate is not defined")
+    src = COOKIE.replace("JSONCookei(obj[key])", "frobnicate(obj[key])")
+    assert fix_with("js.undefined_name", unknown, src, tmp_path) is None
+    elsewhere = Diagnostic("tests", "index.js", 3, "ReferenceError: JSONCookei is not defined")
+    assert fix_with("js.undefined_name", elsewhere, COOKIE, tmp_path) is None  # not on that line
