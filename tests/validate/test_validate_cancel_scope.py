@@ -101,7 +101,14 @@ def test_ctrl_c_in_a_terminal_kills_the_running_validation_too(tmp_path: Path, m
         wait_for(tmp_path / "child.pid")
         os.kill(os.getpid(), signal.SIGINT)
 
-    threading.Thread(target=interrupt_when_running, daemon=True).start()
-    with pytest.raises(KeyboardInterrupt):
-        run_async(validate())
+    # A terminal's Ctrl+C. A job started with `&` by a non-interactive shell (a CI script
+    # backgrounding the suite) inherits SIGINT ignored, and then asyncio installs no
+    # handler and the signal never arrives: the test hung until pytest-timeout.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        threading.Thread(target=interrupt_when_running, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            run_async(validate())
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert not wait_until_gone(mark, 2)
