@@ -312,7 +312,7 @@ class RepoEditor:
             )
 
         result = run()
-        if result.passed:
+        if result.passed or self.cancelled():  # a cancel's killed suite is no test result
             return result
         return self.preexisting.forgive(result, self.snapshot_ref, run)
 

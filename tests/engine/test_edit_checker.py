@@ -153,9 +153,10 @@ def test_reply_without_edit_blocks_fails_clearly(tmp_path: Path) -> None:
     result, _ = run_edit(repo, cfg, fake)
 
     assert result.status == "failed"
-    attempts = result.climbs["t1"].attempts  # the free tier retried: nothing above usable
-    assert len(attempts) == 1 + cfg.routing.max_retries
-    assert all("no edit blocks" in a.diagnostics[0] for a in attempts)
+    climb = result.climbs["t1"]  # the free tier retried once (nothing above is usable),
+    assert len(climb.attempts) == 2  # then stopped: the same failure came back
+    assert all("no edit blocks" in a.diagnostics[0] for a in climb.attempts)
+    assert climb.stopped.startswith("local/smollm2 failed the same way twice: ")
     assert tree_state(repo) == before
 
 
@@ -182,7 +183,7 @@ def test_edit_prompt_fits_the_small_local_window(tmp_path: Path) -> None:
 
     run_edit(repo, cfg, fake)
 
-    assert fake.models_called() == ["smollm2"] * (1 + cfg.routing.max_retries)
+    assert fake.models_called() == ["smollm2"] * 2  # one free retry of the same failure
     prompt = "\n".join(m.content for m in sent[0].messages)
     assert "Current content of calc/ops.py" in prompt
     window = cfg.models["smollm2"].context_window
