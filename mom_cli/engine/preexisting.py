@@ -37,7 +37,6 @@ class PreexistingFailures:
         self.repo = repo
         self.config = config
         self.known: dict[str, bool] = {}  # failure key → failed before the run
-        self.notes: list[str] = []  # why a check could not tell
 
     def forgive(
         self, result: ValidationResult, snapshot: str, run_stages: Stages
@@ -81,8 +80,6 @@ class PreexistingFailures:
                 now_output=result.raw_for("tests"),
             )  # fmt: skip
             base = base.merged(ran)
-        if base.note:
-            self.notes.append(base.note)
         failing = set(base.failing)
         for d in errors:
             self.known[failure_key(d)] = failure_key(d) in failing
