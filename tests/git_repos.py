@@ -18,6 +18,14 @@ GIT_ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
 }
 
+# An npm project whose `npm test` is one plain node script: no runner, no TAP, a V8 stack.
+NODE_SCRIPT_PACKAGE = '{"name": "t", "version": "1.0.0", "scripts": {"test": "node test/a.js"}}'
+# test/a.js for such a project: asserts index.js's `add`.
+ADD_TEST_JS = (
+    "const assert = require('assert');\nconst { add } = require('../index');\n"
+    "assert.strictEqual(add(2, 3), 5);\n"
+)
+
 
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(

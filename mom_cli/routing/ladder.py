@@ -195,7 +195,7 @@ async def climb(
         reason = "; ".join(result.diagnostics[:3]) or "check failed"
         sink(AttemptFailed(task_id, rung.tier, rung.model, reason))
         nxt = _next_index(rungs, index, same_tier=False, benched=benched)
-        if repeated(out.attempts):
+        if _repeated(out.attempts):
             out.stopped = f"{rung.tier}/{rung.model} failed the same way twice: {reason}"
             return out
         if retry_free_when_stuck and nxt >= len(rungs) and result.spent == 0:
@@ -214,7 +214,7 @@ async def climb(
     return out
 
 
-def repeated(attempts: Sequence[AttemptRecord]) -> bool:
+def _repeated(attempts: Sequence[AttemptRecord]) -> bool:
     """The last two attempts were the same model failing its check with the same
     diagnostics: a free retry fed that failure back and got it again. The embedded model
     answered "no edit blocks" four times in a row (273 s); a third try rarely differs."""

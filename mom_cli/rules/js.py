@@ -11,8 +11,8 @@ import re
 
 from mom_cli.edits.blocks import EditBlock
 from mom_cli.rules.c_family import end_line_with, tree_sitter_errors
-from mom_cli.rules.python_names import closest_name
 from mom_cli.rules.registry import RuleContext, rule
+from mom_cli.rules.spelling import closest_name
 from mom_cli.rules.textedit import minimal_block
 from mom_cli.rules.tools import run_tool
 from mom_cli.validate.detect import language_of

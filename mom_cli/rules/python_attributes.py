@@ -3,7 +3,7 @@
 CPython's own "Did you mean: 'x'?" is followed when the message carries it. pytest prints
 the error without it, and reports it at the test's line, so the line that raised is found
 from the traceback (only in the project's own files) and the closest name is picked the
-way `python_names.closest_name` does: for `self.bad`, among the attributes the file's
+way `spelling.closest_name` does: for `self.bad`, among the attributes the file's
 classes define; for `module 'pkg.mod' has no attribute 'bad'`, among the names that
 module's source defines (read, never imported: see `module_names`).
 """
@@ -15,8 +15,8 @@ import re
 
 from mom_cli.edits.blocks import EditBlock
 from mom_cli.rules.python_module_names import module_names
-from mom_cli.rules.python_names import closest_name
 from mom_cli.rules.registry import RuleContext, rule
+from mom_cli.rules.spelling import closest_name
 from mom_cli.rules.textedit import minimal_block
 from mom_cli.validate.diagnostics import Diagnostic
 

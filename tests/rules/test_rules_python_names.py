@@ -8,8 +8,8 @@ from git_repos import init_repo as make_repo
 from rules_helpers import fix_with
 
 from mom_cli.edits.match import apply_block
-from mom_cli.rules.python_names import closest_name, osa_distance
 from mom_cli.rules.registry import RuleContext, all_rules
+from mom_cli.rules.spelling import closest_name, osa_distance
 from mom_cli.validate.diagnostics import Diagnostic
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from git_repos import ADD_TEST_JS, NODE_SCRIPT_PACKAGE
 
 from mom_cli.config import ValidationSection
 from mom_cli.validate.jsfailures import parse_js_stack
@@ -55,13 +56,9 @@ def test_a_syntax_error_in_a_required_module_is_located_in_that_module(
         pytest.skip("npm is not installed")
     repo = make_repo(
         {
-            "package.json": '{"name": "t", "version": "1.0.0", '
-            '"scripts": {"test": "node test/a.js"}}',
+            "package.json": NODE_SCRIPT_PACKAGE,
             "index.js": "exports.add = function (a, b) {\n  return add(a, b\n}\n",
-            "test/a.js": (
-                "const assert = require('assert');\nconst { add } = require('../index');\n"
-                "assert.strictEqual(add(2, 3), 5);\n"
-            ),
+            "test/a.js": ADD_TEST_JS,
         }
     )
     tests = run_validation(repo, None, config=ValidationSection(), stages=["tests"]).stages[0]
@@ -103,8 +100,7 @@ def test_a_suite_that_hangs_after_a_failure_says_it_timed_out(
         pytest.skip("npm is not installed")
     repo = make_repo(
         {
-            "package.json": '{"name": "t", "version": "1.0.0", '
-            '"scripts": {"test": "node test/a.js"}}',
+            "package.json": NODE_SCRIPT_PACKAGE,
             "test/a.js": (
                 "const assert = require('assert');\n"
                 "try { assert.strictEqual(1, 2); } catch (e) { console.error(e); }\n"

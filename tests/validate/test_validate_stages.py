@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from git_repos import init_repo
+from git_repos import ADD_TEST_JS, NODE_SCRIPT_PACKAGE, init_repo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -205,13 +205,9 @@ def test_npm_test_without_tap_names_the_failing_assertion(make_repo: Callable[..
         pytest.skip("npm is not installed")
     repo = make_repo(
         {
-            "package.json": '{"name": "t", "version": "1.0.0", '
-            '"scripts": {"test": "node test/a.js"}}',
+            "package.json": NODE_SCRIPT_PACKAGE,
             "index.js": "exports.add = (a, b) => a - b;\n",
-            "test/a.js": (
-                "const assert = require('assert');\nconst { add } = require('../index');\n"
-                "assert.strictEqual(add(2, 3), 5);\n"
-            ),
+            "test/a.js": ADD_TEST_JS,
         }
     )
     tests = stage(run_validation(repo, None, config=ValidationSection(), stages=["tests"]), "tests")

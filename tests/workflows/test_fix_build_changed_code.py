@@ -18,7 +18,7 @@ from mom_cli.validate.tests import _parse_any
 from mom_cli.workflows.changed_code import changed_focus, exercised
 from mom_cli.workflows.fix_scope import changed_lines, find_base
 from mom_cli.workflows.fix_steps import plan_steps
-from mom_cli.workflows.model_step import build_prompt
+from mom_cli.workflows.model_step import FixStep, build_prompt
 from mom_cli.workflows.trace_targets import Span
 
 PADDING = "".join(
@@ -43,18 +43,25 @@ def _repo(tmp_path: Path, files: dict[str, str]) -> Path:
     return repo
 
 
+def _only_node_step(repo: Path) -> FixStep:
+    """`node --test`'s failures, planned against the change since the base: one step."""
+    out = subprocess.run(
+        ["node", "--test", "--test-reporter=tap"], cwd=repo, capture_output=True, text=True
+    ).stdout
+    changed = changed_lines(repo, find_base(repo))
+    [step] = plan_steps(
+        _parse_any(out, repo), repo, project_files(repo), use_index=False, changed=changed
+    )
+    return step
+
+
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_a_node_test_step_leads_with_the_changed_function(tmp_path: Path) -> None:
     files = {"src/lib.js": LIB, "src/a_other.js": OTHER, "test/lib.test.js": TEST}
     repo = _repo(tmp_path, files)
     (repo / "src/lib.js").write_text(LIB.replace("return a + b;", "return a - b;"))
     (repo / "src/a_other.js").write_text(OTHER.replace("return 1;", "return 2;"))
-    out = subprocess.run(
-        ["node", "--test", "--test-reporter=tap"], cwd=repo, capture_output=True, text=True
-    ).stdout
-    diags = _parse_any(out, repo)
-    changed = changed_lines(repo, find_base(repo))
-    [step] = plan_steps(diags, repo, project_files(repo), use_index=False, changed=changed)
+    step = _only_node_step(repo)
     # traced (js_trace): the changed function the test reaches, not the other changed file
     assert step.file == "src/lib.js"
     assert step.context_files == ["test/lib.test.js"]
@@ -76,12 +83,7 @@ def test_a_node_test_step_without_a_reachable_change_leads_with_the_changed_code
     repo = _repo(tmp_path, files)
     (repo / "src/a_other.js").write_text(OTHER.replace("return 1;", "return 2;"))
     (repo / "test/lib.test.js").write_text(TEST.replace("5);", "6);"))
-    out = subprocess.run(
-        ["node", "--test", "--test-reporter=tap"], cwd=repo, capture_output=True, text=True
-    ).stdout
-    changed = changed_lines(repo, find_base(repo))
-    diags = _parse_any(out, repo)
-    [step] = plan_steps(diags, repo, project_files(repo), use_index=False, changed=changed)
+    step = _only_node_step(repo)
     assert step.file == "test/lib.test.js" and step.trace is None
     assert step.context_files == ["src/a_other.js"]
     assert step.changed_notes == [

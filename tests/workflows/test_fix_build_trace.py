@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fakes.tiers import KEY_ENV, LoopbackTiers
 from fix_build_helpers import make_project, run_with_tiers
-from git_repos import commit_files, init_repo
+from git_repos import NODE_SCRIPT_PACKAGE, commit_files, init_repo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -277,8 +277,7 @@ def test_an_untraced_failing_test_step_shows_the_changed_source_of_its_language(
     repo = init_repo(
         tmp_path / "js",
         {
-            "package.json": '{"name": "t", "version": "1.0.0", '
-            '"scripts": {"test": "node test/a.js"}}',
+            "package.json": NODE_SCRIPT_PACKAGE,
             "index.mjs": "export const add = (a, b) => a + b;\n",
             "other.mjs": "export const unrelated = 1;\n",
             "test/a.js": (
