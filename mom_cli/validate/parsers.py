@@ -22,14 +22,22 @@ _TSC = re.compile(
 
 
 def relpath(name: str, root: Path) -> str:
-    """Repo-relative POSIX path when `name` is under `root`, else `name` unchanged."""
+    """Repo-relative POSIX path when `name` is under `root`, else `name` unchanged.
+
+    The path the tool named is kept as it is when it lies under the root: a tracked
+    symlink (python-semver's `tests/coerce.py` → `docs/advanced/coerce.py`) is its own
+    file to the tool, and resolving it reported the target's findings twice. Only a path
+    under no spelling of the root is resolved (a root reached through a symlink)."""
     path = Path(name)
-    if path.is_absolute():
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            return name
-    return path.as_posix().removeprefix("./")
+    if not path.is_absolute():
+        return path.as_posix().removeprefix("./")
+    for base in dict.fromkeys((root, root.resolve())):
+        if path.is_relative_to(base):
+            return path.relative_to(base).as_posix()
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return name
 
 
 def parse_generic(text: str, stage: str, tool: str, root: Path) -> list[Diagnostic]:
