@@ -343,7 +343,7 @@ def run_project(
                 head = {"project": name, "sha": commit["sha"], "kind": kind,
                         "held": commit["held"], "gold": commit["gold"],
                         "bm25": cached[key]["bm25"],
-                        "bm25-src": cached[key]["bm25-src"]}  # fmt: skip
+                        "bm25-src": cached[key]["bm25-src"], "ours": ranked["ours"]}  # fmt: skip
                 dump_signals(index, query, head, past_commits(clone, commit["parent"]))
             result[kind] = {r: metrics(commit["gold"], ranked[r]) for r in RANKERS}
             if verbose and kind == "deleaked":

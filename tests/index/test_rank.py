@@ -100,3 +100,26 @@ def test_a_file_standing_out_of_a_flat_list_beats_a_close_second(
 
 def test_standard_scores_of_equal_values_do_not_divide_by_zero() -> None:
     assert rank.standard_scores([2.0, 2.0, 2.0]) == (2.0, 1.0)
+
+
+def test_a_module_named_by_import_path_is_found(index_repo: MakeRepo, tmp_path: Path) -> None:
+    # "the shop.routing API" names a package by its import path. No word search finds its
+    # __init__.py (it holds only imports); the routing modules hold the words.
+    repo = index_repo(
+        {
+            "src/shop/routing/__init__.py": "from .rules import Rule\nfrom .map import Map\n",
+            "src/shop/routing/rules.py": "class Rule:\n    '''One routing rule.'''\n",
+            "src/shop/routing/map.py": "class Map:\n    '''Routing map of rules.'''\n",
+            "src/shop/app.py": "from shop.routing import Map\n\nROUTES = Map()\n",
+        }
+    )
+    (tmp_path / "state").mkdir()
+    index = CodeIndex(repo, tmp_path / "state")
+    index.refresh()
+
+    top = [p for p, _ in index.rank("Restore the error as part of the shop.routing API", limit=5)]
+
+    assert top[0] == "src/shop/routing/__init__.py"
+    by_path = {"src/shop/routing/rules.py": 1, "src/shop/routing/__init__.py": 2}
+    assert rank.named_modules("see shop.routing.rules.Rule", by_path) == {1: 1.0}
+    assert rank.named_modules("e.g. version 2.1 or x.y", {"src/shop/app.py": 4}) == {}
