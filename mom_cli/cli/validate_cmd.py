@@ -21,6 +21,7 @@ from mom_cli.cli.common import (
 from mom_cli.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:  # core modules are imported inside the command: `mom --help` stays fast
+    from mom_cli.validate.lint_debt import LintDebt
     from mom_cli.validate.result import ValidationResult
 
 SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
@@ -56,12 +57,37 @@ def register(app: typer.Typer) -> None:
                 result = validate_paths(root, [_inside(root, p) for p in paths], config=cfg)
             else:
                 result = validate_project(root, config=cfg)
+            debt = None if staged else _lint_debt(result, root)
         if json_out:
-            print_json(result.to_dict())
+            print_json({**result.to_dict(), **({"lint_debt": debt.to_dict()} if debt else {})})
         else:
             render(result)
+            if debt is not None:
+                _render_debt(debt)
         if not result.passed:
             raise typer.Exit(ExitCode.FAILED)
+
+
+def _lint_debt(result: ValidationResult, root: Path) -> LintDebt | None:
+    from mom_cli.validate.lint_debt import lint_debt
+
+    return lint_debt(result, root)
+
+
+def _render_debt(debt: LintDebt) -> None:
+    """Which part of a failing lint stage the user's uncommitted work added."""
+    new = debt.findings - debt.in_head
+    head = (
+        f"all {debt.findings} finding(s) are already in HEAD"
+        if not new
+        else f"{debt.in_head} of the {debt.findings} finding(s) are already in HEAD"
+    )
+    yours = "none comes from your uncommitted work" if not new else f"{new} are new"
+    console.print(
+        f"[dim]lint: {head} (the project's lint debt); {yours}. `mom fix-build` fixes "
+        "what your changes add; `mom fix-build --lint all` takes on the debt too.[/]",
+        highlight=False,
+    )
 
 
 def _inside(root: Path, path: Path) -> str:
