@@ -154,14 +154,28 @@ def parse_cargo_test(text: str, root: Path) -> list[Diagnostic]:
 
 _GO_FAIL = re.compile(r"^\s*--- FAIL: (?P<name>\S+)", re.M)
 _GO_LOC = re.compile(r"^\s+(?P<file>[\w./-]+_test\.go):(?P<line>\d+): (?P<msg>.*)$", re.M)
+# where a FAIL line's own indented log ends: the next test's header or an unindented line
+_GO_BLOCK_END = re.compile(r"^(?:[ \t]*(?:--- |=== )|\S)", re.M)
 
 
 def parse_go_test(text: str, root: Path) -> list[Diagnostic]:
-    out = []
+    """One diagnostic per `--- FAIL`. Go 1.14+ prints a test's log lines under its FAIL
+    line; verbose runs and older Go print them before it. A location under some FAIL line
+    belongs to that test alone; otherwise the nearest unclaimed one before is used."""
+    failures = list(_GO_FAIL.finditer(text))
     locations = list(_GO_LOC.finditer(text))
-    for m in _GO_FAIL.finditer(text):
-        before = [loc for loc in locations if loc.start() < m.start()]
-        loc = before[-1] if before else None
+    own: dict[int, re.Match[str]] = {}
+    for i, m in enumerate(failures):
+        block_end = _GO_BLOCK_END.search(text, m.end())
+        end = block_end.start() if block_end else len(text)
+        under = [loc for loc in locations if m.end() <= loc.start() < end]
+        if under:
+            own[i] = under[0]
+    claimed = {id(loc) for loc in own.values()}
+    out = []
+    for i, m in enumerate(failures):
+        before = [loc for loc in locations if loc.start() < m.start() and id(loc) not in claimed]
+        loc = own.get(i) or (before[-1] if before else None)
         out.append(
             Diagnostic(
                 "tests",

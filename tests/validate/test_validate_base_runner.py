@@ -132,6 +132,28 @@ def test_cargo_and_go_name_their_tests() -> None:
     assert failure_count(CARGO) == 2 and failure_count(GO) == 3
 
 
+GO_QUIET = """--- FAIL: TestTwo (0.00s)
+    m_test.go:7: want 2
+--- FAIL: TestThree (0.00s)
+    --- FAIL: TestThree/zero (0.00s)
+        m_test.go:14: want 3
+FAIL
+FAIL\texample.com/m\t0.004s
+"""
+
+
+def test_go_log_lines_under_the_fail_line_locate_the_test() -> None:
+    """go test without -v (Go 1.14+) prints a test's log under its FAIL line, not before."""
+    located = [(d.code, d.file, d.line) for d in parse_go_test(GO_QUIET, ROOT)]
+    assert located == [
+        ("TestTwo", "m_test.go", 7),
+        ("TestThree", "", 0),
+        ("TestThree/zero", "m_test.go", 14),
+    ]
+    verbose = [(d.code, d.file, d.line) for d in parse_go_test(GO, ROOT)]
+    assert verbose[0] == ("TestAdd", "calc_test.go", 8)
+
+
 DOCTEST = """test src/lib.rs - levenshtein (line 276) ... FAILED
 
 failures:
