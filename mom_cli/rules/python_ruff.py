@@ -19,6 +19,7 @@ from mom_cli.rules.registry import RuleContext, rule
 from mom_cli.rules.textedit import minimal_block
 from mom_cli.rules.tools import find_tool, run_tool
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.operands import path_option
 
 _UNUSED_IMPORT = "F401"
 _RUFF_CODE = re.compile(r"^[A-Z]{1,4}\d{1,4}$")
@@ -62,7 +63,7 @@ def _findings(
 ) -> list[dict[str, Any]] | None:
     """ruff's findings of `code` in `source` (None: ruff failed)."""
     argv = [ruff, "check", "--output-format=json", "--no-fix", "--no-cache", "--select"]
-    argv += [code, "--stdin-filename", file, "-"]
+    argv += [code, path_option("--stdin-filename", file), "-"]
     result = run_tool(argv, ctx.repo, stdin=source)
     if result is None or result.returncode not in (0, 1):
         return None
@@ -194,9 +195,10 @@ def format_file(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock | 
     if tool is None:
         return None
     if formatter == "ruff":
-        argv = [tool, "format", "--no-cache", "--quiet", "--stdin-filename", diag.file, "-"]
+        argv = [tool, "format", "--no-cache", "--quiet", path_option("--stdin-filename", diag.file)]
+        argv.append("-")
     else:
-        argv = [tool, "-q", "--stdin-filename", diag.file, "-"]
+        argv = [tool, "-q", path_option("--stdin-filename", diag.file), "-"]
     result = run_tool(argv, ctx.repo, stdin=source)
     if result is None or result.returncode != 0 or not result.stdout:
         return None
