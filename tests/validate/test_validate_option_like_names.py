@@ -91,3 +91,12 @@ def test_an_operand_never_reads_as_an_option_and_names_the_same_file(rel: str) -
     assert not shown.startswith("-")
     assert os.path.normpath(shown) == os.path.normpath(rel)
     assert path_option("--stdin-filename", rel).split("=", 1) == ["--stdin-filename", rel]
+
+
+def test_pytest_runs_a_dashed_test_file(make_repo: Callable[..., Path]) -> None:
+    """`-x_test.py` matches pytest's `*_test.py`; as a bare argument it was an option."""
+    repo = make_repo({"pyproject.toml": "[project]\nname='d'\n",
+                      "-x_test.py": "def test_a():\n    assert 1 == 2\n"})  # fmt: skip
+    result = validate_paths(repo, [repo / "-x_test.py"], config=ValidationSection())
+    tests = next(s for s in result.stages if s.name == "tests")
+    assert [d.code for d in tests.diagnostics] == ["-x_test.py::test_a"], result.to_dict()
