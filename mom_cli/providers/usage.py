@@ -32,6 +32,18 @@ def estimate_tokens(request: CompletionRequest) -> int:
     return sum(len(m.content) for m in request.messages) // 4 + 4 * len(request.messages)
 
 
+def reported_count(value: object) -> int:
+    """A usage field as the int an adapter returns: -1 (which `checked_usage` refuses, so
+    the pool estimates it) when it is no number at all, rather than failing a reply whose
+    answer is fine over its bookkeeping."""
+    if isinstance(value, bool):
+        return -1
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        return -1
+
+
 def _count(value: object, limit: int) -> int | None:
     """`value` as a token count, or None when no real count could be it."""
     if isinstance(value, bool):
