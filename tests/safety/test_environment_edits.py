@@ -3,12 +3,18 @@
 
 from __future__ import annotations
 
+import json
+import os
 import string
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import hostile
 import pytest
 from git_repos import tree_state, write_files
+from hostile import FakeServer, Reply
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -96,3 +102,27 @@ def test_any_path_through_an_environment_folder_is_refused(
 @given(st.lists(_PART, min_size=1, max_size=5))
 def test_a_path_outside_environments_has_no_environment_problem(parts: list[str]) -> None:
     assert "inside" not in lexical_problem("/".join(parts))
+
+
+def test_mom_run_refuses_a_model_patching_an_installed_package(
+    hostile_model: FakeServer, tmp_path: Path
+) -> None:
+    """End to end: the model "fixes" the task in the project's venv; each attempt is
+    refused with the folder named, and the venv's file is untouched."""
+    dep = ".venv/src/dep/dep.py"  # where pip puts a VCS checkout it installs editable
+    repo = hostile.make_repo(tmp_path / "repo")
+    write_files(repo, {".venv/pyvenv.cfg": "home = /usr/bin\n", dep: "def f():\n    return 1\n"})
+    evil = hostile.edit_reply(dep, "    return 1\n", "    return 2\n")
+    hostile_model.script(*[Reply(content=evil)] * 8)
+    cfg = hostile.user_config(tmp_path / "user.toml", hostile_model.url)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "mom"), "run", hostile.REQUEST, "--repo", str(repo),
+         "--config", str(cfg), "--json"],
+        capture_output=True, text=True, timeout=300, check=False,
+        env={**os.environ, "DEEPSEEK_API_KEY": hostile.SECRET},
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    step = json.loads(result.stdout)["edits"]["steps"]["t1"]
+    reasons = " ".join(d for a in step["attempts"] for d in a["diagnostics"])
+    assert f"'{dep}'" in reasons and "inside .venv/ (a Python environment" in reasons
+    assert (repo / dep).read_text() == "def f():\n    return 1\n"
