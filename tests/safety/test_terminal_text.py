@@ -4,10 +4,14 @@ the escaper itself, the CLI's consoles, and the pre-commit hook on a real commit
 from __future__ import annotations
 
 import io
+import os
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import hostile
+from hostile import FakeServer, Reply
 from hypothesis import given
 from hypothesis import strategies as st
 from rich.table import Table
@@ -86,3 +90,19 @@ def test_hook_output_escapes_file_names(
     assert blocked.returncode != 0
     assert "ca\\x1b]0;pwned\\alc.py:1" in blocked.stderr
     assert not _controls(blocked.stderr)
+
+
+def test_mom_ask_prints_a_hostile_reply_escaped(hostile_model: FakeServer, tmp_path: Path) -> None:
+    """A real `mom ask` process: the model's reply retitles and clears nothing."""
+    repo = hostile.make_repo(tmp_path / "repo")
+    hostile_model.script(Reply(content=f"Sure.{TITLE}{CLEAR}\rDone [bold]x[/bold]"))
+    cfg = hostile.user_config(tmp_path / "user.toml", hostile_model.url)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "mom"), "ask", "hi", "--repo", str(repo),
+         "--config", str(cfg)],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "DEEPSEEK_API_KEY": hostile.SECRET},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Sure.\\x1b]0;pwned\\a\\x1b[2J\\rDone [bold]x[/bold]" in result.stdout
+    assert not _controls(result.stdout + result.stderr)
