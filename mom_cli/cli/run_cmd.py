@@ -100,9 +100,10 @@ class RunProgress:
         table = Table(box=None, show_header=True, header_style="bold")
         for col in ("step", "status", "tier/model", "$", "note"):
             table.add_column(col)
-        for task_id, row in self.rows.items():
-            table.add_row(task_id, row["status"], row["route"], f"{row['cost']:.5f}", row["note"])
-        return Group(*self.notes[-5:], table)
+        for task_id, row in self.rows.items():  # ids, notes and reasons are model-written
+            cells = (task_id, row["status"], row["route"], f"{row['cost']:.5f}", row["note"])
+            table.add_row(*map(escape, cells))
+        return Group(*map(escape, self.notes[-5:]), table)
 
 
 def _print_plan(planned: PlannedRun) -> None:

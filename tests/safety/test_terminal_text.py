@@ -106,3 +106,20 @@ def test_mom_ask_prints_a_hostile_reply_escaped(hostile_model: FakeServer, tmp_p
     assert result.returncode == 0, result.stderr
     assert "Sure.\\x1b]0;pwned\\a\\x1b[2J\\rDone [bold]x[/bold]" in result.stdout
     assert not _controls(result.stdout + result.stderr)
+
+
+def test_mom_runs_live_table_shows_model_text_literally() -> None:
+    """`mom run`'s progress table: a step description or failure reason holding `[/]`
+    crashed rich (MarkupError) and one holding ESC reached the terminal."""
+    from mom_cli.cli.run_cmd import RunProgress
+    from mom_cli.events import AttemptFailed, Notice, TaskStarted
+
+    progress = RunProgress(quiet=False)
+    progress(TaskStarted("t1", f"fix [/] and {CLEAR}"))
+    progress(AttemptFailed("t1", "local", "m", f"[bold]{TITLE}"))
+    progress(Notice(f"note [/]{TITLE}", level="warning"))
+    out = io.StringIO()
+    SafeConsole(file=out, width=200, color_system=None).print(progress.render())
+    text = out.getvalue()
+    assert "note [/]\\x1b]0;pwned\\a" in text and "[bold]\\x1b]0;pwned\\a" in text
+    assert not _controls(text)
