@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from mom_cli.sandbox_output import CappedCommunication
+
 MIB = 1024 * 1024
 POLL_SECONDS = 0.5
 SLACK = 64 * MIB
@@ -71,20 +73,17 @@ def communicate(
     watch: DiskWatch,
     kill: Callable[[], None],
 ) -> tuple[bytes, bytes, str]:
-    """`proc.communicate` within `timeout`, watching the disk between short waits.
+    """`proc.communicate` within `timeout`, watching the disk between short waits, keeping
+    at most OUTPUT_CAP_BYTES of each stream (mom_cli.sandbox_output).
     (stdout, stderr, why it was killed: "" | TIMED_OUT | the disk message)."""
     deadline = time.monotonic() + timeout
-    pending = stdin
+    pipes = CappedCommunication(proc, stdin)
     while True:
         left = deadline - time.monotonic()
         wait = min(left, POLL_SECONDS) if watch.start else left
-        try:
-            out, err = proc.communicate(pending, max(wait, 0.0))
-            return out, err, ""
-        except subprocess.TimeoutExpired:
-            pending = None  # already handed over: communicate keeps writing it
+        if pipes.wait(wait):
+            return (*pipes.output(), "")
         why = TIMED_OUT if time.monotonic() >= deadline else watch.breached()
         if why:
-            kill()
-            out, err = proc.communicate()
-            return out, err, why
+            pipes.drain(kill)
+            return (*pipes.output(), why)

@@ -14,6 +14,7 @@ from mom_cli.cli.common import (
     cli_errors,
     console,
     err_console,
+    escape,
     load,
     print_json,
     resolve_repo,
@@ -31,21 +32,21 @@ def _render(event: Event) -> None:
 
     if isinstance(event, Escalated):
         err_console.print(
-            f"[yellow]escalated {event.from_tier} → {event.to_tier}:[/] {event.reason}",
+            f"[yellow]escalated {event.from_tier} → {event.to_tier}:[/] {escape(event.reason)}",
             markup=True,
             highlight=False,
             soft_wrap=True,
         )
     elif isinstance(event, AttemptFailed):
         err_console.print(
-            f"[dim]{event.tier}/{event.model} attempt failed: {event.reason}[/]",
+            f"[dim]{escape(f'{event.tier}/{event.model} attempt failed: {event.reason}')}[/]",
             markup=True,
             highlight=False,
             soft_wrap=True,
         )
     elif isinstance(event, Notice):
         style = "yellow" if event.level == "warning" else "dim"
-        err_console.print(f"[{style}]{event.message}[/]", markup=True, highlight=False)
+        err_console.print(f"[{style}]{escape(event.message)}[/]", markup=True, highlight=False)
 
 
 def _category(prompt: str, config: MomConfig) -> str:

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
+from rich.text import Text
 
 from mom_cli.cli.plain import print_json as print_json  # the commands import it from here
 from mom_cli.errors import ExitCode, MomError
 from mom_cli.paths import resolve_repo as resolve_repo  # the commands import it from here
+from mom_cli.terminal_text import visible
 
 if TYPE_CHECKING:  # pydantic and the config models cost ~0.1 s: only commands that load pay
     from mom_cli.config import LoadedConfig
@@ -30,8 +32,23 @@ def _width(stream: TextIO) -> int | None:
     return int(columns) if columns.isdigit() else 160
 
 
-console = Console(stderr=False, highlight=False, emoji=False, width=_width(sys.stdout))
-err_console = Console(stderr=True, highlight=False, emoji=False, width=_width(sys.stderr))
+def escape(text: str) -> str:
+    """Untrusted text for a markup string: control characters shown (mom_cli.terminal_text)
+    and `[...]` kept literal."""
+    return _markup_escape(visible(text))
+
+
+class SafeConsole(Console):
+    """A rich Console that never sends a control character it was given as text to the
+    terminal: every string it renders (print arguments, table cells, markup=False lines)
+    passes through `visible` first. Rich's own styling still reaches the terminal."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(visible(text), **kwargs)
+
+
+console = SafeConsole(stderr=False, highlight=False, emoji=False, width=_width(sys.stdout))
+err_console = SafeConsole(stderr=True, highlight=False, emoji=False, width=_width(sys.stderr))
 
 RepoOption = Annotated[
     Path | None,

@@ -27,7 +27,7 @@ def install(
         root = resolve_repo(repo, require_git=True)
         load(root, config)
         path = install_hook(root, force=force)
-    console.print(f"installed {path}")
+    console.print(f"installed {path}", markup=False)
 
 
 @hook_app.command("uninstall")
@@ -41,7 +41,8 @@ def uninstall(
         root = resolve_repo(repo, require_git=True)
         load(root, config)
         path, restored = uninstall_hook(root, force=force)
-    console.print(f"removed {path}" + (" and restored the previous hook" if restored else ""))
+    restored_note = " and restored the previous hook" if restored else ""
+    console.print(f"removed {path}{restored_note}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from mom_cli.cli.plain import print_json
 from mom_cli.errors import ExitCode, MomError
 from mom_cli.paths import STATE_DIR_NAME, resolve_repo
+from mom_cli.terminal_text import visible
 
 if TYPE_CHECKING:
     from mom_cli.index.build import IndexReport
@@ -168,10 +169,10 @@ def _interrupted() -> int:
 
 
 def _out(text: str) -> None:
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(visible(text) + "\n")
     sys.stdout.flush()
 
 
 def _err(text: str) -> None:
-    sys.stderr.write(text + "\n")
+    sys.stderr.write(visible(text) + "\n")
     sys.stderr.flush()

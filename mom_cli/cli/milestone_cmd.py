@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from mom_cli.cli.common import (
     ConfigOption,
@@ -16,6 +15,7 @@ from mom_cli.cli.common import (
     cli_errors,
     console,
     err_console,
+    escape,
     load,
     print_json,
     resolve_repo,

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from mom_cli.cli.common import (
     ConfigOption,
@@ -23,6 +22,7 @@ from mom_cli.cli.common import (
     cli_errors,
     console,
     err_console,
+    escape,
     load,
     print_json,
     resolve_repo,
@@ -100,9 +100,10 @@ class RunProgress:
         table = Table(box=None, show_header=True, header_style="bold")
         for col in ("step", "status", "tier/model", "$", "note"):
             table.add_column(col)
-        for task_id, row in self.rows.items():
-            table.add_row(task_id, row["status"], row["route"], f"{row['cost']:.5f}", row["note"])
-        return Group(*self.notes[-5:], table)
+        for task_id, row in self.rows.items():  # ids, notes and reasons are model-written
+            cells = (task_id, row["status"], row["route"], f"{row['cost']:.5f}", row["note"])
+            table.add_row(*map(escape, cells))
+        return Group(*map(escape, self.notes[-5:]), table)
 
 
 def _print_plan(planned: PlannedRun) -> None:
@@ -220,12 +221,13 @@ def _print_edits(document: dict[str, Any], diagnoses: list[StepDiagnosis]) -> No
     for sub in document["subtasks"]:
         route = f"{sub['tier']}/{sub['model']}" if sub["model"] else "-"
         files = ", ".join(sub["changed_files"]) or "-"
-        table.add_row(sub["id"], sub["status"], route, str(sub["attempts"]), files)
+        cells = (sub["id"], sub["status"], route, str(sub["attempts"]), files)
+        table.add_row(*map(escape, cells))
     err_console.print(table)
     edits = document.get("edits")
     if edits is not None:
         changed = ", ".join(edits["changed_files"]) or "nothing"
-        console.print(f"changed (validated, uncommitted unless configured): {changed}")
+        console.print(f"changed (validated, uncommitted unless configured): {escape(changed)}")
     for diagnosis in diagnoses:
         for line in diagnosis.lines():
             console.print(line, markup=False, highlight=False)

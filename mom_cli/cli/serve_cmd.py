@@ -6,9 +6,16 @@ import importlib.util
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from mom_cli.cli.common import ConfigOption, RepoOption, cli_errors, err_console, load, resolve_repo
+from mom_cli.cli.common import (
+    ConfigOption,
+    RepoOption,
+    cli_errors,
+    err_console,
+    escape,
+    load,
+    resolve_repo,
+)
 from mom_cli.errors import ExitCode
 
 INSTALL_HINT = "mom serve needs the serve extra: pip install 'mom-cli[serve]'"

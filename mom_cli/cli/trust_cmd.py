@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from mom_cli.cli.common import (
     ConfigOption,
@@ -15,6 +14,7 @@ from mom_cli.cli.common import (
     RepoOption,
     cli_errors,
     console,
+    escape,
     print_json,
     resolve_repo,
 )

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from mom_cli.cli.common import (
     ConfigOption,
@@ -14,6 +13,7 @@ from mom_cli.cli.common import (
     RepoOption,
     cli_errors,
     console,
+    escape,
     load,
     print_json,
     resolve_repo,

@@ -16,9 +16,17 @@ from pathlib import Path
 
 from mom_cli.config import load_config
 from mom_cli.errors import MomError
+from mom_cli.terminal_text import visible
 from mom_cli.validate.pipeline import Reviewer, validate_staged
 from mom_cli.validate.report import format_text
 from mom_cli.validate.result import ValidationResult
+
+
+def _say(text: str) -> None:
+    """Hook output on stderr, file names and tool output in it shown with their control
+    characters escaped (a staged file's name or a linter's message could move the cursor
+    or retitle the terminal of whoever commits)."""
+    sys.stderr.write(visible(text) + "\n")
 
 
 def run_hook(
@@ -27,7 +35,7 @@ def run_hook(
     """Validate the index of `repo`; pass `reviewer` only when hook_use_model is set."""
     loaded = load_config(repo=repo, config_path=config_path)
     if loaded.trust_warning():
-        sys.stderr.write(f"mom pre-commit: warning: {loaded.trust_warning()}\n")
+        _say(f"mom pre-commit: warning: {loaded.trust_warning()}")
     cfg = loaded.config.validation
     return validate_staged(repo, config=cfg, reviewer=reviewer if cfg.hook_use_model else None)
 
@@ -62,10 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         repo = (args.repo or _toplevel()).resolve()
         result = run_hook(repo, args.config, _model_reviewer(repo, args.config))
     except (MomError, subprocess.CalledProcessError) as exc:
-        sys.stderr.write(f"mom pre-commit: {exc}\n")
+        _say(f"mom pre-commit: {exc}")
         return 2
     if not result.passed or result.diagnostics:
-        sys.stderr.write(format_text(result) + "\n")
+        _say(format_text(result))
     if not result.passed:
         sys.stderr.write("mom: commit blocked. Fix the above, or skip once with --no-verify.\n")
     return 0 if result.passed else 1

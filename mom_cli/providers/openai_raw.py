@@ -22,6 +22,7 @@ from mom_cli.providers.base import CompletionRequest, StreamEnd
 from mom_cli.providers.errors_map import from_status, scrub
 from mom_cli.providers.openai_compat import ChatCompletionsProvider
 from mom_cli.providers.rawhttp import Origin, ProtocolError
+from mom_cli.providers.usage import reported_count
 
 PATH = "/chat/completions"
 
@@ -116,8 +117,8 @@ class RawChatProvider(ChatCompletionsProvider):
             usage = doc.get("usage") or {}
             return (
                 str(content),
-                int(usage.get("prompt_tokens") or 0),
-                int(usage.get("completion_tokens") or 0),
+                reported_count(usage.get("prompt_tokens") or 0),
+                reported_count(usage.get("completion_tokens") or 0),
                 str(choice.get("finish_reason") or "stop"),
             )
         except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
@@ -185,8 +186,10 @@ class RawChatProvider(ChatCompletionsProvider):
         if not finish:
             raise self._malformed(model, "stream ended before a finish_reason (truncated)")
         yield StreamEnd(
-            int(usage["prompt_tokens"]) if usage and "prompt_tokens" in usage else None,
-            int(usage["completion_tokens"]) if usage and "completion_tokens" in usage else None,
+            reported_count(usage["prompt_tokens"]) if usage and "prompt_tokens" in usage else None,
+            reported_count(usage["completion_tokens"])
+            if usage and "completion_tokens" in usage
+            else None,
             str(finish),
         )
 

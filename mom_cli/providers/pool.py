@@ -17,7 +17,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 
 from mom_cli.config import ModelConfig, MomConfig, ProviderConfig
 from mom_cli.errors import ProviderError, QuotaExhaustedError, UnavailableError, UsageError
-from mom_cli.events import AttemptFailed, CostRecorded, EventSink, null_sink
+from mom_cli.events import AttemptFailed, CostRecorded, EventSink, Notice, null_sink
 from mom_cli.ledger.backend import LedgerStore
 from mom_cli.ledger.budget import BudgetGuard
 from mom_cli.ledger.store import LedgerEntry
@@ -30,6 +30,7 @@ from mom_cli.providers.base import (
 )
 from mom_cli.providers.deadline import bounded_stream, within_deadline
 from mom_cli.providers.retry import EndpointHealth, RetryPolicy
+from mom_cli.providers.usage import CheckedUsage, checked_usage, estimate_tokens
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -82,25 +83,26 @@ def _import_sdk(kind: str) -> None:
             importlib.import_module(name)
 
 
-def estimate_tokens(request: CompletionRequest) -> int:
-    """~4 characters per token: only for budget estimates, never reported as usage."""
-    return sum(len(m.content) for m in request.messages) // 4 + 4 * len(request.messages)
-
-
 def _stream_usage(
     request: CompletionRequest,
     pieces: list[str],
     end: StreamEnd | None,
     error: ProviderError | None,
-) -> tuple[int, int, str]:
-    """(input tokens, output tokens, ledger note) of one streamed attempt."""
-    if end is not None and end.input_tokens is not None and end.output_tokens is not None:
-        return end.input_tokens, end.output_tokens, ""
+) -> CheckedUsage:
+    """The token counts of one streamed attempt; `note` says which were estimated (and
+    `implausible` whether the provider's own counts were refused)."""
+    text = "".join(pieces)
     if end is not None and end.output_tokens is not None:
-        return estimate_tokens(request), end.output_tokens, "input tokens estimated"
-    chars = sum(len(p) for p in pieces)
-    tokens_in = estimate_tokens(request) if chars or error is None else 0
-    return tokens_in, (chars + 3) // 4, "usage estimated from the streamed text"
+        sent_in = end.input_tokens
+        checked = checked_usage(request, 0 if sent_in is None else sent_in, end.output_tokens,
+                                text)  # fmt: skip
+        if sent_in is not None:
+            return checked
+        note = "; ".join(filter(None, ["input tokens estimated", checked.note]))
+        return CheckedUsage(estimate_tokens(request), checked.output_tokens, note,
+                            checked.implausible)  # fmt: skip
+    tokens_in = estimate_tokens(request) if text or error is None else 0
+    return CheckedUsage(tokens_in, (len(text) + 3) // 4, "usage estimated from the streamed text")
 
 
 class ProviderPool:
@@ -214,10 +216,14 @@ class ProviderPool:
                 self._in_flight[key] -= 1
             latency = (time.perf_counter() - started) * 1000
             self.health.succeeded(key)
+            checked = checked_usage(request, tokens_in, tokens_out, content)
+            tokens_in, tokens_out = checked.input_tokens, checked.output_tokens
+            if checked.implausible:
+                self._warn_usage(task_id, model, checked.note)
             cost = cfg.cost_usd(tokens_in, tokens_out)
             ledger_id = self._record(
                 cfg, model, endpoint, tokens_in, tokens_out, latency, None, run_id, task_id,
-                category, cost,
+                category, cost, note=checked.note,
             )  # fmt: skip
             self.sink(CostRecorded(task_id, cfg.tier, model, tokens_in, tokens_out, cost))
             return Completion(
@@ -283,7 +289,10 @@ class ProviderPool:
             finally:
                 self._in_flight[key] -= 1
                 latency = (time.perf_counter() - started) * 1000
-                tokens_in, tokens_out, note = _stream_usage(request, pieces, end, error)
+                usage = _stream_usage(request, pieces, end, error)
+                tokens_in, tokens_out, note = usage.input_tokens, usage.output_tokens, usage.note
+                if usage.implausible:
+                    self._warn_usage(task_id, model, note)
                 if cancelled:
                     note = "cancelled by the caller; " + note
                 cost = cfg.cost_usd(tokens_in, tokens_out)
@@ -354,6 +363,11 @@ class ProviderPool:
             estimate = cfg.cost_usd(estimate_tokens(request), request.max_tokens)
             self.budget.check(paid=True, estimated_usd=estimate)
 
+    def _warn_usage(self, task_id: str, model: str, note: str) -> None:
+        """A warning the front ends show: the ledger row holds an estimate, not the count
+        the provider sent."""
+        self.sink(Notice(f"{model}: {note}", level="warning", data={"task_id": task_id}))
+
     def _record(
         self,
         cfg: ModelConfig,
@@ -367,6 +381,8 @@ class ProviderPool:
         task_id: str,
         category: str,
         cost: float = 0.0,
+        *,
+        note: str = "",
     ) -> int:
         if self.ledger is None:
             return 0
@@ -385,6 +401,6 @@ class ProviderPool:
                 run_id=run_id,
                 task_id=task_id,
                 category=category,
-                detail="" if error is None else str(error)[:300],
+                detail=note if error is None else str(error)[:300],
             )
         )

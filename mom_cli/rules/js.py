@@ -17,6 +17,7 @@ from mom_cli.rules.textedit import minimal_block
 from mom_cli.rules.tools import run_tool
 from mom_cli.validate.detect import language_of
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.operands import path_option
 from mom_cli.validate.syntax import check_source
 
 _DID_YOU_MEAN = re.compile(
@@ -38,7 +39,8 @@ def eslint_fix(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock | N
     eslint = project_eslint(ctx)
     if eslint is None:
         return None
-    argv = [eslint, "--fix-dry-run", "--format", "json", "--stdin", "--stdin-filename", diag.file]
+    argv = [eslint, "--fix-dry-run", "--format", "json", "--stdin"]
+    argv.append(path_option("--stdin-filename", diag.file))
     result = run_tool(argv, ctx.repo, stdin=source)
     if result is None or not result.stdout.strip().startswith("["):
         return None

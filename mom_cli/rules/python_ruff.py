@@ -20,6 +20,7 @@ from mom_cli.rules.textedit import minimal_block
 from mom_cli.rules.tools import find_tool, run_tool
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.lint import ruff_rule_args
+from mom_cli.validate.operands import path_option
 
 _UNUSED_IMPORT = "F401"
 _FOLLOW_UP_ROUNDS = 3
@@ -68,7 +69,7 @@ def _findings(
     when `code` is None (None: ruff failed)."""
     argv = [ruff, "check", "--output-format=json", "--no-fix", "--no-cache"]
     argv += ["--select", code] if code else ruff_rule_args(ctx.repo)
-    argv += ["--stdin-filename", file, "-"]
+    argv += [path_option("--stdin-filename", file), "-"]
     result = run_tool(argv, ctx.repo, stdin=source)
     if result is None or result.returncode not in (0, 1):
         return None
@@ -237,9 +238,10 @@ def format_file(diag: Diagnostic, source: str, ctx: RuleContext) -> EditBlock | 
     if tool is None:
         return None
     if formatter == "ruff":
-        argv = [tool, "format", "--no-cache", "--quiet", "--stdin-filename", diag.file, "-"]
+        argv = [tool, "format", "--no-cache", "--quiet", path_option("--stdin-filename", diag.file)]
+        argv.append("-")
     else:
-        argv = [tool, "-q", "--stdin-filename", diag.file, "-"]
+        argv = [tool, "-q", path_option("--stdin-filename", diag.file), "-"]
     result = run_tool(argv, ctx.repo, stdin=source)
     if result is None or result.returncode != 0 or not result.stdout:
         return None

@@ -15,6 +15,7 @@ from pathlib import Path
 from mom_cli.tempdirs import process_temp_dir, temp_dir
 from mom_cli.validate.cargo_targets import run_cargo_targets
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.operands import path_operands
 from mom_cli.validate.parsers import cargo_rendered, parse_cargo_json, parse_generic, relpath
 from mom_cli.validate.pyimports import module_name
 from mom_cli.validate.result import StageContext, StageResult
@@ -191,7 +192,7 @@ def _java_build(ctx: StageContext, started: float) -> StageResult | None:
         return None
     roots = sorted({str(ctx.root / r) for r in _java_source_roots(ctx.root, files)})
     with temp_dir("javac") as out:
-        cmd = javac.command("-d", out, "-sourcepath", ":".join(roots), *files)
+        cmd = javac.command("-d", out, "-sourcepath", ":".join(roots), *path_operands(files))
         return _finish(ctx, javac, _run(ctx, cmd), started, parse_generic)
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.failure_keys import failure_key
+from mom_cli.validate.operands import path_operands
 from mom_cli.validate.pipeline import exported_index
 from mom_cli.validate.runner import CommandResult, project_python
 from mom_cli.validate.tests import run_pytest
@@ -165,7 +166,7 @@ def run_selected(
         return run_pytest(
             project_python(repo),
             tree,
-            ["-p", _PLUGIN, *targets],
+            ["-p", _PLUGIN, *path_operands(targets)],
             timeout=timeout,
             pythonpath=[Path(plugin_dir)],
             env={"MOM_HEAD_TESTS": json.dumps({"ids": list(ids), "files": list(files)})},

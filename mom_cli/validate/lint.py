@@ -19,6 +19,7 @@ from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.lint_baseline import is_preexisting, mark_preexisting
 from mom_cli.validate.lint_config import apply_flake8_config, read_flake8_config
 from mom_cli.validate.lint_project import flake8_tool, parse_flake8, project_linters
+from mom_cli.validate.operands import path_operands, path_option
 from mom_cli.validate.parsers import cargo_rendered, parse_cargo_json, parse_generic, relpath
 from mom_cli.validate.result import StageContext, StageResult, trim
 from mom_cli.validate.runner import (
@@ -122,7 +123,7 @@ def _python_targets(ctx: StageContext) -> tuple[list[str], list[str]]:
         files = [f for f in ctx.lint_files if f in python_files]
         return files, files
     files = ctx.files_of("python")
-    return files, files if ctx.files is not None else ["."]
+    return files, path_operands(files) if ctx.files is not None else ["."]
 
 
 def _flake8_instead(root: Path, repo: Path) -> Tool | None:
@@ -154,7 +155,7 @@ def _flake8(ctx: StageContext) -> Outcome:
     if ctx.lint_baseline:
 
         def lint_head(rel: str, text: str) -> list[Diagnostic]:
-            argv = flake8.command("--stdin-display-name", rel, "-")
+            argv = flake8.command(path_option("--stdin-display-name", rel), "-")
             head = run_command(argv, ctx.root, timeout=ctx.timeout, stdin=text)
             return parse_flake8(head.output, ctx.root, display=rel)
 
@@ -170,7 +171,7 @@ def lint_python_text(
     found: list[Diagnostic] = []
     flake8 = _flake8_instead(root, repo)
     if flake8 is not None:
-        argv = flake8.command("--stdin-display-name", rel, "-")
+        argv = flake8.command(path_option("--stdin-display-name", rel), "-")
         head = run_command(argv, root, timeout=timeout, stdin=text)
         found += parse_flake8(head.output, root, rel)
         if head.returncode != 0 and not found:
@@ -179,7 +180,7 @@ def lint_python_text(
         ruff = ruff_tool(repo)
         argv = ruff.command(
             "check", "--output-format=json", "--no-fix", "--no-cache", "--force-exclude",
-            *ruff_rule_args(root), "--stdin-filename", rel, "-",
+            *ruff_rule_args(root), path_option("--stdin-filename", rel), "-",
         )  # fmt: skip
         result = run_command(argv, root, timeout=timeout, stdin=text)
         try:
@@ -221,7 +222,7 @@ def _ruff(ctx: StageContext, *, stand_in: bool = False) -> Outcome:
     def lint_head(rel: str, text: str) -> list[Diagnostic]:
         argv = ruff.command(
             "check", "--output-format=json", "--no-fix", "--no-cache",
-            *ruff_rule_args(ctx.root), "--stdin-filename", rel, "-",
+            *ruff_rule_args(ctx.root), path_option("--stdin-filename", rel), "-",
         )  # fmt: skip
         head = run_command(argv, ctx.root, timeout=ctx.timeout, stdin=text)
         try:
@@ -294,7 +295,8 @@ def _eslint(ctx: StageContext) -> Outcome:
     eslint = resolve_tool(ctx.repo, "eslint")
     if eslint is None:
         return None
-    result = run_command(eslint.command("-f", "json", *files), ctx.root, timeout=ctx.timeout)
+    argv = eslint.command("-f", "json", *path_operands(files))
+    result = run_command(argv, ctx.root, timeout=ctx.timeout)
     if result.returncode not in (0, 1) or result.timed_out:
         # exit 2 is eslint's "could not lint" (a config it cannot load, a crash): its
         # empty stdout parsed as no findings, so a broken linter read as a clean one

@@ -17,6 +17,7 @@ from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.failure_keys import GENERIC_TOOL
 from mom_cli.validate.jsfailures import parse_js_stack
+from mom_cli.validate.operands import path_operands
 from mom_cli.validate.parsers import parse_generic
 from mom_cli.validate.pyimports import dotted_name, imported_names, is_test_file
 from mom_cli.validate.result import StageContext, StageResult, trim
@@ -108,7 +109,7 @@ def _pytest(ctx: StageContext, started: float) -> StageResult:
     if ctx.files is not None:
         affected = affected_python_tests(ctx.root, ctx.files, project_files(ctx.root))
         if affected:
-            runs.append(affected)
+            runs.append(path_operands(affected))
     if ctx.files is None or ctx.config.full_tests:
         runs.append([])  # [] = the whole suite, as configured by the project
     if not runs:

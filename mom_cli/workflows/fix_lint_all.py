@@ -25,6 +25,7 @@ from mom_cli.validate.detect import language_of, project_files
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.lint import ruff_rule_args
 from mom_cli.validate.lint_baseline import Key, finding_key
+from mom_cli.validate.operands import path_option
 from mom_cli.validate.runner import ruff_tool, run_command
 from mom_cli.workflows.fix_scope import DEBT_NOTE
 
@@ -49,7 +50,7 @@ def safe_fix_blocks(flow: FixBuild, skip: set[str]) -> list[EditBlock]:
             continue
         argv = ruff.command(
             "check", "--fix-only", "--exit-zero", "--no-cache", "--force-exclude",
-            *ruff_rule_args(flow.repo), "--stdin-filename", rel, "-",
+            *ruff_rule_args(flow.repo), path_option("--stdin-filename", rel), "-",
         )  # fmt: skip
         result = run_command(argv, flow.repo, timeout=timeout, stdin=old)
         if result.returncode != 0 or not result.stdout or result.stdout == old:

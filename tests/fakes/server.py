@@ -33,6 +33,7 @@ class Reply:
     trickle_seconds: float = 2.0  # "trickle": one byte of the body (or one stream piece) per
     chunk_delay: float = 0.0  # seconds between streamed parts (a slow, mid-stream reply)
     finish: str = "stop"  # "length": the answer was cut at max_tokens (in each wire's words)
+    usage: dict[str, Any] | None = None  # fields laid over every usage block the wire sends
 
     @classmethod
     def status_code(cls, status: int, message: str = "", **headers: str) -> Reply:
@@ -183,13 +184,16 @@ def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 self._hang_up()
             elif kind in ("stream", "truncated_stream"):
                 parts = wire.stream_parts(reply.content, body, reply.finish)
+                if reply.usage is not None:
+                    parts = [_sse_with_usage(p, reply.usage) for p in parts]
                 if kind == "truncated_stream":
                     parts = parts[: max(1, len(parts) // 2)]
                 self._stream(parts, truncated=kind == "truncated_stream", pause=reply.chunk_delay)
             else:
-                self._send_json(
-                    200, wire.reply_body(reply.content, body, reply.finish), reply.headers
-                )
+                document = wire.reply_body(reply.content, body, reply.finish)
+                if reply.usage is not None:
+                    document = _with_usage(document, reply.usage)
+                self._send_json(200, document, reply.headers)
 
         def _stream(self, parts: list[bytes], *, truncated: bool, pause: float = 0.0) -> None:
             self.send_response(200)
@@ -243,3 +247,30 @@ def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 self.connection.shutdown(socket.SHUT_RDWR)
 
     return Handler
+
+
+def _with_usage(value: Any, usage: dict[str, Any]) -> Any:
+    """`value` with `usage`'s fields laid over every `usage` object inside it (a crafted
+    usage block: negative or absurd token counts)."""
+    if isinstance(value, list):
+        return [_with_usage(v, usage) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {k: _with_usage(v, usage) for k, v in value.items()}
+    if isinstance(out.get("usage"), dict):
+        out["usage"] = {**out["usage"], **usage}
+    return out
+
+
+def _sse_with_usage(part: bytes, usage: dict[str, Any]) -> bytes:
+    """One server-sent event (or NDJSON line) with its usage blocks replaced."""
+    lines = []
+    for line in part.decode().split("\n"):
+        head = "data: " if line.startswith("data: ") else ""
+        try:
+            document = json.loads(line[len(head) :])
+        except ValueError:
+            lines.append(line)
+            continue
+        lines.append(head + json.dumps(_with_usage(document, usage)))
+    return "\n".join(lines).encode()

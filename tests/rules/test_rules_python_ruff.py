@@ -129,3 +129,13 @@ def test_a_fix_that_leaves_the_import_block_unformatted_formats_it_too(tmp_path:
     unsorted = src.replace("import bisect\n", "import os\nimport bisect\n")  # I001 before
     fixed = fix_with("python.ruff_fix", diag, unsorted, repo)
     assert fixed == unsorted.replace("\nimport json\n", "")  # the old I001 stays the user's
+
+
+def test_rules_fix_and_format_files_named_like_options(tmp_path: Path) -> None:
+    """`--stdin-filename -x.py` made ruff read `-x.py` as options and fail: no fix."""
+    repo = make_repo(tmp_path / "r", {"-x.py": UNUSED, "--version.py": UGLY,
+                                      "pyproject.toml": "[tool.ruff.format]\n"})  # fmt: skip
+    diag = Diagnostic("lint", "-x.py", 1, "`os` imported but unused", code="F401", tool="ruff")
+    assert fix_with("python.ruff_fix", diag, UNUSED, repo) == UNUSED.replace("import os\n", "")
+    ugly = Diagnostic("lint", "--version.py", 0, "would reformat", code="format", tool="ruff")
+    assert fix_with("python.format", ugly, UGLY, repo) == "x = [1, 2, 3]\n"

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from git_repos import make_repo, run_git
 from hostile import FakeServer, OpenAIWire
+
+__all__ = ["make_repo", "run_git"]  # fixtures
 
 
 @pytest.fixture

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from mom_cli.terminal_text import visible
 
 
 class BudgetStopScreen(ModalScreen[None]):
@@ -24,7 +27,7 @@ class BudgetStopScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="budget-box"):
             yield Static("■ Budget stop", id="budget-title")
-            yield Static(self.message, id="budget-message")
+            yield Static(Text(visible(self.message)), id="budget-message")
             yield Static(
                 "Paid tiers are off until tomorrow or until you raise "
                 "cost.stop_threshold_usd (mom config set cost.stop_threshold_usd N). "

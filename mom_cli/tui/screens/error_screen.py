@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+
+from mom_cli.terminal_text import visible
 
 
 class ErrorScreen(Screen[None]):
@@ -27,9 +30,9 @@ class ErrorScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="error-box"):
             yield Static("mom cannot start here", id="error-title")
-            yield Static(self.problem, id="error-problem")
+            yield Static(Text(visible(self.problem)), id="error-problem")
             if self.hint:
-                yield Static(self.hint, id="error-hint")
+                yield Static(Text(visible(self.hint)), id="error-hint")
             yield Static("Press q or Ctrl+Q to quit (exit code 2).", id="error-quit")
         yield Footer()
 

@@ -7,6 +7,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
+from mom_cli.terminal_text import visible
 from mom_cli.tui.state import SessionState
 
 MARK = {
@@ -32,9 +33,9 @@ class Checklist(Static):
         self.display = bool(state.checklist)
         if not state.checklist:
             return
-        text = Text(state.checklist_title + "\n", style="bold")
+        text = Text(visible(state.checklist_title) + "\n", style="bold")
         for item in state.checklist:
             mark, style = MARK.get(item.status, ("[ ]", ""))
-            text.append(f" {mark} {item.index}. {item.text[:90]}\n", style=style)
+            text.append(f" {mark} {item.index}. {visible(item.text[:90])}\n", style=style)
         self.plain = text.plain
         self.update(text)

@@ -8,6 +8,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
+from mom_cli.terminal_text import visible
 from mom_cli.tui.state import SessionState, StepRow, clip
 
 COLUMNS = ("step", "status", "tier", "model", "att", "tokens", "$", "s", "review / note")
@@ -73,26 +74,28 @@ class PlanPanel(DataTable[Any]):
             self._shown[row.task_id] = plain
 
     @staticmethod
-    def cells(row: StepRow) -> tuple[Text | str, ...]:
+    def cells(row: StepRow) -> tuple[Text, ...]:
+        """Every cell is a Text: a str cell is parsed as markup, and the id, model and notes
+        are model- or repo-written (control characters shown, `[...]` literal)."""
         status = Text(row.status + (" ‖" if row.parallel else ""), STATUS_STYLE.get(row.status, ""))
         if row.review:
             note = Text(row.review, REVIEW_STYLE.get(row.review, ""))
-            note.append(f" {', '.join(row.files)}", style="")
+            note.append(visible(f" {', '.join(row.files)}"), style="")
         elif row.escalations:
-            note = Text(clip(f"↑ {row.escalations[-1]}", 80), "yellow")
+            note = Text(visible(clip(f"↑ {row.escalations[-1]}", 80)), "yellow")
         else:
-            note = Text(clip(row.description, 60))
-        return (
+            note = Text(visible(clip(row.description, 60)))
+        plain = (
             row.task_id,
-            status,
             row.tier,
             row.model,
             str(row.attempts),
             f"{row.tokens:,}",
             f"{row.cost_usd:.4f}",
             f"{row.seconds:.1f}" if row.status != "running" else "…",
-            note,
         )
+        shown = [Text(visible(cell)) for cell in plain]
+        return (shown[0], status, *shown[1:], note)
 
     @property
     def selected_id(self) -> str | None:
