@@ -70,21 +70,39 @@ def communicate(
     timeout: float,
     watch: DiskWatch,
     kill: Callable[[], None],
+    done: Callable[[bytes, bytes], str] | None = None,
 ) -> tuple[bytes, bytes, str]:
     """`proc.communicate` within `timeout`, watching the disk between short waits.
-    (stdout, stderr, why it was killed: "" | TIMED_OUT | the disk message)."""
+    `done`, when given, is also asked between short waits, with the output so far, whether
+    the command is finished in all but exiting (mom_cli.validate.hang): its answer, when
+    not "", is why the command was stopped.
+    (stdout, stderr, why it was killed: "" | TIMED_OUT | the disk message | `done`'s)."""
     deadline = time.monotonic() + timeout
     pending = stdin
+    polling = bool(watch.start) or done is not None
+    partial: tuple[bytes, bytes] = (b"", b"")
     while True:
         left = deadline - time.monotonic()
-        wait = min(left, POLL_SECONDS) if watch.start else left
+        wait = min(left, POLL_SECONDS) if polling else left
         try:
             out, err = proc.communicate(pending, max(wait, 0.0))
             return out, err, ""
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired as exc:
             pending = None  # already handed over: communicate keeps writing it
+            # once the pipes are closed, a wait for the exit carries no output: keep the last
+            now = (_bytes(exc.output), _bytes(exc.stderr))
+            partial = now if sum(map(len, now)) >= sum(map(len, partial)) else partial
         why = TIMED_OUT if time.monotonic() >= deadline else watch.breached()
+        if not why and done is not None:
+            why = done(*partial)
         if why:
             kill()
             out, err = proc.communicate()
             return out, err, why
+
+
+def _bytes(data: bytes | str | None) -> bytes:
+    """TimeoutExpired's output so far (None before the first byte)."""
+    if data is None:
+        return b""
+    return data.encode() if isinstance(data, str) else data

@@ -36,18 +36,30 @@ def run_tests_stage(ctx: StageContext) -> StageResult:
     cfg = ctx.config
     if cfg.test_command.strip():
         tool = Tool(cfg.test_command, "config")
-        result = run_command(tool.command(), ctx.root, timeout=ctx.timeout)
+        result = run_command(
+            tool.command(), ctx.root, timeout=ctx.timeout, idle_after_summary=ctx.idle_after_summary
+        )
         diags = _parse_any(result.output, ctx.root)
         return _finish(tool, result, diags, started)
     if ctx.project.has("rust"):
         return _cargo_test(ctx, started)
     if ctx.project.has("go") and (go := resolve_tool(ctx.repo, "go")):
-        result = run_command(go.command("test", "./..."), ctx.root, timeout=ctx.timeout)
+        result = run_command(
+            go.command("test", "./..."),
+            ctx.root,
+            timeout=ctx.timeout,
+            idle_after_summary=ctx.idle_after_summary,
+        )
         return _finish(go, result, parse_go_test(result.output, ctx.root), started)
     if (ctx.project.has("node") or ctx.project.has("typescript")) and _has_npm_test(ctx.root):
         npm = resolve_tool(ctx.repo, "npm")
         if npm is not None:
-            result = run_command(npm.command("test", "--silent"), ctx.root, timeout=ctx.timeout)
+            result = run_command(
+                npm.command("test", "--silent"),
+                ctx.root,
+                timeout=ctx.timeout,
+                idle_after_summary=ctx.idle_after_summary,
+            )
             found = parse_tap(result.output, root=ctx.root)
             if not found and result.returncode != 0:
                 found = parse_js_stack(result.output, ctx.root)
@@ -122,11 +134,20 @@ def _pytest(ctx: StageContext, started: float) -> StageResult:
         )
     outputs: list[str] = []
     diagnostics: list[Diagnostic] = []
+    stopped: list[Diagnostic] = []  # runs that printed their summary but did not exit
     result: CommandResult | None = None
     collected = False  # pytest exit 5 on every run: there are no tests to pass
     for targets in runs:
-        result, found = run_pytest(python, ctx.root, targets, timeout=ctx.timeout)
+        result, found = run_pytest(
+            python,
+            ctx.root,
+            targets,
+            timeout=ctx.timeout,
+            idle_after_summary=ctx.idle_after_summary,
+        )
         outputs.append(result.output)
+        if result.stopped_after_summary:
+            stopped.append(_stopped_warning(result, "pytest"))
         if result.returncode == 5:
             continue  # no tests collected is not a failure of the change
         collected = True
@@ -160,17 +181,20 @@ def _pytest(ctx: StageContext, started: float) -> StageResult:
         if ctx.files is not None
         else "full suite"
     )
+    note = (
+        (label + (f": {', '.join(runs[0])}" if runs and runs[0] else ""))
+        if collected
+        else "pytest collected no tests"
+    )
     return StageResult(
         "tests",
         passed=passed,
         seconds=time.monotonic() - started,
-        diagnostics=diagnostics,
+        diagnostics=diagnostics + stopped,
         tool_used=f"{python.describe()} -m pytest",
         raw_output=trim("\n".join(outputs)),
         skipped=not collected,  # "passed" would claim tests that do not exist
-        note=(label + (f": {', '.join(runs[0])}" if runs and runs[0] else ""))
-        if collected
-        else "pytest collected no tests",
+        note="; ".join([note, *(d.message for d in stopped)]),
     )
 
 
@@ -182,11 +206,13 @@ def run_pytest(
     timeout: float,
     pythonpath: Sequence[Path] = (),
     env: Mapping[str, str] | None = None,
+    idle_after_summary: float = 0.0,
 ) -> tuple[CommandResult, list[Diagnostic]]:
     """One pytest run exactly as the validator makes it (quiet, no cache, a JUnit report
     parsed into one diagnostic per failing test). Shared with the HEAD baseline (head_tests)
     so that "fails at HEAD" means the same run, not a look-alike. `pythonpath` goes first on
-    PYTHONPATH (where a `-p` plugin among `targets` lives); `env` is added for it."""
+    PYTHONPATH (where a `-p` plugin among `targets` lives); `env` is added for it.
+    `idle_after_summary`: see run_command (validate.hang)."""
     with temp_dir("junit") as tmp:
         xml = Path(tmp) / "report.xml"
         cmd = python.command(
@@ -206,7 +232,11 @@ def run_pytest(
             *targets,
         )
         result = run_command(
-            cmd, root, timeout=timeout, env={**_pytest_env(root, pythonpath), **(env or {})}
+            cmd,
+            root,
+            timeout=timeout,
+            env={**_pytest_env(root, pythonpath), **(env or {})},
+            idle_after_summary=idle_after_summary,
         )
         return result, parse_junit(xml, root)
 
@@ -218,8 +248,9 @@ def _cargo_test(ctx: StageContext, started: float) -> StageResult:
     result = run_command(
         cargo.command("test", "--no-fail-fast", "--color", "never"),
         ctx.root,
-        timeout=ctx.timeout,
         env={**cargo_env(ctx), "RUST_BACKTRACE": "0"},
+        timeout=ctx.timeout,
+        idle_after_summary=ctx.idle_after_summary,
     )
     return _finish(cargo, result, parse_cargo_test(result.output, ctx.root), started)
 
@@ -254,14 +285,24 @@ def _finish(
         # a suite that hangs after its first failures (mocha without --exit, a server left
         # open) is killed at the timeout: say so, beside whatever failures it printed
         diags = [*diags, failure_diagnostic("tests", result, tool.describe())]
+    passed = result.returncode == 0 and not any(d.severity == "error" for d in diags)
+    if result.stopped_after_summary:
+        diags = [*diags, _stopped_warning(result, tool.describe())]
     return StageResult(
         "tests",
-        passed=result.returncode == 0 and not any(d.severity == "error" for d in diags),
+        passed=passed,
         seconds=time.monotonic() - started,
         diagnostics=diags,
         tool_used=tool.describe(),
         raw_output=result.trimmed(),
+        note=result.stopped_after_summary,
     )
+
+
+def _stopped_warning(result: CommandResult, tool: str) -> Diagnostic:
+    """The stage's word that the runner was stopped after its summary (not an error: the
+    summary decides pass or fail; a server left open is worth knowing about, not failing)."""
+    return Diagnostic("tests", "", 0, result.stopped_after_summary, "warning", tool=tool)
 
 
 def _pytest_env(root: Path, extra: Sequence[Path] = ()) -> dict[str, str]:
