@@ -74,41 +74,45 @@ def _failed_count(body: str) -> int:
 
 
 def _pytest(text: str) -> Found | None:
-    match = _last(_PYTEST, text)
-    if match is None:
+    found = list(_PYTEST.finditer(text))
+    if not found:
         return None
-    body = match.group("body")
-    line = match.group(0).strip(" =\t")
-    no_tests = body == "no tests ran"
-    return match.end(), Summary("pytest", _failed_count(body) == 0, line, no_tests=no_tests)
+    last = found[-1]
+    passed = all(_failed_count(m.group("body")) == 0 for m in found)
+    no_tests = passed and last.group("body") == "no tests ran"
+    line = last.group(0).strip(" =\t")
+    return last.end(), Summary("pytest", passed, line, no_tests=no_tests)
 
 
 def _mocha(text: str) -> Found | None:
-    match = _last(_MOCHA_PASSING, text)
-    if match is None:
+    found = list(_MOCHA_PASSING.finditer(text))
+    if not found:
         return None
-    failing = _MOCHA_FAILING.search(text, match.end())
-    count = int(failing.group(1)) if failing else 0
-    line = match.group(0).strip() + (f", {failing.group(0).strip()}" if failing else "")
-    return (failing or match).end(), Summary("mocha", count == 0, line)
+    bounds = [m.start() for m in found[1:]] + [len(text)]
+    failing = [
+        _MOCHA_FAILING.search(text, m.end(), stop) for m, stop in zip(found, bounds, strict=True)
+    ]
+    last, last_failing = found[-1], failing[-1]
+    passed = not any(f and int(f.group(1)) for f in failing)
+    line = last.group(0).strip() + (f", {last_failing.group(0).strip()}" if last_failing else "")
+    return (last_failing or last).end(), Summary("mocha", passed, line)
 
 
 def _jest(text: str) -> Found | None:
-    tests = _last(_JEST_TESTS, text)
-    if tests is None:
+    tests = list(_JEST_TESTS.finditer(text))
+    if not tests:
         return None
-    suites = _last(_JEST_SUITES, text[: tests.start()])
-    failed = _failed_count(tests.group("body"))
-    failed += _failed_count(suites.group("body")) if suites else 0
-    return tests.end(), Summary("jest", failed == 0, tests.group(0).strip())
+    counts = [*tests, *_JEST_SUITES.finditer(text)]
+    passed = not any(_failed_count(m.group("body")) for m in counts)
+    return tests[-1].end(), Summary("jest", passed, tests[-1].group(0).strip())
 
 
 def _vitest(text: str) -> Found | None:
-    match = _last(_VITEST, text)
-    if match is None:
+    found = list(_VITEST.finditer(text))
+    if not found:
         return None
-    passed = _failed_count(match.group("body")) == 0
-    return match.end(), Summary("vitest", passed, match.group(0).strip())
+    passed = not any(_failed_count(m.group("body")) for m in found)
+    return found[-1].end(), Summary("vitest", passed, found[-1].group(0).strip())
 
 
 def _node_test(text: str) -> Found | None:
