@@ -193,8 +193,9 @@ class FixBuild:
         head = HeadBaseline()
         if pytest_ids:
             head = await asyncio.to_thread(
-                head_baseline, self.repo, diags, timeout=timeout, commit=rev
-            )
+                head_baseline, self.repo, diags, timeout=timeout, commit=rev,
+                idle_after_summary=self.config.validation.idle_after_summary_seconds,
+            )  # fmt: skip
         if others:
             last = getattr(self.checker, "last", None)  # a test's checker may keep none
             now_output = last.raw_for("tests") if last is not None else ""

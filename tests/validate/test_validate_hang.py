@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from mom_cli.config import ValidationSection
+from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.head_tests import head_baseline
 from mom_cli.validate.pipeline import run_validation
 from mom_cli.validate.result import StageResult
 
@@ -164,3 +166,19 @@ def test_pytest_run_kept_alive_by_a_thread_is_stopped(
         assert [(d.file, d.code) for d in errors] == [("test_math.py", "test_math.py::test_add")], (
             errors
         )
+
+
+def test_base_rerun_of_a_failing_test_is_stopped_after_its_summary(
+    make_repo: Callable[..., Path], add_venv: Callable[[Path], Path]
+) -> None:
+    """fix-build's check of which failures were already at the base reruns them there:
+    a conftest thread kept that rerun alive until its timeout too."""
+    repo = make_repo(
+        {"conftest.py": CONFTEST_THREAD, "test_math.py": "def test_add():\n    assert 0\n"}
+    )
+    add_venv(repo)
+    failure = Diagnostic(
+        "tests", "test_math.py", 2, "failed", code="test_math.py::test_add", tool="pytest"
+    )
+    base = head_baseline(repo, [failure], timeout=TIMEOUT, idle_after_summary=1)
+    assert base.failing == ["test_math.py::test_add"] and base.note == ""
