@@ -54,7 +54,11 @@ _MOCHA_PASSING = re.compile(r"^[ \t]*\d+ passing \(\d+(?:\.\d+)?(?:ms|s|m|h)\)[ 
 _MOCHA_FAILING = re.compile(r"^[ \t]*(\d+) failing[ \t]*$", re.MULTILINE)
 _JEST_TESTS = re.compile(r"^Tests:[ \t]+(?P<body>[^\n]*\d+ total)[ \t]*$", re.MULTILINE)
 _JEST_SUITES = re.compile(r"^Test Suites:[ \t]+(?P<body>[^\n]*\d+ total)[ \t]*$", re.MULTILINE)
-_VITEST = re.compile(r"^[ \t]*Tests[ \t]+(?P<body>[^\n]*\(\d+\))[ \t]*$", re.MULTILINE)
+_VITEST_COUNT = r"\d+ (?:passed|failed|skipped|todo)"
+_VITEST = re.compile(
+    rf"^[ \t]*Tests[ \t]+(?P<body>{_VITEST_COUNT}(?: \| {_VITEST_COUNT})*)[ \t]+\(\d+\)[ \t]*$",
+    re.MULTILINE,
+)
 _NODE_TEST = re.compile(r"^(?:#|ℹ) (?:fail|cancelled) (\d+)[ \t]*$", re.MULTILINE)
 _TAP_OK = re.compile(r"^# ok[ \t]*$", re.MULTILINE)
 _AVA = re.compile(
@@ -64,7 +68,9 @@ _AVA = re.compile(
 )
 _CARGO = re.compile(r"^test result: (ok|FAILED)\. \d+ passed; \d+ failed;[^\n]*$", re.MULTILINE)
 _CARGO_BINARY = re.compile(r"^[ \t]+(?:Running|Doc-tests)[ \t]+\S", re.MULTILINE)
-_GO_FAIL = re.compile(r"^FAIL[ \t]*$", re.MULTILINE)
+# go test's closing bare FAIL comes right after a package's result line; the bare FAIL a
+# failing package prints itself comes before its own `FAIL\tpkg` line
+_GO_FAIL = re.compile(r"^(?:ok|FAIL)[ \t]+\S+[^\n]*\nFAIL[ \t]*$", re.MULTILINE)
 
 Found = tuple[int, Summary]
 
@@ -148,7 +154,8 @@ def _cargo(text: str) -> Found | None:
 
 def _go(text: str) -> Found | None:
     """go test's closing bare `FAIL` (per-package `ok`/`FAIL pkg` lines are not final:
-    packages run in parallel and another may still be running, silently)."""
+    packages run in parallel and another may still be running, silently). A passing
+    `go test ./...` prints no closing line, so it is never stopped early."""
     match = _last(_GO_FAIL, text)
     return (match.end(), Summary("go test", False, "FAIL")) if match else None
 

@@ -82,6 +82,10 @@ def test_pytest_no_tests_keeps_its_exit_code() -> None:
         CARGO_TWO + "   Doc-tests x\n",
         # go's per-package lines: another package may still be running
         "ok  \texample.com/x\t0.01s\n",
+        # a failing package's own bare FAIL, other packages still to come
+        "--- FAIL: TestX (0.00s)\nFAIL\nFAIL\texample.com/x\t0.01s\n",
+        # a mocha suite title is not vitest's count line
+        "  Tests for the parser (2)\n    ✔ parses\n",
         # progress, not a summary
         "running 3 tests\ntest a ... ok\n",
         "  parser\n    ✔ parses\n",
