@@ -148,8 +148,9 @@ def _cargo(text: str) -> Found | None:
     results = list(_CARGO.finditer(text))
     if not results or len(results) < len(_CARGO_BINARY.findall(text)):
         return None
-    passed = all(m.group(1) == "ok" for m in results)
-    return results[-1].end(), Summary("cargo test", passed, results[-1].group(0).strip())
+    failed = [m for m in results if m.group(1) != "ok"]
+    line = (failed or results)[-1].group(0).strip()  # a failing binary's, when one fails
+    return results[-1].end(), Summary("cargo test", not failed, line)
 
 
 def _go(text: str) -> Found | None:
