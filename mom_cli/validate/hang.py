@@ -71,6 +71,8 @@ _CARGO_BINARY = re.compile(r"^[ \t]+(?:Running|Doc-tests)[ \t]+\S", re.MULTILINE
 # go test's closing bare FAIL comes right after a package's result line; the bare FAIL a
 # failing package prints itself comes before its own `FAIL\tpkg` line
 _GO_FAIL = re.compile(r"^(?:ok|FAIL)[ \t]+\S+[^\n]*\nFAIL[ \t]*$", re.MULTILINE)
+_UVU = re.compile(r"^[ \t]*Total:[ \t]+(\d+)[ \t]*\n[ \t]*Passed:[ \t]+(\d+)[ \t]*$", re.M)
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 Found = tuple[int, Summary]
 
@@ -142,6 +144,15 @@ def _ava(text: str) -> Found | None:
     return found[-1].end(), Summary("ava", bad == 0, "; ".join(m.group(0).strip() for m in found))
 
 
+def _uvu(text: str) -> Found | None:
+    found = list(_UVU.finditer(text))
+    if not found:
+        return None
+    passed = all(m.group(1) == m.group(2) for m in found)
+    line = " ".join(found[-1].group(0).split())
+    return found[-1].end(), Summary("uvu", passed, line)
+
+
 def _cargo(text: str) -> Found | None:
     """cargo test: one `test result:` per test binary; done once every binary it announced
     (`Running …`, `Doc-tests …`) has reported."""
@@ -168,6 +179,7 @@ RECOGNISERS: tuple[Callable[[str], Found | None], ...] = (
     _vitest,
     _node_test,
     _ava,
+    _uvu,
     _cargo,
     _go,
 )
@@ -176,6 +188,7 @@ RECOGNISERS: tuple[Callable[[str], Found | None], ...] = (
 def find_summary(text: str) -> Summary | None:
     """The last summary printed in `text`, or None. It passes only when no summary in
     the text fails: a failing summary is never turned into a pass by a later one."""
+    text = _ANSI.sub("", text)
     found = [hit for recognise in RECOGNISERS if (hit := recognise(text)) is not None]
     if not found:
         return None
@@ -272,10 +285,11 @@ class SummaryWatch:
         self.summary, self.quiet_seconds = summary, now - self._quiet_since
         return True
 
-    def note(self) -> str:
-        """What the stage says about a run this watch stopped."""
-        line = self.summary.line if self.summary is not None else ""
+    def note(self, *, quote: bool = True) -> str:
+        """What the stage says about a run this watch stopped. `quote=False` leaves the
+        summary line out (in the command's own output it would count its failures twice)."""
+        line = f" ({self.summary.line})" if quote and self.summary is not None else ""
         return (
-            f"the test runner did not exit after its summary ({line}): stopped after "
+            f"the test runner did not exit after its summary{line}: stopped after "
             f"{self.quiet_seconds:.0f} s without output (validation.idle_after_summary_seconds)"
         )

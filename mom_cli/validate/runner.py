@@ -120,7 +120,7 @@ def run_command(
     returncode, stopped = proc.returncode, ""
     if killed == HANG and hang is not None and hang.summary is not None:
         returncode, stopped = hang.summary.returncode, hang.note()
-        stderr += f"\n[mom] {stopped}"
+        stderr += f"\n[mom] {hang.note(quote=False)}"
     elif timed_out:
         stderr += f"\n[mom] killed after {timeout:g} s (validation.timeout_seconds)"
     elif killed:

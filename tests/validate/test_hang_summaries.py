@@ -30,6 +30,10 @@ NODE_SPEC_OK = "ℹ tests 2\nℹ suites 0\nℹ pass 2\nℹ fail 0\nℹ cancelled
 TAPE_OK = "ok 1 works\n\n1..1\n# tests 1\n# pass  1\n\n# ok\n"
 AVA_FAIL = "  ✔ one\n  ✘ [fail]: two\n  ─\n\n  1 test failed\n"
 AVA_OK = "  ✔ one\n  ✔ two\n  ─\n\n  2 tests passed\n"
+UVU_FAIL = "  Total:     3\n  Passed:    2\n  Skipped:   0\n  Duration:  1.23ms\n"
+PYTEST_COLOURED = (
+    "\x1b[31m\x1b[1m1 failed\x1b[0m, \x1b[32m2 passed\x1b[0m\x1b[31m in 0.12s\x1b[0m\n"
+)
 CARGO_TWO = (
     "     Running unittests src/lib.rs (target/debug/deps/x-1)\n\nrunning 2 tests\n"
     "test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n\n"
@@ -57,6 +61,8 @@ GO_FAIL = (
         (TAPE_OK, "tap", True),
         (AVA_FAIL, "ava", False),
         (AVA_OK, "ava", True),
+        (UVU_FAIL, "uvu", False),
+        (PYTEST_COLOURED, "pytest", False),
         (CARGO_TWO, "cargo test", False),
         (GO_FAIL, "go test", False),
     ],
@@ -102,7 +108,18 @@ def test_later_passing_summary_does_not_hide_an_earlier_failure() -> None:
     assert summary is not None and summary.runner == "mocha" and not summary.passed
 
 
-FAILING = [PYTEST_Q, MOCHA_FAIL, JEST_FAIL, VITEST_FAIL, NODE_TAP, AVA_FAIL, CARGO_TWO, GO_FAIL]
+FAILING = [
+    PYTEST_Q,
+    PYTEST_COLOURED,
+    UVU_FAIL,
+    MOCHA_FAIL,
+    JEST_FAIL,
+    VITEST_FAIL,
+    NODE_TAP,
+    AVA_FAIL,
+    CARGO_TWO,
+    GO_FAIL,
+]
 PASSING = [PYTEST_BORDERED, MOCHA_OK, JEST_OK, NODE_SPEC_OK, TAPE_OK, AVA_OK]
 _noise = st.text(st.characters(blacklist_categories=("Cs",)), max_size=300)
 

@@ -60,6 +60,7 @@ def test_mocha_like_run_that_never_exits_is_stopped_and_passes(
     [warning] = tests.diagnostics
     assert warning.severity == "warning" and STOPPED in warning.message
     assert "idle_after_summary_seconds" in tests.raw_output
+    assert tests.raw_output.count("4 passing (72ms)") == 1  # the runner's, not quoted again
 
 
 def test_failing_summary_of_a_run_that_never_exits_stays_failing(
