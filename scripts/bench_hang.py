@@ -80,7 +80,7 @@ def main() -> int:
         stopped = sum(r["stopped_after_summary"] for r in runs)
         print(
             f"{label:<28} {wall:>13.2f} {tests_s:>8.2f} {'/'.join(sorted(verdicts)):>7} "
-            f"{stopped}/{len(runs):>6}"
+            f"{f'{stopped}/{len(runs)}':>8}"
         )
         key = "before" if label.startswith("before") else "after"
         summary[key] = {
