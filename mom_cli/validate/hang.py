@@ -193,10 +193,12 @@ def find_summary(text: str) -> Summary | None:
     if not found:
         return None
     _, last = max(found, key=lambda hit: hit[0])
-    if last.passed and not all(s.passed for _, s in found):
-        failing = next(s for _, s in found if not s.passed)
-        return Summary(last.runner, False, f"{last.line}; {failing.runner}: {failing.line}")
-    return last
+    line = " ".join(last.line.split())  # jest pads "Tests:       2 passed"
+    failing = next((s for _, s in found if not s.passed), None)
+    if last.passed and failing is not None:
+        line = f"{line}; {failing.runner}: {' '.join(failing.line.split())}"
+        return Summary(last.runner, False, line)
+    return Summary(last.runner, last.passed, line, last.no_tests)
 
 
 def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
