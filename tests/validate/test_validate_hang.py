@@ -15,6 +15,7 @@ from mom_cli.config import ValidationSection
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.head_tests import head_baseline
 from mom_cli.validate.pipeline import run_validation
+from mom_cli.validate.rerun import failing_again
 from mom_cli.validate.result import StageResult
 
 STOPPED = "did not exit after its summary"
@@ -183,3 +184,19 @@ def test_base_rerun_of_a_failing_test_is_stopped_after_its_summary(
     )
     base = head_baseline(repo, [failure], timeout=TIMEOUT, idle_after_summary=1)
     assert base.failing == ["test_math.py::test_add"] and base.note == ""
+
+
+def test_rerun_of_a_new_failure_is_stopped_after_its_summary(
+    make_repo: Callable[..., Path], add_venv: Callable[[Path], Path]
+) -> None:
+    """fix-build reruns a new failure alone to tell a flaky test from a broken one; the
+    rerun of a run kept alive by a thread ends at its summary too (a rerun that timed out
+    would keep the failure: only a rerun judged by its summary finds it flaky)."""
+    repo = make_repo(
+        {"conftest.py": CONFTEST_THREAD, "test_math.py": "def test_add():\n    assert 1\n"}
+    )
+    add_venv(repo)
+    failure = Diagnostic(
+        "tests", "test_math.py", 2, "failed", code="test_math.py::test_add", tool="pytest"
+    )
+    assert failing_again(repo, [failure], TIMEOUT, idle_after_summary=1) == []
