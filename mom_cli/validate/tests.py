@@ -5,6 +5,7 @@ output is parsed into one diagnostic per failing test."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -29,6 +30,11 @@ from mom_cli.validate.runner import (
     run_command,
 )
 from mom_cli.validate.testparse import parse_cargo_test, parse_go_test, parse_junit, parse_tap
+
+NOT_ITS_SUMMARY = (
+    "pytest was stopped after a summary that was not its own (it had written no report): "
+    "the run is incomplete"
+)
 
 
 def run_tests_stage(ctx: StageContext) -> StageResult:
@@ -238,6 +244,12 @@ def run_pytest(
             env={**_pytest_env(root, pythonpath), **(env or {})},
             idle_after_summary=idle_after_summary,
         )
+        if result.stopped_after_summary and not xml.exists():
+            # pytest writes its report before its summary: the summary it was stopped
+            # after was not its own (a test's subprocess printed one); never a pass
+            result = dataclasses.replace(
+                result, returncode=-9, stopped_after_summary=NOT_ITS_SUMMARY
+            )
         return result, parse_junit(xml, root)
 
 

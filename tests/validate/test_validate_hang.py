@@ -200,3 +200,24 @@ def test_rerun_of_a_new_failure_is_stopped_after_its_summary(
         "tests", "test_math.py", 2, "failed", code="test_math.py::test_add", tool="pytest"
     )
     assert failing_again(repo, [failure], TIMEOUT, idle_after_summary=1) == []
+
+
+def test_a_summary_printed_by_a_test_never_passes_a_pytest_run(
+    make_repo: Callable[..., Path], add_venv: Callable[[Path], Path]
+) -> None:
+    """A test (run with -s) prints a summary-like line, then waits without CPU: the run
+    is stopped there, but pytest had written no report yet, so it was not pytest's own
+    summary and the run fails as incomplete instead of passing on the test's word."""
+    repo = make_repo(
+        {
+            "pytest.ini": "[pytest]\naddopts = -s\n",
+            "test_noisy.py": (
+                "import time\n\ndef test_prints_a_summary():\n"
+                "    print('\\n3 passed in 0.01s', flush=True)\n    time.sleep(8)\n"
+            ),
+        }
+    )
+    add_venv(repo)
+    tests = _tests_stage(repo)
+    assert not tests.passed
+    assert "not its own" in tests.note
