@@ -63,6 +63,9 @@ class ValidationSection(_Section):
     review_threshold: float = Field(0.8, ge=0.0, le=1.0)
     full_tests: bool = False
     timeout_seconds: float = Field(300, gt=0)
+    # a test run that printed its summary and then sat this long without output or CPU is
+    # stopped and judged by that summary (validate.hang); 0 waits for the exit (or timeout)
+    idle_after_summary_seconds: float = Field(10, ge=0)
     build_command: str = ""
     test_command: str = ""
     lint_command: str = ""

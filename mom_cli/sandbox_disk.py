@@ -72,18 +72,25 @@ def communicate(
     timeout: float,
     watch: DiskWatch,
     kill: Callable[[], None],
+    done: Callable[[bytes, bytes], str] | None = None,
 ) -> tuple[bytes, bytes, str]:
     """`proc.communicate` within `timeout`, watching the disk between short waits, keeping
-    at most OUTPUT_CAP_BYTES of each stream (mom_cli.sandbox_output).
-    (stdout, stderr, why it was killed: "" | TIMED_OUT | the disk message)."""
+    at most OUTPUT_CAP_BYTES of each stream (mom_cli.sandbox_output). `done`, when given,
+    is also asked between short waits, with the output so far, whether the command is
+    finished in all but exiting (mom_cli.validate.hang): its answer, when not "", is why
+    the command was stopped.
+    (stdout, stderr, why it was killed: "" | TIMED_OUT | the disk message | `done`'s)."""
     deadline = time.monotonic() + timeout
     pipes = CappedCommunication(proc, stdin)
+    polling = bool(watch.start) or done is not None
     while True:
         left = deadline - time.monotonic()
-        wait = min(left, POLL_SECONDS) if watch.start else left
+        wait = min(left, POLL_SECONDS) if polling else left
         if pipes.wait(wait):
             return (*pipes.output(), "")
         why = TIMED_OUT if time.monotonic() >= deadline else watch.breached()
+        if not why and done is not None:
+            why = done(*pipes.output())
         if why:
             pipes.drain(kill)
             return (*pipes.output(), why)

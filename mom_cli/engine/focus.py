@@ -139,7 +139,11 @@ def failing_tests(
         return None, []
     timeout = min(float(config.validation.timeout_seconds), TEST_TIMEOUT)
     _, found = run_pytest(
-        project_python(repo), repo, [f"--maxfail={MAX_FAILURES}"], timeout=timeout
+        project_python(repo),
+        repo,
+        [f"--maxfail={MAX_FAILURES}"],
+        timeout=timeout,
+        idle_after_summary=config.validation.idle_after_summary_seconds,
     )
     errors = [d for d in found if d.severity == "error" and d.stage == "tests"]
     if not errors:

@@ -73,7 +73,10 @@ class PreexistingFailures:
         timeout = self.config.timeout_seconds
         base = HeadBaseline()
         if any(pytest_selection(errors)):
-            base = head_baseline(self.repo, errors, timeout=timeout, commit=snapshot)
+            base = head_baseline(
+                self.repo, errors, timeout=timeout, commit=snapshot,
+                idle_after_summary=self.config.idle_after_summary_seconds,
+            )  # fmt: skip
         if runner_failures(errors):
             ran = runner_baseline(
                 self.repo, errors, self.config, commit=snapshot,

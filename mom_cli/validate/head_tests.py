@@ -112,10 +112,16 @@ def has_head(repo: Path, commit: str = "HEAD") -> bool:
 
 
 def head_baseline(
-    repo: Path, diags: Sequence[Diagnostic], *, timeout: float, commit: str = "HEAD"
+    repo: Path,
+    diags: Sequence[Diagnostic],
+    *,
+    timeout: float,
+    commit: str = "HEAD",
+    idle_after_summary: float = 0.0,
 ) -> HeadBaseline:
     """Run the failing pytest tests of `diags` at `commit` (HEAD, or fix-build's base: see
-    workflows.fix_scope) in a clean export of it (see the module docstring)."""
+    workflows.fix_scope) in a clean export of it (see the module docstring).
+    `idle_after_summary`: see run_command (validate.hang)."""
     started = time.monotonic()
     ids, files = pytest_selection(diags)
     out = HeadBaseline(checked=[*files, *ids])
@@ -125,7 +131,7 @@ def head_baseline(
         out.note = f"no {commit if commit == 'HEAD' else 'base'} commit to compare with"
     else:
         try:
-            _run_at_head(repo, diags, timeout, out, commit)
+            _run_at_head(repo, diags, (timeout, idle_after_summary), out, commit)
         except (OSError, subprocess.CalledProcessError) as exc:
             out.note = f"could not export HEAD: {exc}"
     out.seconds = time.monotonic() - started
@@ -133,15 +139,22 @@ def head_baseline(
 
 
 def _run_at_head(
-    repo: Path, diags: Sequence[Diagnostic], timeout: float, out: HeadBaseline, commit: str
+    repo: Path,
+    diags: Sequence[Diagnostic],
+    limits: tuple[float, float],  # (timeout, idle after the summary)
+    out: HeadBaseline,
+    commit: str,
 ) -> None:
+    timeout, idle = limits
     ids, files = pytest_selection(diags)
     with exported_index(repo, commit) as tree:
         present = [f for f in {*files, *(i.split("::", 1)[0] for i in ids)} if (tree / f).is_file()]
         if not present:
             out.note = "the failing tests' files are not in the compared commit"
             return
-        result, found = run_selected(repo, tree, ids, files, sorted(present), timeout)
+        result, found = run_selected(
+            repo, tree, ids, files, sorted(present), timeout, idle_after_summary=idle
+        )
     if result.timed_out:
         out.note = f"the run at HEAD timed out after {timeout:g} s"
     elif result.returncode == 5:
@@ -158,6 +171,8 @@ def run_selected(
     files: Sequence[str],
     targets: Sequence[str],
     timeout: float,
+    *,
+    idle_after_summary: float = 0.0,
 ) -> tuple[CommandResult, list[Diagnostic]]:
     """One pytest run in `tree` (the work tree or an export) of only these test ids and
     whole files, by the project's interpreter (see `run_pytest`)."""
@@ -170,6 +185,7 @@ def run_selected(
             timeout=timeout,
             pythonpath=[Path(plugin_dir)],
             env={"MOM_HEAD_TESTS": json.dumps({"ids": list(ids), "files": list(files)})},
+            idle_after_summary=idle_after_summary,
         )
 
 

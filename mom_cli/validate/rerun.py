@@ -20,15 +20,22 @@ RERUN_TIMEOUT = 120.0
 
 
 def failing_again(
-    repo: Path, new: Sequence[Diagnostic], timeout: float = RERUN_TIMEOUT
+    repo: Path,
+    new: Sequence[Diagnostic],
+    timeout: float = RERUN_TIMEOUT,
+    *,
+    idle_after_summary: float = 0.0,
 ) -> list[Diagnostic]:
     """The diagnostics of `new` whose test fails again when rerun alone (every one that
-    cannot be rerun, or when the rerun itself fails to run, is kept)."""
+    cannot be rerun, or when the rerun itself fails to run, is kept).
+    `idle_after_summary`: see run_command (validate.hang)."""
     ids, files = pytest_selection(new)
     if not ids:  # a whole file (a collection error) or another runner: not flaky-prone
         return list(new)
     targets = sorted({i.split("::", 1)[0] for i in ids})
-    result, found = run_selected(repo, repo, ids, files, targets, timeout)
+    result, found = run_selected(
+        repo, repo, ids, files, targets, timeout, idle_after_summary=idle_after_summary
+    )
     if result.timed_out or (result.returncode not in (0, 1) and not found):
         return list(new)
     again = {d.code for d in found if d.severity == "error"}

@@ -34,6 +34,11 @@ class StageContext:
     def timeout(self) -> float:
         return self.config.timeout_seconds
 
+    @property
+    def idle_after_summary(self) -> float:
+        """How long a test run may sit idle after its summary (validate.hang); 0: no limit."""
+        return self.config.idle_after_summary_seconds
+
     def files_of(self, *languages: str) -> list[str]:
         """Changed files in `languages` (all project files of them when files is None)."""
         from mom_cli.validate.detect import language_of, project_files

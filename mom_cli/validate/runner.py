@@ -19,9 +19,11 @@ from pathlib import Path
 
 from mom_cli import procscope, sandbox, sandbox_disk, sandbox_fs, sandbox_limits, sandbox_pid
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.hang import SummaryWatch
 from mom_cli.validate.result import trim
 
 VENV_NAMES = (".venv", "venv")
+HANG = "[mom] stopped after its summary"  # run_command's reason for a SummaryWatch stop
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ class CommandResult:
     stderr: str
     seconds: float
     timed_out: bool = False
+    # the runner printed its summary and then did not exit: what the stage says about it
+    # (returncode is then the summary's verdict, mom_cli.validate.hang)
+    stopped_after_summary: str = ""
 
     @property
     def output(self) -> str:
@@ -65,13 +70,16 @@ def run_command(
     timeout: float,
     env: Mapping[str, str] | None = None,
     stdin: str | None = None,
+    idle_after_summary: float = 0.0,
 ) -> CommandResult:
     """Run `command` (a str runs through the shell) in the sandbox (mom_cli.sandbox:
     no secrets in its environment, no network where the OS allows; mom_cli.sandbox_fs:
     `.git`, `.mom/` and the user's git and mom config read-only; mom_cli.sandbox_pid and
     sandbox_limits: its processes end with it, bounded in number, file size and memory;
     mom_cli.sandbox_disk: killed before it fills the disk) and kill its whole process
-    group on timeout. `env` is mom's own additions and is passed as given."""
+    group on timeout. `env` is mom's own additions and is passed as given.
+    `idle_after_summary` > 0: a test run that printed its summary and then sat silent and
+    idle that long is stopped and takes the summary's verdict (mom_cli.validate.hang)."""
     full_env = {**sandbox.scrubbed_env(), **(env or {})}
     limits = sandbox.current_policy().limits
     launch = sandbox_pid.Launch.of(command, full_env)
@@ -94,7 +102,9 @@ def run_command(
     try:
         data = stdin.encode() if stdin is not None else None
         kill = functools.partial(_kill_group, proc)
-        out, err, killed = sandbox_disk.communicate(proc, data, timeout, watch, kill=kill)
+        hang = SummaryWatch(idle_after_summary, proc.pid) if idle_after_summary > 0 else None
+        done = None if hang is None else lambda out, err: HANG if hang.check(out, err) else ""
+        out, err, killed = sandbox_disk.communicate(proc, data, timeout, watch, kill, done)
     except BaseException:
         _kill_group(proc)
         proc.wait()
@@ -107,7 +117,11 @@ def run_command(
     stdout = out.decode("utf-8", errors="replace")
     stderr = err.decode("utf-8", errors="replace")
     timed_out = killed == sandbox_disk.TIMED_OUT
-    if timed_out:
+    returncode, stopped = proc.returncode, ""
+    if killed == HANG and hang is not None and hang.summary is not None:
+        returncode, stopped = hang.summary.returncode, hang.note()
+        stderr += f"\n[mom] {hang.note(quote=False)}"
+    elif timed_out:
         stderr += f"\n[mom] killed after {timeout:g} s (validation.timeout_seconds)"
     elif killed:
         stderr += f"\n{killed}"
@@ -116,9 +130,8 @@ def run_command(
     elif note := sandbox_limits.stop_note(proc.returncode, stdout + stderr, limits):
         stderr += f"\n{note}"
     shown = command if isinstance(command, str) else list(command)
-    return CommandResult(
-        shown, proc.returncode, stdout, stderr, time.monotonic() - started, timed_out
-    )
+    seconds = time.monotonic() - started
+    return CommandResult(shown, returncode, stdout, stderr, seconds, timed_out, stopped)
 
 
 def sandbox_steps(

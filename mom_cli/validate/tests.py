@@ -5,6 +5,7 @@ output is parsed into one diagnostic per failing test."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -31,24 +32,41 @@ from mom_cli.validate.runner import (
 )
 from mom_cli.validate.testparse import parse_cargo_test, parse_go_test, parse_junit, parse_tap
 
+NOT_ITS_SUMMARY = (
+    "pytest was stopped after a summary that was not its own (it had written no report): "
+    "the run is incomplete"
+)
+
 
 def run_tests_stage(ctx: StageContext) -> StageResult:
     started = time.monotonic()
     cfg = ctx.config
     if cfg.test_command.strip():
         tool = Tool(cfg.test_command, "config")
-        result = run_command(tool.command(), ctx.root, timeout=ctx.timeout)
+        result = run_command(
+            tool.command(), ctx.root, timeout=ctx.timeout, idle_after_summary=ctx.idle_after_summary
+        )
         diags = _parse_any(result.output, ctx.root)
         return _finish(tool, result, diags, started)
     if ctx.project.has("rust"):
         return _cargo_test(ctx, started)
     if ctx.project.has("go") and (go := resolve_tool(ctx.repo, "go")):
-        result = run_command(go.command("test", "./..."), ctx.root, timeout=ctx.timeout)
+        result = run_command(
+            go.command("test", "./..."),
+            ctx.root,
+            timeout=ctx.timeout,
+            idle_after_summary=ctx.idle_after_summary,
+        )
         return _finish(go, result, parse_go_test(result.output, ctx.root), started)
     if (ctx.project.has("node") or ctx.project.has("typescript")) and _has_npm_test(ctx.root):
         npm = resolve_tool(ctx.repo, "npm")
         if npm is not None:
-            result = run_command(npm.command("test", "--silent"), ctx.root, timeout=ctx.timeout)
+            result = run_command(
+                npm.command("test", "--silent"),
+                ctx.root,
+                timeout=ctx.timeout,
+                idle_after_summary=ctx.idle_after_summary,
+            )
             found = parse_tap(result.output, root=ctx.root)
             if not found and result.returncode != 0:
                 found = parse_js_stack(result.output, ctx.root)
@@ -123,11 +141,20 @@ def _pytest(ctx: StageContext, started: float) -> StageResult:
         )
     outputs: list[str] = []
     diagnostics: list[Diagnostic] = []
+    stopped: list[Diagnostic] = []  # runs that printed their summary but did not exit
     result: CommandResult | None = None
     collected = False  # pytest exit 5 on every run: there are no tests to pass
     for targets in runs:
-        result, found = run_pytest(python, ctx.root, targets, timeout=ctx.timeout)
+        result, found = run_pytest(
+            python,
+            ctx.root,
+            targets,
+            timeout=ctx.timeout,
+            idle_after_summary=ctx.idle_after_summary,
+        )
         outputs.append(result.output)
+        if result.stopped_after_summary:
+            stopped.append(_stopped_warning(result, "pytest"))
         if result.returncode == 5:
             continue  # no tests collected is not a failure of the change
         collected = True
@@ -161,17 +188,20 @@ def _pytest(ctx: StageContext, started: float) -> StageResult:
         if ctx.files is not None
         else "full suite"
     )
+    note = (
+        (label + (f": {', '.join(runs[0])}" if runs and runs[0] else ""))
+        if collected
+        else "pytest collected no tests"
+    )
     return StageResult(
         "tests",
         passed=passed,
         seconds=time.monotonic() - started,
-        diagnostics=diagnostics,
+        diagnostics=diagnostics + stopped,
         tool_used=f"{python.describe()} -m pytest",
         raw_output=trim("\n".join(outputs)),
         skipped=not collected,  # "passed" would claim tests that do not exist
-        note=(label + (f": {', '.join(runs[0])}" if runs and runs[0] else ""))
-        if collected
-        else "pytest collected no tests",
+        note="; ".join([note, *(d.message for d in stopped)]),
     )
 
 
@@ -183,11 +213,13 @@ def run_pytest(
     timeout: float,
     pythonpath: Sequence[Path] = (),
     env: Mapping[str, str] | None = None,
+    idle_after_summary: float = 0.0,
 ) -> tuple[CommandResult, list[Diagnostic]]:
     """One pytest run exactly as the validator makes it (quiet, no cache, a JUnit report
     parsed into one diagnostic per failing test). Shared with the HEAD baseline (head_tests)
     so that "fails at HEAD" means the same run, not a look-alike. `pythonpath` goes first on
-    PYTHONPATH (where a `-p` plugin among `targets` lives); `env` is added for it."""
+    PYTHONPATH (where a `-p` plugin among `targets` lives); `env` is added for it.
+    `idle_after_summary`: see run_command (validate.hang)."""
     with temp_dir("junit") as tmp:
         xml = Path(tmp) / "report.xml"
         cmd = python.command(
@@ -207,8 +239,18 @@ def run_pytest(
             *targets,
         )
         result = run_command(
-            cmd, root, timeout=timeout, env={**_pytest_env(root, pythonpath), **(env or {})}
+            cmd,
+            root,
+            timeout=timeout,
+            env={**_pytest_env(root, pythonpath), **(env or {})},
+            idle_after_summary=idle_after_summary,
         )
+        if result.stopped_after_summary and not xml.exists():
+            # pytest writes its report before its summary: the summary it was stopped
+            # after was not its own (a test's subprocess printed one); never a pass
+            result = dataclasses.replace(
+                result, returncode=-9, stopped_after_summary=NOT_ITS_SUMMARY
+            )
         return result, parse_junit(xml, root)
 
 
@@ -219,8 +261,9 @@ def _cargo_test(ctx: StageContext, started: float) -> StageResult:
     result = run_command(
         cargo.command("test", "--no-fail-fast", "--color", "never"),
         ctx.root,
-        timeout=ctx.timeout,
         env={**cargo_env(ctx), "RUST_BACKTRACE": "0"},
+        timeout=ctx.timeout,
+        idle_after_summary=ctx.idle_after_summary,
     )
     return _finish(cargo, result, parse_cargo_test(result.output, ctx.root), started)
 
@@ -255,14 +298,24 @@ def _finish(
         # a suite that hangs after its first failures (mocha without --exit, a server left
         # open) is killed at the timeout: say so, beside whatever failures it printed
         diags = [*diags, failure_diagnostic("tests", result, tool.describe())]
+    passed = result.returncode == 0 and not any(d.severity == "error" for d in diags)
+    if result.stopped_after_summary:
+        diags = [*diags, _stopped_warning(result, tool.describe())]
     return StageResult(
         "tests",
-        passed=result.returncode == 0 and not any(d.severity == "error" for d in diags),
+        passed=passed,
         seconds=time.monotonic() - started,
         diagnostics=diags,
         tool_used=tool.describe(),
         raw_output=result.trimmed(),
+        note=result.stopped_after_summary,
     )
+
+
+def _stopped_warning(result: CommandResult, tool: str) -> Diagnostic:
+    """The stage's word that the runner was stopped after its summary (not an error: the
+    summary decides pass or fail; a server left open is worth knowing about, not failing)."""
+    return Diagnostic("tests", "", 0, result.stopped_after_summary, "warning", tool=tool)
 
 
 def _pytest_env(root: Path, extra: Sequence[Path] = ()) -> dict[str, str]:

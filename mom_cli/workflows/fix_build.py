@@ -23,6 +23,7 @@ The workflow emits events and returns a result; it never prints.
 from __future__ import annotations
 
 import asyncio
+import functools
 import shlex
 import time
 import uuid
@@ -43,7 +44,14 @@ from mom_cli.ledger.store import Ledger
 from mom_cli.providers.base import ModelCaller
 from mom_cli.routing.ladder import Rung, climb
 from mom_cli.routing.selector import ModelSelector, StepProfile
-from mom_cli.rules.engine import RuleAttempt, RulesEngine, RulesReport, StepApplier, diag_key
+from mom_cli.rules.engine import (
+    Recheck,
+    RuleAttempt,
+    RulesEngine,
+    RulesReport,
+    StepApplier,
+    diag_key,
+)
 from mom_cli.rules.registry import RuleContext, propose
 from mom_cli.rules.steps import CheckpointApplier
 from mom_cli.tempdirs import sweep_stale
@@ -52,6 +60,7 @@ from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.head_tests import HeadBaseline, head_baseline, pytest_selection
 from mom_cli.validate.missing_packages import failures_of, missing_packages
+from mom_cli.validate.rerun import failing_again
 from mom_cli.validate.runner import project_python
 from mom_cli.workflows.climb_policy import ClimbPolicy
 from mom_cli.workflows.fix_checks import ProjectChecker, debt_left, is_debt
@@ -196,8 +205,9 @@ class FixBuild:
         head = HeadBaseline()
         if pytest_ids:
             head = await asyncio.to_thread(
-                head_baseline, self.repo, diags, timeout=timeout, commit=rev
-            )
+                head_baseline, self.repo, diags, timeout=timeout, commit=rev,
+                idle_after_summary=self.config.validation.idle_after_summary_seconds,
+            )  # fmt: skip
         if others:
             last = getattr(self.checker, "last", None)  # a test's checker may keep none
             now_output = last.raw_for("tests") if last is not None else ""
@@ -264,6 +274,12 @@ class FixBuild:
         self.sink(Notice("--lint all: ruff's safe fixes over the whole project"))
         await asyncio.to_thread(sweep_safe_fixes, self, result)
 
+    def _recheck(self) -> Recheck:
+        """How a new failure is rerun alone (flaky or not), stopping a runner that hangs
+        after its summary as the validator does (validate.hang)."""
+        idle = self.config.validation.idle_after_summary_seconds
+        return functools.partial(failing_again, idle_after_summary=idle)
+
     # -- tier 0 ---------------------------------------------------------------------------
     async def _rules_tier(self, state: ProjectState) -> RulesReport | None:
         if RULES_TIER not in self.config.ladder("default"):
@@ -278,6 +294,7 @@ class FixBuild:
             sink=self.sink,
             run_id=self.run_id,
             project_files=project_files(self.repo),
+            recheck=self._recheck(),
         )
         report = await asyncio.to_thread(engine.run, state.diagnostics)
         state.diagnostics = report.remaining
@@ -401,6 +418,7 @@ class FixBuild:
             step, self.repo, self.caller, self.applier, self.checker, lock,  # type: ignore[arg-type]
             run_id=self.run_id, state=state,
             windows={n: m.context_window for n, m in self.config.models.items()},
+            recheck=self._recheck(),
         )  # fmt: skip
         try:
             climbed = await climb(

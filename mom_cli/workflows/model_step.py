@@ -21,6 +21,7 @@ from mom_cli.errors import EditError
 from mom_cli.providers.base import CompletionRequest, ModelCaller
 from mom_cli.routing.ladder import AttemptResult, Feedback, Rung
 from mom_cli.rules.engine import (
+    Recheck,
     StepApplier,
     _counted,
     diag_key,
@@ -233,6 +234,7 @@ class ModelAttempt:
         state: ProjectState,
         windows: dict[str, int] | None = None,
         max_tokens: int = 768,
+        recheck: Recheck = failing_again,
     ) -> None:
         self.step = step
         self.repo = repo
@@ -244,6 +246,7 @@ class ModelAttempt:
         self.state = state
         self.windows = windows or {}
         self.max_tokens = max_tokens
+        self.recheck = recheck  # reruns new failures alone: flaky ones are not the change's
         self.kept: list[str] = []  # checkpoint ids of the changes that passed, in order
 
     async def __call__(self, rung: Rung, feedback: Feedback) -> AttemptResult:
@@ -294,7 +297,7 @@ class ModelAttempt:
             ok, problems = step_passed(before, after, self.step)
             if not ok and not _targets_left(after, self.step):  # only new failures: flaky?
                 after, _flaky = await asyncio.to_thread(
-                    without_flaky, self.repo, before, after, failing_again
+                    without_flaky, self.repo, before, after, self.recheck
                 )
                 ok, problems = step_passed(before, after, self.step)
             if ok:

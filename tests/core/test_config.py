@@ -137,3 +137,15 @@ def test_arbitrary_repo_file_gives_config_error_or_loads(text: str) -> None:
             load_config(Path(tmp), environ={})
         except ConfigError as exc:
             assert "routing.toml" in str(exc)
+
+
+def test_idle_after_summary_seconds_defaults_and_is_checked() -> None:
+    """validation.idle_after_summary_seconds (validate.hang): 10 by default, 0 turns the
+    stop off, a negative or non-number value is a configuration error naming the key."""
+    assert load_config(environ={}).config.validation.idle_after_summary_seconds == 10
+    off = {"MOM_VALIDATION__IDLE_AFTER_SUMMARY_SECONDS": "0"}
+    assert load_config(environ=off).config.validation.idle_after_summary_seconds == 0
+    for bad, says in (("-1", "greater than or equal to 0"), ("soon", "expected a number")):
+        env = {"MOM_VALIDATION__IDLE_AFTER_SUMMARY_SECONDS": bad}
+        with pytest.raises(ConfigError, match=f"validation.idle_after_summary_seconds: .*{says}"):
+            load_config(environ=env)
