@@ -93,6 +93,12 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> Any:
     return llama
 
 
+def running() -> bool:
+    """Whether a call is inside the embedded model now (tests and benches wait for it)."""
+    switch = _loaded.get("abort")
+    return switch is not None and switch.armed_call
+
+
 def _abort(stop: threading.Event) -> None:
     """Stop the call that `stop` belongs to: mid-decode if it is running, at its start if
     it is still waiting for the model."""

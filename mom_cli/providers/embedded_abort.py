@@ -49,6 +49,11 @@ class AbortSwitch:
         llama_cpp.llama_set_abort_callback(llama.ctx, self.callback, self.data)
 
     @property
+    def armed_call(self) -> bool:
+        """Whether a call is running under this switch now."""
+        return self._owner is not None
+
+    @property
     def tripped(self) -> bool:
         return self._flag.raw[0] != 0
 
