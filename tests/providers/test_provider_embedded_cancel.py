@@ -73,6 +73,8 @@ def test_cancel_in_prefill_aborts_it_and_the_next_call_answers(ledger: Ledger) -
 def test_cancel_in_a_streamed_prefill_aborts_it_and_the_next_stream_answers() -> None:
     """The stream used to close its generator while the worker still ran it ("generator
     already executing") and left the prefill running with the model lock."""
+    from mom_cli.providers import embedded
+
     pool = ProviderPool(make_config())
     adapter = pool.adapter("embedded")
     model = pool.config.models["smollm2"]
@@ -83,6 +85,7 @@ def test_cancel_in_a_streamed_prefill_aborts_it_and_the_next_stream_answers() ->
     async def go() -> list[str | StreamEnd]:
         await drain(SHORT)
         await cancel_once_decoding(drain(LONG))
+        assert embedded._loaded["llama"].n_tokens < prompt_tokens()
         return await drain(SHORT)
 
     pieces = asyncio.run(go())
@@ -140,6 +143,7 @@ def test_service_ask_cancelled_by_its_token_in_prefill(tmp_path: Path) -> None:
     token.cancel()
     thread.join()
     assert len(outcome) == 1 and isinstance(outcome[0], Cancelled), outcome
+    assert embedded._loaded["llama"].n_tokens < prompt_tokens()
     answer = ask(ws, "Say hi.", tier="local", max_tokens=6)
     assert answer.completion.content.strip() and answer.completion.model == "smollm2"
     assert [r.outcome for r in Ledger().rows()] == ["ok"]
