@@ -93,8 +93,9 @@ def timed_prefill(ws: Workspace, prompt: str) -> tuple[float, int]:
 def interrupted_cli(ws: Workspace, prompt: str) -> tuple[float, int]:
     """Seconds from SIGINT to the exit of `mom ask`, and its exit code. The signal goes
     CANCEL_AFTER seconds after a marker the child prints once the model is loaded."""
-    child = (
-        "import sys, mom_cli.providers.embedded as e\n"
+    child = (  # SIGINT as a terminal delivers it: a background parent may have ignored it
+        "import signal, sys, mom_cli.providers.embedded as e\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from mom_cli.cli.app import app\n"
         "orig = e._load\n"
         "def load(*a):\n"
