@@ -15,9 +15,11 @@ import pytest
 from git_repos import init_repo
 from provider_helpers import closed_port_url, make_config
 
+from mom_cli.errors import ProviderTimeoutError
 from mom_cli.ledger.store import Ledger
 from mom_cli.providers.base import CompletionRequest, StreamEnd
 from mom_cli.providers.pool import ProviderPool
+from mom_cli.providers.retry import RetryPolicy
 
 pytestmark = [
     pytest.mark.embedded,
@@ -68,6 +70,25 @@ def test_cancel_in_prefill_aborts_it_and_the_next_call_answers(ledger: Ledger) -
     assert asyncio.run(go()).strip()
     # a cancelled call records nothing: two rows, both the short calls that answered
     assert [(r.outcome, r.cost_usd) for r in ledger.rows()] == [("ok", 0.0), ("ok", 0.0)]
+
+
+def test_a_deadline_in_prefill_aborts_it_and_frees_the_model(
+    ledger: Ledger, fast_policy: RetryPolicy
+) -> None:
+    """The deadline cancels the call: it used to raise ProviderTimeoutError while the
+    prefill ran on, holding the model from every retry and every later call."""
+    from mom_cli.providers import embedded
+
+    short_deadline = make_config({"providers": {"embedded": {"deadline": 0.3}}})
+    pool = ProviderPool(short_deadline, ledger, policy=fast_policy)
+    asyncio.run(ProviderPool(make_config()).complete(SHORT, model="smollm2"))  # loaded
+    with pytest.raises(ProviderTimeoutError):
+        asyncio.run(pool.complete(LONG, model="smollm2"))
+    assert not embedded.running()
+    assert embedded._loaded["llama"].n_tokens < prompt_tokens()
+    outcomes = [r.outcome for r in ledger.rows()]
+    assert outcomes == ["ProviderTimeoutError"] * fast_policy.max_attempts
+    assert asyncio.run(ProviderPool(make_config()).complete(SHORT, model="smollm2")).content
 
 
 def test_cancel_in_a_streamed_prefill_aborts_it_and_the_next_stream_answers() -> None:
