@@ -29,7 +29,7 @@ from mom_cli.service.cancel import CancelToken
 from mom_cli.service.workspace import Workspace
 from mom_cli.tui import hangup
 from mom_cli.tui.bridge import EventPump
-from mom_cli.tui.commands import EDITING, Command, parse
+from mom_cli.tui.commands import CANCELLABLE, EDITING, Command, parse
 from mom_cli.tui.messages import Output, Submitted, WorkDone
 from mom_cli.tui.review_text import held_on_quit, held_refusal, not_held
 from mom_cli.tui.screens.budget_screen import BudgetStopScreen
@@ -87,7 +87,7 @@ class MomApp(App[None]):
         self.state = SessionState(clock)
         self.pump = EventPump()
         self.token: CancelToken | None = None  # the editing run's (run, fix, milestone)
-        self.tokens: list[CancelToken] = []  # every command running, /ask included
+        self.tokens: list[CancelToken] = []  # of every CANCELLABLE command running
         self.busy = 0
         self.quit_pending = False
         self.load_status = load_status
@@ -340,7 +340,8 @@ class MomApp(App[None]):
         token = CancelToken()
         if editing and not self.busy:
             self.token = token
-        self.tokens.append(token)
+        if cmd.name in CANCELLABLE:
+            self.tokens.append(token)
         self.busy += 1
         self.money_bar.show(busy=f"{cmd.name} running · Ctrl+C cancels")
         self.run_worker(lambda: self._work(cmd, token), thread=True, group="work")
@@ -522,8 +523,9 @@ class MomApp(App[None]):
     def action_cancel_run(self) -> None:
         """Ctrl+C cancels everything running: an editing run rolls back its in-flight
         steps; /ask's model call stops (the embedded model mid-decode)."""
-        if not self.busy:
-            self.notify("nothing is running (Ctrl+Q quits)")
+        if not self.tokens:
+            running = "nothing to cancel" if self.busy else "nothing is running"
+            self.notify(f"{running} (Ctrl+Q quits)")
             return
         for token in self.tokens:
             token.cancel()
