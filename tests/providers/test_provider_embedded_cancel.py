@@ -60,14 +60,15 @@ def test_cancel_in_prefill_aborts_it_and_the_next_call_answers(ledger: Ledger) -
 
     pool = ProviderPool(make_config(), ledger)
 
-    async def go() -> str:
-        await pool.complete(SHORT, model="smollm2")  # loaded; its row is the only one
+    async def go() -> tuple[str, str]:
+        before = await pool.complete(SHORT, model="smollm2")  # loads the model
         await cancel_once_decoding(pool.complete(LONG, model="smollm2"))
         # the prefill stopped part way: fewer tokens in the context than the prompt has
         assert embedded._loaded["llama"].n_tokens < prompt_tokens()
-        return (await pool.complete(SHORT, model="smollm2")).content
+        return before.content, (await pool.complete(SHORT, model="smollm2")).content
 
-    assert asyncio.run(go()).strip()
+    before, after = asyncio.run(go())
+    assert after.strip() and after == before  # temperature 0: the aborted batch left no trace
     # a cancelled call records nothing: two rows, both the short calls that answered
     assert [(r.outcome, r.cost_usd) for r in ledger.rows()] == [("ok", 0.0), ("ok", 0.0)]
 
