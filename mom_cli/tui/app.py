@@ -29,7 +29,7 @@ from mom_cli.service.cancel import CancelToken
 from mom_cli.service.workspace import Workspace
 from mom_cli.tui import hangup
 from mom_cli.tui.bridge import EventPump
-from mom_cli.tui.commands import EDITING, Command, parse
+from mom_cli.tui.commands import CANCELLABLE, EDITING, Command, parse
 from mom_cli.tui.messages import Output, Submitted, WorkDone
 from mom_cli.tui.review_text import held_on_quit, held_refusal, not_held
 from mom_cli.tui.screens.budget_screen import BudgetStopScreen
@@ -86,7 +86,8 @@ class MomApp(App[None]):
         self.startup_error = startup_error
         self.state = SessionState(clock)
         self.pump = EventPump()
-        self.token: CancelToken | None = None
+        self.token: CancelToken | None = None  # the editing run's (run, fix, milestone)
+        self.tokens: list[CancelToken] = []  # of every CANCELLABLE command running
         self.busy = 0
         self.quit_pending = False
         self.load_status = load_status
@@ -339,6 +340,8 @@ class MomApp(App[None]):
         token = CancelToken()
         if editing and not self.busy:
             self.token = token
+        if cmd.name in CANCELLABLE:
+            self.tokens.append(token)
         self.busy += 1
         self.money_bar.show(busy=f"{cmd.name} running · Ctrl+C cancels")
         self.run_worker(lambda: self._work(cmd, token), thread=True, group="work")
@@ -370,6 +373,7 @@ class MomApp(App[None]):
         self.busy = max(0, self.busy - 1)
         if not self.busy:
             self.token = None
+            self.tokens.clear()
             self.money_bar.show(busy="")
         self.last_exit = message.exit_code
         mark = "✓" if message.exit_code == ExitCode.OK else "✗"
@@ -517,11 +521,18 @@ class MomApp(App[None]):
 
     # -- control --------------------------------------------------------------------------
     def action_cancel_run(self) -> None:
-        if self.token is None:
-            self.notify("nothing is running (Ctrl+Q quits)")
+        """Ctrl+C cancels everything running: an editing run rolls back its in-flight
+        steps; /ask's model call stops (the embedded model mid-decode)."""
+        if not self.tokens:
+            running = "nothing to cancel" if self.busy else "nothing is running"
+            self.notify(f"{running} (Ctrl+Q quits)")
             return
-        self.token.cancel()
-        self.log_line("■ cancelling: in-flight steps will be rolled back")
+        for token in self.tokens:
+            token.cancel()
+        if self.token is not None:
+            self.log_line("■ cancelling: in-flight steps will be rolled back")
+        else:
+            self.log_line("■ cancelling")
 
     async def action_quit(self) -> None:
         if self.startup_error:
@@ -537,8 +548,8 @@ class MomApp(App[None]):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.quit_pending = True
-                if self.token is not None:
-                    self.token.cancel()
+                for token in self.tokens:
+                    token.cancel()
                 self.log_line("■ quitting after the run is cancelled and rolled back")
 
         self.push_screen(ConfirmQuit(), answered)

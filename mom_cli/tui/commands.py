@@ -15,6 +15,7 @@ HELP = {
     "/help": "this list",
 }
 EDITING = {"run", "fix", "milestone", "undo"}
+CANCELLABLE = EDITING | {"ask"}  # Ctrl+C stops these (the others are quick and read-only)
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def test_mom_ask_local_with_nothing_configured(tmp_path: Path) -> None:
 
 def test_a_cancelled_call_stops_generating_at_once() -> None:
     """A worker thread cannot be cancelled: the generation used to run on to max_tokens
-    (Ctrl+C in the session waited 24 s for it). Now it ends at its next token."""
+    (Ctrl+C in the session waited 24 s for it). Now llama.cpp aborts the decode under way."""
     from mom_cli.providers import embedded
 
     pool = ProviderPool(make_config())
