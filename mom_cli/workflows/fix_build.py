@@ -1,7 +1,11 @@
 """`mom fix-build`: make the project's own build, tests and lint pass, cheapest tier first.
 
-1. validate the whole project (every stage, no early exit: all diagnostics at once);
-2. tier 0, the rules: compiler/linter-driven repairs at $0 (mom_cli.rules.engine);
+1. validate the quick stages (syntax, build, lint; no early exit: all diagnostics at once);
+2. tier 0, the rules: compiler/linter-driven repairs at $0 (mom_cli.rules.engine) of what
+   those stages show, each edit judged by them; then the test suite runs once on the fixed
+   tree, reusing the quick result (fix_checks). If the rules' edits broke a test that
+   passed on the snapshot of your work, they are rolled back and tried again, each judged
+   by the suite. Rules then try what the suite shows (and the strict, unsafe fixes);
 3. group what remains by file into independent steps;
 4. run the steps in parallel (up to routing.max_concurrent_tasks), each climbing the model
    ladder (routing.ladder.climb) with the diagnostics fed back after a failed attempt;
@@ -13,7 +17,8 @@ syntax/build errors, failing tests that pass at the base, lint findings on chang
 The rest is debt: reported once, never edited, and it does not fail the run. Tests that
 fail at the base too are labelled `preexisting` (validate.head_tests for pytest,
 validate.base_runner for any other runner, run at the base).
-Rules are checked without the test suite (quick); the suite runs once on the final change.
+Rules are checked without the test suite (quick); the suite runs once on the final change:
+a fault a rule fixes in milliseconds does not cost the suite twice.
 
 The user's work is snapshotted (git) before anything is touched, and every edit, rule or
 model, is a checkpointed step that is rolled back when validation does not improve.
@@ -49,6 +54,7 @@ from mom_cli.tempdirs import sweep_stale
 from mom_cli.validate.base_runner import runner_baseline, runner_failures
 from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.failure_keys import failure_key
 from mom_cli.validate.head_tests import HeadBaseline, head_baseline, pytest_selection
 from mom_cli.workflows.climb_policy import ClimbPolicy
 from mom_cli.workflows.fix_checks import ProjectChecker, debt_left, is_debt
@@ -106,6 +112,8 @@ class FixBuild:
         self.lint = lint  # "changed" (scope) | "all" (also ruff's safe fixes everywhere)
         self.scope: Scope | None = None
         self.user_files: UserFiles | None = None
+        self._engine: RulesEngine | None = None
+        self.judge_by_tests = False  # the rules' quick-judged edits broke a test
 
     # -- the whole loop -------------------------------------------------------------------
     async def run(self, *, dry_run: bool = False) -> FixBuildResult:
@@ -116,13 +124,26 @@ class FixBuild:
         await asyncio.to_thread(sweep_stale)  # temp dirs of killed mom runs (tempdirs)
         self.user_files = UserFiles(self.repo)
         self._set_scope(result)
-        self.sink(Notice("validating the project with its own toolchain"))
-        diags = await asyncio.to_thread(self.checker)
+        quick = getattr(self.checker, "quick", None)  # a test's checker may have none
+        if quick is not None:
+            self.sink(Notice("validating the project with its own toolchain (the tests last)"))
+            diags = await asyncio.to_thread(quick)
+        else:
+            self.sink(Notice("validating the project with its own toolchain"))
+            diags = await asyncio.to_thread(self.checker)
         first_debt = [d for d in diags if is_debt(d) and d.stage == "lint"]
         self.checker.narrow_lint = True  # the whole project's debt is known now
         if self.scope is not None:
             self.checker.first_changed = set(changed_lines(self.repo, self.scope.base))
-        if self.checker.passed and self.lint != "all":
+        rules_first = (
+            quick is not None
+            and not dry_run
+            and RULES_TIER in self.config.ladder("default")
+            and any(d.severity == "error" for d in diags)
+        )
+        if quick is not None and not rules_first:
+            diags = await self._run_suite()
+        if not rules_first and self.checker.passed and self.lint != "all":
             result.passed = True
             result.remaining = diags
         elif dry_run:
@@ -138,9 +159,10 @@ class FixBuild:
             self.store.begin_run(self.run_id, "fix-build")  # `mom undo` reverts it whole
             result.snapshot = self._snapshot()
             state = ProjectState(diags)
-            if not _syntax_errors(diags):  # else the tests' failures are the syntax error's
+            first = await self._rules_first(state, result) if rules_first else None
+            if not _syntax_errors(state.diagnostics):  # else the tests fail by the syntax error
                 result.head = await self._base_tests(state)
-            rules = await self._rules_tier(state)
+            rules = _joined(first, await self._rules_tier(state))
             result.steps = self._rule_steps(rules)
             if result.head is None:
                 result.head = await self._base_tests(state)
@@ -172,22 +194,34 @@ class FixBuild:
             )
             return ""
 
+    async def _run_suite(self) -> list[Diagnostic]:
+        """The full check after a quick one: the test suite, reusing the quick stages'
+        result of the same tree (fix_checks)."""
+        self.sink(Notice("running the test suite"))
+        return await asyncio.to_thread(self.checker)
+
     async def _head_baseline(self, diags: list[Diagnostic]) -> HeadBaseline | None:
         """Rerun the failing tests at the base: the pytest ids alone (head_tests), any other
         runner's whole test stage (base_runner); None when nothing fails. A test failing
         there too is out of scope (fix_scope)."""
-        configured = bool(self.config.validation.test_command.strip())
-        pytest_ids = not configured and any(pytest_selection(diags))
-        # with a build error the tests did not run: the base has nothing to compare
-        broken = any(d.stage == "build" and d.severity == "error" for d in diags)
-        others = [] if broken else runner_failures(diags)
-        if not pytest_ids and not others:
-            return None
         base = self.scope.base if self.scope is not None else None
-        if base is not None and not base.is_commit:
+        if base is not None and not base.is_commit and _rerunnable(diags, self.config):
             return HeadBaseline(note=f"the base is {base.label}: no test exists there")
         rev = base.rev if base is not None else "HEAD"
         label = base.label if base is not None else "HEAD"
+        head = await self._tests_at(rev, label, diags)
+        if head is not None and self.scope is not None:
+            self.scope.base_failing_tests = set(head.failing)
+        return head
+
+    async def _tests_at(self, rev: str, label: str, diags: list[Diagnostic]) -> HeadBaseline | None:
+        """Which of the failing tests of `diags` fail at `rev` too (None: none to rerun)."""
+        if not _rerunnable(diags, self.config):
+            return None
+        configured = bool(self.config.validation.test_command.strip())
+        pytest_ids = not configured and any(pytest_selection(diags))
+        broken = any(d.stage == "build" and d.severity == "error" for d in diags)
+        others = [] if broken else runner_failures(diags)
         self.sink(Notice(f"rerunning the failing tests on a clean export of {label}"))
         timeout = self.config.validation.timeout_seconds
         head = HeadBaseline()
@@ -205,8 +239,6 @@ class FixBuild:
             head = head.merged(ran)
         if head.note:
             self.sink(Notice(f"base check: {head.note}", "warning"))
-        if self.scope is not None:
-            self.scope.base_failing_tests = set(head.failing)
         return head
 
     # -- scope (workflows.fix_scope) ------------------------------------------------------
@@ -262,21 +294,62 @@ class FixBuild:
         await asyncio.to_thread(sweep_safe_fixes, self, result)
 
     # -- tier 0 ---------------------------------------------------------------------------
+    def _rules_engine(self) -> RulesEngine:
+        """One engine per run: what it tried before the suite ran is not tried again."""
+        if self._engine is None:
+            self._engine = RulesEngine(
+                self.repo,
+                self.checker,
+                self.applier,
+                quick_check=getattr(self.checker, "quick", None),
+                ledger=self.ledger,
+                sink=self.sink,
+                run_id=self.run_id,
+                project_files=project_files(self.repo),
+            )
+        return self._engine
+
+    async def _rules_first(self, state: ProjectState, result: FixBuildResult) -> RulesReport:
+        """Rules on what syntax, build and lint show, before the suite has run; then the
+        suite, once, on the fixed tree. If it fails where the snapshot of the user's work
+        passed, the rules broke it: their edits are undone, to be tried again one by one
+        with the suite judging each (`_rules_tier`)."""
+        engine = self._rules_engine()
+        self.sink(Notice("tier 0: rules on syntax, build and lint first (no model, $0)"))
+        report = await asyncio.to_thread(engine.run, state.diagnostics, quick_only=True)
+        state.diagnostics = await self._run_suite()
+        broke = await self._broken_by_rules(state.diagnostics, result.snapshot)
+        if broke and engine.quick_kept:
+            why = f"a test passing before the rules failed after them: {describe(broke[0])}"
+            undone = engine.undo_quick(report, why)
+            self.sink(
+                Notice(f"{why}; {undone} rule edit(s) undone, retried with the tests", "warning")
+            )
+            self.judge_by_tests = True
+            state.diagnostics = await self._run_suite()
+        return report
+
+    async def _broken_by_rules(self, diags: list[Diagnostic], snapshot: str) -> list[Diagnostic]:
+        """In-scope test failures that the snapshot taken before the rules does not have
+        (all of them when there is no snapshot to compare with)."""
+        failing = [d for d in diags if d.stage == "tests" and d.severity == "error"]
+        engine = self._engine
+        if not failing or engine is None or not engine.quick_kept:
+            return []
+        if not snapshot:
+            return failing
+        before = await self._tests_at(snapshot, "your work before the rules", failing)
+        known = set(before.failing) if before is not None else set()
+        return [d for d in failing if failure_key(d) not in known]
+
     async def _rules_tier(self, state: ProjectState) -> RulesReport | None:
         if RULES_TIER not in self.config.ladder("default"):
             return None
         self.sink(Notice("tier 0: rules (no model, $0)"))
-        engine = RulesEngine(
-            self.repo,
-            self.checker,
-            self.applier,
-            quick_check=getattr(self.checker, "quick", None),
-            ledger=self.ledger,
-            sink=self.sink,
-            run_id=self.run_id,
-            project_files=project_files(self.repo),
+        engine = self._rules_engine()
+        report = await asyncio.to_thread(
+            engine.run, state.diagnostics, judge_by_tests=self.judge_by_tests
         )
-        report = await asyncio.to_thread(engine.run, state.diagnostics)
         state.diagnostics = report.remaining
         return report
 
@@ -480,3 +553,27 @@ NO_TIER = "-"  # a step no rule and no usable model worked on
 
 def _syntax_errors(diags: list[Diagnostic]) -> bool:
     return any(d.stage == "syntax" and d.severity == "error" for d in diags)
+
+
+def _rerunnable(diags: list[Diagnostic], config: MomConfig) -> bool:
+    """Failing tests that can be rerun elsewhere: pytest ids, or another runner's failures
+    (with a build error the tests did not run: there is nothing to compare)."""
+    configured = bool(config.validation.test_command.strip())
+    if not configured and any(pytest_selection(diags)):
+        return True
+    broken = any(d.stage == "build" and d.severity == "error" for d in diags)
+    return not broken and bool(runner_failures(diags))
+
+
+def _joined(first: RulesReport | None, then: RulesReport | None) -> RulesReport | None:
+    """The rules' two runs (before and after the suite) as one report."""
+    if first is None or then is None:
+        return then or first
+    return RulesReport(
+        attempts=first.attempts + then.attempts,
+        remaining=then.remaining,
+        checks=first.checks + then.checks,
+        quick_checks=first.quick_checks + then.quick_checks,
+        seconds=first.seconds + then.seconds,
+        fresh=then.fresh,
+    )
