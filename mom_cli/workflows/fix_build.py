@@ -54,7 +54,6 @@ from mom_cli.tempdirs import sweep_stale
 from mom_cli.validate.base_runner import runner_baseline, runner_failures
 from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
-from mom_cli.validate.failure_keys import failure_key
 from mom_cli.validate.head_tests import HeadBaseline, head_baseline, pytest_selection
 from mom_cli.workflows.climb_policy import ClimbPolicy
 from mom_cli.workflows.fix_checks import ProjectChecker, debt_left, is_debt
@@ -74,6 +73,7 @@ from mom_cli.workflows.model_step import (
     ProjectState,
     build_prompt,
 )
+from mom_cli.workflows.rules_blame import broken_since
 
 __all__ = ["AttemptInfo", "FixBuild", "FixBuildResult", "ProjectChecker", "StepReport"]
 ESTIMATED_OUTPUT_TOKENS = 768
@@ -336,11 +336,12 @@ class FixBuild:
         engine = self._engine
         if not failing or engine is None or not engine.quick_kept:
             return []
-        if not snapshot:
-            return failing
-        before = await self._tests_at(snapshot, "your work before the rules", failing)
-        known = set(before.failing) if before is not None else set()
-        return [d for d in failing if failure_key(d) not in known]
+        self.sink(Notice("rerunning the failing tests on your work as it was before the rules"))
+        last = getattr(self.checker, "last", None)
+        return await asyncio.to_thread(
+            broken_since, self.repo, snapshot, failing, self.config.validation,
+            now_output=last.raw_for("tests") if last is not None else "",
+        )  # fmt: skip
 
     async def _rules_tier(self, state: ProjectState) -> RulesReport | None:
         if RULES_TIER not in self.config.ladder("default"):
