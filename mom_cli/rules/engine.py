@@ -97,6 +97,20 @@ class RulesReport:
     def fixed(self) -> list[RuleAttempt]:
         return [a for a in self.attempts if a.outcome == "validated"]
 
+    @staticmethod
+    def joined(first: RulesReport | None, then: RulesReport | None) -> RulesReport | None:
+        """Two runs of the tier (before and after the test suite) as one report."""
+        if first is None or then is None:
+            return then or first
+        return RulesReport(
+            attempts=first.attempts + then.attempts,
+            remaining=then.remaining,
+            checks=first.checks + then.checks,
+            quick_checks=first.quick_checks + then.quick_checks,
+            seconds=first.seconds + then.seconds,
+            fresh=then.fresh,
+        )
+
 
 def _norm(message: str) -> str:
     """Message without numbers: line numbers and timings must not make a fault look new."""

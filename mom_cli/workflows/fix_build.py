@@ -65,6 +65,7 @@ from mom_cli.workflows.fix_report import (
     describe,
     rule_info,
 )
+from mom_cli.workflows.fix_rules_first import rules_first
 from mom_cli.workflows.fix_scope import Scope, UserFiles, changed_lines, find_base
 from mom_cli.workflows.fix_steps import plan_steps
 from mom_cli.workflows.model_step import (
@@ -73,7 +74,6 @@ from mom_cli.workflows.model_step import (
     ProjectState,
     build_prompt,
 )
-from mom_cli.workflows.rules_blame import broken_since
 
 __all__ = ["AttemptInfo", "FixBuild", "FixBuildResult", "ProjectChecker", "StepReport"]
 ESTIMATED_OUTPUT_TOKENS = 768
@@ -135,15 +135,15 @@ class FixBuild:
         self.checker.narrow_lint = True  # the whole project's debt is known now
         if self.scope is not None:
             self.checker.first_changed = set(changed_lines(self.repo, self.scope.base))
-        rules_first = (
+        quick_faults = (  # the rules fix them before the suite runs
             quick is not None
             and not dry_run
             and RULES_TIER in self.config.ladder("default")
             and any(d.severity == "error" for d in diags)
         )
-        if quick is not None and not rules_first:
-            diags = await self._run_suite()
-        if not rules_first and self.checker.passed and self.lint != "all":
+        if quick is not None and not quick_faults:
+            diags = await self.run_suite()
+        if not quick_faults and self.checker.passed and self.lint != "all":
             result.passed = True
             result.remaining = diags
         elif dry_run:
@@ -159,10 +159,10 @@ class FixBuild:
             self.store.begin_run(self.run_id, "fix-build")  # `mom undo` reverts it whole
             result.snapshot = self._snapshot()
             state = ProjectState(diags)
-            first = await self._rules_first(state, result) if rules_first else None
+            first = await rules_first(self, state, result) if quick_faults else None
             if not _syntax_errors(state.diagnostics):  # else the tests fail by the syntax error
                 result.head = await self._base_tests(state)
-            rules = _joined(first, await self._rules_tier(state))
+            rules = RulesReport.joined(first, await self._rules_tier(state))
             result.steps = self._rule_steps(rules)
             if result.head is None:
                 result.head = await self._base_tests(state)
@@ -194,7 +194,7 @@ class FixBuild:
             )
             return ""
 
-    async def _run_suite(self) -> list[Diagnostic]:
+    async def run_suite(self) -> list[Diagnostic]:
         """The full check after a quick one: the test suite, reusing the quick stages'
         result of the same tree (fix_checks)."""
         self.sink(Notice("running the test suite"))
@@ -294,7 +294,7 @@ class FixBuild:
         await asyncio.to_thread(sweep_safe_fixes, self, result)
 
     # -- tier 0 ---------------------------------------------------------------------------
-    def _rules_engine(self) -> RulesEngine:
+    def rules_engine(self) -> RulesEngine:
         """One engine per run: what it tried before the suite ran is not tried again."""
         if self._engine is None:
             self._engine = RulesEngine(
@@ -309,45 +309,11 @@ class FixBuild:
             )
         return self._engine
 
-    async def _rules_first(self, state: ProjectState, result: FixBuildResult) -> RulesReport:
-        """Rules on what syntax, build and lint show, before the suite has run; then the
-        suite, once, on the fixed tree. If it fails where the snapshot of the user's work
-        passed, the rules broke it: their edits are undone, to be tried again one by one
-        with the suite judging each (`_rules_tier`)."""
-        engine = self._rules_engine()
-        self.sink(Notice("tier 0: rules on syntax, build and lint first (no model, $0)"))
-        report = await asyncio.to_thread(engine.run, state.diagnostics, quick_only=True)
-        state.diagnostics = await self._run_suite()
-        broke = await self._broken_by_rules(state.diagnostics, result.snapshot)
-        if broke and engine.quick_kept:
-            why = f"a test passing before the rules failed after them: {describe(broke[0])}"
-            undone = engine.undo_quick(report, why)
-            self.sink(
-                Notice(f"{why}; {undone} rule edit(s) undone, retried with the tests", "warning")
-            )
-            self.judge_by_tests = True
-            state.diagnostics = await self._run_suite()
-        return report
-
-    async def _broken_by_rules(self, diags: list[Diagnostic], snapshot: str) -> list[Diagnostic]:
-        """In-scope test failures that the snapshot taken before the rules does not have
-        (all of them when there is no snapshot to compare with)."""
-        failing = [d for d in diags if d.stage == "tests" and d.severity == "error"]
-        engine = self._engine
-        if not failing or engine is None or not engine.quick_kept:
-            return []
-        self.sink(Notice("rerunning the failing tests on your work as it was before the rules"))
-        last = getattr(self.checker, "last", None)
-        return await asyncio.to_thread(
-            broken_since, self.repo, snapshot, failing, self.config.validation,
-            now_output=last.raw_for("tests") if last is not None else "",
-        )  # fmt: skip
-
     async def _rules_tier(self, state: ProjectState) -> RulesReport | None:
         if RULES_TIER not in self.config.ladder("default"):
             return None
         self.sink(Notice("tier 0: rules (no model, $0)"))
-        engine = self._rules_engine()
+        engine = self.rules_engine()
         report = await asyncio.to_thread(
             engine.run, state.diagnostics, judge_by_tests=self.judge_by_tests
         )
@@ -564,17 +530,3 @@ def _rerunnable(diags: list[Diagnostic], config: MomConfig) -> bool:
         return True
     broken = any(d.stage == "build" and d.severity == "error" for d in diags)
     return not broken and bool(runner_failures(diags))
-
-
-def _joined(first: RulesReport | None, then: RulesReport | None) -> RulesReport | None:
-    """The rules' two runs (before and after the suite) as one report."""
-    if first is None or then is None:
-        return then or first
-    return RulesReport(
-        attempts=first.attempts + then.attempts,
-        remaining=then.remaining,
-        checks=first.checks + then.checks,
-        quick_checks=first.quick_checks + then.quick_checks,
-        seconds=first.seconds + then.seconds,
-        fresh=then.fresh,
-    )
