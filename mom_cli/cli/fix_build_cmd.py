@@ -170,6 +170,8 @@ def _summary(result: FixBuildResult, lint: str) -> None:
     # tests left alone at the base are listed by _scope_lines already
     left_alone = {failure_key(d) for d in result.debt if d.stage == "tests"}
     _head_note(result, {failure_key(d) for d in errors} | left_alone)
+    for hint in result.environment:
+        console.print(f"[yellow]environment:[/] {escape(hint)}")
     for need in result.needs:
         console.print(f"[yellow]next tier needed:[/] {escape(need)}")
 

@@ -100,7 +100,7 @@ def _inside(root: Path, path: Path) -> str:
 def render(result: ValidationResult) -> None:
     from rich.table import Table
 
-    from mom_cli.validate.lint_baseline import PREEXISTING_NOTE
+    from mom_cli.validate.lint_baseline import is_preexisting
 
     if not result.stages:
         console.print("nothing to validate")
@@ -114,7 +114,7 @@ def render(result: ValidationResult) -> None:
             if stage.skipped
             else ("[green]passed[/]" if stage.passed else "[bold red]FAILED[/]")
         )
-        old = sum(d.message.endswith(PREEXISTING_NOTE) for d in stage.diagnostics)
+        old = sum(is_preexisting(d) for d in stage.diagnostics)
         count = f"{len(stage.diagnostics) - old}" + (f" (+{old} in HEAD)" if old else "")
         # a skipped stage says why where its tool would be ("no linter configured for these files")
         why = f"[dim]({escape(stage.note)})[/]" if stage.skipped and stage.note else ""
@@ -124,7 +124,7 @@ def render(result: ValidationResult) -> None:
         table.add_row(name, "[dim]not run[/]", "", "", "(an earlier stage failed)")
     console.print(table)
     for stage in result.stages:
-        shown = [d for d in stage.diagnostics if not d.message.endswith(PREEXISTING_NOTE)]
+        shown = [d for d in stage.diagnostics if not is_preexisting(d)]
         for d in shown:
             style = SEVERITY_STYLE.get(d.severity, "white")
             code = f" [dim]\\[{escape(d.code)}][/]" if d.code else ""

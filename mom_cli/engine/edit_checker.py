@@ -300,16 +300,17 @@ class RepoEditor:
     def _validate(
         self, paths: Sequence[str], changes: Sequence[PlannedChange], *, review: bool = True
     ) -> ValidationResult:
-        """The project's checks on `paths`; tests that failed before this run are not the
-        edit's (see `preexisting`)."""
+        """The project's checks on `paths`; tests that failed and lint findings that were
+        there before this run are not the edit's (see `preexisting`, `lint_baseline`)."""
         cfg = self.config.validation
         reviewer = self.reviewer if cfg.local_model_review and review else None
         diff = _unified_diff(changes) if reviewer is not None else None
 
         def run(stages: Sequence[str] | None = None) -> ValidationResult:
             return validate_paths(
-                self.repo, paths, config=cfg, reviewer=reviewer, diff=diff, stages=stages
-            )
+                self.repo, paths, config=cfg, reviewer=reviewer, diff=diff, stages=stages,
+                lint_base=self.snapshot_ref or None,
+            )  # fmt: skip
 
         result = run()
         if result.passed or self.cancelled():  # a cancel's killed suite is no test result

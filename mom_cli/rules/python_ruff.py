@@ -19,9 +19,11 @@ from mom_cli.rules.registry import RuleContext, rule
 from mom_cli.rules.textedit import minimal_block
 from mom_cli.rules.tools import find_tool, run_tool
 from mom_cli.validate.diagnostics import Diagnostic
+from mom_cli.validate.lint import ruff_rule_args
 from mom_cli.validate.ruff_edits import apply_ruff_edits, deletes_a_call
 
 _UNUSED_IMPORT = "F401"
+_FOLLOW_UP_ROUNDS = 3
 _RUFF_CODE = re.compile(r"^[A-Z]{1,4}\d{1,4}$")
 FORMAT_CODE = "format"
 
@@ -51,18 +53,22 @@ def _ruff_fix(diag: Diagnostic, source: str, ctx: RuleContext, *, unsafe: bool) 
         if unsafe and deletes_a_call(source, fix.get("edits") or []):
             return None  # the user's statement, not a lint detail: no test proves it unneeded
         fixed = apply_ruff_edits(source, fix.get("edits") or [])
-        if fixed is None or diag.code == _UNUSED_IMPORT:
-            return fixed
-        return _drop_imports_left_unused(ruff, diag.file, source, fixed, ctx)
+        if fixed is None:
+            return None
+        # flake8 judges a flake8 project: only the imports a fix left unused follow it
+        codes = _UNUSED_IMPORT if diag.tool == "flake8" else None
+        return _follow_up_fixes(ruff, diag.file, source, fixed, ctx, codes)
     return None
 
 
 def _findings(
-    ruff: str, code: str, file: str, source: str, ctx: RuleContext
+    ruff: str, code: str | None, file: str, source: str, ctx: RuleContext
 ) -> list[dict[str, Any]] | None:
-    """ruff's findings of `code` in `source` (None: ruff failed)."""
-    argv = [ruff, "check", "--output-format=json", "--no-fix", "--no-cache", "--select"]
-    argv += [code, "--stdin-filename", file, "-"]
+    """ruff's findings of `code` in `source`, every finding the lint stage would report
+    when `code` is None (None: ruff failed)."""
+    argv = [ruff, "check", "--output-format=json", "--no-fix", "--no-cache"]
+    argv += ["--select", code] if code else ruff_rule_args(ctx.repo)
+    argv += ["--stdin-filename", file, "-"]
     result = run_tool(argv, ctx.repo, stdin=source)
     if result is None or result.returncode not in (0, 1):
         return None
@@ -73,29 +79,66 @@ def _findings(
     return items if isinstance(items, list) else None
 
 
-def _drop_imports_left_unused(
-    ruff: str, file: str, source: str, fixed: str, ctx: RuleContext
+def _follow_up_fixes(
+    ruff: str, file: str, source: str, fixed: str, ctx: RuleContext, codes: str | None
 ) -> str:
-    """`fixed` without the imports the fix itself left unused (UP045 turns `Optional[int]`
-    into `int | None` and leaves `Optional` imported: a new F401 that sank the fix).
-    Imports unused before the fix are not its to remove; without a safe F401 fix (an
-    `__init__.py` re-export) `fixed` is returned as it is and the validator judges it."""
-    before = _findings(ruff, _UNUSED_IMPORT, file, source, ctx)
-    after = _findings(ruff, _UNUSED_IMPORT, file, fixed, ctx)
-    if before is None or not after:
+    """`fixed` plus ruff's safe fixes for the findings the fix itself created, in rounds,
+    as `ruff check --fix` loops. Removing `import json` from between two blank lines
+    leaves an import block isort's rule (I001) rejects: the fix sank on python-humanize;
+    UP045 turns `Optional[int]` into `int | None` and leaves `Optional` imported (F401).
+    Findings `source` already had are not the fix's to touch; a new finding without a safe
+    fix leaves `fixed` as it is, for the validator to judge."""
+    before = _findings(ruff, codes, file, source, ctx)
+    if before is None:
         return fixed
-    old = Counter(str(item.get("message")) for item in before)
-    edits: list[dict[str, Any]] = []
-    for item in after:
-        message = str(item.get("message"))
-        if old[message] > 0:
-            old[message] -= 1
-            continue
-        fix = item.get("fix") or {}
-        if fix.get("applicability") != "safe":
+    old = [(item, source) for item in before]
+    for _ in range(_FOLLOW_UP_ROUNDS):
+        new = _new_findings(
+            old, [(item, fixed) for item in _findings(ruff, codes, file, fixed, ctx) or []]
+        )
+        fixes = [item.get("fix") or {} for item in new]
+        if not new or any(fix.get("applicability") != "safe" for fix in fixes):
             return fixed
-        edits += fix.get("edits") or []
-    return (apply_ruff_edits(fixed, edits) or fixed) if edits else fixed
+        following = apply_ruff_edits(fixed, [e for fix in fixes for e in fix.get("edits") or []])
+        if following is None or following == fixed:
+            return fixed
+        fixed = following
+    return fixed
+
+
+Located = tuple[dict[str, Any], str]  # a finding and the text it was found in
+
+
+def _new_findings(old: list[Located], now: list[Located]) -> list[dict[str, Any]]:
+    """The findings of `now` that `old` did not have. A finding is its code and message
+    (wherever the fix moved it), on the same line text when that tells apart findings
+    with one message (I001 reads the same for every import block); what no line matches
+    is then paired by code and message alone (a follow-up fix may edit the line itself)."""
+    exact = Counter(_finding_key(item, text) for item, text in old)
+    loose = Counter(_finding_key(item, text)[:2] for item, text in old)
+    unmatched = []
+    for item, text in now:
+        key = _finding_key(item, text)
+        if exact[key] > 0:
+            exact[key] -= 1
+            loose[key[:2]] -= 1
+        else:
+            unmatched.append((item, key))
+    new = []
+    for item, key in unmatched:
+        if loose[key[:2]] > 0:
+            loose[key[:2]] -= 1
+        else:
+            new.append(item)
+    return new
+
+
+def _finding_key(item: dict[str, Any], text: str) -> tuple[str, str, str]:
+    """A finding's code, message and the stripped line it is on."""
+    lines = text.splitlines()
+    row = int((item.get("location") or {}).get("row") or 0)
+    line = lines[row - 1].strip() if 1 <= row <= len(lines) else ""
+    return str(item.get("code")), str(item.get("message")), line
 
 
 @rule("python.ruff_fix", languages=("python",))

@@ -61,6 +61,8 @@ def _fix(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, out: 
     if result is None:
         return ExitCode.INTERRUPTED, "fix-build cancelled; its steps were rolled back", None
     t = result.totals()
+    for hint in result.environment:
+        out(f"environment: {hint}")
     for need in result.needs:
         out(f"next tier needed: {need}")
     verdict = "build, tests and lint pass" if result.passed else "still failing"

@@ -16,7 +16,7 @@ from mom_cli.validate.build import cargo_env
 from mom_cli.validate.cargo_targets import run_cargo_targets
 from mom_cli.validate.detect import SKIP_DIRS
 from mom_cli.validate.diagnostics import Diagnostic
-from mom_cli.validate.lint_baseline import PREEXISTING_NOTE, mark_preexisting
+from mom_cli.validate.lint_baseline import is_preexisting, mark_preexisting
 from mom_cli.validate.lint_config import apply_flake8_config, read_flake8_config
 from mom_cli.validate.lint_project import flake8_tool, parse_flake8, project_linters
 from mom_cli.validate.parsers import cargo_rendered, parse_cargo_json, parse_generic, relpath
@@ -102,10 +102,14 @@ def sort_by_severity(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
 def _counts(diagnostics: list[Diagnostic]) -> str:
     counts: dict[str, int] = {}
     for d in diagnostics:
-        old = d.message.endswith(PREEXISTING_NOTE)
-        label = "already in HEAD (not counted)" if old else f"{d.severity}(s)"
+        label = _old_label(d) if is_preexisting(d) else f"{d.severity}(s)"
         counts[label] = counts.get(label, 0) + 1
     return ", ".join(f"{n} {label}" for label, n in counts.items()) or "clean"
+
+
+def _old_label(d: Diagnostic) -> str:
+    where = "already in HEAD" if "in HEAD;" in d.message else "already there before this run"
+    return f"{where} (not counted)"
 
 
 Outcome = tuple[Tool, CommandResult, list[Diagnostic]] | None
@@ -155,7 +159,7 @@ def _flake8(ctx: StageContext) -> Outcome:
             head = run_command(argv, ctx.root, timeout=ctx.timeout, stdin=text)
             return parse_flake8(head.output, ctx.root, display=rel)
 
-        found = mark_preexisting(found, ctx.root, ctx.repo, lint_head)
+        found = mark_preexisting(found, ctx.root, ctx.repo, lint_head, ctx.lint_base or "HEAD")
     return flake8, result, found
 
 
@@ -228,9 +232,10 @@ def _ruff(ctx: StageContext, *, stand_in: bool = False) -> Outcome:
 
     # count only what the change introduced (lint_baseline): always for mom's stand-in
     # rules; for the project's own ruff in the pre-commit hook, which judges a commit by
-    # what it adds, not by the debt already in the files it touches
-    if ctx.lint_baseline and (not own_config or ctx.staged):
-        found = mark_preexisting(found, ctx.root, ctx.repo, lint_head)
+    # what it adds, not by the debt already in the files it touches, and in mom run, which
+    # judges an edit by what it adds since the run began (lint_base)
+    if ctx.lint_baseline and (not own_config or ctx.staged or ctx.lint_base):
+        found = mark_preexisting(found, ctx.root, ctx.repo, lint_head, ctx.lint_base or "HEAD")
     return ruff, result, found
 
 

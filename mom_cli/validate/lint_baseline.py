@@ -8,7 +8,9 @@ code and message; counted, so a second copy of a finding is still new) is downgr
 "info" and labelled: it is reported, but it neither fails the stage nor becomes a target
 for rules or models. A project that configures ruff gets every finding, as it asked,
 except in the pre-commit hook: a commit is judged by what it adds, so touching a file
-with committed debt does not block it.
+with committed debt does not block it. `mom run` judges its edits the same way, against
+the work tree as it was before the run (its snapshot), so neither committed debt nor the
+user's own uncommitted findings fail an edit that did not add them.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 from mom_cli.validate.diagnostics import Diagnostic
 
 PREEXISTING_NOTE = " (already in HEAD; not counted)"
+BEFORE_RUN_NOTE = " (already there before this run; not counted)"
 Key = tuple[str, str, str]
 _TOOLS = ("ruff", "flake8")  # the linters mom runs on the project's behalf
 HeadLinter = Callable[[str, str], list[Diagnostic]]  # (path, HEAD text) -> findings
@@ -34,11 +37,16 @@ def finding_key(d: Diagnostic) -> Key:
     return (d.file, d.code, re.sub(r"\d+", "#", d.message))
 
 
-def head_blobs(repo: Path, files: Sequence[str]) -> dict[str, bytes]:
-    """HEAD's content of each of `files` that HEAD has (empty without git or commits)."""
+def is_preexisting(d: Diagnostic) -> bool:
+    """Whether `d` was downgraded by `mark_preexisting` (against HEAD or a run's start)."""
+    return d.message.endswith((PREEXISTING_NOTE, BEFORE_RUN_NOTE))
+
+
+def head_blobs(repo: Path, files: Sequence[str], rev: str = "HEAD") -> dict[str, bytes]:
+    """`rev`'s content of each of `files` that it has (empty without git or commits)."""
     if not files:
         return {}
-    request = "".join(f"HEAD:{f}\n" for f in files).encode()
+    request = "".join(f"{rev}:{f}\n" for f in files).encode()
     try:
         proc = subprocess.run(
             ["git", "cat-file", "--batch"],
@@ -77,15 +85,20 @@ def _content(path: Path) -> bytes:
 
 
 def mark_preexisting(
-    diagnostics: Sequence[Diagnostic], root: Path, repo: Path, lint_head: HeadLinter
+    diagnostics: Sequence[Diagnostic],
+    root: Path,
+    repo: Path,
+    lint_head: HeadLinter,
+    base: str = "HEAD",
 ) -> list[Diagnostic]:
-    """Downgrade the ruff findings HEAD already had to "info" (see the module docstring).
+    """Downgrade the ruff findings `base` already had to "info" (see the module docstring).
 
     `root` holds the content being validated (the work tree or the exported index), `repo`
-    the git repository whose HEAD is the baseline.
+    the git repository whose `base` revision (HEAD, or a run's snapshot) is the baseline.
     """
+    note = PREEXISTING_NOTE if base == "HEAD" else BEFORE_RUN_NOTE
     files = sorted({d.file for d in diagnostics if d.tool in _TOOLS and d.file})
-    blobs = head_blobs(repo, files)
+    blobs = head_blobs(repo, files, base)
     if not blobs:
         return list(diagnostics)
     budget: Counter[Key] = Counter()
@@ -104,6 +117,6 @@ def mark_preexisting(
         key = finding_key(d)
         if d.tool in _TOOLS and d.severity == "error" and budget[key] > 0:
             budget[key] -= 1
-            d = replace(d, severity="info", message=d.message + PREEXISTING_NOTE)
+            d = replace(d, severity="info", message=d.message + note)
         out.append(d)
     return out

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.lint import lint_python_text
-from mom_cli.validate.lint_baseline import PREEXISTING_NOTE, mark_preexisting
+from mom_cli.validate.lint_baseline import is_preexisting, mark_preexisting
 from mom_cli.validate.result import ValidationResult
 
 
@@ -40,5 +40,5 @@ def lint_debt(result: ValidationResult, repo: Path, timeout: float = 60.0) -> Li
         return lint_python_text(repo, repo, rel, text, timeout)
 
     marked = mark_preexisting(errors, repo, repo, lint_head)
-    in_head = sum(d.message.endswith(PREEXISTING_NOTE) for d in marked)
+    in_head = sum(is_preexisting(d) for d in marked)
     return LintDebt(len(errors), in_head) if in_head else None

@@ -66,6 +66,7 @@ def run_validation(
     staged: bool = False,
     lint_baseline: bool = True,
     lint_files: Sequence[str] | None = None,
+    lint_base: str | None = None,
 ) -> ValidationResult:
     """Run `stages` (default: enabled by config) over `files` under `root`.
 
@@ -73,13 +74,15 @@ def run_validation(
     after a failure (fix-build wants all diagnostics at once). `lint_baseline=False` keeps
     lint findings HEAD already has as errors (fix-build scopes them itself, from its base);
     `lint_files` narrows the lint stage to those files (fix-build: the changed ones).
+    `lint_base` (mom run: its pre-run snapshot) counts only the lint findings the change
+    added since that revision, whoever configured the linter.
     """
     repo = (repo or root).resolve()
     root = root.resolve()
     rels = None if files is None else sorted(dict.fromkeys(_rel(root, f) for f in files))
     ctx = StageContext(
         root, repo, rels, detect_project(root, rels), config, staged, lint_baseline,
-        None if lint_files is None else list(lint_files),
+        None if lint_files is None else list(lint_files), lint_base,
     )  # fmt: skip
     wanted = list(stages) if stages is not None else enabled_stages(config)
     results: list[StageResult] = []

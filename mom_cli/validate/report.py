@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from mom_cli.validate.lint_baseline import PREEXISTING_NOTE
+from mom_cli.validate.lint_baseline import is_preexisting
 from mom_cli.validate.result import ValidationResult
 
 
@@ -18,7 +18,7 @@ def format_text(result: ValidationResult, *, max_per_stage: int = 50) -> str:
             f"mom {stage.name:<6} {mark:<4} {stage.seconds:6.2f}s  {stage.tool_used}{extra}"
         )
         # findings already in HEAD are only counted in the note: a commit is not theirs
-        shown = [d for d in stage.diagnostics if not d.message.endswith(PREEXISTING_NOTE)]
+        shown = [d for d in stage.diagnostics if not is_preexisting(d)]
         for d in shown[:max_per_stage]:
             code = f" [{d.code}]" if d.code else ""
             lines.append(f"    {d.location()}: {d.severity}: {d.message}{code}")

@@ -26,6 +26,9 @@ class StageContext:
     staged: bool = False
     lint_baseline: bool = True  # downgrade lint findings HEAD already has (lint_baseline)
     lint_files: list[str] | None = None  # lint only these (None: the stage's files)
+    # a revision to judge lint by what the change adds, even with the project's own
+    # linter config (mom run: its pre-run snapshot); None: HEAD, as lint_baseline says
+    lint_base: str | None = None
 
     @property
     def timeout(self) -> float:

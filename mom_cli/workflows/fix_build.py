@@ -28,6 +28,7 @@ The workflow emits events and returns a result; it never prints.
 from __future__ import annotations
 
 import asyncio
+import shlex
 import time
 import uuid
 from pathlib import Path
@@ -55,6 +56,8 @@ from mom_cli.validate.base_runner import runner_baseline, runner_failures
 from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.head_tests import HeadBaseline, head_baseline, pytest_selection
+from mom_cli.validate.missing_packages import failures_of, missing_packages
+from mom_cli.validate.runner import project_python
 from mom_cli.workflows.climb_policy import ClimbPolicy
 from mom_cli.workflows.fix_checks import ProjectChecker, debt_left, is_debt
 from mom_cli.workflows.fix_contributions import fix_contributions
@@ -383,9 +386,8 @@ class FixBuild:
     async def _model_tier(
         self, state: ProjectState, rules: RulesReport | None, result: FixBuildResult
     ) -> None:
-        steps = plan_steps(
-            state.diagnostics, self.repo, project_files(self.repo), changed=self._changed()
-        )
+        diags = self._code_faults(state.diagnostics, result)
+        steps = plan_steps(diags, self.repo, project_files(self.repo), changed=self._changed())
         if not steps:
             return
         rungs, needs = self._rungs()
@@ -478,12 +480,25 @@ class FixBuild:
         self.sink(TaskFinished(step.id, "passed" if climbed.ok else "failed", climbed.stopped))
         return report
 
+    def _code_faults(self, diags: list[Diagnostic], result: FixBuildResult) -> list[Diagnostic]:
+        """`diags` without the failures a missing package explains: those are reported
+        with the command that installs it (result.environment), never sent to a model."""
+        missing = missing_packages(diags, self.repo)
+        if not missing:
+            return diags
+        tool = project_python(self.repo)
+        python = tool.argv if isinstance(tool.argv, str) else shlex.join(tool.argv)
+        result.environment = [p.hint(python) for p in missing]
+        explained = failures_of(missing)
+        return [d for d in diags if id(d) not in explained]
+
     # -- --dry-run ------------------------------------------------------------------------
     def _plan(self, diags: list[Diagnostic], result: FixBuildResult) -> list[StepReport]:
         """What a run would do: rules that would be tried, then the first model rung and
         an estimated cost (labelled as an estimate). Nothing is written."""
         ctx = RuleContext(self.repo, tuple(project_files(self.repo)))
         rungs, _ = self._rungs()
+        diags = self._code_faults(diags, result)
         steps = plan_steps(diags, self.repo, project_files(self.repo), changed=self._changed())
         plans = []
         for step in steps:

@@ -109,6 +109,7 @@ class FixBuildResult:
     debt: list[Diagnostic] = field(default_factory=list)  # out of scope, left alone
     user_files_edited: list[str] = field(default_factory=list)  # dirty files mom touched
     staged_files_edited: list[str] = field(default_factory=list)  # of those, staged ones
+    environment: list[str] = field(default_factory=list)  # what to install (missing_packages)
 
     def scope_dict(self) -> dict[str, Any]:
         files: dict[str, int] = {}
@@ -163,6 +164,7 @@ class FixBuildResult:
             "steps": [s.to_dict() for s in self.steps],
             "totals": self.totals(),
             "needs": self.needs,
+            "environment": self.environment,
             "remaining": [
                 {**d.to_dict(), "preexisting": self.preexisting(d)}
                 for d in self.remaining

@@ -113,3 +113,19 @@ def test_a_fix_that_leaves_an_import_unused_removes_it_too(tmp_path: Path) -> No
     assert fix_with("python.ruff_fix", diag, src, repo) == (
         "from typing import Any\n\nimport os\n\ndef f(x: int | None) -> Any: ...\n"
     )  # `os` was unused before the fix: not the fix's to remove
+
+
+def test_a_fix_that_leaves_the_import_block_unformatted_formats_it_too(tmp_path: Path) -> None:
+    """python-humanize: removing `import json` from between two blank lines left two blank
+    lines after `from __future__`, a new I001 under the project's isort rule, and the fix
+    was rolled back; `ruff check --fix` applies both. An I001 the file already had is not
+    the fix's to touch."""
+    config = '[tool.ruff.lint]\nselect = ["F", "I"]\n'
+    src = '"""Doc."""\n\nfrom __future__ import annotations\n\nimport json\n\nX = 1\n\n'
+    src += "import bisect\n\nprint(bisect.bisect, X)\n"
+    repo = make_repo(tmp_path / "r", {"pyproject.toml": config, "m.py": src})
+    diag = Diagnostic("lint", "m.py", 5, "`json` imported but unused", column=8, code="F401")
+    assert fix_with("python.ruff_fix", diag, src, repo) == src.replace("\nimport json\n", "")
+    unsorted = src.replace("import bisect\n", "import os\nimport bisect\n")  # I001 before
+    fixed = fix_with("python.ruff_fix", diag, unsorted, repo)
+    assert fixed == unsorted.replace("\nimport json\n", "")  # the old I001 stays the user's
