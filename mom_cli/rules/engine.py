@@ -10,6 +10,12 @@ With a `quick_check` (every stage but the tests), an edit aimed at a syntax, bui
 finding is judged by it: a project's suite must not run once per autofix. The tests'
 diagnostics are then stale; the full check runs before a rule targets a test failure, and
 once at the end, so `remaining` always describes the tree as it is.
+
+`run(quick_only=True)` goes further: it starts from the quick stages alone, tries only
+what they can judge (no test failure, no strict rule) and leaves the suite to the caller,
+which runs it once on the fixed tree. If that run shows the edits broke a test,
+`undo_quick()` rolls them back and makes them untried again, so that a later
+`run(judge_by_tests=True)` judges each one with the suite.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -90,6 +96,20 @@ class RulesReport:
     @property
     def fixed(self) -> list[RuleAttempt]:
         return [a for a in self.attempts if a.outcome == "validated"]
+
+    @staticmethod
+    def joined(first: RulesReport | None, then: RulesReport | None) -> RulesReport | None:
+        """Two runs of the tier (before and after the test suite) as one report."""
+        if first is None or then is None:
+            return then or first
+        return RulesReport(
+            attempts=first.attempts + then.attempts,
+            remaining=then.remaining,
+            checks=first.checks + then.checks,
+            quick_checks=first.quick_checks + then.quick_checks,
+            seconds=first.seconds + then.seconds,
+            fresh=then.fresh,
+        )
 
 
 def _norm(message: str) -> str:
@@ -230,12 +250,27 @@ class RulesEngine:
         self.max_seconds = max_seconds
         self.quick_check = quick_check
         self.stale = False  # tests diagnostics predate a quick-checked edit
+        self.quick_only = False  # this run leaves test failures, strict rules and the suite
+        self.judge_by_tests = False  # every edit is judged by the full check
+        self.tried: set[tuple[str, EditBlock]] = set()  # across runs: never retried
+        self.quick_kept: list[tuple[int, str, tuple[str, EditBlock], int]] = []
 
-    def run(self, diagnostics: Sequence[Diagnostic] | None = None) -> RulesReport:
+    def run(
+        self,
+        diagnostics: Sequence[Diagnostic] | None = None,
+        *,
+        quick_only: bool = False,
+        judge_by_tests: bool = False,
+    ) -> RulesReport:
+        """Tier 0 over `diagnostics` (default: a full check). See the module docstring for
+        `quick_only` (needs a quick_check) and `judge_by_tests`."""
         started = time.monotonic()
-        report = RulesReport()
+        report = RulesReport(fresh=not quick_only)
+        self.quick_only = quick_only and self.quick_check is not None
+        self.judge_by_tests = judge_by_tests
+        self.stale = False
         current = list(diagnostics) if diagnostics is not None else self._check(report)
-        tried: set[tuple[str, EditBlock]] = set()
+        tried = self.tried
         while len(report.attempts) < self.max_attempts:
             if time.monotonic() - started > self.max_seconds:
                 break
@@ -248,7 +283,7 @@ class RulesEngine:
             diag, rule_, block = found
             tried.add((rule_.name, block))
             current = self._attempt(diag, rule_, block, current, report)
-        if self.stale:
+        if self.stale and not self.quick_only:
             current = self._check(report)  # the final change, validated once with the tests
         report.remaining = current
         report.seconds = time.monotonic() - started
@@ -273,10 +308,14 @@ class RulesEngine:
         for diag in sorted(current, key=_priority):
             if not diag.file or diag.severity == "info":
                 continue
+            if self.quick_only and diag.stage == "tests":
+                continue  # the suite has not run yet: it is judged after this run
             source = ctx.read(diag.file)
             if source is None:
                 continue
             for rule_, block in propose(diag, source, ctx):
+                if self.quick_only and rule_.strict:
+                    continue  # kept only if every check passes: needs the suite
                 if (rule_.name, block) not in tried:
                     return diag, rule_, block
         return None
@@ -299,7 +338,12 @@ class RulesEngine:
                 report, diag, rule_, "failed_validation", t0, f"not applicable: {exc}", block
             )
             return current
-        quick = self.quick_check is not None and diag.stage != "tests" and not rule_.strict
+        quick = (
+            self.quick_check is not None
+            and diag.stage != "tests"
+            and not rule_.strict
+            and not self.judge_by_tests
+        )
         was_stale = self.stale
         after = self._quick(current, report) if quick else self._check(report)
         ok, reason = improved(current, after, diag, strict=rule_.strict)
@@ -308,12 +352,31 @@ class RulesEngine:
             ok, reason = improved(current, after, diag, strict=rule_.strict)
         if ok:
             self.sink(ChangeApplied(task_id, step_id, (block.path,)))
-            self._finish(report, diag, rule_, "validated", t0, reason, block)
+            row = self._finish(report, diag, rule_, "validated", t0, reason, block)
+            if self.quick_only:
+                kept = (len(report.attempts) - 1, step_id, (rule_.name, block), row)
+                self.quick_kept.append(kept)
             return after
         self.applier.rollback(step_id)
         self.stale = was_stale  # the tree is back to `current`
         self._finish(report, diag, rule_, "rolled_back", t0, reason, block)
         return current
+
+    def undo_quick(self, report: RulesReport, why: str) -> int:
+        """Roll back the edits the last quick-only run kept (newest first), mark them rolled
+        back in `report` and the ledger, and make them untried. Returns how many."""
+        undone = 0
+        for index, step_id, key, row in reversed(self.quick_kept):
+            self.applier.rollback(step_id)
+            report.attempts[index] = replace(
+                report.attempts[index], outcome="rolled_back", reason=why[:200]
+            )
+            self.tried.discard(key)
+            if self.ledger is not None:
+                self.ledger.set_outcome(row, "rolled_back", why)
+            undone += 1
+        self.quick_kept = []
+        return undone
 
     def _without_flaky(self, before: list[Diagnostic], after: list[Diagnostic]) -> list[Diagnostic]:
         """`after` without the test failures that appeared with the edit but pass when
@@ -335,7 +398,8 @@ class RulesEngine:
         t0: float,
         reason: str,
         block: EditBlock,
-    ) -> None:
+    ) -> int:
+        """Report and record one attempt; returns its ledger row (0 without a ledger)."""
         task_id = _task_id(block)
         seconds = time.monotonic() - t0
         attempt = RuleAttempt(
@@ -348,22 +412,23 @@ class RulesEngine:
         else:
             self.sink(AttemptFailed(task_id, RULES_TIER, rule_.name, reason))
         self.sink(CostRecorded(task_id, RULES_TIER, rule_.name, 0, 0, 0.0))
-        if self.ledger is not None:
-            self.ledger.record(
-                LedgerEntry(
-                    provider=RULES_TIER,
-                    model=rule_.name,
-                    model_id=rule_.name,
-                    tier=RULES_TIER,
-                    endpoint="",
-                    input_tokens=0,
-                    output_tokens=0,
-                    cost_usd=0.0,
-                    latency_ms=seconds * 1000,
-                    outcome=outcome,
-                    run_id=self.run_id,
-                    task_id=task_id,
-                    category="code",
-                    detail=f"{diag.location()}: {diag.message[:160]} → {reason[:120]}",
-                )
+        if self.ledger is None:
+            return 0
+        return self.ledger.record(
+            LedgerEntry(
+                provider=RULES_TIER,
+                model=rule_.name,
+                model_id=rule_.name,
+                tier=RULES_TIER,
+                endpoint="",
+                input_tokens=0,
+                output_tokens=0,
+                cost_usd=0.0,
+                latency_ms=seconds * 1000,
+                outcome=outcome,
+                run_id=self.run_id,
+                task_id=task_id,
+                category="code",
+                detail=f"{diag.location()}: {diag.message[:160]} → {reason[:120]}",
             )
+        )

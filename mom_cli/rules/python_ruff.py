@@ -21,12 +21,12 @@ from mom_cli.rules.tools import find_tool, run_tool
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.lint import ruff_rule_args
 from mom_cli.validate.operands import path_option
+from mom_cli.validate.ruff_edits import apply_ruff_edits, deletes_a_call
 
 _UNUSED_IMPORT = "F401"
 _FOLLOW_UP_ROUNDS = 3
 _RUFF_CODE = re.compile(r"^[A-Z]{1,4}\d{1,4}$")
 FORMAT_CODE = "format"
-_EOL = re.compile(r"\r\n|\r|\n")
 
 
 def _ruff_fix(diag: Diagnostic, source: str, ctx: RuleContext, *, unsafe: bool) -> str | None:
@@ -140,55 +140,6 @@ def _finding_key(item: dict[str, Any], text: str) -> tuple[str, str, str]:
     row = int((item.get("location") or {}).get("row") or 0)
     line = lines[row - 1].strip() if 1 <= row <= len(lines) else ""
     return str(item.get("code")), str(item.get("message")), line
-
-
-def _edit_spans(source: str, edits: list[dict[str, Any]]) -> list[tuple[int, int, str]] | None:
-    """ruff's edits (1-based row/column, in characters) as (start, end, content) offsets
-    into `source`; None when an edit falls outside the text."""
-    starts = [0] + [m.end() for m in _EOL.finditer(source)]
-
-    def offset(loc: dict[str, Any]) -> int | None:
-        row, col = int(loc.get("row") or 0), int(loc.get("column") or 0)
-        if row == len(starts) + 1 and col == 1 and not source.endswith(("\n", "\r")):
-            return len(source)
-        if not 1 <= row <= len(starts) or col < 1:
-            return None
-        at = starts[row - 1] + col - 1
-        return at if at <= len(source) else None
-
-    spans = []
-    for edit in edits:
-        lo, hi = offset(edit.get("location") or {}), offset(edit.get("end_location") or {})
-        if lo is None or hi is None or hi < lo:
-            return None
-        spans.append((lo, hi, str(edit.get("content") or "")))
-    return spans
-
-
-def apply_ruff_edits(source: str, edits: list[dict[str, Any]]) -> str | None:
-    """Apply ruff's edits to `source`; None when an edit falls outside the text or edits
-    overlap."""
-    spans = _edit_spans(source, edits)
-    if spans is None:
-        return None
-    out, last = source, len(source) + 1
-    for lo, hi, content in sorted(spans, reverse=True):
-        if hi > last:
-            return None
-        out, last = out[:lo] + content + out[hi:], lo
-    return out
-
-
-# `print(...)`, `obj.save()`, `f(x)(y)`: something is called.
-_CALL = re.compile(r"[\w)\]]\s*\(")
-
-
-def deletes_a_call(source: str, edits: list[dict[str, Any]]) -> bool:
-    """Does a fix delete code that runs? ruff's unsafe fix for T201 removes the `print()`
-    the user wrote; a scratch script no test covers passes every check afterwards, and
-    its now-unused import went too: sloria/environs's `try_env.py` became an empty file."""
-    spans = _edit_spans(source, edits) or []
-    return any(not content and _CALL.search(source[lo:hi]) for lo, hi, content in spans)
 
 
 @rule("python.ruff_fix", languages=("python",))

@@ -22,6 +22,7 @@ from mom_cli.validate.lint_project import flake8_tool, parse_flake8, project_lin
 from mom_cli.validate.operands import path_operands, path_option
 from mom_cli.validate.parsers import cargo_rendered, parse_cargo_json, parse_generic, relpath
 from mom_cli.validate.result import StageContext, StageResult, trim
+from mom_cli.validate.ruff_edits import fix_hint
 from mom_cli.validate.runner import (
     CommandResult,
     Tool,
@@ -184,7 +185,7 @@ def lint_python_text(
         )  # fmt: skip
         result = run_command(argv, root, timeout=timeout, stdin=text)
         try:
-            items = _ruff_findings(result.stdout, root)
+            items = _ruff_findings(result.stdout, root, text)
         except ValueError:
             items = []
         found += (
@@ -226,7 +227,7 @@ def _ruff(ctx: StageContext, *, stand_in: bool = False) -> Outcome:
         )  # fmt: skip
         head = run_command(argv, ctx.root, timeout=ctx.timeout, stdin=text)
         try:
-            return apply_flake8_config(_ruff_findings(head.stdout, ctx.root), flake8)
+            return apply_flake8_config(_ruff_findings(head.stdout, ctx.root, text), flake8)
         except ValueError:
             return []
 
@@ -239,24 +240,39 @@ def _ruff(ctx: StageContext, *, stand_in: bool = False) -> Outcome:
     return ruff, result, found
 
 
-def _ruff_findings(stdout: str, root: Path) -> list[Diagnostic]:
-    """ruff's JSON output as lint diagnostics (ValueError when it is not JSON)."""
+def _ruff_findings(stdout: str, root: Path, text: str | None = None) -> list[Diagnostic]:
+    """ruff's JSON output as lint diagnostics (ValueError when it is not JSON). `text` is
+    what ruff read on stdin (else each file is read when its fix hint needs it)."""
     items = json.loads(stdout or "[]")
     if not isinstance(items, list):
         raise ValueError("ruff printed no list")
-    return [
-        Diagnostic(
-            "lint",
-            relpath(item.get("filename", ""), root),
-            int((item.get("location") or {}).get("row") or 0),
-            item.get("message", "") + (" (autofix available)" if item.get("fix") else ""),
-            "error",
-            int((item.get("location") or {}).get("column") or 0),
-            _ruff_code(item),
-            "ruff",
+    out = []
+    for item in items:
+        rel = relpath(item.get("filename", ""), root)
+
+        def source(rel: str = rel) -> str | None:
+            return text if text is not None else _read(root / rel)
+
+        out.append(
+            Diagnostic(
+                "lint",
+                rel,
+                int((item.get("location") or {}).get("row") or 0),
+                item.get("message", "") + fix_hint(item, source),
+                "error",
+                int((item.get("location") or {}).get("column") or 0),
+                _ruff_code(item),
+                "ruff",
+            )
         )
-        for item in items
-    ]
+    return out
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def _ruff_code(item: dict[str, Any]) -> str:

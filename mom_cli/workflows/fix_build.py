@@ -1,7 +1,11 @@
 """`mom fix-build`: make the project's own build, tests and lint pass, cheapest tier first.
 
-1. validate the whole project (every stage, no early exit: all diagnostics at once);
-2. tier 0, the rules: compiler/linter-driven repairs at $0 (mom_cli.rules.engine);
+1. validate the quick stages (syntax, build, lint; no early exit: all diagnostics at once);
+2. tier 0, the rules: compiler/linter-driven repairs at $0 (mom_cli.rules.engine) of what
+   those stages show, each edit judged by them; then the test suite runs once on the fixed
+   tree, reusing the quick result (fix_checks). If the rules' edits broke a test that
+   passed on the snapshot of your work, they are rolled back and tried again, each judged
+   by the suite. Rules then try what the suite shows (and the strict, unsafe fixes);
 3. group what remains by file into independent steps;
 4. run the steps in parallel (up to routing.max_concurrent_tasks), each climbing the model
    ladder (routing.ladder.climb) with the diagnostics fed back after a failed attempt;
@@ -13,7 +17,8 @@ syntax/build errors, failing tests that pass at the base, lint findings on chang
 The rest is debt: reported once, never edited, and it does not fail the run. Tests that
 fail at the base too are labelled `preexisting` (validate.head_tests for pytest,
 validate.base_runner for any other runner, run at the base).
-Rules are checked without the test suite (quick); the suite runs once on the final change.
+Rules are checked without the test suite (quick); the suite runs once on the final change:
+a fault a rule fixes in milliseconds does not cost the suite twice.
 
 The user's work is snapshotted (git) before anything is touched, and every edit, rule or
 model, is a checkpointed step that is rolled back when validation does not improve.
@@ -72,6 +77,7 @@ from mom_cli.workflows.fix_report import (
     describe,
     rule_info,
 )
+from mom_cli.workflows.fix_rules_first import rules_first
 from mom_cli.workflows.fix_scope import Scope, UserFiles, changed_lines, find_base
 from mom_cli.workflows.fix_steps import plan_steps
 from mom_cli.workflows.model_step import (
@@ -118,6 +124,8 @@ class FixBuild:
         self.lint = lint  # "changed" (scope) | "all" (also ruff's safe fixes everywhere)
         self.scope: Scope | None = None
         self.user_files: UserFiles | None = None
+        self._engine: RulesEngine | None = None
+        self.judge_by_tests = False  # the rules' quick-judged edits broke a test
 
     # -- the whole loop -------------------------------------------------------------------
     async def run(self, *, dry_run: bool = False) -> FixBuildResult:
@@ -128,13 +136,26 @@ class FixBuild:
         await asyncio.to_thread(sweep_stale)  # temp dirs of killed mom runs (tempdirs)
         self.user_files = UserFiles(self.repo)
         self._set_scope(result)
-        self.sink(Notice("validating the project with its own toolchain"))
-        diags = await asyncio.to_thread(self.checker)
+        quick = getattr(self.checker, "quick", None)  # a test's checker may have none
+        if quick is not None:
+            self.sink(Notice("validating the project with its own toolchain (the tests last)"))
+            diags = await asyncio.to_thread(quick)
+        else:
+            self.sink(Notice("validating the project with its own toolchain"))
+            diags = await asyncio.to_thread(self.checker)
         first_debt = [d for d in diags if is_debt(d) and d.stage == "lint"]
         self.checker.narrow_lint = True  # the whole project's debt is known now
         if self.scope is not None:
             self.checker.first_changed = set(changed_lines(self.repo, self.scope.base))
-        if self.checker.passed and self.lint != "all":
+        quick_faults = (  # the rules fix them before the suite runs
+            quick is not None
+            and not dry_run
+            and RULES_TIER in self.config.ladder("default")
+            and any(d.severity == "error" for d in diags)
+        )
+        if quick is not None and not quick_faults:
+            diags = await self.run_suite()
+        if not quick_faults and self.checker.passed and self.lint != "all":
             result.passed = True
             result.remaining = diags
         elif dry_run:
@@ -150,9 +171,10 @@ class FixBuild:
             self.store.begin_run(self.run_id, "fix-build")  # `mom undo` reverts it whole
             result.snapshot = self._snapshot()
             state = ProjectState(diags)
-            if not _syntax_errors(diags):  # else the tests' failures are the syntax error's
+            first = await rules_first(self, state, result) if quick_faults else None
+            if not _syntax_errors(state.diagnostics):  # else the tests fail by the syntax error
                 result.head = await self._base_tests(state)
-            rules = await self._rules_tier(state)
+            rules = RulesReport.joined(first, await self._rules_tier(state))
             result.steps = self._rule_steps(rules)
             if result.head is None:
                 result.head = await self._base_tests(state)
@@ -184,22 +206,34 @@ class FixBuild:
             )
             return ""
 
+    async def run_suite(self) -> list[Diagnostic]:
+        """The full check after a quick one: the test suite, reusing the quick stages'
+        result of the same tree (fix_checks)."""
+        self.sink(Notice("running the test suite"))
+        return await asyncio.to_thread(self.checker)
+
     async def _head_baseline(self, diags: list[Diagnostic]) -> HeadBaseline | None:
         """Rerun the failing tests at the base: the pytest ids alone (head_tests), any other
         runner's whole test stage (base_runner); None when nothing fails. A test failing
         there too is out of scope (fix_scope)."""
-        configured = bool(self.config.validation.test_command.strip())
-        pytest_ids = not configured and any(pytest_selection(diags))
-        # with a build error the tests did not run: the base has nothing to compare
-        broken = any(d.stage == "build" and d.severity == "error" for d in diags)
-        others = [] if broken else runner_failures(diags)
-        if not pytest_ids and not others:
-            return None
         base = self.scope.base if self.scope is not None else None
-        if base is not None and not base.is_commit:
+        if base is not None and not base.is_commit and _rerunnable(diags, self.config):
             return HeadBaseline(note=f"the base is {base.label}: no test exists there")
         rev = base.rev if base is not None else "HEAD"
         label = base.label if base is not None else "HEAD"
+        head = await self._tests_at(rev, label, diags)
+        if head is not None and self.scope is not None:
+            self.scope.base_failing_tests = set(head.failing)
+        return head
+
+    async def _tests_at(self, rev: str, label: str, diags: list[Diagnostic]) -> HeadBaseline | None:
+        """Which of the failing tests of `diags` fail at `rev` too (None: none to rerun)."""
+        if not _rerunnable(diags, self.config):
+            return None
+        configured = bool(self.config.validation.test_command.strip())
+        pytest_ids = not configured and any(pytest_selection(diags))
+        broken = any(d.stage == "build" and d.severity == "error" for d in diags)
+        others = [] if broken else runner_failures(diags)
         self.sink(Notice(f"rerunning the failing tests on a clean export of {label}"))
         timeout = self.config.validation.timeout_seconds
         head = HeadBaseline()
@@ -218,8 +252,6 @@ class FixBuild:
             head = head.merged(ran)
         if head.note:
             self.sink(Notice(f"base check: {head.note}", "warning"))
-        if self.scope is not None:
-            self.scope.base_failing_tests = set(head.failing)
         return head
 
     # -- scope (workflows.fix_scope) ------------------------------------------------------
@@ -281,22 +313,30 @@ class FixBuild:
         return functools.partial(failing_again, idle_after_summary=idle)
 
     # -- tier 0 ---------------------------------------------------------------------------
+    def rules_engine(self) -> RulesEngine:
+        """One engine per run: what it tried before the suite ran is not tried again."""
+        if self._engine is None:
+            self._engine = RulesEngine(
+                self.repo,
+                self.checker,
+                self.applier,
+                quick_check=getattr(self.checker, "quick", None),
+                ledger=self.ledger,
+                sink=self.sink,
+                run_id=self.run_id,
+                project_files=project_files(self.repo),
+                recheck=self._recheck(),
+            )
+        return self._engine
+
     async def _rules_tier(self, state: ProjectState) -> RulesReport | None:
         if RULES_TIER not in self.config.ladder("default"):
             return None
         self.sink(Notice("tier 0: rules (no model, $0)"))
-        engine = RulesEngine(
-            self.repo,
-            self.checker,
-            self.applier,
-            quick_check=getattr(self.checker, "quick", None),
-            ledger=self.ledger,
-            sink=self.sink,
-            run_id=self.run_id,
-            project_files=project_files(self.repo),
-            recheck=self._recheck(),
+        engine = self.rules_engine()
+        report = await asyncio.to_thread(
+            engine.run, state.diagnostics, judge_by_tests=self.judge_by_tests
         )
-        report = await asyncio.to_thread(engine.run, state.diagnostics)
         state.diagnostics = report.remaining
         return report
 
@@ -513,3 +553,13 @@ NO_TIER = "-"  # a step no rule and no usable model worked on
 
 def _syntax_errors(diags: list[Diagnostic]) -> bool:
     return any(d.stage == "syntax" and d.severity == "error" for d in diags)
+
+
+def _rerunnable(diags: list[Diagnostic], config: MomConfig) -> bool:
+    """Failing tests that can be rerun elsewhere: pytest ids, or another runner's failures
+    (with a build error the tests did not run: there is nothing to compare)."""
+    configured = bool(config.validation.test_command.strip())
+    if not configured and any(pytest_selection(diags)):
+        return True
+    broken = any(d.stage == "build" and d.severity == "error" for d in diags)
+    return not broken and bool(runner_failures(diags))

@@ -26,6 +26,7 @@ from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.lint import ruff_rule_args
 from mom_cli.validate.lint_baseline import Key, finding_key
 from mom_cli.validate.operands import path_option
+from mom_cli.validate.ruff_edits import SAFE_HINT
 from mom_cli.validate.runner import ruff_tool, run_command
 from mom_cli.workflows.fix_scope import DEBT_NOTE
 
@@ -68,7 +69,7 @@ def sweepable(debt: list[Diagnostic]) -> bool:
     return any(
         d.stage == "lint"
         and language_of(d.file) == "python"
-        and (d.tool != "ruff" or "(autofix available)" in d.message)  # flake8 does not say
+        and (d.tool != "ruff" or SAFE_HINT in d.message)  # flake8 does not say
         for d in debt
     )
 
