@@ -150,3 +150,28 @@ def test_a_test_package_is_not_imported_as_a_top_level_module(
     result = validate_project(repo, config=ValidationSection(), early_exit=False)
     build = next(s for s in result.stages if s.name == "build")
     assert build.diagnostics == [], result.prompt_text()
+
+
+def test_one_broken_import_is_one_build_error_not_one_per_module(
+    make_repo: Callable[..., Path],
+) -> None:
+    """sqlparse with `remove_quotes` deleted from utils.py while sql.py still imports it:
+    the package's __init__ imports sql.py, so importing each of its 21 modules failed at
+    the same line, and fix-build listed 21 build errors (and sent them all to the model)
+    for one cause. The same failure at the same place is one diagnostic."""
+    repo = make_repo(
+        {
+            "pyproject.toml": '[project]\nname = "pkg"\nversion = "0"\n',
+            "pkg/__init__.py": "from pkg import a, b, c\n",
+            "pkg/util.py": "def kept():\n    return 1\n",
+            "pkg/a.py": "from pkg.util import gone\n",
+            "pkg/b.py": "B = 2\n",
+            "pkg/c.py": "C = 3\n",
+        }
+    )
+    result = validate_project(repo, config=ValidationSection(), early_exit=False)
+    build = next(s for s in result.stages if s.name == "build")
+    [error] = build.diagnostics
+    assert (error.file, error.line, error.code) == ("pkg/a.py", 1, "ImportError")
+    assert "cannot import name 'gone'" in error.message
+    assert "other module(s) that import it" in error.message
