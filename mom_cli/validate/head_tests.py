@@ -158,7 +158,10 @@ def _run_at_head(
     if result.timed_out:
         out.note = f"the run at HEAD timed out after {timeout:g} s"
     elif result.returncode == 5:
-        out.note = "none of these tests exist in the compared commit"
+        out.note = (
+            "none of these test ids exist in the compared commit (new tests, or "
+            "parametrized cases whose values changed)"
+        )
     elif result.returncode not in (0, 1) and not found:
         out.note = f"the run at HEAD failed (pytest exit {result.returncode})"
     out.failing = same_failures(diags, found)
