@@ -97,6 +97,20 @@ def test_cli_json_and_exit_codes(repo: Path) -> None:
     assert table.exit_code == 1 and "calc/ops.py:1:31" in table.stdout
 
 
+def test_a_path_that_does_not_exist_is_a_usage_error(repo: Path) -> None:
+    """On sqlparse, `mom validate sqlparse/nosuch.py` (a typo) printed "validation passed"
+    and exited 0: every stage skipped for want of files. A user who misspells the file
+    they meant to check must not be told it passed."""
+    runner = CliRunner()
+    typo = runner.invoke(app, ["validate", str(repo / "calc/opps.py"), "--repo", str(repo)])
+    assert typo.exit_code == 2, typo.output
+    assert "calc/opps.py" in typo.output and "no such file" in typo.output
+    doc = runner.invoke(
+        app, ["validate", str(repo / "calc/opps.py"), "--repo", str(repo), "--json"]
+    )
+    assert doc.exit_code == 2 and "no such file" in json.loads(doc.stdout)["error"]
+
+
 def test_the_python_example_shows_all_three_faults(
     tmp_path: Path, add_venv: Callable[[Path], Path]
 ) -> None:
