@@ -89,3 +89,6 @@ def test_tests_a_missing_package_keeps_from_running_are_not_base_debt(
     assert (repo / "pkg/core.py").read_text() == BROKEN_TOTAL
     plan = CliRunner().invoke(app, ["fix-build", "--repo", str(repo), "--dry-run"])
     assert "environment:" in plan.output and "frobnicate_clock" in plan.output
+    # the base is the merge-base with origin here, which need not be HEAD
+    assert "(already failing at the base)" in plan.output.replace("\n", "")
+    assert "at HEAD" not in plan.output
