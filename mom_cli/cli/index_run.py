@@ -61,6 +61,10 @@ def run_context(
     session_name: str | None = None,
 ) -> int:
     """Print exactly what a step for `query` would be sent, within the token budget."""
+    if not query.strip():  # `mom context "$TASK"` with TASK unset
+        from mom_cli.errors import UsageError
+
+        return _fail(UsageError("the query is empty: say what the step is about"), json_mode)
     try:
         root = resolve_repo(repo)
         settings = _config(root, config)["context"]

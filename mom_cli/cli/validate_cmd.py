@@ -94,6 +94,8 @@ def _inside(root: Path, path: Path) -> str:
     absolute = path.expanduser().resolve()
     if not absolute.is_relative_to(root):
         raise UsageError(f"{path}: outside the repository {root}")
+    if not absolute.exists():  # a typo must not read "validation passed"
+        raise UsageError(f"{path}: no such file or directory")
     return absolute.relative_to(root).as_posix()
 
 

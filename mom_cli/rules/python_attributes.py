@@ -5,13 +5,17 @@ the error without it, and reports it at the test's line, so the line that raised
 from the traceback (only in the project's own files) and the closest name is picked the
 way `spelling.closest_name` does: for `self.bad`, among the attributes the file's
 classes define; for `module 'pkg.mod' has no attribute 'bad'`, among the names that
-module's source defines (read, never imported: see `module_names`).
+module's source defines (read, never imported: see `module_names`); for `'list' object`
+or `'collections.deque' object`, among that built-in or standard-library type's own.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
+import importlib
 import re
+import sys
 
 from mom_cli.edits.blocks import EditBlock
 from mom_cli.rules.python_module_names import module_names
@@ -38,7 +42,9 @@ def misspelt_attribute(diag: Diagnostic, source: str, ctx: RuleContext) -> EditB
         module = _MODULE.search(diag.message or "")
         if module is not None:
             return _misspelt_module_attribute(diag, source, module.group("module"), bad, ctx)
-        return _misspelt_self_attribute(diag, source, bad, ctx)
+        return _misspelt_self_attribute(diag, source, bad, ctx) or _misspelt_standard_attribute(
+            diag, source, bad, ctx
+        )
     pattern = re.compile(rf"\.{re.escape(bad)}\b")
     lines = source.splitlines(keepends=True)
     hits = [i for i, line in enumerate(lines) if pattern.search(line)]
@@ -98,6 +104,52 @@ def _misspelt_self_attribute(
         lines[line - 1] = use.sub(rf"\g<base>.{good}", lines[line - 1])
         return minimal_block(file, text, "".join(lines))
     return None
+
+
+_OBJECT = re.compile(r"'(?P<type>[A-Za-z_][\w.]*)' object has no attribute")
+# standard modules whose types CPython names with the module (`'collections.deque'`) and
+# that import without side effects; others are only looked up once already imported
+_IMPORTABLE = frozenset({"collections", "datetime", "decimal", "fractions", "array", "re"})
+
+
+def _misspelt_standard_attribute(
+    diag: Diagnostic, source: str, bad: str, ctx: RuleContext
+) -> EditBlock | None:
+    """`self._cache.apend(x)` on a deque (more-itertools' peekable): pytest says only
+    `'collections.deque' object has no attribute 'apend'`. The type's own attributes
+    decide; it is renamed on the line that raised (the reported line, else the
+    traceback's last project frame). A project's own type is left to the other rules."""
+    match = _OBJECT.search(diag.message or "")
+    kind = _standard_type(match.group("type")) if match is not None else None
+    if kind is None:
+        return None
+    names = {n for n in dir(kind) if not n.startswith("__")}
+    good = None if bad in names else closest_name(bad, names)
+    if good is None:
+        return None
+    use = re.compile(rf"\.{re.escape(bad)}\b")
+    for file, line, text in [(diag.file, diag.line, source), *_raise_site(diag, ctx)]:
+        lines = text.splitlines(keepends=True)
+        if 0 < line <= len(lines) and use.search(lines[line - 1]):
+            lines[line - 1] = use.sub(f".{good}", lines[line - 1])
+            return minimal_block(file, text, "".join(lines))
+    return None
+
+
+def _standard_type(name: str) -> type | None:
+    """The built-in (`list`) or standard-library (`collections.deque`) type CPython's
+    message names; None for anything else."""
+    module_name, _, attr = name.rpartition(".")
+    if not module_name:
+        found = getattr(builtins, name, None)
+        return found if isinstance(found, type) else None
+    if module_name.split(".")[0] not in sys.stdlib_module_names:
+        return None
+    module = sys.modules.get(module_name)
+    if module is None and module_name in _IMPORTABLE:
+        module = importlib.import_module(module_name)
+    found = getattr(module, attr, None) if module is not None else None
+    return found if isinstance(found, type) else None
 
 
 # pytest's short frame lines: `pkg/wait.py:56: AttributeError`

@@ -126,6 +126,7 @@ def doctor_report(root: Path, cfg: MomConfig) -> dict[str, Any]:
     from mom_cli.ledger.store import Ledger
     from mom_cli.providers.pool import ProviderPool
     from mom_cli.rules.tools import missing_rule_tools
+    from mom_cli.validate.runner import project_python
 
     pool = ProviderPool(cfg, Ledger())  # the ledger only answers quota questions here
     models = _models_report(pool)
@@ -141,6 +142,7 @@ def doctor_report(root: Path, cfg: MomConfig) -> dict[str, Any]:
             "missing": [name for name, _ in TOOLS if name not in present],
             "used_for": dict(TOOLS),
             "rules_skipped": missing_rule_tools(root),
+            "project_python": project_python(root).describe(),
         },
         "safety": _safety_report(root, cfg),
     }
@@ -182,6 +184,8 @@ def detail_lines(report: dict[str, Any]) -> list[str]:
     tools, safety = report["tools"], report["safety"]
     scrubbed = ", ".join(safety["scrubbed_here"]) or "none set here"
     lines = [f"tools present: {', '.join(tools['present']) or 'none'}"]
+    if tools.get("project_python"):  # where the project's build and tests run: install there
+        lines.insert(0, f"project python: {tools['project_python']}")
     lines.append(f"tools missing: {', '.join(tools['missing']) or 'none'}")
     for tool, skipped in tools["rules_skipped"].items():
         lines.append(f"rules tier: {tool} missing, so these repairs are skipped: {skipped}")

@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from mom_cli.tempdirs import process_temp_dir, temp_dir
 from mom_cli.validate.cargo_targets import run_cargo_targets
@@ -235,7 +236,7 @@ def _python_build(ctx: StageContext, started: float) -> StageResult:
     if reports is None:
         diagnostics.append(failure_diagnostic("build", result, "python"))
         reports = []
-    for r in reports:
+    for r in _once_per_cause(reports):
         missing = r.get("missing") or ""
         third_party = bool(missing) and not _is_project_module(ctx.root, missing)
         diagnostics.append(
@@ -260,6 +261,31 @@ def _python_build(ctx: StageContext, started: float) -> StageResult:
         raw_output=result.trimmed(),
         note=f"{len(files)} file(s) compiled, {len(modules)} module(s) imported",
     )
+
+
+_IMPORT_PREFIX = re.compile(r"^import (?P<name>[\w.]+): ")
+
+
+def _once_per_cause(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One report per failure at one place: a broken line that the package's __init__
+    reaches fails the import of every module in the package the same way (sqlparse: 21
+    build errors for one deleted function); the first import names how many more it broke."""
+    first: dict[tuple[Any, ...], dict[str, Any]] = {}
+    others: dict[tuple[Any, ...], int] = {}
+    for r in reports:
+        msg = str(r.get("msg", ""))
+        key = (r.get("file"), r.get("line"), r.get("code"), _IMPORT_PREFIX.sub("", msg, 1))
+        if key in first:
+            others[key] += 1
+        else:
+            first[key], others[key] = dict(r), 0
+    for key, r in first.items():
+        match = _IMPORT_PREFIX.match(str(r.get("msg", "")))
+        if others[key] and match is not None:
+            name = match.group("name")
+            also = f"import {name} (and {others[key]} other module(s) that import it): "
+            r["msg"] = also + str(r["msg"])[match.end() :]
+    return list(first.values())
 
 
 def _is_project_module(root: Path, dotted: str) -> bool:

@@ -32,7 +32,7 @@ from mom_cli.validate.pipeline import exported_index
 from mom_cli.validate.runner import CommandResult, project_python
 from mom_cli.validate.tests import run_pytest
 
-PREEXISTING_LABEL = "already failing at HEAD"
+PREEXISTING_LABEL = "already failing at the base"  # merge-base or HEAD~1, not always HEAD
 MAX_IDS = 100  # beyond this, run the failing tests' files rather than a huge argv
 _PLUGIN = "mom_head_select"
 # Keeps only the wanted node ids (or every test of a wanted file). Passing ids as pytest
@@ -133,7 +133,7 @@ def head_baseline(
         try:
             _run_at_head(repo, diags, (timeout, idle_after_summary), out, commit)
         except (OSError, subprocess.CalledProcessError) as exc:
-            out.note = f"could not export HEAD: {exc}"
+            out.note = f"could not export the base: {exc}"
     out.seconds = time.monotonic() - started
     return out
 
@@ -156,11 +156,14 @@ def _run_at_head(
             repo, tree, ids, files, sorted(present), timeout, idle_after_summary=idle
         )
     if result.timed_out:
-        out.note = f"the run at HEAD timed out after {timeout:g} s"
+        out.note = f"the run at the base timed out after {timeout:g} s"
     elif result.returncode == 5:
-        out.note = "none of these tests exist in the compared commit"
+        out.note = (
+            "none of these test ids exist in the compared commit (new tests, or "
+            "parametrized cases whose values changed)"
+        )
     elif result.returncode not in (0, 1) and not found:
-        out.note = f"the run at HEAD failed (pytest exit {result.returncode})"
+        out.note = f"the run at the base failed (pytest exit {result.returncode})"
     out.failing = same_failures(diags, found)
 
 

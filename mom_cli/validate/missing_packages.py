@@ -85,7 +85,27 @@ def missing_packages(
             entry.failures.append(d)
         elif d.file and d.line and f"{d.file}:{d.line}" not in entry.importers:
             entry.importers.append(f"{d.file}:{d.line}")
+    for entry in found.values():
+        if not entry.importers:  # no build warning: a failing test module's own import
+            entry.importers = _import_lines(entry, root)
     return [p for p in found.values() if p.failures]
+
+
+def _import_lines(entry: MissingPackage, root: Path) -> list[str]:
+    """ "file:line" of the failures whose reported line imports the module itself."""
+    uses = re.compile(rf"^\s*(?:import|from)\s+{re.escape(entry.module)}\b")
+    found: list[str] = []
+    for d in entry.failures:
+        path = (root / d.file).resolve() if d.file else root
+        if d.line <= 0 or not path.is_relative_to(root.resolve()) or path == root.resolve():
+            continue  # a test's output names the file: read nothing outside the repo
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        if d.line <= len(lines) and uses.match(lines[d.line - 1]):
+            found.append(f"{d.file}:{d.line}")
+    return list(dict.fromkeys(found))
 
 
 def failures_of(packages: Sequence[MissingPackage]) -> set[int]:

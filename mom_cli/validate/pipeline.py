@@ -133,7 +133,7 @@ def validate_staged(
         return ValidationResult(True, [], [])
     with exported_index(repo) as tree, sandbox_fs.also_protecting(repo):
         diff = _git(repo, "diff", "--cached") if reviewer is not None else None
-        return run_validation(
+        result = run_validation(
             tree,
             files,
             config=config,
@@ -143,6 +143,20 @@ def validate_staged(
             diff=diff,
             staged=True,
         )
+    if "tests" not in stages and config.enable_test_execution and tests is None:
+        _say_tests_off(result)
+    return result
+
+
+def _say_tests_off(result: ValidationResult) -> None:
+    """A staged check without tests must say so: "validation passed" with no tests row read
+    as if they had run (itsdangerous: a commit failing two tests went through)."""
+    off = StageResult(
+        "tests", passed=True, skipped=True,
+        note="not run on staged content: set validation.hook_run_tests = true to run them",
+    )  # fmt: skip
+    order = {name: i for i, name in enumerate(STAGES)}
+    result.stages = sorted([*result.stages, off], key=lambda s: order.get(s.name, len(order)))
 
 
 def staged_files(repo: Path) -> list[str]:

@@ -28,7 +28,21 @@ def module_name(root: Path, rel: str) -> str | None:
         return None
     if not path.parent.parts or not (root / path.parent / "__init__.py").is_file():
         return None
+    if _in_test_folder(_import_root(root, path.parent.parts)):
+        return None  # tests/test_pkg/: pytest imports it its own way, not as `test_pkg`
     return dotted_name(root, rel)
+
+
+def _import_root(root: Path, parts: tuple[str, ...]) -> tuple[str, ...]:
+    """The folders above a package's top: `("tests",)` for tests/test_pkg/sub/."""
+    i = len(parts)
+    while i > 0 and (root.joinpath(*parts[:i]) / "__init__.py").is_file():
+        i -= 1
+    return parts[:i]
+
+
+def _in_test_folder(parts: tuple[str, ...]) -> bool:
+    return any(p in ("tests", "test") or p.startswith("test_") for p in parts)
 
 
 def dotted_name(root: Path, rel: str) -> str | None:

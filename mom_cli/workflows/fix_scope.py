@@ -5,7 +5,8 @@ when there is one, else HEAD~1 (so a broken last commit, the common red-CI case,
 scope), else the empty tree (a repo with one commit, or none). The working tree (staged,
 unstaged, untracked-not-ignored) counts as changed too.
 
-In scope: syntax and build errors; failing tests, except those that fail at the base too;
+In scope: syntax and build errors; failing tests, except those that fail at the base too
+(but not a test a missing package keeps from running: it checked nothing, then or now);
 lint findings on changed lines, and, in a changed Python file, findings that its base
 version did not have (deleting an import's last use makes the import unused on a line
 nobody touched; other languages have no per-file base lint). Everything else is
@@ -27,6 +28,7 @@ from mom_cli.validate.detect import language_of
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.failure_keys import BASE_FAILING_NOTE, failure_key
 from mom_cli.validate.lint_baseline import Key, finding_key
+from mom_cli.validate.missing_packages import failures_of, missing_packages
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's well-known empty tree
 DEBT_NOTE = " (debt outside the change; not in scope)"
@@ -147,9 +149,10 @@ class Scope:
         """`diags` with everything out of scope downgraded to "info" and labelled."""
         changed = changed_lines(self.repo, self.base)
         budget = self._budgets(diags, changed)
+        unrun = failures_of(missing_packages(diags, self.repo))  # never base debt
         out, debt = [], []
         for d in diags:
-            why = self._out_of_scope(d, changed, budget)
+            why = "" if id(d) in unrun else self._out_of_scope(d, changed, budget)
             if why and d.severity != "info":
                 d = replace(d, severity="info", message=d.message + why)
                 debt.append(d)

@@ -344,6 +344,7 @@ def trace_failure(
     test = test_span(src, diag)
     trace = Trace(tests=[test] if test else [])
     frames = project_frames(diag, src, root)
+    suspects: list[Span] = []
     if frames:
         spans = [enclosing(src, f, n) for f, n in reversed(frames)]  # innermost first
         # the test passes at the base, so what the change touched within the test's reach
@@ -367,8 +368,26 @@ def trace_failure(
         rel = index_hint(f"{diag.code} {diag.message}", [diag.file])
         if rel and src.source(rel):
             trace.targets, trace.how = [Span(rel, "", 1, 0)], "index"
-    trace.evidence[diag.code or diag.location()] = evidence(diag, frames)
+    lines = evidence(diag, frames)
+    if changed and test is not None and _test_alone_changed(test, suspects, changed):
+        lines.append(TEST_CHANGED)
+    trace.evidence[diag.code or diag.location()] = lines
     return trace
+
+
+TEST_CHANGED = (
+    "note: the failing test itself changed since the base, and no code it reaches did: "
+    "if its new expectation is wrong, fix the test, not the code"
+)
+
+
+def _test_alone_changed(test: Span, suspects: Sequence[Span], changed: Changed) -> bool:
+    """sqlparse: a parametrized expectation edited ('foo' -> 'fooo'), no source touched.
+    Then the code under test is not the likelier culprit, and the prompt says so."""
+    if any(s.file != test.file for s in suspects):
+        return False
+    lines = changed.get(test.file, set())
+    return lines is None or any(test.start <= n <= test.end for n in lines)
 
 
 def reachable(src: ProjectSources, starts: Sequence[str], limit: int = 200) -> list[str]:

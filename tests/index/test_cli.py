@@ -175,3 +175,13 @@ def test_bad_sessions_exit_2_and_change_nothing(index_repo: MakeRepo) -> None:
     (repo / "routing.toml").write_text("[context]\nenable_differential_context = false\n")
     off = runner.invoke(app, ["context", "x", "--repo", str(repo), "--session", "u"])
     assert off.exit_code == 2 and "enable_differential_context" in off.stderr
+
+
+def test_an_empty_query_is_a_usage_error(index_repo: MakeRepo) -> None:
+    """On sqlparse, `mom context ""` (an unset shell variable) printed 20,000 tokens of
+    whatever ranked first and exited 0."""
+    repo = index_repo(SAMPLE_PY)
+    for query in ("", "   "):
+        result = runner.invoke(app, ["context", query, "--repo", str(repo), "--json"])
+        assert result.exit_code == 2, result.output
+        assert "empty" in json.loads(result.stdout)["error"]

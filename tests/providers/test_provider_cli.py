@@ -184,3 +184,18 @@ def test_doctor_finds_the_projects_own_node_tools(tmp_path: Path) -> None:
     report = doctor_report(tmp_path, MomConfig())
     assert "eslint" in report["tools"]["present"]
     assert "eslint" not in report["tools"]["missing"]
+
+
+def test_doctor_names_the_projects_interpreter(tmp_path: Path) -> None:
+    """itsdangerous: its tests needed `freezegun`, and nothing in `mom doctor` said which
+    interpreter mom runs the project's build and tests with (the one to install into)."""
+    cfg = write_config(tmp_path, {})
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    (tmp_path / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    doc = json.loads(mom("doctor", "--json", config=cfg).stdout)
+    assert doc["tools"]["project_python"] == f"{python} (project venv)"
+    text = mom("doctor", config=cfg).output
+    assert f"project python: {python} (project venv)" in text.replace("\n", "")

@@ -329,3 +329,41 @@ def test_a_misspelt_name_in_a_from_import_is_corrected_in_place(tmp_path: Path) 
     (repo / "pkg/__init__.py").write_text(both)
     kept = fix_with("python.undefined_name", diag, src, repo, files)
     assert kept is None or "ScheduleValueEror," in kept
+
+
+def test_misspelt_method_of_a_standard_type_is_fixed_where_it_was_raised(
+    tmp_path: Path,
+) -> None:
+    """more-itertools: `self._cache.apend(...)` on a deque failed seven peekable tests with
+    `'collections.deque' object has no attribute 'apend'` (no suggestion in pytest's
+    line), and fix-build had no rule for it. A built-in or standard-library type's own
+    attributes are the candidates; a project's class or an unknown type is not guessed."""
+    module = (
+        "from collections import deque\n\n\nclass Peek:\n    def __init__(self):\n"
+        "        self._cache = deque()\n\n    def push(self, x):\n"
+        "        self._cache.apend(x)\n        return self._cache.copy()\n"
+    )
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "peek.py").write_text(module)
+    test = "from pkg.peek import Peek\n\n\ndef test_push():\n    assert Peek().push(1)\n"
+
+    def failure(type_name: str, bad: str) -> Diagnostic:
+        message = f"AttributeError: '{type_name}' object has no attribute '{bad}'"
+        return Diagnostic(
+            "tests", "tests/test_peek.py", 5, f"failed test_push: {message}",
+            detail=f"E       {message}\n\npkg/peek.py:9: AttributeError",
+        )  # fmt: skip
+
+    rule = next(r for r in all_rules() if r.name == "python.misspelt_attribute")
+    ctx = RuleContext(tmp_path, ("pkg/peek.py",))
+    block = rule.fn(failure("collections.deque", "apend"), test, ctx)
+    assert block is not None and block.path == "pkg/peek.py"
+    assert apply_block(module, block) == module.replace(".apend(", ".append(")
+    builtin = module.replace("deque()", "[]").replace(".apend(", ".apped(")
+    (tmp_path / "pkg" / "peek.py").write_text(builtin)
+    block = rule.fn(failure("list", "apped"), test, ctx)
+    assert block is not None and apply_block(builtin, block) == module.replace(
+        "deque()", "[]"
+    ).replace(".apend(", ".append(")
+    assert rule.fn(failure("Peek", "apend"), test, ctx) is None  # not a standard type
+    assert rule.fn(failure("nosuchmod.Thing", "apend"), test, ctx) is None

@@ -55,3 +55,15 @@ def test_any_message_is_read_without_error(message: str) -> None:
     d = Diagnostic("tests", "t.py", 1, message, "error", 0, "", "pytest")
     for p in missing_packages([d], Path("/nonexistent")):
         assert p.module.isidentifier() and p.failures == [d]
+
+
+def test_a_test_module_that_imports_it_is_named_as_an_importer(tmp_path: Path) -> None:
+    """itsdangerous without freezegun: the hint said only "2 failure(s) come from it";
+    the failing test modules' own import lines are where it is imported."""
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests/test_a.py").write_text("import os\n\nfrom freezegun import freeze_time\n")
+    (tmp_path / "tests/test_b.py").write_text("import os\n\nx = 1\n")  # line 3 imports nothing
+    diags = [failure("freezegun"), failure("freezegun", "tests/test_b.py")]
+    [missing] = missing_packages(diags, tmp_path)
+    assert missing.importers == ["tests/test_a.py:3"]
+    assert "(imported at tests/test_a.py:3)" in missing.hint("python")

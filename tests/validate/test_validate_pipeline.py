@@ -57,6 +57,22 @@ def test_staged_only_ignores_and_never_touches_unstaged_work(
     assert not failed.passed and failed.stages[0].diagnostics[0].file == "calc/ops.py"
 
 
+def test_staged_check_says_the_tests_were_not_run(repo: Path, run_git: Callable[..., str]) -> None:
+    """itsdangerous: a staged change that failed two timed tests committed through the
+    hook, and `mom validate --staged` said "validation passed" with no tests row at all:
+    the hook skips tests unless `validation.hook_run_tests` is on, but did not say so."""
+    (repo / "calc/ops.py").write_text(GOOD + "\n\nX = 1\n")
+    run_git(repo, "add", "calc/ops.py")
+    result = validate_staged(repo, config=ValidationSection())
+    tests = next(s for s in result.stages if s.name == "tests")
+    assert tests.skipped and "validation.hook_run_tests" in tests.note
+    assert [s.name for s in result.stages] == ["syntax", "build", "tests", "lint"]
+    table = CliRunner().invoke(app, ["validate", "--staged", "--repo", str(repo)])
+    assert table.exit_code == 0 and "hook_run_tests" in table.stdout
+    ran = validate_staged(repo, config=ValidationSection(hook_run_tests=True))
+    assert "hook_run_tests" not in next(s for s in ran.stages if s.name == "tests").note
+
+
 def test_review_hook_scores_the_diff(repo: Path) -> None:
     (repo / "calc/ops.py").write_text(GOOD.replace("a + b", "a - b"))
     seen: list[str] = []
@@ -95,6 +111,20 @@ def test_cli_json_and_exit_codes(repo: Path) -> None:
     assert doc["passed"] is False and doc["stages"][0]["diagnostics"][0]["line"] == 1
     table = runner.invoke(app, ["validate", "--repo", str(repo)])
     assert table.exit_code == 1 and "calc/ops.py:1:31" in table.stdout
+
+
+def test_a_path_that_does_not_exist_is_a_usage_error(repo: Path) -> None:
+    """On sqlparse, `mom validate sqlparse/nosuch.py` (a typo) printed "validation passed"
+    and exited 0: every stage skipped for want of files. A user who misspells the file
+    they meant to check must not be told it passed."""
+    runner = CliRunner()
+    typo = runner.invoke(app, ["validate", str(repo / "calc/opps.py"), "--repo", str(repo)])
+    assert typo.exit_code == 2, typo.output
+    assert "calc/opps.py" in typo.output and "no such file" in typo.output
+    doc = runner.invoke(
+        app, ["validate", str(repo / "calc/opps.py"), "--repo", str(repo), "--json"]
+    )
+    assert doc.exit_code == 2 and "no such file" in json.loads(doc.stdout)["error"]
 
 
 def test_the_python_example_shows_all_three_faults(

@@ -129,3 +129,49 @@ def test_a_linter_mom_does_not_run_is_named_not_called_absent(
         lint.skipped
         and lint.note == "the project lints with biome (biome.json), which mom does not run"
     )
+
+
+def test_a_test_package_is_not_imported_as_a_top_level_module(
+    make_repo: Callable[..., Path],
+) -> None:
+    """pallets/itsdangerous keeps its tests in a package, tests/test_itsdangerous/: every
+    `mom validate` warned "import test_itsdangerous: No module named 'test_itsdangerous'
+    (not installed in the interpreter used)", for a folder pytest imports its own way."""
+    repo = make_repo(
+        {
+            "pyproject.toml": '[project]\nname = "pkg"\nversion = "0"\n',
+            "src/pkg/__init__.py": "def double(x):\n    return 2 * x\n",
+            "tests/test_pkg/__init__.py": "",
+            "tests/test_pkg/helpers.py": "VALUE = 2\n",
+            "tests/test_pkg/test_double.py": "from pkg import double\n\n\n"
+            "def test_double():\n    assert double(2) == 4\n",
+        }
+    )
+    result = validate_project(repo, config=ValidationSection(), early_exit=False)
+    build = next(s for s in result.stages if s.name == "build")
+    assert build.diagnostics == [], result.prompt_text()
+
+
+def test_one_broken_import_is_one_build_error_not_one_per_module(
+    make_repo: Callable[..., Path],
+) -> None:
+    """sqlparse with `remove_quotes` deleted from utils.py while sql.py still imports it:
+    the package's __init__ imports sql.py, so importing each of its 21 modules failed at
+    the same line, and fix-build listed 21 build errors (and sent them all to the model)
+    for one cause. The same failure at the same place is one diagnostic."""
+    repo = make_repo(
+        {
+            "pyproject.toml": '[project]\nname = "pkg"\nversion = "0"\n',
+            "pkg/__init__.py": "from pkg import a, b, c\n",
+            "pkg/util.py": "def kept():\n    return 1\n",
+            "pkg/a.py": "from pkg.util import gone\n",
+            "pkg/b.py": "B = 2\n",
+            "pkg/c.py": "C = 3\n",
+        }
+    )
+    result = validate_project(repo, config=ValidationSection(), early_exit=False)
+    build = next(s for s in result.stages if s.name == "build")
+    [error] = build.diagnostics
+    assert (error.file, error.line, error.code) == ("pkg/a.py", 1, "ImportError")
+    assert "cannot import name 'gone'" in error.message
+    assert "other module(s) that import it" in error.message

@@ -416,3 +416,39 @@ def test_a_failure_in_a_nested_function_joins_its_enclosing_functions_group(
     ]
     [step] = plan_steps(diags, repo, project_files(repo))
     assert step.trace is not None and step.trace.targets[0].name == "compose"
+
+
+def test_a_failing_test_whose_own_expectation_changed_says_so(tmp_path: Path) -> None:
+    """sqlparse: the user edited `test_remove_quotes`' parametrized expectation ('foo' ->
+    'fooo') and touched no source. The step was traced to utils.remove_quotes, and the
+    prompt asked to "fix the bug there": a model could only break working code to match a
+    wrong test. When the failing test changed and no code it reaches did, the prompt says
+    so."""
+    repo = init_repo(
+        tmp_path / "repo",
+        {
+            "pyproject.toml": '[project]\nname = "q"\nversion = "0"\n',
+            "q/__init__.py": "",
+            "q/utils.py": "def unquote(val):\n    return val[1:-1]\n",
+            "tests/test_utils.py": "import pytest\n\nfrom q.utils import unquote\n\n\n"
+            "@pytest.mark.parametrize('value, expected', [('\"a\"', 'a')])\n"
+            "def test_unquote(value, expected):\n    assert unquote(value) == expected\n",
+        },
+        commit=True,
+        message="base",
+    )
+    commit_files(repo, {"README.md": "q\n"})
+    test = (repo / "tests/test_utils.py").read_text()
+    (repo / "tests/test_utils.py").write_text(test.replace("'a')]", "'aa')]"))
+    diags = validate_project(repo, config=ValidationSection(), early_exit=False).diagnostics
+    failing = [d for d in diags if d.stage == "tests"]
+    assert failing, [d.to_dict() for d in diags]
+    changed = changed_lines(repo, find_base(repo))
+    [step] = plan_steps(failing, repo, project_files(repo), changed=changed)
+    prompt = build_prompt(step, repo)
+    assert "the failing test itself changed" in prompt
+    # when the code under test changed too, nothing is claimed
+    (repo / "q/utils.py").write_text("def unquote(val):\n    return val[1:]\n")
+    changed = changed_lines(repo, find_base(repo))
+    [step] = plan_steps(failing, repo, project_files(repo), changed=changed)
+    assert "the failing test itself changed" not in build_prompt(step, repo)
