@@ -89,12 +89,14 @@ def _milestone(
 
 
 def _ask(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, out: Out) -> Result:
-    from mom_cli.service.ask import ask
+    from mom_cli.service.ask import ask, cut_off_note
 
     result = ask(ws, cmd.arg, sink=sink, token=token)
     c = result.completion
     out(c.content)
-    return ExitCode.OK, f"{c.tier}/{c.model} · {c.input_tokens}→{c.output_tokens} tokens", result
+    cut = cut_off_note(c)
+    summary = f"{c.tier}/{c.model} · {c.input_tokens}→{c.output_tokens} tokens"
+    return ExitCode.OK, summary + (f" · {cut}" if cut else ""), result
 
 
 def _context(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, out: Out) -> Result:
