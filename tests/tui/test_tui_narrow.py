@@ -52,6 +52,7 @@ async def test_lines_rewrap_when_the_terminal_narrows_and_widens(project: Path) 
         assert fits(log)
         assert " ".join(LONG.split()) in shown(log)
         assert len(log.lines) > wide_rows  # re-wrapped, not cropped
+        assert log.max_scroll_y > 0 and log.is_vertical_scroll_end  # the latest stays in view
         await pilot.resize_terminal(160, 40)
         await pilot.pause(0.2)
         assert len(log.lines) == wide_rows  # and back: no short lines left behind

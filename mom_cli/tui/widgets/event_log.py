@@ -28,6 +28,7 @@ class EventLog(RichLog):
         )
         self._entries: deque[Any] = deque(maxlen=MAX_LINES)  # what was written, unwrapped
         self._wrapped_at = 0  # the content width the lines were wrapped at
+        self._following = True  # showing the newest line (not scrolled back by the user)
 
     def write(self, content: Any, *args: Any, **kwargs: Any) -> Any:
         content = visible(content) if isinstance(content, str) else content
@@ -45,21 +46,25 @@ class EventLog(RichLog):
         self._entries.clear()
         return super().clear()
 
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._following = new_value >= self.max_scroll_y
+
     def on_resize(self, event: Resize) -> None:
         width = self.scrollable_content_region.width
         if self._size_known and self._entries and width and width != self._wrapped_at:
             self.call_after_refresh(self._rewrap)
 
     def _rewrap(self) -> None:
-        """Write every held entry again at the current width, keeping the scroll position
-        at the end if it was there."""
+        """Write every held entry again at the current width; a log that showed its newest
+        line still does (the resize itself does not scroll, so that is tracked by hand)."""
         width = self.scrollable_content_region.width
         if not width or width == self._wrapped_at:
             return
-        at_end = self.is_vertical_scroll_end
+        following = self._following
         entries = list(self._entries)
         self.clear()
         for entry in entries:
             self.write(entry, scroll_end=False)
-        if at_end:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        if following:
+            self.scroll_end(animate=False, immediate=False, x_axis=False)
