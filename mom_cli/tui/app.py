@@ -267,6 +267,8 @@ class MomApp(App[None]):
 
     def _opened(self, ws: Workspace) -> None:
         self.ws = ws
+        if ws.trust_warning:
+            self.log_view.write(f"⚠ warning: {ws.trust_warning}")
         if self.load_status:
             self.run_worker(self._load_status, thread=True, group="status")
         pending, self.pending = self.pending, []
