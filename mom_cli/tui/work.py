@@ -162,7 +162,7 @@ def _doctor(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, ou
 def _help(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, out: Out) -> Result:
     for name, what in HELP.items():
         out(f"{name:<16} {what}")
-    out("anything else   a request: analyze → plan → run → validate (mom run)")
+    out(f"{'anything else':<16} a request: analyze → plan → run → validate (mom run)")
     return ExitCode.OK, "commands", None
 
 

@@ -17,7 +17,7 @@ from mom_cli.tui.widgets.money_bar import MoneyBar
 
 pytestmark = pytest.mark.anyio
 
-LONG = "anything else   a request: analyze → plan → run → validate (mom run)"
+LONG = "anything else    a request: analyze → plan → run → validate (mom run)"
 
 
 def fits(log: EventLog) -> bool:
@@ -38,6 +38,8 @@ async def test_help_fits_the_log_at_80_columns(project: Path) -> None:
         log = app.query_one(EventLog)
         assert fits(log)
         assert " ".join(LONG.split()) in shown(log)
+        rows = {r.split()[0]: r for r in log.text.splitlines() if r.startswith(("/help", "any"))}
+        assert rows["/help"].index("this list") == rows["anything"].index("a request"), rows
 
 
 async def test_lines_rewrap_when_the_terminal_narrows_and_widens(project: Path) -> None:
