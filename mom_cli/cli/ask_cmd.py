@@ -99,6 +99,7 @@ def ask(
 ) -> None:
     """One routed request. Escalates up the tier ladder when a tier fails, and says so."""
     from mom_cli.service.ask import ask as ask_service
+    from mom_cli.service.ask import cut_off_note
     from mom_cli.service.workspace import Workspace
 
     with cli_errors(json_out):
@@ -114,9 +115,10 @@ def ask(
         c = result.completion
         console.print(c.content, markup=False, highlight=False, soft_wrap=True)
         note = " (escalated)" if result.escalations else ""
+        cut = cut_off_note(c)
         err_console.print(
             f"[dim]{c.tier}/{c.model}{note} · {c.input_tokens}→{c.output_tokens} tokens · "
-            f"${c.cost_usd:.6f} · {c.latency_ms:.0f} ms[/]",
+            f"${c.cost_usd:.6f} · {c.latency_ms:.0f} ms{' · ' + cut if cut else ''}[/]",
             markup=True,
             highlight=False,
         )

@@ -3,7 +3,7 @@
 Deliberately conservative, because a wrong "yes" lets a model write into the user's files:
 a run edits only when the request is phrased as an instruction (not a question), uses an
 edit verb, and is about code (code category, or it names files or symbols). Within an
-edit run, a step edits only when it is itself a code step or names files, and is not an
+edit run, a step edits by the same test applied to its own prompt, and never when it is an
 explanation ("…and explain the differences" stays an answer).
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from mom_cli.routing.analyzer import Plan
+from mom_cli.routing.classify import mentions
 from mom_cli.routing.subtask import SubTask
 
 EDIT_VERB = re.compile(
@@ -46,7 +47,16 @@ def wants_edits(request: str, plan: Plan) -> bool:
 
 
 def is_edit_step(task: SubTask) -> bool:
-    """Within an edit run: whether this step's reply must be edit blocks."""
+    """Within an edit run: whether this step's reply must be edit blocks. The same test as
+    `wants_edits`, for one step: a code step, one naming files, or an instruction naming a
+    code symbol ("add a docstring to bytes_to_int" made an edit run whose only step was
+    answered in prose and "passed" with nothing changed)."""
     if is_question(task.prompt):
         return False
-    return task.category == "code" or bool(task.files)
+    if task.category == "code" or task.files:
+        return True
+    return (
+        task.category not in _PROSE_CATEGORIES
+        and bool(EDIT_VERB.search(task.prompt))
+        and bool(mentions(task.prompt)[1])
+    )

@@ -8,6 +8,7 @@ from mom_cli.events import EventSink, null_sink
 from mom_cli.service.cancel import CancelToken, run_async
 
 if TYPE_CHECKING:
+    from mom_cli.providers.base import Completion
     from mom_cli.providers.ladder_call import LadderResult
     from mom_cli.service.workspace import Workspace
 
@@ -56,3 +57,11 @@ async def _ask(
         )
     finally:
         await pool.aclose()
+
+
+def cut_off_note(completion: Completion) -> str:
+    """Why a reply stops mid-sentence, or "": it reached its token limit. The embedded
+    model often repeats itself until it does, and the answer read as if it were whole."""
+    if completion.finish_reason != "length":
+        return ""
+    return f"cut off at its {completion.output_tokens}-token limit"

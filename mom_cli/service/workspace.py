@@ -15,6 +15,9 @@ class Workspace:
     repo: Path
     config: MomConfig
     config_path: Path | None = None
+    # what an untrusted repo routing.toml tried to set and was ignored ("" if nothing):
+    # front ends show it, or the repo's file silently does not apply
+    trust_warning: str = ""
 
     @classmethod
     def open(
@@ -32,4 +35,4 @@ class Workspace:
 
         root = resolve_repo(repo, require_git=require_git)
         loaded = load_config(repo=root, config_path=config_path, overrides=overrides or None)
-        return cls(root, loaded.config, config_path)
+        return cls(root, loaded.config, config_path, loaded.trust_warning())

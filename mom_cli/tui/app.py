@@ -51,6 +51,8 @@ MONEY_SECONDS = 1.0  # during a run, re-read today's spend from the ledger at mo
 OTHER_RUN_SECONDS = 1.0  # how often to look whether another process's run has ended
 OTHER_RECORD_GRACE = 10.0  # then how long to wait for its detached record
 DETACHED_EXIT_GRACE = 15.0  # after a detached run is recorded, exit even if the UI hangs
+MAIN_SCREEN_ACTIONS = {"cancel_run", "accept", "reject", "accept_all", "reject_all",
+                       "focus_plan", "focus_request"}  # fmt: skip
 
 
 class MomApp(App[None]):
@@ -265,6 +267,8 @@ class MomApp(App[None]):
 
     def _opened(self, ws: Workspace) -> None:
         self.ws = ws
+        if ws.trust_warning:
+            self.log_view.write(f"⚠ warning: {ws.trust_warning}")
         if self.load_status:
             self.run_worker(self._load_status, thread=True, group="status")
         pending, self.pending = self.pending, []
@@ -520,6 +524,11 @@ class MomApp(App[None]):
         self.request_box.focus()
 
     # -- control --------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The error screen that stops the session offers only quitting: its footer listed
+        the main screen's Cancel run, Accept and Reject, which have nothing to act on."""
+        return not (action in MAIN_SCREEN_ACTIONS and isinstance(self.screen, ErrorScreen))
+
     def action_cancel_run(self) -> None:
         """Ctrl+C cancels everything running: an editing run rolls back its in-flight
         steps; /ask's model call stops (the embedded model mid-decode)."""

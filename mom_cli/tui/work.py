@@ -89,12 +89,14 @@ def _milestone(
 
 
 def _ask(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, out: Out) -> Result:
-    from mom_cli.service.ask import ask
+    from mom_cli.service.ask import ask, cut_off_note
 
     result = ask(ws, cmd.arg, sink=sink, token=token)
     c = result.completion
     out(c.content)
-    return ExitCode.OK, f"{c.tier}/{c.model} · {c.input_tokens}→{c.output_tokens} tokens", result
+    cut = cut_off_note(c)
+    summary = f"{c.tier}/{c.model} · {c.input_tokens}→{c.output_tokens} tokens"
+    return ExitCode.OK, summary + (f" · {cut}" if cut else ""), result
 
 
 def _context(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, out: Out) -> Result:
@@ -160,7 +162,7 @@ def _doctor(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, ou
 def _help(cmd: Command, ws: Workspace, sink: EventSink, token: CancelToken, out: Out) -> Result:
     for name, what in HELP.items():
         out(f"{name:<16} {what}")
-    out("anything else   a request: analyze → plan → run → validate (mom run)")
+    out(f"{'anything else':<16} a request: analyze → plan → run → validate (mom run)")
     return ExitCode.OK, "commands", None
 
 

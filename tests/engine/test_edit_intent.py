@@ -47,6 +47,24 @@ def test_explanation_steps_inside_an_edit_run_do_not_edit() -> None:
     assert not is_edit_step(SubTask("t3", "write a short poem", category="creative"))
 
 
+@pytest.mark.parametrize(
+    "request_text", ["add a docstring to bytes_to_int", "Rename `load_config` to read_config"]
+)
+def test_the_single_step_of_an_edit_run_about_a_symbol_must_edit(request_text: str) -> None:
+    """On pallets/itsdangerous `mom run "add a docstring to bytes_to_int"` edited (a
+    "general" request naming a symbol), but its one step was not an edit step: the
+    model's prose answer "passed", exit 0, and nothing changed."""
+    plan = analyze(request_text)
+    assert wants_edits(request_text, plan)
+    (step,) = (SubTask("t1", part, category=plan.category) for part in plan.parts)
+    assert is_edit_step(step)
+
+
+def test_steps_naming_a_symbol_without_an_edit_verb_stay_answers() -> None:
+    assert not is_edit_step(SubTask("t1", "summarise what `bytes_to_int` returns"))
+    assert not is_edit_step(SubTask("t2", "a poem about `bytes_to_int`", category="creative"))
+
+
 def test_next_needed_names_the_missing_key_of_the_next_tier() -> None:
     cfg = default_config()
     fake = ScriptedCaller(cfg, unavailable={"groq-llama": "GROQ_API_KEY not set"})

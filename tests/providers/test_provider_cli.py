@@ -56,6 +56,23 @@ def test_ask_groq_uses_the_configured_base_url_and_retries_429(
     assert FAKE_KEY not in result.output
 
 
+@pytest.mark.parametrize(("finish", "cut"), [("length", True), ("stop", False)])
+def test_ask_says_when_the_reply_was_cut_off_at_its_limit(
+    tmp_path: Path,
+    openai_server: FakeServer,
+    monkeypatch: pytest.MonkeyPatch,
+    finish: str,
+    cut: bool,
+) -> None:
+    monkeypatch.setenv("GROQ_API_KEY", FAKE_KEY)
+    openai_server.script(Reply(content="It signs the value and", finish=finish))
+    cfg = write_config(tmp_path, {"groq": {"base_url": openai_server.url, "timeout": 1}})
+    result = mom("ask", "--tier", "groq", "what does sign do?", config=cfg)
+    assert result.exit_code == 0, result.output
+    assert "It signs the value and" in result.output
+    assert ("-token limit" in result.output) is cut, result.output
+
+
 def test_ask_escalates_when_a_provider_keeps_failing_and_says_so(
     tmp_path: Path,
     openai_server: FakeServer,

@@ -259,6 +259,11 @@ async def test_broken_config_opens_the_error_screen(project: Path, tmp_path: Pat
         await until(pilot, lambda: isinstance(app.screen, ErrorScreen), timeout=30)
         assert isinstance(app.screen, ErrorScreen)
         assert "daily_budget_usd" in app.screen.problem
+        # its footer offers only what works there: not the main screen's accept/reject
+        shown = {k for k, b in app.screen.active_bindings.items() if b.binding.show}
+        assert {"a", "r", "A", "R", "f2", "f3"}.isdisjoint(shown), shown
+        await pilot.press("a")
+        assert isinstance(app.screen, ErrorScreen)
         await pilot.press("ctrl+q")
     assert app.return_code == 2
 

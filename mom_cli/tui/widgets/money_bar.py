@@ -1,5 +1,10 @@
 """The money and tiers header: today's spend vs the budget, savings vs the top tier (both
-from the ledger) and which tiers are usable here (the doctor data)."""
+from the ledger) and which tiers are usable here (the doctor data).
+
+Two rows that never wrap (mom.tcss): at 80 columns the spend line wrapped onto the second
+row and pushed the tiers off the bar. What matters most comes first on each row (spend and
+a budget warning; a running command and how to cancel it), so a narrow terminal cuts the
+savings and the tier list, not those."""
 
 from __future__ import annotations
 
@@ -44,14 +49,15 @@ class MoneyBar(Static):
             text.append(" spend: …")
         else:
             text.append(f" today ${m.spent_today_usd:.4f} / ${m.daily_budget_usd:.2f}")
-            text.append(f" · saved {usd(m.savings_today_usd)} vs {m.baseline_model or 'top tier'}")
             if m.level == "warn":
                 text.append(f"  ⚠ past warn ${m.warn_threshold_usd:.2f}", style="bold yellow")
             elif m.level == "stop":
                 text.append(f"  ■ stop at ${m.stop_threshold_usd:.2f}", style="bold red")
+            text.append(f" · saved {usd(m.savings_today_usd)} vs {m.baseline_model or 'top tier'}")
+        text.append("\n")
         if self.busy:
-            text.append(f"  [{self.busy}]", style="bold cyan")
-        text.append("\n tiers: ")
+            text.append(f" [{self.busy}] ", style="bold cyan")
+        text.append(" tiers: ")
         for t in self.tiers:
             ok = bool(t.get("usable"))
             text.append(f"{t['tier']}{'✓' if ok else '✗'} ", style="green" if ok else "dim red")
