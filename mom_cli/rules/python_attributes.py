@@ -73,6 +73,14 @@ def _misspelt_module_attribute(
     good = closest_name(bad, names)
     if good is None:
         return None
+    return _rename_where_raised(diag, source, bad, good, ctx)
+
+
+def _rename_where_raised(
+    diag: Diagnostic, source: str, bad: str, good: str, ctx: RuleContext
+) -> EditBlock | None:
+    """`.bad` → `.good` on the line that raised: the reported line, else the traceback's
+    last project frame."""
     use = re.compile(rf"\.{re.escape(bad)}\b")
     for file, line, text in [(diag.file, diag.line, source), *_raise_site(diag, ctx)]:
         lines = text.splitlines(keepends=True)
@@ -127,13 +135,7 @@ def _misspelt_standard_attribute(
     good = None if bad in names else closest_name(bad, names)
     if good is None:
         return None
-    use = re.compile(rf"\.{re.escape(bad)}\b")
-    for file, line, text in [(diag.file, diag.line, source), *_raise_site(diag, ctx)]:
-        lines = text.splitlines(keepends=True)
-        if 0 < line <= len(lines) and use.search(lines[line - 1]):
-            lines[line - 1] = use.sub(f".{good}", lines[line - 1])
-            return minimal_block(file, text, "".join(lines))
-    return None
+    return _rename_where_raised(diag, source, bad, good, ctx)
 
 
 def _standard_type(name: str) -> type | None:

@@ -33,9 +33,13 @@ class Tool:
     argv: tuple[str, ...] | str  # a str is a configured shell command
     source: str  # "config" | "project venv" | "PATH" | "mom"
 
+    @property
+    def shown(self) -> str:
+        """The command as a user would type it."""
+        return self.argv if isinstance(self.argv, str) else shlex.join(self.argv)
+
     def describe(self) -> str:
-        shown = self.argv if isinstance(self.argv, str) else shlex.join(self.argv)
-        return f"{shown} ({self.source})"
+        return f"{self.shown} ({self.source})"
 
     def command(self, *args: str) -> list[str] | str:
         if isinstance(self.argv, str):

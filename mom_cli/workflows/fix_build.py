@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import shlex
 import time
 import uuid
 from pathlib import Path
@@ -57,19 +56,17 @@ from mom_cli.rules.engine import (
     StepApplier,
     diag_key,
 )
-from mom_cli.rules.registry import RuleContext, propose
 from mom_cli.rules.steps import CheckpointApplier
 from mom_cli.tempdirs import sweep_stale
 from mom_cli.validate.base_runner import runner_baseline, runner_failures
 from mom_cli.validate.detect import project_files
 from mom_cli.validate.diagnostics import Diagnostic
 from mom_cli.validate.head_tests import HeadBaseline, head_baseline, pytest_selection
-from mom_cli.validate.missing_packages import failures_of, missing_packages
 from mom_cli.validate.rerun import failing_again
-from mom_cli.validate.runner import project_python
 from mom_cli.workflows.climb_policy import ClimbPolicy
 from mom_cli.workflows.fix_checks import ProjectChecker, debt_left, is_debt
 from mom_cli.workflows.fix_contributions import fix_contributions
+from mom_cli.workflows.fix_plan import NO_TIER, code_faults, plan_dry_run
 from mom_cli.workflows.fix_report import (
     AttemptInfo,
     FixBuildResult,
@@ -84,11 +81,9 @@ from mom_cli.workflows.model_step import (
     FixStep,
     ModelAttempt,
     ProjectState,
-    build_prompt,
 )
 
 __all__ = ["AttemptInfo", "FixBuild", "FixBuildResult", "ProjectChecker", "StepReport"]
-ESTIMATED_OUTPUT_TOKENS = 768
 
 
 class FixBuild:
@@ -161,7 +156,7 @@ class FixBuild:
         elif dry_run:
             result.head = await self._head_baseline(diags)
             diags = self._rescope(diags)
-            result.steps = self._plan(diags, result)
+            result.steps = plan_dry_run(self, diags, result)
             result.remaining = diags
             # a plan whose steps are all a rule's needs no model tier (yet): listing the
             # missing keys there read as "this needs a paid model"
@@ -403,7 +398,7 @@ class FixBuild:
     async def _model_tier(
         self, state: ProjectState, rules: RulesReport | None, result: FixBuildResult
     ) -> None:
-        diags = self._code_faults(state.diagnostics, result)
+        diags = code_faults(self.repo, state.diagnostics, result)
         steps = plan_steps(diags, self.repo, project_files(self.repo), changed=self._changed())
         if not steps:
             return
@@ -497,58 +492,6 @@ class FixBuild:
             self.sink(ChangeApplied(step.id, attempt.kept[0], (step.file,)))
         self.sink(TaskFinished(step.id, "passed" if climbed.ok else "failed", climbed.stopped))
         return report
-
-    def _code_faults(self, diags: list[Diagnostic], result: FixBuildResult) -> list[Diagnostic]:
-        """`diags` without the failures a missing package explains: those are reported
-        with the command that installs it (result.environment), never sent to a model."""
-        missing = missing_packages(diags, self.repo)
-        if not missing:
-            return diags
-        tool = project_python(self.repo)
-        python = tool.argv if isinstance(tool.argv, str) else shlex.join(tool.argv)
-        result.environment = [p.hint(python) for p in missing]
-        explained = failures_of(missing)
-        return [d for d in diags if id(d) not in explained]
-
-    # -- --dry-run ------------------------------------------------------------------------
-    def _plan(self, diags: list[Diagnostic], result: FixBuildResult) -> list[StepReport]:
-        """What a run would do: rules that would be tried, then the first model rung and
-        an estimated cost (labelled as an estimate). Nothing is written."""
-        ctx = RuleContext(self.repo, tuple(project_files(self.repo)))
-        rungs, _ = self._rungs()
-        diags = self._code_faults(diags, result)
-        steps = plan_steps(diags, self.repo, project_files(self.repo), changed=self._changed())
-        plans = []
-        for step in steps:
-            source = ctx.read(step.file) or ""
-            rules = sorted({r.name for d in step.diagnostics for r, _ in propose(d, source, ctx)})
-            # the rung the run would ask first: the climb policy skips some from the start
-            first = next((r for r in rungs if not self.policy.why_skip(r, step.kind)), None)
-            estimate = 0.0
-            if first is not None:
-                tokens_in = len(build_prompt(step, self.repo)) // 4
-                estimate = self.config.models[first.model].cost_usd(
-                    tokens_in, ESTIMATED_OUTPUT_TOKENS
-                )
-            plans.append(
-                StepReport(
-                    step.id,
-                    step.file,
-                    RULES_TIER if rules else (first.tier if first else NO_TIER),
-                    ", ".join(rules) if rules else (first.model if first else ""),
-                    "planned",
-                    diagnostics=[
-                        f"{d.location()}: [{d.stage}] {d.message[:200]}" for d in step.diagnostics
-                    ],
-                    estimated_cost_usd=0.0 if rules else estimate,
-                    preexisting=result.preexisting_ids(step.diagnostics),
-                    scope=step.edit_scope or [],
-                )  # fmt: skip
-            )
-        return plans
-
-
-NO_TIER = "-"  # a step no rule and no usable model worked on
 
 
 def _syntax_errors(diags: list[Diagnostic]) -> bool:
